@@ -1,0 +1,89 @@
+// Builds MACROHARD into dist/: every TypeScript module transpiled one to one (the kernel,
+// host, tools and tests run as plain ES modules), libmh bundled as a script that a process's
+// sandbox context evaluates, and each userland program bundled into an MH-JS executable.
+// Type checking is separate (`npm run typecheck`), so a build takes well under a second.
+import { build } from 'esbuild';
+import { readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const MHJS_MAGIC = '#MHJS1\n';
+
+function walk(dir, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const modules = ['src', 'tests', 'bench'].flatMap((d) => walk(join(root, d)));
+await build({
+  entryPoints: modules,
+  outdir: dist,
+  outbase: root,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
+
+// libmh: evaluated inside each MH-JS process's context before the program, as globalThis.__libmh.
+await build({
+  entryPoints: [join(root, 'src/runtime/libmh/index.ts')],
+  outfile: join(dist, 'libmh.js'),
+  bundle: true,
+  format: 'iife',
+  globalName: '__libmh',
+  platform: 'neutral',
+  target: 'es2022',
+  logLevel: 'warning',
+});
+
+// Programs import 'libmh'; in an executable that import is the context's prebuilt copy.
+const libmhExternal = {
+  name: 'libmh-external',
+  setup(b) {
+    b.onResolve({ filter: /^libmh$/ }, () => ({ path: 'libmh', external: true }));
+  },
+};
+
+async function bundleProgram(entry, outFile) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2022',
+    plugins: [libmhExternal],
+    logLevel: 'warning',
+  });
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, MHJS_MAGIC + result.outputFiles[0].text, { mode: 0o755 });
+}
+
+// src/userland/NAME/main.ts -> dist/initfs/bin/NAME; tests/programs/NAME.ts -> dist/testbin/NAME
+rmSync(join(dist, 'initfs'), { recursive: true, force: true });
+rmSync(join(dist, 'testbin'), { recursive: true, force: true });
+const jobs = [];
+const userland = join(root, 'src/userland');
+if (existsSync(userland)) {
+  for (const name of readdirSync(userland)) {
+    const main = join(userland, name, 'main.ts');
+    if (existsSync(main)) jobs.push(bundleProgram(main, join(dist, 'initfs/bin', name)));
+  }
+}
+const testPrograms = join(root, 'tests/programs');
+if (existsSync(testPrograms)) {
+  for (const f of readdirSync(testPrograms)) {
+    if (f.endsWith('.ts')) jobs.push(bundleProgram(join(testPrograms, f), join(dist, 'testbin', basename(f, '.ts'))));
+  }
+}
+await Promise.all(jobs);
+
