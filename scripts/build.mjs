@@ -34,8 +34,9 @@ await build({
 });
 
 // libmh: evaluated inside each MH-JS process's context before the program, as globalThis.__libmh.
-await build({
-  entryPoints: [join(root, 'src/runtime/libmh/index.ts')],
+const libmhEntry = join(root, 'src/runtime/libmh/index.ts');
+if (existsSync(libmhEntry)) await build({
+  entryPoints: [libmhEntry],
   outfile: join(dist, 'libmh.js'),
   bundle: true,
   format: 'iife',

@@ -9,6 +9,7 @@ export interface Command {
 
 const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).command,
+  version: async () => (await import('./version.js')).command,
 };
 
 function help(): string {
