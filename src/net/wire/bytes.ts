@@ -1,0 +1,72 @@
+// Byte-level helpers shared by every wire view: big-endian field access over a Uint8Array,
+// the parse error values, and the Internet checksum (RFC 1071) with the IPv4 pseudo-header.
+// Views read bytes directly rather than through a DataView so that wrapping a packet costs
+// one small object and nothing else.
+
+/** Why a buffer is not a valid packet. Parse errors are values, never exceptions. */
+export type WireError =
+  | 'truncated' // shorter than its header or its own length field says
+  | 'malformed' // a field holds a value the format forbids
+  | 'checksum' // the checksum does not verify
+  | 'unsupported'; // valid, but a variant this stack does not handle
+
+export function isWireError(x: unknown): x is WireError {
+  return typeof x === 'string';
+}
+
+export function get16(b: Uint8Array, o: number): number {
+  return (b[o]! << 8) | b[o + 1]!;
+}
+
+export function get32(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+export function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v;
+}
+
+export function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
+  b[o + 3] = v;
+}
+
+/** A 48-bit MAC address as a number (exact: it is below 2^53). */
+export function get48(b: Uint8Array, o: number): number {
+  return get16(b, o) * 0x1_0000_0000 + get32(b, o + 2);
+}
+
+export function put48(b: Uint8Array, o: number, v: number): void {
+  put16(b, o, Math.floor(v / 0x1_0000_0000));
+  put32(b, o + 2, v >>> 0);
+}
+
+/** Ones-complement sum of b[start, end) as 16-bit big-endian words, not yet folded. */
+export function sum16(b: Uint8Array, start: number, end: number, acc = 0): number {
+  let i = start;
+  // Four words per step: keeps the loop short on bulk payloads.
+  for (; i + 7 < end; i += 8) {
+    acc += ((b[i]! << 8) | b[i + 1]!) + ((b[i + 2]! << 8) | b[i + 3]!) + ((b[i + 4]! << 8) | b[i + 5]!) + ((b[i + 6]! << 8) | b[i + 7]!);
+  }
+  for (; i + 1 < end; i += 2) acc += (b[i]! << 8) | b[i + 1]!;
+  if (i < end) acc += b[i]! << 8;
+  return acc;
+}
+
+/** Folds a sum into 16 bits and complements it: the value to store in a checksum field. */
+export function fold(acc: number): number {
+  while (acc > 0xffff) acc = (acc & 0xffff) + Math.floor(acc / 0x10000);
+  return ~acc & 0xffff;
+}
+
+export function checksum(b: Uint8Array, start = 0, end = b.length): number {
+  return fold(sum16(b, start, end));
+}
+
+/** Sum of the IPv4 pseudo-header (RFC 793 3.1, RFC 768) for TCP and UDP checksums. */
+export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
+  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+}
