@@ -1,0 +1,128 @@
+// The block allocator: the free-space bitmap held in memory while mounted.
+//
+// Two bitmaps: `used` is what the next commit will write (bit set = block in use by the new
+// tree), `blocked` is what the allocator may not hand out: every block in use by the new tree
+// *or by the last committed tree*. A block freed during a transaction is cleared in `used`
+// but stays set in `blocked` (quarantine) until the commit that stops referring to it is
+// durable; only then can it be written again. So a crash at any moment leaves the last
+// committed tree intact, and its own bitmap, written with it, is exactly right for it: no
+// leak, no double allocation. A block allocated and freed within one transaction (`fresh`)
+// was never referenced by a commit and is released at once.
+import { BITS_PER_BLOCK } from './layout.js';
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let x = b; x; x >>= 1) n += x & 1;
+  return n;
+});
+
+export class Allocator {
+  readonly used: Uint8Array;
+  private blocked: Uint8Array;
+  readonly fresh = new Set<number>();
+  /** Bitmap leaves whose `used` bits changed since the last commit. */
+  readonly dirtyLeaves = new Set<number>();
+  usedCount = 0;
+  private blockedCount = 0;
+  private cursor = 0;
+
+  constructor(readonly blockCount: number, used: Uint8Array) {
+    this.used = used;
+    this.blocked = used.slice();
+    for (let i = 0; i < Math.ceil(blockCount / 8); i++) this.usedCount += POPCOUNT[used[i]!]!;
+    this.blockedCount = this.usedCount;
+  }
+
+  isUsed(addr: number): boolean {
+    return (this.used[addr >>> 3]! & (1 << (addr & 7))) !== 0;
+  }
+
+  /** Blocks that can be allocated now. */
+  get available(): number {
+    return this.blockCount - this.blockedCount;
+  }
+
+  private setUsed(addr: number, on: boolean): void {
+    const i = addr >>> 3;
+    const m = 1 << (addr & 7);
+    this.used[i] = on ? this.used[i]! | m : this.used[i]! & ~m;
+    this.usedCount += on ? 1 : -1;
+    this.dirtyLeaves.add(Math.floor(addr / BITS_PER_BLOCK));
+  }
+
+  private setBlocked(addr: number, on: boolean): void {
+    const i = addr >>> 3;
+    const m = 1 << (addr & 7);
+    this.blocked[i] = on ? this.blocked[i]! | m : this.blocked[i]! & ~m;
+    this.blockedCount += on ? 1 : -1;
+  }
+
+  /** Marks a block in use outside the allocator's choice (mkfs: the header ring). */
+  claim(addr: number): void {
+    if (this.isUsed(addr)) return;
+    this.setUsed(addr, true);
+    this.setBlocked(addr, true);
+  }
+
+  /** Allocates up to `max` contiguous blocks; returns the first and how many, or count 0. */
+  allocRun(max: number): { start: number; count: number } {
+    const start = this.findFree();
+    if (start < 0) return { start: 0, count: 0 };
+    let count = 0;
+    while (count < max && start + count < this.blockCount && !this.isBlocked(start + count)) {
+      this.setUsed(start + count, true);
+      this.setBlocked(start + count, true);
+      this.fresh.add(start + count);
+      count++;
+    }
+    this.cursor = start + count;
+    return { start, count };
+  }
+
+  alloc(): number {
+    const r = this.allocRun(1);
+    return r.count ? r.start : -1;
+  }
+
+  free(addr: number): void {
+    if (!this.isUsed(addr)) throw new Error(`MHFS bug: double free of block ${addr}`);
+    this.setUsed(addr, false);
+    if (this.fresh.delete(addr)) this.setBlocked(addr, false);
+  }
+
+  isFresh(addr: number): boolean {
+    return this.fresh.has(addr);
+  }
+
+  /** After a durable commit: quarantined blocks become free, nothing is fresh any more. */
+  committed(): void {
+    this.blocked.set(this.used);
+    this.blockedCount = this.usedCount;
+    this.fresh.clear();
+    this.dirtyLeaves.clear();
+  }
+
+  private isBlocked(addr: number): boolean {
+    return (this.blocked[addr >>> 3]! & (1 << (addr & 7))) !== 0;
+  }
+
+  private findFree(): number {
+    if (this.blockedCount >= this.blockCount) return -1;
+    const a = this.scan(Math.min(this.cursor, this.blockCount), this.blockCount);
+    return a >= 0 ? a : this.scan(0, this.cursor);
+  }
+
+  /** Next-fit: continuing from where the last run ended keeps sequential writes contiguous. */
+  private scan(from: number, to: number): number {
+    let addr = from;
+    while (addr < to) {
+      if ((addr & 7) === 0 && this.blocked[addr >>> 3] === 0xff) {
+        addr += 8;
+        continue;
+      }
+      if (!this.isBlocked(addr)) return addr;
+      addr++;
+    }
+    return -1;
+  }
+}

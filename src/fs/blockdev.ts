@@ -1,0 +1,122 @@
+// Block devices: the one narrow interface under MHFS and the GPT code, with three back ends.
+//
+//   read(block, buf)   fill buf (a whole number of 4 KiB blocks) from `block` on
+//   write(block, buf)  write buf (a whole number of blocks) at `block`
+//   flush()            return only when everything written so far is durable
+//   blockCount         the device's size in blocks
+//
+// Calls are synchronous: the file daemon serves one request at a time from its own worker, and a
+// synchronous pread/pwrite costs a fraction of a promise round trip per call. Offsets and
+// lengths are checked here once, so a corrupt pointer can never read or write outside the
+// device: it fails with EIO saying which block.
+import { openSync, readSync, writeSync, fdatasyncSync, closeSync, fstatSync, ftruncateSync } from 'node:fs';
+import { FsError } from './errors.js';
+
+export const BLOCK_SIZE = 4096;
+
+export interface BlockDevice {
+  readonly blockCount: number;
+  read(block: number, buf: Uint8Array): void;
+  write(block: number, buf: Uint8Array): void;
+  flush(): void;
+  close(): void;
+}
+
+export function checkRange(dev: { blockCount: number }, block: number, buf: Uint8Array, op: string): void {
+  if (buf.length % BLOCK_SIZE !== 0) throw new FsError('EINVAL', `${op}: length ${buf.length} is not a whole number of blocks`);
+  const n = buf.length / BLOCK_SIZE;
+  if (!Number.isSafeInteger(block) || block < 0 || block + n > dev.blockCount) {
+    throw new FsError('EIO', `${op} of block ${block} (+${n}) outside the device (${dev.blockCount} blocks)`);
+  }
+}
+
+/** A device in memory: tests, and building images before writing them out. */
+export class MemoryBlockDevice implements BlockDevice {
+  readonly bytes: Uint8Array;
+  flushes = 0;
+  constructor(readonly blockCount: number, bytes?: Uint8Array) {
+    this.bytes = bytes ?? new Uint8Array(blockCount * BLOCK_SIZE);
+    if (this.bytes.length < blockCount * BLOCK_SIZE) throw new FsError('EINVAL', 'memory device smaller than its block count');
+  }
+  read(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'read');
+    buf.set(this.bytes.subarray(block * BLOCK_SIZE, block * BLOCK_SIZE + buf.length));
+  }
+  write(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'write');
+    this.bytes.set(buf, block * BLOCK_SIZE);
+  }
+  flush(): void {
+    this.flushes++;
+  }
+  close(): void {}
+}
+
+export enum OpenMode {
+  ReadOnly,
+  ReadWrite,
+}
+
+/** A host file (a disk image) through pread/pwrite; flush is fdatasync. */
+export class FileBlockDevice implements BlockDevice {
+  readonly blockCount: number;
+  private fd: number;
+  constructor(readonly path: string, mode: OpenMode = OpenMode.ReadWrite) {
+    this.fd = openSync(path, mode === OpenMode.ReadOnly ? 'r' : 'r+');
+    this.blockCount = Math.floor(fstatSync(this.fd).size / BLOCK_SIZE);
+  }
+  /** Creates (or truncates) `path` to `blocks` blocks; the file is sparse until written. */
+  static create(path: string, blocks: number): FileBlockDevice {
+    const fd = openSync(path, 'w');
+    try {
+      ftruncateSync(fd, blocks * BLOCK_SIZE);
+    } finally {
+      closeSync(fd);
+    }
+    return new FileBlockDevice(path);
+  }
+  read(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'read');
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSync(this.fd, buf, done, buf.length - done, block * BLOCK_SIZE + done);
+      if (n === 0) throw new FsError('EIO', `short read at block ${block} of ${this.path}`);
+      done += n;
+    }
+  }
+  write(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'write');
+    let done = 0;
+    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done, block * BLOCK_SIZE + done);
+  }
+  flush(): void {
+    fdatasyncSync(this.fd);
+  }
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** A window of blocks [start, start+count) of another device: a partition. */
+export class PartitionBlockDevice implements BlockDevice {
+  constructor(readonly disk: BlockDevice, readonly start: number, readonly blockCount: number) {
+    if (start < 0 || start + blockCount > disk.blockCount) {
+      throw new FsError('EINVAL', `partition blocks ${start}+${blockCount} do not fit the disk (${disk.blockCount} blocks)`);
+    }
+  }
+  read(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'read');
+    this.disk.read(this.start + block, buf);
+  }
+  write(block: number, buf: Uint8Array): void {
+    checkRange(this, block, buf, 'write');
+    this.disk.write(this.start + block, buf);
+  }
+  flush(): void {
+    this.disk.flush();
+  }
+  close(): void {
+    this.disk.close();
+  }
+}

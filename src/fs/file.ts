@@ -1,0 +1,198 @@
+// File data over a volume: read, write and truncate at any offset, with holes.
+//
+// Data blocks are copy-on-write like everything else, but written at once rather than at
+// commit: a write puts new bytes into blocks allocated in this transaction (which no commit
+// refers to, so they may be written before the header that will point at them), and sets the
+// leaf pointers in the file's tree with each block's checksum. A block already allocated in
+// this transaction is overwritten in place. Full blocks go out in runs of contiguous
+// addresses, so a large sequential write costs one pwrite per run.
+//
+// Invariant: the bytes of the last block beyond the file size are zero (truncate clears them),
+// so extending a file never uncovers old data.
+import { BLOCK_SIZE } from './blockdev.js';
+import { fail, FsError } from './errors.js';
+import { blockChecksum, PTRS_PER_BLOCK, type BlockPtr } from './layout.js';
+import { now } from './node.js';
+import { SpacePurpose, type Volume } from './volume.js';
+
+const MAX_RUN = 256; // blocks per device write (1 MiB)
+export const MAX_FILE_SIZE = 2 ** 52;
+
+export function readData(vol: Volume, id: number, offset: number, buf: Uint8Array): number {
+  const size = vol.record(id).size;
+  if (offset >= size || buf.length === 0) return 0;
+  const n = Math.min(buf.length, size - offset);
+  const tree = vol.dataTree(id);
+  let scratch: Uint8Array | null = null;
+  let pos = offset;
+  while (pos < offset + n) {
+    const bi = Math.floor(pos / BLOCK_SIZE);
+    const inBlock = pos % BLOCK_SIZE;
+    const want = Math.min(BLOCK_SIZE - inBlock, offset + n - pos);
+    const dst = pos - offset;
+    const ptr = tree.leafPtr(bi);
+    if (ptr.addr === 0) {
+      buf.fill(0, dst, dst + want);
+      pos += want;
+      continue;
+    }
+    if (inBlock === 0 && want === BLOCK_SIZE) {
+      // Gather a run of whole blocks that lie at consecutive addresses: one pread.
+      const ptrs: BlockPtr[] = [ptr];
+      while (ptrs.length < MAX_RUN && pos + (ptrs.length + 1) * BLOCK_SIZE <= offset + n) {
+        const next = tree.leafPtr(bi + ptrs.length);
+        if (next.addr !== ptr.addr + ptrs.length) break;
+        ptrs.push(next);
+      }
+      vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data`);
+      const out = buf.subarray(dst, dst + ptrs.length * BLOCK_SIZE);
+      vol.dev.read(ptr.addr, out);
+      ptrs.forEach((p, k) => {
+        const sum = blockChecksum(out.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), p.addr);
+        if (sum !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
+      });
+      pos += ptrs.length * BLOCK_SIZE;
+      continue;
+    }
+    scratch ??= new Uint8Array(BLOCK_SIZE);
+    vol.store.readInto(ptr, scratch, `node ${id} data block ${bi}`);
+    buf.set(scratch.subarray(inBlock, inBlock + want), dst);
+    pos += want;
+  }
+  return n;
+}
+
+/** Writes `content` (one block) as file block `bi`, copy-on-write. */
+function putBlock(vol: Volume, id: number, bi: number, content: Uint8Array): void {
+  const tree = vol.dataTree(id);
+  const old = tree.leafPtr(bi);
+  let addr = old.addr;
+  if (!addr || !vol.alloc.isFresh(addr)) {
+    addr = vol.alloc.alloc();
+    if (addr < 0) fail('ENOSPC', 'no block left');
+    if (old.addr) vol.alloc.free(old.addr);
+    else addBlocks(vol, id, 1);
+  }
+  vol.store.write(addr, content);
+  tree.setLeafPtr(bi, { addr, checksum: blockChecksum(content, addr), generation: vol.store.generation });
+}
+
+function addBlocks(vol: Volume, id: number, n: number): void {
+  const r = vol.recordForWrite(id);
+  r.blocks = r.blocks + n;
+}
+
+/** Space a write of `blocks` blocks may need: the data and the tree above it. */
+function writeCost(vol: Volume, id: number, blocks: number): number {
+  return blocks + Math.ceil(blocks / PTRS_PER_BLOCK) + vol.dataTree(id).height + vol.nodeTree.height + 4;
+}
+
+/** Writes `data` at `offset`; returns the bytes written (short only when the disk filled). */
+export function writeData(vol: Volume, id: number, offset: number, data: Uint8Array): number {
+  if (offset + data.length > MAX_FILE_SIZE) fail('EFBIG', `write to ${offset + data.length} beyond the largest file`);
+  if (data.length === 0) return 0;
+  const end = offset + data.length;
+  let pos = offset;
+  try {
+    while (pos < end) {
+      const bi = Math.floor(pos / BLOCK_SIZE);
+      const inBlock = pos % BLOCK_SIZE;
+      const src = pos - offset;
+      if (inBlock !== 0 || end - pos < BLOCK_SIZE) {
+        // A partial block: read what is there (or zeros), merge, write.
+        vol.ensure(writeCost(vol, id, 1));
+        const want = Math.min(BLOCK_SIZE - inBlock, end - pos);
+        const block = new Uint8Array(BLOCK_SIZE);
+        const ptr = vol.dataTree(id).leafPtr(bi);
+        if (ptr.addr) vol.store.readInto(ptr, block, `node ${id} data block ${bi}`);
+        block.set(data.subarray(src, src + want), inBlock);
+        putBlock(vol, id, bi, block);
+        pos += want;
+        grow(vol, id, pos);
+        continue;
+      }
+      const whole = Math.min(Math.floor((end - pos) / BLOCK_SIZE), MAX_RUN);
+      vol.ensure(writeCost(vol, id, whole));
+      pos += writeRun(vol, id, bi, data.subarray(src, src + whole * BLOCK_SIZE)) * BLOCK_SIZE;
+      grow(vol, id, pos);
+    }
+  } catch (e) {
+    if (e instanceof FsError && e.code === 'ENOSPC' && pos > offset) return finish(vol, id, pos - offset);
+    if (pos > offset) finish(vol, id, pos - offset);
+    throw e;
+  }
+  return finish(vol, id, data.length);
+}
+
+function grow(vol: Volume, id: number, pos: number): void {
+  const r = vol.record(id);
+  if (pos > r.size) vol.recordForWrite(id).size = pos;
+}
+
+function finish(vol: Volume, id: number, n: number): number {
+  const r = vol.recordForWrite(id);
+  r.mtime = r.ctime = now();
+  return n;
+}
+
+/** Whole blocks from `bi` on: in-place where already fresh, else into newly allocated runs. */
+function writeRun(vol: Volume, id: number, bi: number, data: Uint8Array): number {
+  const tree = vol.dataTree(id);
+  const count = data.length / BLOCK_SIZE;
+  let k = 0;
+  while (k < count) {
+    const old = tree.leafPtr(bi + k);
+    if (old.addr && vol.alloc.isFresh(old.addr)) {
+      putBlock(vol, id, bi + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE));
+      k++;
+      continue;
+    }
+    let j = k + 1;
+    while (j < count) {
+      const p = tree.leafPtr(bi + j);
+      if (p.addr && vol.alloc.isFresh(p.addr)) break;
+      j++;
+    }
+    const run = vol.alloc.allocRun(j - k);
+    if (run.count === 0) fail('ENOSPC', 'no block left');
+    vol.store.write(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE));
+    let added = 0;
+    for (let m = 0; m < run.count; m++) {
+      const addr = run.start + m;
+      const prev = tree.leafPtr(bi + k + m);
+      if (prev.addr) vol.alloc.free(prev.addr);
+      else added++;
+      const block = data.subarray((k + m) * BLOCK_SIZE, (k + m + 1) * BLOCK_SIZE);
+      tree.setLeafPtr(bi + k + m, { addr, checksum: blockChecksum(block, addr), generation: vol.store.generation });
+    }
+    if (added) addBlocks(vol, id, added);
+    k += run.count;
+  }
+  return count;
+}
+
+/** Sets the file's size: frees blocks past it, or leaves a hole up to it. */
+export function truncateData(vol: Volume, id: number, size: number): void {
+  if (size < 0 || !Number.isSafeInteger(size)) fail('EINVAL', `size ${size}`);
+  if (size > MAX_FILE_SIZE) fail('EFBIG', `size ${size} beyond the largest file`);
+  const old = vol.record(id).size;
+  const tree = vol.dataTree(id);
+  if (size < old) {
+    vol.ensure(writeCost(vol, id, 1) + tree.height, SpacePurpose.Release);
+    let freed = 0;
+    tree.truncate(Math.ceil(size / BLOCK_SIZE), () => freed++);
+    if (freed) addBlocks(vol, id, -freed);
+    const tail = size % BLOCK_SIZE;
+    const bi = Math.floor(size / BLOCK_SIZE);
+    const ptr = tail ? tree.leafPtr(bi) : null;
+    if (ptr && ptr.addr) {
+      const block = new Uint8Array(BLOCK_SIZE);
+      vol.store.readInto(ptr, block, `node ${id} data block ${bi}`);
+      block.fill(0, tail);
+      putBlock(vol, id, bi, block);
+    }
+  }
+  const r = vol.recordForWrite(id);
+  r.size = size;
+  r.mtime = r.ctime = now();
+}
