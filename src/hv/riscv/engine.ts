@@ -1,0 +1,247 @@
+// The RISC-V engine: one hart of the WebAssembly core (core/*.as, compiled to core.wasm) with its
+// TypeScript handle. The core owns guest RAM inside its linear memory; this class exposes it as
+// a GuestRam, routes the core's MMIO exits to an MmioBus, and gives registers, CSRs, interrupt
+// lines and the run loop to the machine (machine.ts) and to tests.
+//
+// Interface: `await RiscvHart.create({ ramSize, bus })`, then `run(budget)` until it returns an
+// Exit other than Budget; the caller handles WFI (wait for an interrupt), SBI (answer the call in
+// sbi.ts) and Stop (a device asked to stop, e.g. the test finisher).
+import { readFile } from 'node:fs/promises';
+import { GuestRam } from '../memory.js';
+import type { MmioBus } from '../bus.js';
+import { Wasm, type WasmGlobal, type WasmMemory, type WasmModule } from '../wasm.js';
+
+export enum Exit {
+  Budget = 0,
+  Wfi = 1,
+  Sbi = 2,
+  Stop = 3,
+}
+
+export enum Priv {
+  U = 0,
+  S = 1,
+  M = 3,
+}
+
+/** Interrupt numbers: bits of mip and mie. */
+export enum Irq {
+  SSI = 1,
+  MSI = 3,
+  STI = 5,
+  MTI = 7,
+  SEI = 9,
+  MEI = 11,
+}
+
+interface CoreExports {
+  memory: WasmMemory;
+  XREGS: WasmGlobal;
+  FREGS: WasmGlobal;
+  MMIO_DATA: WasmGlobal;
+  RAM_OFFSET: WasmGlobal;
+  init(ramSize: number, hartId: number): void;
+  reset(pc: bigint): void;
+  run(budget: number): number;
+  getPc(): bigint;
+  setPc(v: bigint): void;
+  getPriv(): number;
+  setPriv(p: number): void;
+  getInstret(): bigint;
+  setMtime(t: bigint): void;
+  getMtime(): bigint;
+  setSbiInHost(on: number): void;
+  setRamBase(base: bigint): void;
+  setLine(irq: number, level: number): void;
+  getMipLines(): bigint;
+  hostCsrRead(csr: number): bigint;
+  hostCsrOk(): number;
+  hostCsrWrite(csr: number, v: bigint): void;
+  flushTlb(): void;
+}
+
+let modulePromise: Promise<WasmModule> | undefined;
+
+/** Compiles core.wasm once per process (or worker). */
+export function coreModule(): Promise<WasmModule> {
+  modulePromise ??= (async () => {
+    const url = new URL('./core.wasm', import.meta.url);
+    const bytes = url.protocol === 'file:' ? await readFile(url) : new Uint8Array(await (await fetch(url)).arrayBuffer());
+    return Wasm.compile(bytes);
+  })();
+  return modulePromise;
+}
+
+export interface HartOptions {
+  ramSize: number;
+  ramBase?: number;
+  hartId?: number;
+  bus: MmioBus;
+  /** Answer SBI calls in the host (ecall from S-mode exits with Exit.Sbi) instead of trapping to M-mode firmware. */
+  sbiInHost?: boolean;
+}
+
+/** The CSRs a snapshot carries, in the order restore writes them (mstatus before the rest). */
+const SNAPSHOT_CSRS = [
+  0x300, 0x302, 0x303, 0x304, 0x305, 0x306, 0x340, 0x341, 0x342, 0x343, 0x344,
+  0x105, 0x106, 0x140, 0x141, 0x142, 0x143, 0x180, 0x003, 0xb02,
+] as const;
+
+export interface HartState {
+  x: string[];
+  f: string[];
+  pc: string;
+  priv: number;
+  csrs: Record<string, string>;
+  lines: string;
+  mtime: string;
+}
+
+export class RiscvHart {
+  readonly ram: GuestRam;
+  private readonly mem: DataView;
+  private readonly xregs: number;
+  private readonly fregs: number;
+
+  private constructor(private readonly core: CoreExports, readonly bus: MmioBus, ramBase: number, ramSize: number) {
+    this.mem = new DataView(core.memory.buffer);
+    this.xregs = core.XREGS.value as number;
+    this.fregs = core.FREGS.value as number;
+    this.ram = new GuestRam(ramBase, new Uint8Array(core.memory.buffer, core.RAM_OFFSET.value as number, ramSize));
+  }
+
+  static async create(opts: HartOptions): Promise<RiscvHart> {
+    const ramBase = opts.ramBase ?? 0x80000000;
+    if (opts.ramSize <= 0 || opts.ramSize % 4096 !== 0) throw new RangeError('guest RAM size must be a positive multiple of 4 KiB');
+    if (opts.ramSize > 0xf0000000 - 0x1000000) throw new RangeError('guest RAM larger than the core can address');
+    let hart: RiscvHart | undefined;
+    const bus = opts.bus;
+    const env = {
+      mmioRead(pa: number, size: number): number {
+        const v = bus.read(pa, size);
+        if (v === undefined) return 1;
+        const d = hart!.mem;
+        const at = hart!.core.MMIO_DATA.value as number;
+        if (typeof v === 'bigint') d.setBigUint64(at, v, true);
+        else {
+          d.setUint32(at, v >>> 0, true);
+          d.setUint32(at + 4, 0, true);
+        }
+        return 0;
+      },
+      mmioWrite(pa: number, size: number, lo: number, hi: number): number {
+        const ok = bus.write(pa, size, lo, hi);
+        let r = ok ? 0 : 1;
+        if (bus.stopRequested) r |= 2;
+        return r;
+      },
+    };
+    const instance = await Wasm.instantiate(await coreModule(), { env });
+    const core = instance.exports as unknown as CoreExports;
+    core.setRamBase(BigInt(ramBase));
+    core.init(opts.ramSize, opts.hartId ?? 0);
+    core.setSbiInHost(opts.sbiInHost ? 1 : 0);
+    hart = new RiscvHart(core, bus, ramBase, opts.ramSize);
+    return hart;
+  }
+
+  /** Runs up to `budget` instructions. */
+  run(budget: number): Exit {
+    return this.core.run(budget) as Exit;
+  }
+
+  reset(pc: bigint | number): void {
+    this.core.reset(BigInt(pc));
+  }
+
+  x(i: number): bigint {
+    return this.mem.getBigInt64(this.xregs + 8 * i, true);
+  }
+
+  setX(i: number, v: bigint | number): void {
+    if (i !== 0) this.mem.setBigInt64(this.xregs + 8 * i, BigInt.asIntN(64, BigInt(v)), true);
+  }
+
+  /** Raw 64-bit contents of f register `i` (singles are NaN-boxed). */
+  f(i: number): bigint {
+    return this.mem.getBigUint64(this.fregs + 8 * i, true);
+  }
+
+  setF(i: number, v: bigint): void {
+    this.mem.setBigUint64(this.fregs + 8 * i, BigInt.asUintN(64, v), true);
+  }
+
+  get pc(): bigint {
+    return BigInt.asUintN(64, this.core.getPc());
+  }
+
+  set pc(v: bigint | number) {
+    this.core.setPc(BigInt.asIntN(64, BigInt(v)));
+  }
+
+  get priv(): Priv {
+    return this.core.getPriv() as Priv;
+  }
+
+  set priv(p: Priv) {
+    this.core.setPriv(p);
+  }
+
+  get instret(): bigint {
+    return this.core.getInstret();
+  }
+
+  get mtime(): bigint {
+    return this.core.getMtime();
+  }
+
+  set mtime(t: bigint) {
+    this.core.setMtime(t);
+  }
+
+  /** Reads a CSR as M-mode would; undefined when the CSR does not exist. */
+  csr(n: number): bigint | undefined {
+    const v = this.core.hostCsrRead(n);
+    return this.core.hostCsrOk() ? BigInt.asUintN(64, v) : undefined;
+  }
+
+  setCsr(n: number, v: bigint | number): void {
+    this.core.hostCsrWrite(n, BigInt.asIntN(64, BigInt(v)));
+  }
+
+  /** Drives an interrupt line (a bit of mip) from a device or the host. */
+  setLine(irq: Irq, level: boolean): void {
+    this.core.setLine(irq, level ? 1 : 0);
+  }
+
+  get lines(): bigint {
+    return this.core.getMipLines();
+  }
+
+  save(): HartState {
+    const csrs: Record<string, string> = {};
+    for (const n of SNAPSHOT_CSRS) csrs[n.toString(16)] = (this.csr(n) ?? 0n).toString();
+    return {
+      x: Array.from({ length: 32 }, (_, i) => this.x(i).toString()),
+      f: Array.from({ length: 32 }, (_, i) => this.f(i).toString()),
+      pc: this.pc.toString(),
+      priv: this.priv,
+      csrs,
+      lines: this.lines.toString(),
+      mtime: this.mtime.toString(),
+    };
+  }
+
+  restore(s: HartState): void {
+    this.core.reset(0n);
+    for (const n of SNAPSHOT_CSRS) this.setCsr(n, BigInt(s.csrs[n.toString(16)] ?? '0'));
+    s.x.forEach((v, i) => this.setX(i, BigInt(v)));
+    s.f.forEach((v, i) => this.setF(i, BigInt(v)));
+    this.pc = BigInt(s.pc);
+    this.priv = s.priv;
+    const lines = BigInt(s.lines);
+    for (let i = 0; i < 12; i++) this.core.setLine(i, Number((lines >> BigInt(i)) & 1n));
+    this.mtime = BigInt(s.mtime);
+    this.core.flushTlb();
+  }
+}
