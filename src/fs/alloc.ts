@@ -94,6 +94,23 @@ export class Allocator {
     return this.fresh.has(addr);
   }
 
+  /** fsck: replaces the bitmap with `bits` (the reachable set). Blocks in either the old or
+   *  the new bitmap stay unallocatable until the next commit. */
+  reset(bits: Uint8Array): void {
+    const bytes = Math.ceil(this.blockCount / 8);
+    for (let i = 0; i < bytes; i++) {
+      this.blocked[i] = this.blocked[i]! | bits[i]!;
+      this.used[i] = bits[i]!;
+    }
+    this.usedCount = 0;
+    this.blockedCount = 0;
+    for (let i = 0; i < bytes; i++) {
+      this.usedCount += POPCOUNT[this.used[i]!]!;
+      this.blockedCount += POPCOUNT[this.blocked[i]!]!;
+    }
+    for (let l = 0; l < Math.ceil(this.blockCount / BITS_PER_BLOCK); l++) this.dirtyLeaves.add(l);
+  }
+
   /** After a durable commit: quarantined blocks become free, nothing is fresh any more. */
   committed(): void {
     this.blocked.set(this.used);

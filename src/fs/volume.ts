@@ -96,7 +96,7 @@ export class Volume {
   }
 
   /** Mounts the newest valid header; refuses, saying what and where, if anything is wrong. */
-  static mount(dev: BlockDevice, access: Access = Access.ReadWrite): Volume {
+  static mount(dev: BlockDevice, access: Access = Access.ReadWrite, strict = true): Volume {
     const header = Volume.newestHeader(dev);
     const shape = bitmapShape(header.blockCount);
     if (header.bitmapHeight !== shape.height) corrupt('header', `bitmap height ${header.bitmapHeight}, expected ${shape.height} for ${header.blockCount} blocks`);
@@ -107,6 +107,7 @@ export class Volume {
       if (leaf) used.set(leaf, i * BLOCK_SIZE);
     }
     const v = new Volume(dev, header, used, access);
+    if (!strict) return v; // fsck repairing: it checks the rest itself
     if (v.alloc.usedCount !== header.usedBlocks) corrupt('bitmap', `${v.alloc.usedCount} blocks marked used, header says ${header.usedBlocks}`);
     for (let b = 0; b < HEADER_SLOTS; b++) if (!v.alloc.isUsed(b)) corrupt('bitmap', `header slot block ${b} marked free`);
     if (header.nodeHighWater <= ROOT_NODE) corrupt('header', `node high-water mark ${header.nodeHighWater} leaves no root`);
