@@ -1,0 +1,268 @@
+// POSIX behaviour of the MHFS library, run against every block device back end: names,
+// data at any offset, holes, truncate, links, symlinks, rename with replacement, attributes,
+// permissions, readdir cookies, and everything surviving a remount with fsck clean.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Mhfs, Follow } from './mhfs.js';
+import { isFsError, type Errno } from './errors.js';
+import { S_IFDIR, S_IFLNK, S_IFREG } from './node.js';
+import { assertClean, backends, bytes } from './testutil.js';
+import { readFile, writeFile } from './paths.js';
+import type { BlockDevice } from './blockdev.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function throwsErrno(f: () => unknown, code: Errno): void {
+  assert.throws(f, (e: unknown) => isFsError(e, code), `expected ${code}`);
+}
+
+for (const backend of backends()) {
+  describe(`MHFS POSIX behaviour on the ${backend.name} device`, () => {
+    after(() => backend.cleanup());
+    const fresh = (blocks = 8192): { dev: BlockDevice; fs: Mhfs } => {
+      const dev = backend.make(blocks);
+      return { dev, fs: Mhfs.format(dev, { hashSalt: 1234 }) };
+    };
+    const remount = (dev: BlockDevice, fs: Mhfs): Mhfs => {
+      fs.sync();
+      return Mhfs.mount(dev);
+    };
+
+    it('creates, looks up and reads back files and directories after a remount', () => {
+      const { dev, fs } = fresh();
+      const etc = fs.mkdir(fs.root, 'etc', 0o755);
+      const f = fs.create(etc, 'motd', 0o644);
+      assert.equal(fs.write(f, 0, enc('welcome\n')), 8);
+      const fs2 = remount(dev, fs);
+      const id = fs2.resolve('/etc/motd');
+      assert.equal(id, f);
+      assert.equal(dec(fs2.readAll(id)), 'welcome\n');
+      assert.equal(fs2.stat(id).mode, S_IFREG | 0o644);
+      assert.equal(fs2.stat(etc).mode, S_IFDIR | 0o755);
+      assert.equal(fs2.stat(fs2.root).nlink, 3);
+      throwsErrno(() => fs2.create(etc, 'motd', 0o644), 'EEXIST');
+      throwsErrno(() => fs2.resolve('/etc/nothing'), 'ENOENT');
+      throwsErrno(() => fs2.resolve('/etc/motd/x'), 'ENOTDIR');
+      throwsErrno(() => fs2.create(fs2.root, 'x'.repeat(256), 0o644), 'ENAMETOOLONG');
+      fs2.create(fs2.root, 'x'.repeat(255), 0o644);
+      assertClean(dev);
+    });
+
+    it('reads and writes at any offset, with holes reading as zeros', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'sparse', 0o600);
+      fs.write(f, 10_000_000, enc('end'));
+      fs.write(f, 4090, enc('straddles a block edge'));
+      const fs2 = remount(dev, fs);
+      assert.equal(fs2.stat(f).size, 10_000_003);
+      assert.ok(fs2.stat(f).blocks <= 3 * 8, 'a sparse file holds only the blocks written');
+      const b = new Uint8Array(30);
+      fs2.read(f, 4085, b);
+      assert.deepEqual(b, Uint8Array.from([0, 0, 0, 0, 0, ...enc('straddles a block edge'), 0, 0, 0]));
+      const tail = new Uint8Array(10);
+      assert.equal(fs2.read(f, 9_999_998, tail), 5);
+      assert.deepEqual(tail.subarray(0, 5), Uint8Array.from([0, 0, ...enc('end')]));
+      assert.equal(fs2.read(f, 20_000_000, tail), 0);
+      assertClean(dev);
+    });
+
+    it('keeps large unaligned writes exact, overwrites in place and copies on write', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'big', 0o644);
+      const data = bytes(3 * 1024 * 1024 + 777, 1);
+      assert.equal(fs.write(f, 123, data), data.length);
+      fs.sync();
+      const patch = bytes(70_000, 2);
+      fs.write(f, 500_000, patch);
+      fs.write(f, 500_100, patch.subarray(0, 10)); // same transaction: overwrite in place
+      const want = new Uint8Array(123 + data.length);
+      want.set(data, 123);
+      want.set(patch, 500_000);
+      want.set(patch.subarray(0, 10), 500_100);
+      const fs2 = remount(dev, fs);
+      assert.deepEqual(fs2.readAll(f), want);
+      assertClean(dev);
+    });
+
+    it('truncates down and up, zeroing what is uncovered', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 't', 0o644);
+      fs.write(f, 0, bytes(20_000, 3));
+      fs.truncate(f, 5000);
+      fs.truncate(f, 12_000);
+      const fs2 = remount(dev, fs);
+      const got = fs2.readAll(f);
+      assert.equal(got.length, 12_000);
+      assert.deepEqual(got.subarray(0, 5000), bytes(20_000, 3).subarray(0, 5000));
+      assert.ok(got.subarray(5000).every((x) => x === 0));
+      fs2.truncate(f, 0);
+      assert.equal(fs2.stat(f).blocks, 0);
+      throwsErrno(() => fs2.truncate(fs2.root, 0), 'EISDIR');
+      assertClean(dev);
+    });
+
+    it('unlinks, rmdirs and refuses what POSIX refuses', () => {
+      const { dev, fs } = fresh();
+      const d = fs.mkdir(fs.root, 'd', 0o755);
+      fs.create(d, 'f', 0o644);
+      throwsErrno(() => fs.rmdir(fs.root, 'd'), 'ENOTEMPTY');
+      throwsErrno(() => fs.unlink(fs.root, 'd'), 'EISDIR');
+      throwsErrno(() => fs.rmdir(d, 'f'), 'ENOTDIR');
+      throwsErrno(() => fs.unlink(d, 'nope'), 'ENOENT');
+      throwsErrno(() => fs.rmdir(d, '.'), 'EINVAL');
+      fs.unlink(d, 'f');
+      fs.rmdir(fs.root, 'd');
+      throwsErrno(() => fs.lookup(fs.root, 'd'), 'ENOENT');
+      assert.equal(fs.stat(fs.root).nlink, 2);
+      remount(dev, fs);
+      assertClean(dev);
+    });
+
+    it('renames atomically, replacing files and empty directories', () => {
+      const { dev, fs } = fresh();
+      const a = fs.mkdir(fs.root, 'a', 0o755);
+      const b = fs.mkdir(fs.root, 'b', 0o755);
+      const x = fs.create(a, 'x', 0o644);
+      fs.write(x, 0, enc('new'));
+      const y = fs.create(b, 'y', 0o644);
+      fs.write(y, 0, enc('old'));
+      fs.rename(a, 'x', b, 'y');
+      assert.equal(fs.lookup(b, 'y'), x);
+      throwsErrno(() => fs.lookup(a, 'x'), 'ENOENT');
+      throwsErrno(() => fs.stat(y), 'ENOENT');
+      // Directories: move with .. updated, replace an empty one, refuse a non-empty one.
+      const sub = fs.mkdir(a, 'sub', 0o755);
+      fs.mkdir(b, 'empty', 0o755);
+      fs.rename(a, 'sub', b, 'empty');
+      assert.equal(fs.lookup(b, 'empty'), sub);
+      assert.equal(fs.lookup(sub, '..'), b);
+      assert.equal(fs.stat(a).nlink, 2);
+      assert.equal(fs.stat(b).nlink, 3);
+      throwsErrno(() => fs.rename(fs.root, 'b', b, 'inside'), 'EINVAL');
+      throwsErrno(() => fs.rename(fs.root, 'b', sub, 'deeper'), 'EINVAL');
+      fs.create(sub, 'f', 0o644);
+      fs.mkdir(fs.root, 'c', 0o755);
+      throwsErrno(() => fs.rename(fs.root, 'c', b, 'empty'), 'ENOTEMPTY');
+      throwsErrno(() => fs.rename(fs.root, 'c', b, 'y'), 'ENOTDIR');
+      throwsErrno(() => fs.rename(b, 'y', fs.root, 'c'), 'EISDIR');
+      // Same node under two names: nothing happens.
+      fs.link(x, fs.root, 'x2');
+      fs.rename(fs.root, 'x2', b, 'y');
+      assert.equal(fs.lookup(fs.root, 'x2'), x);
+      const fs2 = remount(dev, fs);
+      assert.equal(dec(readFile(fs2, '/b/y')), 'new');
+      assertClean(dev);
+    });
+
+    it('keeps hard links counted and data alive until the last name goes', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'one', 0o644);
+      fs.write(f, 0, enc('shared'));
+      fs.link(f, fs.root, 'two');
+      assert.equal(fs.stat(f).nlink, 2);
+      throwsErrno(() => fs.link(fs.root, fs.root, 'rootlink'), 'EPERM');
+      fs.unlink(fs.root, 'one');
+      assert.equal(dec(readFile(fs, '/two')), 'shared');
+      // An open node outlives its last name.
+      fs.retain(f);
+      fs.unlink(fs.root, 'two');
+      assert.equal(dec(fs.readAll(f)), 'shared');
+      fs.release(f);
+      throwsErrno(() => fs.stat(f), 'ENOENT');
+      remount(dev, fs);
+      assertClean(dev);
+    });
+
+    it('makes and follows symlinks, relative and absolute, and detects loops', () => {
+      const { dev, fs } = fresh();
+      writeFile(fs, '/usr/lib/libc.so', enc('libc'));
+      const usr = fs.resolve('/usr');
+      fs.symlink(usr, 'lib64', 'lib');
+      fs.symlink(fs.root, 'abs', '/usr/lib64/libc.so');
+      fs.symlink(fs.root, 'loop1', 'loop2');
+      fs.symlink(fs.root, 'loop2', 'loop1');
+      assert.equal(dec(readFile(fs, '/usr/lib64/libc.so')), 'libc');
+      assert.equal(dec(readFile(fs, '/abs')), 'libc');
+      const l = fs.resolve('/abs', Follow.No);
+      assert.equal(fs.stat(l).mode, S_IFLNK | 0o777);
+      assert.equal(fs.readlink(l), '/usr/lib64/libc.so');
+      throwsErrno(() => fs.resolve('/loop1'), 'ELOOP');
+      throwsErrno(() => fs.readlink(usr), 'EINVAL');
+      remount(dev, fs);
+      assertClean(dev);
+    });
+
+    it('sets modes, owners and times, and checks permissions for a caller', () => {
+      const { dev, fs } = fresh();
+      const alice = { uid: 1000, gid: 1000 };
+      const bob = { uid: 1001, gid: 1001 };
+      const home = fs.mkdir(fs.root, 'home', 0o755);
+      throwsErrno(() => fs.mkdir(home, 'alice', 0o700, alice), 'EACCES');
+      const ah = fs.mkdir(home, 'alice', 0o700);
+      fs.chown(ah, 1000, 1000);
+      const f = fs.create(ah, 'secret', 0o600, alice);
+      assert.equal(fs.stat(f).uid, 1000);
+      throwsErrno(() => fs.lookup(ah, 'secret', bob), 'EACCES');
+      throwsErrno(() => fs.chmod(f, 0o644, bob), 'EPERM');
+      throwsErrno(() => fs.chown(f, 1001, -1, alice), 'EPERM');
+      fs.chmod(f, 0o640, alice);
+      assert.equal(fs.stat(f).mode & 0o7777, 0o640);
+      fs.utimens(f, { sec: 1, nsec: 2 }, { sec: 3, nsec: 4 }, alice);
+      const tmp = fs.mkdir(fs.root, 'tmp', 0o1777);
+      fs.create(tmp, 'alices', 0o644, alice);
+      throwsErrno(() => fs.unlink(tmp, 'alices', bob), 'EPERM');
+      fs.unlink(tmp, 'alices', alice);
+      const fs2 = remount(dev, fs);
+      const s = fs2.stat(f);
+      assert.deepEqual([s.atime, s.mtime], [{ sec: 1, nsec: 2 }, { sec: 3, nsec: 4 }]);
+      assert.ok(s.ctime.sec > 1_700_000_000);
+      assertClean(dev);
+    });
+
+    it('lists large directories with cookies that survive changes between calls', () => {
+      const { dev, fs } = fresh();
+      const d = fs.mkdir(fs.root, 'many', 0o755);
+      const names = new Set<string>();
+      for (let i = 0; i < 3000; i++) {
+        const n = `file-${i}-${'x'.repeat(i % 40)}`;
+        fs.create(d, n, 0o644);
+        names.add(n);
+      }
+      assert.ok(fs.vol.record(d).dirBits >= 4, 'the table has grown');
+      const seen = new Set<string>();
+      let cookie = 0;
+      let calls = 0;
+      for (;;) {
+        const batch = fs.readdir(d, cookie, 50);
+        if (!batch.length) break;
+        for (const e of batch) if (e.name !== '.' && e.name !== '..') seen.add(e.name);
+        cookie = batch[batch.length - 1]!.cookie;
+        // Inserts in between (growing the table) must not repeat or skip the old names.
+        if (++calls === 5) for (let i = 0; i < 500; i++) fs.create(d, `late-${i}`, 0o644);
+      }
+      for (const n of names) assert.ok(seen.has(n), `listed ${n}`);
+      const fs2 = remount(dev, fs);
+      assert.equal(fs2.stat(d).nlink, 2);
+      assert.equal(fs2.vol.record(d).entries, 3500);
+      for (let i = 0; i < 3000; i += 7) fs2.unlink(d, `file-${i}-${'x'.repeat(i % 40)}`);
+      remount(dev, fs2);
+      assertClean(dev);
+    });
+
+    it('reports space in statvfs and frees it after deletes', () => {
+      const { dev, fs } = fresh();
+      const before = fs.statvfs();
+      const f = fs.create(fs.root, 'f', 0o644);
+      fs.write(f, 0, new Uint8Array(4 << 20).fill(1));
+      fs.sync();
+      const mid = fs.statvfs();
+      assert.ok(before.bavail - mid.bavail >= 1024);
+      fs.unlink(fs.root, 'f');
+      fs.sync();
+      assert.ok(fs.statvfs().bavail >= before.bavail - 2);
+      assert.equal(before.namemax, 255);
+      assertClean(dev);
+    });
+  });
+}
