@@ -1,0 +1,462 @@
+// A network interface: one Ethernet device, its MAC and IPv4 addresses, the routing table,
+// the ARP cache, reassembly, and the demultiplexing of packets to the sockets of a
+// SocketSet. `poll(now)` receives what the device has, answers what the stack answers by
+// itself (ARP, echo requests, RSTs and port unreachables), then lets every socket send;
+// `pollAt(now)` says when polling is next needed. There are no timers: the caller owns time.
+//
+// Outgoing frames are built in one preallocated buffer; TCP payload is copied straight from
+// the socket's send ring into it. Every drop is counted in `stats` with its reason.
+import { ETHERNET_HEADER_LEN, MAX_FRAME_LEN, DEFAULT_TTL } from '../params.js';
+import { NetStats } from '../stats.js';
+import { ETHERNET_BROADCAST, IPV4_BROADCAST, Ipv4Cidr, isLoopback, isMulticast, type EthernetAddress, type Ipv4Address } from '../wire/address.js';
+import { EthernetFrame, EtherType } from '../wire/ethernet.js';
+import { ArpOperation, ArpPacket, ArpRepr, ARP_LEN } from '../wire/arp.js';
+import { IPV4_HEADER_LEN, IpProtocol, Ipv4Packet, emitIpv4Header } from '../wire/ipv4.js';
+import { Icmpv4Packet, Icmpv4Type, DstUnreachableCode, ICMPV4_HEADER_LEN, parseIcmpv4 } from '../wire/icmpv4.js';
+import { UDP_HEADER_LEN, UdpPacket, UdpRepr, emitUdpHeader } from '../wire/udp.js';
+import { TcpFlag, TcpPacket, TcpRepr } from '../wire/tcp.js';
+import { checksum, get16, put16 } from '../wire/bytes.js';
+import { SocketSet } from '../socket/set.js';
+import { TcpSocket } from '../socket/tcp.js';
+import { tcpInput, tcpListenerMatches, tcpMatches, type TcpContext } from '../socket/tcp_input.js';
+import { tcpOutput, tcpPollAt, type TcpTransmit } from '../socket/tcp_output.js';
+import type { Device } from './device.js';
+import { ArpCache } from './arp_cache.js';
+import { RouteTable } from './route.js';
+import { Reassembler } from './reassembly.js';
+
+export interface InterfaceConfig {
+  hardwareAddr: EthernetAddress;
+  addresses: Ipv4Cidr[];
+  gateway?: Ipv4Address;
+  /** Answer echo requests (default true). */
+  echoReply?: boolean;
+  /** Random 32-bit values for ISNs and IP identification; seed it in tests. */
+  random?: () => number;
+  /** Frames taken from the device per poll before sockets get to send. */
+  rxBudget?: number;
+}
+
+const TCP_BASE = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
+
+export class Interface implements TcpTransmit {
+  readonly stats = new NetStats();
+  readonly routes = new RouteTable();
+  readonly arp = new ArpCache();
+  readonly reassembler = new Reassembler();
+  readonly hardwareAddr: EthernetAddress;
+  addresses: Ipv4Cidr[];
+  echoReply: boolean;
+  private readonly random: () => number;
+  private readonly rxBudget: number;
+  private readonly txBuf = new Uint8Array(MAX_FRAME_LEN);
+  private readonly segIn = new TcpRepr();
+  private readonly rstOut = new TcpRepr();
+  private ident = 0;
+  private device!: Device;
+  private sockets!: SocketSet;
+  private readonly ctx: TcpContext;
+
+  constructor(config: InterfaceConfig) {
+    this.hardwareAddr = config.hardwareAddr;
+    this.addresses = [...config.addresses];
+    this.echoReply = config.echoReply ?? true;
+    this.random = config.random ?? (() => (Math.random() * 0x1_0000_0000) >>> 0);
+    this.rxBudget = config.rxBudget ?? 64;
+    if (config.gateway !== undefined) this.routes.addDefault(config.gateway);
+    this.ident = this.random() & 0xffff;
+    const self = this;
+    this.ctx = {
+      now: 0,
+      stats: this.stats.tcp,
+      random: () => self.random(),
+      adopt: (child: TcpSocket) => self.sockets.add(child),
+    };
+  }
+
+  // ---------------------------------------------------------------- addresses
+
+  hasAddress(a: Ipv4Address): boolean {
+    for (const c of this.addresses) if (c.address === a) return true;
+    return false;
+  }
+
+  /** Is a datagram to `a` for us: one of our addresses, or a broadcast we listen to. */
+  acceptsDst(a: Ipv4Address): boolean {
+    if (a === IPV4_BROADCAST) return true;
+    for (const c of this.addresses) if (c.address === a || (c.prefixLen < 31 && c.broadcast === a)) return true;
+    return false;
+  }
+
+  /** The address we send from to reach dst: the one on its subnet, else the first. */
+  sourceFor(dst: Ipv4Address): Ipv4Address {
+    if (this.hasAddress(dst)) return dst;
+    for (const c of this.addresses) if (c.contains(dst)) return c.address;
+    return this.addresses[0]?.address ?? 0;
+  }
+
+  /** Next hop for dst: itself if on-link, the route's gateway otherwise; null if unroutable. */
+  nextHop(dst: Ipv4Address): Ipv4Address | null {
+    if (dst === IPV4_BROADCAST || this.hasAddress(dst)) return dst;
+    for (const c of this.addresses) if (c.contains(dst)) return dst;
+    const r = this.routes.lookup(dst);
+    if (!r) return null;
+    return r.via ?? dst;
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  /** Processes input and output once. Returns true if any frame moved. */
+  poll(now: number, device: Device, sockets: SocketSet): boolean {
+    this.device = device;
+    this.sockets = sockets;
+    this.ctx.now = now;
+    let did = false;
+    for (let i = 0; i < this.rxBudget; i++) {
+      const f = device.receive(now);
+      if (!f) break;
+      did = true;
+      this.receiveFrame(now, f);
+    }
+    for (let i = 0; i < sockets.tcp.length; i++) if (tcpOutput(sockets.tcp[i]!, this.ctx, this)) did = true;
+    for (const u of sockets.udp) if (this.flushUdp(now, u)) did = true;
+    for (const s of sockets.icmp) if (this.flushIcmp(now, s)) did = true;
+    sockets.sweep();
+    return did;
+  }
+
+  /** The earliest time poll() has something to do without new input (Infinity if never). */
+  pollAt(now: number, sockets: SocketSet): number {
+    let t = this.reassembler.pollAt();
+    for (const s of sockets.tcp) t = Math.min(t, tcpPollAt(s, now));
+    for (const u of sockets.udp) if (!u.tx.isEmpty) t = now;
+    for (const s of sockets.icmp) if (!s.tx.isEmpty) t = now;
+    return t;
+  }
+
+  // ---------------------------------------------------------------- ingress
+
+  private receiveFrame(now: number, f: Uint8Array): void {
+    const st = this.stats.ethernet;
+    const frame = EthernetFrame.checked(f);
+    if (typeof frame === 'string') return st.drop(frame);
+    st.rx++;
+    const dst = frame.dst;
+    if (dst !== this.hardwareAddr && dst !== ETHERNET_BROADCAST) return st.drop('not-for-us');
+    switch (frame.etherType) {
+      case EtherType.Arp:
+        return this.receiveArp(now, frame.payload);
+      case EtherType.Ipv4:
+        return this.receiveIpv4(now, frame.payload);
+      default:
+        return st.drop('unknown-ethertype');
+    }
+  }
+
+  private receiveArp(now: number, b: Uint8Array): void {
+    const st = this.stats.arp;
+    const p = ArpPacket.checked(b);
+    if (typeof p === 'string') return st.drop(p);
+    const r = ArpRepr.parse(p);
+    if (typeof r === 'string') return st.drop(r);
+    st.rx++;
+    const forUs = this.hasAddress(r.targetProtocol);
+    // RFC 826's merge rule: refresh what we know; learn new entries only when addressed to us.
+    if (forUs || this.arp.lookup(r.senderProtocol, now) !== null) {
+      if (r.senderProtocol !== 0) this.arp.fill(r.senderProtocol, r.senderHardware, now);
+    }
+    if (!forUs) return st.drop('not-for-us');
+    if (r.operation === ArpOperation.Request) {
+      this.sendArp(now, ArpOperation.Reply, r.senderHardware, r.senderProtocol, r.targetProtocol);
+    }
+  }
+
+  private sendArp(now: number, op: ArpOperation, targetMac: EthernetAddress, targetIp: Ipv4Address, senderIp: Ipv4Address): void {
+    const b = this.txBuf;
+    const ethDst = op === ArpOperation.Request ? ETHERNET_BROADCAST : targetMac;
+    this.writeEthernet(ethDst, EtherType.Arp);
+    new ArpRepr(op, this.hardwareAddr, senderIp, op === ArpOperation.Request ? 0 : targetMac, targetIp).emit(b.subarray(ETHERNET_HEADER_LEN));
+    this.stats.arp.tx++;
+    this.transmit(now, ETHERNET_HEADER_LEN + ARP_LEN);
+  }
+
+  private receiveIpv4(now: number, b: Uint8Array): void {
+    const st = this.stats.ipv4;
+    const p = Ipv4Packet.checked(b);
+    if (typeof p === 'string') return st.drop(p);
+    if (!p.verifyChecksum()) return st.drop('checksum');
+    st.rx++;
+    const dst = p.dst;
+    const src = p.src;
+    if (!this.acceptsDst(dst)) return st.drop(isMulticast(dst) ? 'multicast' : 'not-for-us');
+    // A packet claiming to come from loopback over a real link is spoofed (RFC 1122 3.2.1.3).
+    if (isLoopback(src) && !this.hasAddress(src)) return st.drop('martian-source');
+    let payload = p.payload;
+    if (p.moreFragments || p.fragmentOffset !== 0) {
+      const r = this.reassembler.add(p, now);
+      if (r === 'pending') {
+        st.event('fragment');
+        return;
+      }
+      if (typeof r === 'string') return st.drop(`fragment-${r}`);
+      st.event('reassembled');
+      payload = r;
+    }
+    const broadcast = dst === IPV4_BROADCAST || !this.hasAddress(dst);
+    switch (p.protocol) {
+      case IpProtocol.Tcp:
+        if (broadcast) return this.stats.tcp.drop('broadcast');
+        return this.receiveTcp(now, src, dst, payload);
+      case IpProtocol.Udp:
+        return this.receiveUdp(now, p, src, dst, payload, broadcast);
+      case IpProtocol.Icmp:
+        return this.receiveIcmp(now, src, dst, payload, broadcast);
+      default:
+        st.drop('unknown-protocol');
+        if (!broadcast) this.sendIcmpError(now, p, Icmpv4Type.DstUnreachable, DstUnreachableCode.ProtoUnreachable);
+    }
+  }
+
+  private receiveTcp(now: number, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array): void {
+    const st = this.stats.tcp;
+    const p = TcpPacket.checked(b);
+    if (typeof p === 'string') return st.drop(p);
+    const seg = this.segIn;
+    const e = seg.parseInto(p, src, dst, true);
+    if (e) return st.drop(e);
+    st.rx++;
+    const socks = this.sockets.tcp;
+    let target: TcpSocket | null = null;
+    for (let i = 0; i < socks.length; i++) {
+      if (tcpMatches(socks[i]!, src, dst, seg)) {
+        target = socks[i]!;
+        break;
+      }
+    }
+    if (!target) {
+      for (let i = 0; i < socks.length; i++) {
+        if (tcpListenerMatches(socks[i]!, dst, seg)) {
+          target = socks[i]!;
+          break;
+        }
+      }
+    }
+    if (!target) {
+      st.drop('no-socket');
+      return this.sendRst(now, src, dst, seg);
+    }
+    const r = tcpInput(target, this.ctx, src, dst, seg);
+    if (r === 'ok') return;
+    if (r === 'reset-peer') {
+      st.drop('reset-peer');
+      return this.sendRst(now, src, dst, seg);
+    }
+    st.drop(r);
+  }
+
+  /** The RST answering a segment nobody wants (RFC 9293 3.10.7.1). A RST is never answered. */
+  private sendRst(now: number, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): void {
+    if (seg.has(TcpFlag.Rst)) return;
+    const r = this.rstOut.reset();
+    r.srcPort = seg.dstPort;
+    r.dstPort = seg.srcPort;
+    if (seg.has(TcpFlag.Ack)) {
+      r.seq = seg.ack;
+      r.flags = TcpFlag.Rst;
+    } else {
+      r.seq = 0;
+      r.ack = (seg.seq + seg.segmentLen) >>> 0;
+      r.flags = TcpFlag.Rst | TcpFlag.Ack;
+    }
+    if (this.emitTcp(now, dst, src, r, null, 0, 0)) this.stats.tcp.event('rst-sent');
+  }
+
+  private receiveUdp(now: number, ip: Ipv4Packet, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array, broadcast: boolean): void {
+    const st = this.stats.udp;
+    const p = UdpPacket.checked(b);
+    if (typeof p === 'string') return st.drop(p);
+    const r = UdpRepr.parse(p, src, dst, true);
+    if (typeof r === 'string') return st.drop(r);
+    st.rx++;
+    for (const u of this.sockets.udp) {
+      if (u.accepts(dst, r.dstPort)) {
+        if (!u.deliver(p.payload, src, r.srcPort)) st.drop('buffer-full');
+        return;
+      }
+    }
+    st.drop('no-socket');
+    if (!broadcast) this.sendIcmpError(now, ip, Icmpv4Type.DstUnreachable, DstUnreachableCode.PortUnreachable);
+  }
+
+  private receiveIcmp(now: number, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array, broadcast: boolean): void {
+    const st = this.stats.icmp;
+    const p = Icmpv4Packet.checked(b);
+    if (typeof p === 'string') return st.drop(p);
+    const r = parseIcmpv4(p);
+    if (typeof r === 'string') return st.drop(r);
+    st.rx++;
+    if (r.kind === Icmpv4Type.EchoRequest) {
+      if (!this.echoReply || broadcast) return st.drop(broadcast ? 'broadcast-echo' : 'echo-disabled');
+      // The reply is the request with its type changed: copy it and fix the checksum.
+      const len = b.length;
+      if (TCP_BASE + len > this.txBuf.length) return st.drop('echo-too-big');
+      const out = this.txBuf;
+      out.set(b, TCP_BASE);
+      out[TCP_BASE] = Icmpv4Type.EchoReply;
+      put16(out, TCP_BASE + 2, 0);
+      put16(out, TCP_BASE + 2, checksum(out, TCP_BASE, TCP_BASE + len));
+      this.sendIp(now, dst, src, IpProtocol.Icmp, len);
+      st.event('echo-reply-sent');
+      return;
+    }
+    // Echo replies and errors go to the ICMP socket bound to the echo identifier concerned.
+    let ident = -1;
+    if (r.kind === Icmpv4Type.EchoReply) ident = r.ident;
+    else {
+      const q = r.data;
+      const hl = (q[0]! & 0x0f) * 4;
+      if (q[9] === IpProtocol.Icmp && q.length >= hl + 8 && q[hl] === Icmpv4Type.EchoRequest) ident = get16(q, hl + 4);
+    }
+    for (const s of this.sockets.icmp) {
+      if (s.ident === ident && ident >= 0) {
+        if (!s.deliver(b, src)) st.drop('buffer-full');
+        return;
+      }
+    }
+    st.drop('no-socket');
+  }
+
+  /** Destination unreachable or time exceeded, quoting the header and 8 bytes (RFC 792). */
+  private sendIcmpError(now: number, ip: Ipv4Packet, kind: Icmpv4Type.DstUnreachable | Icmpv4Type.TimeExceeded, code: number): void {
+    const quote = Math.min(ip.totalLen, ip.headerLen + 8);
+    const out = this.txBuf;
+    const o = TCP_BASE;
+    out[o] = kind;
+    out[o + 1] = code;
+    out.fill(0, o + 2, o + 8);
+    out.set(ip.buffer.subarray(0, quote), o + ICMPV4_HEADER_LEN);
+    const len = ICMPV4_HEADER_LEN + quote;
+    put16(out, o + 2, checksum(out, o, o + len));
+    this.sendIp(now, ip.dst, ip.src, IpProtocol.Icmp, len);
+    this.stats.icmp.event(kind === Icmpv4Type.DstUnreachable ? 'unreachable-sent' : 'time-exceeded-sent');
+  }
+
+  // ---------------------------------------------------------------- egress
+
+  private writeEthernet(dst: EthernetAddress, type: number): void {
+    const f = EthernetFrame.unchecked(this.txBuf);
+    f.dst = dst;
+    f.src = this.hardwareAddr;
+    f.etherType = type;
+  }
+
+  private transmit(now: number, len: number): boolean {
+    if (!this.device.transmit(now, this.txBuf.subarray(0, len))) {
+      this.stats.ethernet.drop('device-full');
+      return false;
+    }
+    this.stats.ethernet.tx++;
+    return true;
+  }
+
+  /**
+   * Finds the link-layer destination for an IP packet, sending an ARP request if it is not
+   * known yet. Returns null when the packet cannot go now.
+   */
+  private resolve(now: number, dst: Ipv4Address, src: Ipv4Address): EthernetAddress | null {
+    const hop = this.nextHop(dst);
+    if (hop === null) {
+      this.stats.ipv4.drop('no-route');
+      return null;
+    }
+    if (this.hasAddress(hop)) return this.hardwareAddr;
+    if (hop === IPV4_BROADCAST) return ETHERNET_BROADCAST;
+    for (const c of this.addresses) if (c.prefixLen < 31 && c.broadcast === hop) return ETHERNET_BROADCAST;
+    const mac = this.arp.lookup(hop, now);
+    if (mac !== null) return mac;
+    if (this.arp.shouldAsk(hop, now)) this.sendArp(now, ArpOperation.Request, 0, hop, src);
+    this.stats.ipv4.drop('neighbor-pending');
+    return null;
+  }
+
+  /** Sends the IP payload already at txBuf[34, 34 + len). */
+  private sendIp(now: number, src: Ipv4Address, dst: Ipv4Address, protocol: number, len: number): boolean {
+    // Resolution may send an ARP request through txBuf, so keep the payload aside if so.
+    const mac = this.resolveKeeping(now, dst, src, len);
+    if (mac === null) return false;
+    this.writeEthernet(mac, EtherType.Ipv4);
+    emitIpv4Header(this.txBuf.subarray(ETHERNET_HEADER_LEN), src, dst, protocol, len, DEFAULT_TTL, this.nextIdent());
+    this.stats.ipv4.tx++;
+    return this.transmit(now, TCP_BASE + len);
+  }
+
+  private readonly spare = new Uint8Array(MAX_FRAME_LEN);
+
+  private resolveKeeping(now: number, dst: Ipv4Address, src: Ipv4Address, len: number): EthernetAddress | null {
+    const hop = this.nextHop(dst);
+    if (hop !== null && !this.hasAddress(hop) && hop !== IPV4_BROADCAST && this.arp.lookup(hop, now) === null) {
+      this.spare.set(this.txBuf.subarray(TCP_BASE, TCP_BASE + len));
+      const mac = this.resolve(now, dst, src);
+      this.txBuf.set(this.spare.subarray(0, len), TCP_BASE);
+      return mac;
+    }
+    return this.resolve(now, dst, src);
+  }
+
+  private nextIdent(): number {
+    this.ident = (this.ident + 1) & 0xffff;
+    return this.ident;
+  }
+
+  /** TcpTransmit: one segment of a socket, payload from its send ring. */
+  sendTcp(s: TcpSocket, repr: TcpRepr, offset: number, len: number): boolean {
+    if (s.localAddr === 0) s.localAddr = this.sourceFor(s.remoteAddr);
+    return this.emitTcp(this.ctx.now, s.localAddr, s.remoteAddr, repr, s, offset, len);
+  }
+
+  private emitTcp(now: number, src: Ipv4Address, dst: Ipv4Address, repr: TcpRepr, s: TcpSocket | null, offset: number, len: number): boolean {
+    const mac = this.resolve(now, dst, src);
+    if (mac === null) return false;
+    const hl = repr.headerLen;
+    const b = this.txBuf;
+    if (s && len > 0) s.tx.peek(offset, b, TCP_BASE + hl, len);
+    repr.emit(b.subarray(TCP_BASE), len, src, dst);
+    this.writeEthernet(mac, EtherType.Ipv4);
+    emitIpv4Header(b.subarray(ETHERNET_HEADER_LEN), src, dst, IpProtocol.Tcp, hl + len, DEFAULT_TTL, this.nextIdent());
+    this.stats.ipv4.tx++;
+    if (!this.transmit(now, TCP_BASE + hl + len)) return false;
+    this.stats.tcp.tx++;
+    return true;
+  }
+
+  private flushUdp(now: number, u: import('../socket/udp.js').UdpSocket): boolean {
+    let did = false;
+    while (!u.tx.isEmpty) {
+      const dst = u.tx.frontAddr;
+      const src = u.localAddr || this.sourceFor(dst);
+      const len = u.tx.peekInto(this.txBuf, TCP_BASE + UDP_HEADER_LEN);
+      emitUdpHeader(this.txBuf.subarray(TCP_BASE), u.localPort, u.tx.frontPort, len, src, dst);
+      if (!this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len)) break;
+      u.tx.pop();
+      this.stats.udp.tx++;
+      did = true;
+    }
+    return did;
+  }
+
+  private flushIcmp(now: number, s: import('../socket/icmp.js').IcmpSocket): boolean {
+    let did = false;
+    while (!s.tx.isEmpty) {
+      const dst = s.tx.frontAddr;
+      const src = this.sourceFor(dst);
+      const len = s.tx.peekInto(this.txBuf, TCP_BASE);
+      put16(this.txBuf, TCP_BASE + 2, 0);
+      put16(this.txBuf, TCP_BASE + 2, checksum(this.txBuf, TCP_BASE, TCP_BASE + len));
+      if (!this.sendIp(now, src, dst, IpProtocol.Icmp, len)) break;
+      s.tx.pop();
+      this.stats.icmp.tx++;
+      did = true;
+    }
+    return did;
+  }
+}

@@ -1,0 +1,91 @@
+// A UDP socket: bound to a local port (and optionally one address), with preallocated
+// queues of datagrams in each direction. The interface delivers matching datagrams with
+// `deliver` and drains the send queue when it polls.
+import type { Ipv4Address } from '../wire/address.js';
+import { PacketQueue } from './packet_queue.js';
+import { Readiness } from './readiness.js';
+
+export type BindError = 'invalid-state' | 'unaddressable';
+export type UdpSendError = 'unaddressable' | 'buffer-full' | 'too-large' | 'not-bound';
+export type UdpRecvError = 'exhausted';
+
+export interface UdpOptions {
+  rxSlots?: number;
+  rxBytes?: number;
+  txSlots?: number;
+  txBytes?: number;
+}
+
+export interface Datagram {
+  len: number;
+  addr: Ipv4Address;
+  port: number;
+}
+
+/** Largest UDP payload over a 1500-byte MTU without fragmentation. */
+export const UDP_MAX_PAYLOAD = 1500 - 20 - 8;
+
+export class UdpSocket {
+  handle = -1;
+  localAddr: Ipv4Address = 0;
+  localPort = 0;
+  readonly rx: PacketQueue;
+  readonly tx: PacketQueue;
+
+  constructor(o: UdpOptions = {}) {
+    this.rx = new PacketQueue(o.rxSlots ?? 64, o.rxBytes ?? 65_536);
+    this.tx = new PacketQueue(o.txSlots ?? 64, o.txBytes ?? 65_536);
+  }
+
+  get isBound(): boolean {
+    return this.localPort !== 0;
+  }
+
+  bind(port: number, addr: Ipv4Address = 0): BindError | null {
+    if (this.isBound) return 'invalid-state';
+    if (!(port > 0 && port < 65536)) return 'unaddressable';
+    this.localPort = port;
+    this.localAddr = addr;
+    return null;
+  }
+
+  close(): void {
+    this.localPort = 0;
+    this.localAddr = 0;
+    this.rx.clear();
+    this.tx.clear();
+  }
+
+  sendTo(data: Uint8Array, addr: Ipv4Address, port: number): UdpSendError | null {
+    if (!this.isBound) return 'not-bound';
+    if (addr === 0 || !(port > 0 && port < 65536)) return 'unaddressable';
+    if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
+    if (!this.tx.enqueue(data, addr, port)) return 'buffer-full';
+    return null;
+  }
+
+  /** Copies the next datagram into buf (truncating, like recvfrom) and says who sent it. */
+  recvFrom(buf: Uint8Array): Datagram | UdpRecvError {
+    if (this.rx.isEmpty) return 'exhausted';
+    const d = { len: this.rx.peekInto(buf), addr: this.rx.frontAddr, port: this.rx.frontPort };
+    this.rx.pop();
+    return d;
+  }
+
+  get readiness(): number {
+    let r = 0;
+    if (!this.rx.isEmpty) r |= Readiness.Read;
+    if (this.isBound && this.tx.fits(UDP_MAX_PAYLOAD)) r |= Readiness.Write;
+    return r;
+  }
+
+  /** internal: does a datagram to dst:port belong here? */
+  accepts(dst: Ipv4Address, port: number): boolean {
+    return this.localPort === port && (this.localAddr === 0 || this.localAddr === dst);
+  }
+
+  /** internal: queues an arriving datagram; false when the queue is full. */
+  deliver(payload: Uint8Array, src: Ipv4Address, srcPort: number): boolean {
+    return this.rx.enqueue(payload, src, srcPort);
+  }
+}
