@@ -69,7 +69,8 @@ export class RingBuffer {
     this.read += n;
     if (this.read >= this.storage.length) this.read -= this.storage.length;
     this.len -= n;
-    if (this.len === 0) this.read = 0; // keeps later writes contiguous, which is cheaper
+    // The read position is not rewound when the ring empties: TCP may hold out-of-order
+    // bytes in the free space just past the occupied part.
   }
 
   /**

@@ -143,6 +143,7 @@ export class TcpSocket {
   ackNow = false;
   ackDeadline = -1;
   segsSinceAck = 0;
+  dupAcksToSend = 0;
   retransmitNow = false;
   persistDeadline = -1;
   probeNow = false;
@@ -333,7 +334,7 @@ export class TcpSocket {
     this.rxFinReceived = this.rxFinDone = this.wsOk = this.sackOk = this.tsOk = false;
     this.ackNow = this.retransmitNow = this.probeNow = this.rstPending = this.rttMeasuring = false;
     this.rtoDeadline = this.ackDeadline = this.persistDeadline = this.timeWaitDeadline = -1;
-    this.retries = this.keepAliveSent = this.segsSinceAck = this.lastAdvWnd = 0;
+    this.retries = this.keepAliveSent = this.segsSinceAck = this.lastAdvWnd = this.dupAcksToSend = 0;
     this.sndShift = this.rcvShift = 0;
   }
 

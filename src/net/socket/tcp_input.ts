@@ -296,8 +296,9 @@ function processAck(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInputResult
       ctx.stats.event('partial-ack');
     }
     s.rtoDeadline = s.sndUna === s.sndMax ? -1 : ctx.now + s.rtt.rto;
-  } else if (ack === s.sndUna && seg.payload.length === 0 && !seg.has(TcpFlag.Fin) && scaledWnd === s.sndWnd && flight > 0) {
-    // A duplicate ACK in the sense of RFC 5681 2.
+  } else if (ack === s.sndUna && seg.payload.length === 0 && !seg.has(TcpFlag.Fin) && flight > 0 && (scaledWnd === s.sndWnd || seg.sackCount > 0)) {
+    // A duplicate ACK in the sense of RFC 5681 2. One that carries SACK blocks counts even if
+    // the window moved: the receiver is telling us about data past a hole (RFC 6675 spirit).
     ctx.stats.event('dup-ack');
     if (s.cc.onDupAck(s.sndUna, s.sndMax, flight)) {
       s.retransmitNow = true;
@@ -361,7 +362,10 @@ function receiveData(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInputResul
       return 'out-of-order-full';
     }
     ctx.stats.event('out-of-order');
-    s.ackNow = true; // a duplicate ACK, which drives the sender's fast retransmit
+    // One duplicate ACK per out-of-order segment, even when a poll handles several: the
+    // sender counts them to decide on fast retransmit (RFC 5681 4.2).
+    s.dupAcksToSend++;
+    s.ackNow = true;
   }
   return 'ok';
 }

@@ -196,6 +196,10 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
   }
 
   let any = false;
+  // Out-of-order segments each earn a duplicate ACK; the last one goes out below (alone or on
+  // a data segment), the others here.
+  for (; s.dupAcksToSend > 1; s.dupAcksToSend--) if (!sendAck(s, ctx, tx)) break;
+  s.dupAcksToSend = 0;
   // Fast retransmit / a partial ACK in recovery: resend the first unacknowledged segment.
   if (s.retransmitNow) {
     s.retransmitNow = false;
