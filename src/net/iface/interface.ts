@@ -95,6 +95,11 @@ export class Interface implements TcpTransmit {
     return this.addresses[0]?.address ?? 0;
   }
 
+  onLink(a: Ipv4Address): boolean {
+    for (const c of this.addresses) if (c.contains(a) && a !== c.broadcast && a !== c.network) return true;
+    return false;
+  }
+
   /** Next hop for dst: itself if on-link, the route's gateway otherwise; null if unroutable. */
   nextHop(dst: Ipv4Address): Ipv4Address | null {
     if (dst === IPV4_BROADCAST || this.hasAddress(dst)) return dst;
@@ -147,7 +152,7 @@ export class Interface implements TcpTransmit {
       case EtherType.Arp:
         return this.receiveArp(now, frame.payload);
       case EtherType.Ipv4:
-        return this.receiveIpv4(now, frame.payload);
+        return this.receiveIpv4(now, frame.payload, frame.src);
       default:
         return st.drop('unknown-ethertype');
     }
@@ -180,7 +185,7 @@ export class Interface implements TcpTransmit {
     this.transmit(now, ETHERNET_HEADER_LEN + ARP_LEN);
   }
 
-  private receiveIpv4(now: number, b: Uint8Array): void {
+  private receiveIpv4(now: number, b: Uint8Array, srcMac: EthernetAddress): void {
     const st = this.stats.ipv4;
     const p = Ipv4Packet.checked(b);
     if (typeof p === 'string') return st.drop(p);
@@ -191,6 +196,8 @@ export class Interface implements TcpTransmit {
     if (!this.acceptsDst(dst)) return st.drop(isMulticast(dst) ? 'multicast' : 'not-for-us');
     // A packet claiming to come from loopback over a real link is spoofed (RFC 1122 3.2.1.3).
     if (isLoopback(src) && !this.hasAddress(src)) return st.drop('martian-source');
+    // Learn an on-link sender's MAC from its packet, sparing an ARP round trip for the reply.
+    if (this.arp.lookup(src, now) === null && this.onLink(src)) this.arp.fill(src, srcMac, now);
     let payload = p.payload;
     if (p.moreFragments || p.fragmentOffset !== 0) {
       const r = this.reassembler.add(p, now);

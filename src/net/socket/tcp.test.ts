@@ -1,50 +1,200 @@
-// TCP between two stacks over an in-memory link: handshake, data both ways, orderly close.
+// TCP between two stacks over an in-memory link: handshake and option negotiation, data
+// both ways, the ways a connection ends, and the RST rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimPair } from '../iface/sim.js';
 import { TcpSocket, TcpState } from './tcp.js';
+import { connectPair, inject, pattern, segment, transfer } from '../testkit.js';
+import { TcpFlag } from '../wire/tcp.js';
 
-function pattern(n: number, seed = 1): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
-
-test('tcp: handshake, transfer and close', () => {
+test('tcp: handshake, transfer both ways, orderly close, TIME-WAIT', () => {
   const sim = new SimPair();
-  const listener = sim.b.sockets.add(new TcpSocket());
-  assert.equal(listener.listen(80), null);
-  const client = sim.a.sockets.add(new TcpSocket());
-  assert.equal(client.connect(sim.b.addr, 80, 40000), null);
-  assert.ok(sim.runUntil(() => client.state === TcpState.Established));
-  let server: TcpSocket | null = null;
-  assert.ok(sim.runUntil(() => (server = listener.accept()) !== null));
-  assert.equal(server!.state, TcpState.Established);
-
-  const data = pattern(200_000);
-  let sent = 0;
-  const got: Uint8Array[] = [];
-  const buf = new Uint8Array(8192);
-  let total = 0;
-  assert.ok(sim.runUntil(() => {
-    if (sent < data.length) sent += client.send(data.subarray(sent)) as number;
-    for (;;) {
-      const n = server!.recv(buf);
-      if (typeof n !== 'number' || n === 0) break;
-      got.push(buf.slice(0, n));
-      total += n;
-    }
-    return total === data.length;
-  }));
-  assert.deepEqual(Buffer.concat(got), Buffer.from(data));
+  const { client, server } = connectPair(sim);
+  const up = pattern(200_000, 1);
+  const down = pattern(150_000, 2);
+  assert.deepEqual(transfer(sim, client, server, up), up);
+  assert.deepEqual(transfer(sim, server, client, down), down);
   client.close();
-  assert.ok(sim.runUntil(() => server!.recv(buf) === 'finished'));
-  server!.close();
-  assert.ok(sim.runUntil(() => client.state === TcpState.TimeWait && server!.state === TcpState.Closed));
+  const buf = new Uint8Array(16);
+  assert.ok(sim.runUntil(() => server.recv(buf) === 'finished'));
+  assert.equal(server.state, TcpState.CloseWait);
+  assert.ok(sim.runUntil(() => client.state === TcpState.FinWait2));
+  server.close();
+  assert.ok(sim.runUntil(() => client.state === TcpState.TimeWait && server.state === TcpState.Closed));
+  assert.equal(server.error, null);
+  sim.runFor(59_000);
+  assert.equal(client.state, TcpState.TimeWait);
+  sim.runFor(2_000);
+  assert.equal(client.state, TcpState.Closed);
+  assert.equal(client.error, null);
+});
+
+test('tcp: options are negotiated — MSS, window scale, SACK, timestamps', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim, 80, { rxBufferSize: 1 << 20, txBufferSize: 1 << 20, mss: 1000 }, { rxBufferSize: 32_768, mss: 1460 });
+  assert.equal(client.sndMss, 1000);
+  assert.equal(server.sndMss, 1000);
+  assert.equal(server.rcvShift, 5); // 1 MiB needs a shift of 5 to fit 16 bits
+  assert.equal(client.sndShift, 5);
+  assert.equal(client.rcvShift, 0);
+  assert.ok(client.sackOk && server.sackOk && client.tsOk && server.tsOk);
+  // A peer without window scaling turns it off for both.
+  const sim2 = new SimPair();
+  const p = connectPair(sim2, 80, { rxBufferSize: 1 << 20, windowScaling: true, timestamps: false }, { windowScaling: false, sack: false });
+  assert.equal(p.server.rcvShift, 0);
+  assert.equal(p.server.sndShift, 0);
+  assert.ok(!p.server.tsOk && !p.server.sackOk);
+  const data = pattern(300_000);
+  assert.deepEqual(transfer(sim2, p.client, p.server, data), data);
+});
+
+test('tcp: connecting to a closed port is refused by a RST', () => {
+  const sim = new SimPair();
+  const c = sim.a.sockets.add(new TcpSocket());
+  c.connect(sim.b.addr, 81, 40000);
+  assert.ok(sim.runUntil(() => c.state === TcpState.Closed));
+  assert.equal(c.error, 'refused');
+  assert.equal(sim.b.iface.stats.tcp.dropped('no-socket'), 1);
+  assert.equal(sim.b.iface.stats.tcp.count('rst-sent'), 1);
+});
+
+test('tcp: simultaneous open (no listener on either side)', () => {
+  // A link delay makes the two SYNs cross.
+  const sim = new SimPair({ faults: { delay: 5 } });
+  const a = sim.a.sockets.add(new TcpSocket());
+  const b = sim.b.sockets.add(new TcpSocket());
+  a.connect(sim.b.addr, 7000, 7001);
+  b.connect(sim.a.addr, 7001, 7000);
+  assert.ok(sim.runUntil(() => a.state === TcpState.Established && b.state === TcpState.Established));
+  assert.equal(sim.a.iface.stats.tcp.count('simultaneous-open') + sim.b.iface.stats.tcp.count('simultaneous-open'), 2);
+  const data = pattern(50_000);
+  assert.deepEqual(transfer(sim, a, b, data), data);
+  assert.deepEqual(transfer(sim, b, a, data), data);
+});
+
+test('tcp: simultaneous close goes through CLOSING to TIME-WAIT on both sides', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  client.close();
+  server.close();
+  assert.equal(client.state, TcpState.FinWait1);
+  assert.ok(sim.runUntil(() => client.state === TcpState.TimeWait && server.state === TcpState.TimeWait));
   sim.runFor(61_000);
   assert.equal(client.state, TcpState.Closed);
+  assert.equal(server.state, TcpState.Closed);
+});
+
+test('tcp: abort sends a RST and the peer sees a reset', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  server.abort();
+  assert.ok(sim.runUntil(() => client.state === TcpState.Closed));
+  assert.equal(client.error, 'reset');
+  assert.equal(client.recv(new Uint8Array(4)), 'invalid-state');
+  assert.ok(client.readiness & 8);
+});
+
+test('tcp: RST with a wrong sequence number earns a challenge ACK, not a reset (RFC 5961)', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  const before = server.rcvNxt;
+  // From A to B, in B's window but not at RCV.NXT.
+  inject(sim, sim.a, sim.b, segment({ srcPort: client.localPort, dstPort: 80, seq: (before + 100) >>> 0, flags: TcpFlag.Rst }));
+  sim.runFor(10);
+  assert.equal(server.state, TcpState.Established);
+  assert.equal(sim.b.iface.stats.tcp.count('challenge-ack'), 1);
+  // Out of window entirely: dropped, the connection is untouched.
+  inject(sim, sim.a, sim.b, segment({ srcPort: client.localPort, dstPort: 80, seq: (before + 10_000_000) >>> 0, flags: TcpFlag.Rst }));
+  sim.runFor(10);
+  assert.equal(server.state, TcpState.Established);
+  assert.equal(sim.b.iface.stats.tcp.dropped('out-of-window'), 1);
+  // Exactly at RCV.NXT: the connection is reset.
+  inject(sim, sim.a, sim.b, segment({ srcPort: client.localPort, dstPort: 80, seq: server.rcvNxt, flags: TcpFlag.Rst }));
+  sim.runFor(10);
+  assert.equal(server.state, TcpState.Closed);
+  assert.equal(server.error, 'reset');
+});
+
+test('tcp: a SYN on an established connection gets a challenge ACK', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  inject(sim, sim.a, sim.b, segment({ srcPort: client.localPort, dstPort: 80, seq: server.rcvNxt, flags: TcpFlag.Syn }));
+  sim.runFor(10);
+  assert.equal(server.state, TcpState.Established);
+  assert.equal(sim.b.iface.stats.tcp.dropped('syn-in-window'), 1);
+  const data = pattern(10_000);
+  assert.deepEqual(transfer(sim, client, server, data), data);
+});
+
+test('tcp: an ACK to a listener is answered by a RST; a stray RST is ignored', () => {
+  const sim = new SimPair();
+  const l = sim.b.sockets.add(new TcpSocket());
+  l.listen(80);
+  inject(sim, sim.a, sim.b, segment({ srcPort: 1234, dstPort: 80, seq: 5, ack: 77, flags: TcpFlag.Ack }));
+  inject(sim, sim.a, sim.b, segment({ srcPort: 1234, dstPort: 80, seq: 5, flags: TcpFlag.Rst }));
+  sim.runFor(10);
+  const st = sim.b.iface.stats.tcp;
+  assert.equal(st.dropped('reset-peer'), 1);
+  assert.equal(st.count('rst-sent'), 1);
+  assert.equal(st.dropped('rst-to-listener'), 1);
+  // A's stack has no such connection, and does not answer the RST (no RST for a RST).
+  assert.equal(sim.a.iface.stats.tcp.dropped('no-socket'), 1);
+  assert.equal(sim.a.iface.stats.tcp.count('rst-sent'), 0);
+});
+
+test('tcp: a retransmitted FIN in TIME-WAIT is acknowledged again', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  client.close();
+  server.close();
+  assert.ok(sim.runUntil(() => server.state === TcpState.TimeWait || client.state === TcpState.TimeWait));
+  assert.ok(sim.runUntil(() => client.state === TcpState.TimeWait));
+  const acksBefore = sim.a.iface.stats.tcp.tx;
+  inject(sim, sim.b, sim.a, segment({ srcPort: 80, dstPort: client.localPort, seq: (client.rcvNxt - 1) >>> 0, ack: client.sndNxt, flags: TcpFlag.Fin | TcpFlag.Ack, window: 100 }));
+  sim.runFor(10);
+  assert.equal(sim.a.iface.stats.tcp.tx, acksBefore + 1);
+  assert.equal(client.state, TcpState.TimeWait);
+});
+
+test('tcp: listen backlog bounds half-open connections (SYN flood)', () => {
+  const sim = new SimPair();
+  const l = sim.b.sockets.add(new TcpSocket({ backlog: 4, rxBufferSize: 4096, txBufferSize: 4096 }));
+  l.listen(80);
+  for (let i = 0; i < 100; i++) {
+    inject(sim, sim.a, sim.b, segment({ srcPort: 10_000 + i, dstPort: 80, seq: i * 1000, flags: TcpFlag.Syn, window: 1000 }));
+  }
+  // A's stack answers each SYN,ACK with a RST (it never sent those SYNs), which frees a
+  // place; meanwhile the backlog never holds more than its bound.
+  let most = 0;
+  sim.runUntil(() => {
+    most = Math.max(most, l.backlog.length, sim.b.sockets.tcp.length - 1);
+    return false;
+  }, 100);
+  assert.equal(most, 4);
+  const st = sim.b.iface.stats.tcp;
+  assert.equal(st.dropped('backlog-full') + st.count('passive-open'), 100);
+  assert.ok(st.dropped('backlog-full') >= 90);
+  assert.equal(l.backlog.length, 0);
+  assert.equal(sim.b.sockets.tcp.length, 1);
+  const c = sim.a.sockets.add(new TcpSocket());
+  c.connect(sim.b.addr, 80, 40000);
+  assert.ok(sim.runUntil(() => l.accept() !== null));
+});
+
+test('tcp: accept hands out connections in order, readiness says when', () => {
+  const sim = new SimPair();
+  const l = sim.b.sockets.add(new TcpSocket());
+  l.listen(80);
+  assert.equal(l.readiness, 0);
+  const cs = [1, 2, 3].map((i) => {
+    const c = sim.a.sockets.add(new TcpSocket());
+    c.connect(sim.b.addr, 80, 40000 + i);
+    return c;
+  });
+  assert.ok(sim.runUntil(() => cs.every((c) => c.state === TcpState.Established)));
+  assert.equal(l.readiness & 1, 1);
+  const got = [l.accept(), l.accept(), l.accept()].map((s) => s!.remotePort);
+  assert.deepEqual(got.sort(), [40001, 40002, 40003]);
+  assert.equal(l.accept(), null);
+  assert.equal(l.readiness, 0);
 });
