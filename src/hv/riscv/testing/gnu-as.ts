@@ -24,6 +24,8 @@ export function toolchain(): boolean {
  * expected value. An unexpected trap fails the check in progress (0xfff before the first one).
  */
 export const PRELUDE = `
+  # No linker relaxation: gas then pads .align itself, so alignment holds in the flat image.
+  .option norelax
   .equ FINISHER, 0x100000
   .equ SCRATCH, 0x80080000
   .macro CHECK reg, want
