@@ -1,0 +1,159 @@
+// The user-scheme protocol: what a daemon reads from and writes to the descriptor that
+// scheme_create gave it, in the manner of Redox's request/completion pairs. One read returns
+// as many whole requests as fit; one write may carry several replies. Replies may come in any
+// order; the tag pairs them with their request.
+//
+// Request (48-byte header, then payload, padded to 8 bytes):
+//   0 tag u32 | 4 opcode u32 | 8 handle u32 | 12 flags u32 | 16 pid u32 | 20 uid u32
+//   24 gid u32 | 28 payloadLen u32 | 32 arg0 f64 | 40 arg1 f64 | 48.. payload
+//
+// Reply (32-byte header, then payload):
+//   0 tag u32 | 4 kind u32 | 8 payloadLen u32 | 12 reserved | 16 result f64 | 24 aux f64
+//   kind: see ReplyKind. On OPEN and DUP replies, aux bit 0 marks a stream handle.
+
+export const REQ_HEADER = 48;
+export const REPLY_HEADER = 32;
+
+export const Op = {
+  OPEN: 1,       // payload: path; arg0 flags, arg1 mode          -> handle
+  READ: 2,       // arg0 offset, arg1 length                      -> n, payload: data
+  WRITE: 3,      // arg0 offset (-1: append); payload: data       -> n, aux: position after
+  SEEK: 4,       // arg0 offset, arg1 whence; flags: current pos  -> new position
+  FSTAT: 5,      //                                               -> 0, payload: Stat
+  FSYNC: 6,
+  FTRUNCATE: 7,  // arg0 length
+  CLOSE: 8,      // one-way: no reply is read
+  GETDENTS: 9,   // arg0 cookie, arg1 max bytes                   -> n, payload: dirents
+  DUP: 10,       // payload: sub-path                             -> handle
+  FPATH: 11,     //                                               -> n, payload: path
+  MKDIR: 12,     // payload: path; arg0 mode
+  RMDIR: 13,     // payload: path
+  UNLINK: 14,    // payload: path
+  RENAME: 15,    // payload: strs [old, new]
+  LINK: 16,      // payload: strs [old, new]
+  SYMLINK: 17,   // payload: strs [target, path]
+  READLINK: 18,  // payload: path                                 -> n, payload: target
+  CHMOD: 19,     // payload: path; arg0 mode
+  CHOWN: 20,     // payload: path; arg0 uid, arg1 gid
+  UTIMENS: 21,   // payload: path; arg0 atime ms, arg1 mtime ms
+  STAT: 22,      // payload: path; arg0 1 = lstat                 -> 0, payload: Stat
+  FCHMOD: 23,    // arg0 mode
+  FCHOWN: 24,    // arg0 uid, arg1 gid
+  FUTIMENS: 25,  // arg0 atime ms, arg1 mtime ms
+  STATVFS: 26,   //                                               -> 0, payload: StatVfs
+  CANCEL: 27,    // one-way: the request with tag arg0 was abandoned by its caller
+  POLL: 28,      // readiness of a handle: -> mask of EVENT_READ/EVENT_WRITE (never blocks)
+} as const;
+
+export type OpName = keyof typeof Op;
+
+/**
+ * VALUE: result is a value or -errno. FD: result is a descriptor of the daemon's, handed to the
+ * caller as the result of an open or dup. EVENT: unsolicited; the readiness of the handle in
+ * aux changed to the mask in result (tag ignored).
+ */
+export const ReplyKind = { VALUE: 0, FD: 1, EVENT: 2 } as const;
+
+export interface Request {
+  tag: number;
+  opcode: number;
+  handle: number;
+  flags: number;
+  pid: number;
+  uid: number;
+  gid: number;
+  arg0: number;
+  arg1: number;
+  payload: Uint8Array;
+}
+
+export interface Reply {
+  tag: number;
+  kind: number;
+  result: number;
+  aux: number;
+  payload: Uint8Array;
+}
+
+export function requestSize(payloadLen: number): number {
+  return (REQ_HEADER + payloadLen + 7) & ~7;
+}
+
+export function replySize(payloadLen: number): number {
+  return (REPLY_HEADER + payloadLen + 7) & ~7;
+}
+
+/** Writes a request at `pos` of `dst`; returns the next position, or -1 if it does not fit. */
+export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
+  const size = requestSize(r.payload.length);
+  if (pos + size > dst.length) return -1;
+  const v = new DataView(dst.buffer, dst.byteOffset + pos, REQ_HEADER);
+  v.setUint32(0, r.tag, true);
+  v.setUint32(4, r.opcode, true);
+  v.setUint32(8, r.handle, true);
+  v.setUint32(12, r.flags, true);
+  v.setUint32(16, r.pid, true);
+  v.setUint32(20, r.uid, true);
+  v.setUint32(24, r.gid, true);
+  v.setUint32(28, r.payload.length, true);
+  v.setFloat64(32, r.arg0, true);
+  v.setFloat64(40, r.arg1, true);
+  dst.set(r.payload, pos + REQ_HEADER);
+  return pos + size;
+}
+
+/** Parses the requests packed in `src` (the payloads are views into it). */
+export function parseRequests(src: Uint8Array): Request[] | null {
+  const out: Request[] = [];
+  let pos = 0;
+  while (pos < src.length) {
+    if (pos + REQ_HEADER > src.length) return null;
+    const v = new DataView(src.buffer, src.byteOffset + pos, REQ_HEADER);
+    const len = v.getUint32(28, true);
+    if (pos + REQ_HEADER + len > src.length) return null;
+    out.push({
+      tag: v.getUint32(0, true), opcode: v.getUint32(4, true), handle: v.getUint32(8, true),
+      flags: v.getUint32(12, true), pid: v.getUint32(16, true), uid: v.getUint32(20, true),
+      gid: v.getUint32(24, true), arg0: v.getFloat64(32, true), arg1: v.getFloat64(40, true),
+      payload: src.subarray(pos + REQ_HEADER, pos + REQ_HEADER + len),
+    });
+    pos += requestSize(len);
+  }
+  return out;
+}
+
+export function putReply(dst: Uint8Array, pos: number, r: Reply): number {
+  const size = replySize(r.payload.length);
+  if (pos + size > dst.length) return -1;
+  const v = new DataView(dst.buffer, dst.byteOffset + pos, REPLY_HEADER);
+  v.setUint32(0, r.tag, true);
+  v.setUint32(4, r.kind, true);
+  v.setUint32(8, r.payload.length, true);
+  v.setUint32(12, 0, true);
+  v.setFloat64(16, r.result, true);
+  v.setFloat64(24, r.aux, true);
+  dst.set(r.payload, pos + REPLY_HEADER);
+  return pos + size;
+}
+
+/** Parses replies; a malformed batch yields null and the whole write fails with EINVAL. */
+export function parseReplies(src: Uint8Array): Reply[] | null {
+  const out: Reply[] = [];
+  let pos = 0;
+  while (pos < src.length) {
+    if (pos + REPLY_HEADER > src.length) return null;
+    const v = new DataView(src.buffer, src.byteOffset + pos, REPLY_HEADER);
+    const len = v.getUint32(8, true);
+    if (pos + REPLY_HEADER + len > src.length) return null;
+    out.push({
+      tag: v.getUint32(0, true), kind: v.getUint32(4, true), result: v.getFloat64(16, true),
+      aux: v.getFloat64(24, true), payload: src.subarray(pos + REPLY_HEADER, pos + REPLY_HEADER + len),
+    });
+    pos += replySize(len);
+  }
+  return out;
+}
+
+/** Readiness bits, shared by the event scheme and POLL replies. */
+export const EVENT_READ = 1;
+export const EVENT_WRITE = 2;

@@ -1,0 +1,257 @@
+// The dispatcher: takes syscall frames off process channels and answers them, without ever
+// blocking the kernel's thread.
+//
+// Each live channel has one Atomics.waitAsync pending on its KSTATE word, so an idle system
+// costs nothing. When a request arrives the dispatcher handles it and then keeps polling the
+// channels of running processes for a short while (params.spinIdleMs): under a syscall-heavy
+// load the next request is usually there within a microsecond, and answering it from the poll
+// loop avoids a thread wake-up on both sides. While it polls it sets KSPIN on the channels so
+// their processes skip the notify. The loop yields to the event loop every params.spinSliceMs
+// so that timers, thread messages and parked calls' promises keep moving.
+//
+// A handler answers at once (a number, or an Err), later (a Promise), or "not yet"
+// (WouldBlock): the call is then parked on wait queues, re-run when one wakes, and ended with
+// EINTR if a signal with a handler arrives first.
+
+import { Ctl, DATA_SIZE } from '../abi/channel.js';
+import { E, Err } from '../abi/errno.js';
+import { WaitStatus } from '../abi/flags.js';
+import { Sys, sysNames, SYS_MAX } from '../abi/syscall.js';
+import { signalName, Sig } from '../abi/signal.js';
+import { Call } from './call.js';
+import type { Kernel } from './kernel.js';
+import { params } from './params.js';
+import { ProcState, type Process } from './process.js';
+import type { Answer } from './scheme.js';
+import { table } from './syscalls/index.js';
+import { WouldBlock } from './waitqueue.js';
+
+/** A handler's answer: the result word (or an Err), now or later. */
+export type SysAnswer = Answer<number>;
+export type Handler = (k: Kernel, p: Process, c: Call) => SysAnswer;
+
+const handlers: (Handler | undefined)[] = (() => {
+  const a: (Handler | undefined)[] = new Array(SYS_MAX + 1).fill(undefined);
+  for (const [name, nr] of Object.entries(Sys)) a[nr] = table[name as keyof typeof Sys];
+  return a;
+})();
+
+interface Watched {
+  p: Process;
+  call: Call;
+  /** Bumped when the process's channel changes (exec) or it dies, to drop stale wake-ups. */
+  epoch: number;
+}
+
+export class Dispatcher {
+  private watched = new Map<number, Watched>();
+  /** Watched processes whose channel might receive a request (not parked, not stopped). */
+  private running: Watched[] = [];
+  private pumping = false;
+  private scheduled = false;
+  private stopped = false;
+  private epochs = 0;
+
+  constructor(private readonly k: Kernel) {}
+
+  watch(p: Process): void {
+    if (!p.channel) return;
+    const w: Watched = { p, call: new Call(p.channel), epoch: ++this.epochs };
+    this.watched.set(p.pid, w);
+    this.arm(w);
+  }
+
+  unwatch(p: Process): void {
+    const w = this.watched.get(p.pid);
+    if (!w) return;
+    w.epoch = -1;
+    this.watched.delete(p.pid);
+    // Resolve the pending waitAsync so no promise outlives the channel.
+    Atomics.notify(w.call.view.ctl, Ctl.KSTATE);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const w of this.watched.values()) {
+      w.epoch = -1;
+      Atomics.notify(w.call.view.ctl, Ctl.KSTATE);
+    }
+    this.watched.clear();
+  }
+
+  private arm(w: Watched): void {
+    const epoch = w.epoch;
+    const r = Atomics.waitAsync(w.call.view.ctl, Ctl.KSTATE, 0);
+    if (!r.async) {
+      this.schedule();
+      queueMicrotask(() => w.epoch === epoch && this.arm(w));
+      return;
+    }
+    void r.value.then(() => {
+      if (w.epoch !== epoch || this.stopped) return;
+      this.pump();
+      if (w.epoch === epoch) this.arm(w);
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Handles posted requests, then polls briefly for more before sleeping again. */
+  private pump(): void {
+    if (this.pumping || this.stopped) return;
+    this.pumping = true;
+    const now = (): number => performance.now();
+    const start = now();
+    let idleSince = start;
+    this.running = [...this.watched.values()];
+    for (const w of this.running) Atomics.store(w.call.view.ctl, Ctl.KSPIN, 1);
+    try {
+      for (;;) {
+        let found = false;
+        for (const w of this.running) {
+          if (w.epoch > 0 && Atomics.load(w.call.view.ctl, Ctl.KSTATE) === 1) {
+            found = true;
+            this.take(w);
+          }
+        }
+        const t = now();
+        if (found) idleSince = t;
+        else if (t - idleSince > params.spinIdleMs) break;
+        if (t - start > params.spinSliceMs) {
+          this.schedule();
+          break;
+        }
+      }
+    } finally {
+      for (const w of this.running) Atomics.store(w.call.view.ctl, Ctl.KSPIN, 0);
+      this.pumping = false;
+    }
+    // A request posted while KSPIN was being cleared skipped its notify: look once more.
+    for (const w of this.running) {
+      if (w.epoch > 0 && Atomics.load(w.call.view.ctl, Ctl.KSTATE) === 1) {
+        this.schedule();
+        break;
+      }
+    }
+  }
+
+  private take(w: Watched): void {
+    const ctl = w.call.view.ctl;
+    Atomics.store(ctl, Ctl.KSTATE, 0);
+    const p = w.p;
+    p.syscalls++;
+    if (p.state === ProcState.Stopped) {
+      // A stopped process runs no further syscall until it is continued.
+      const remove = p.contQueue.add(() => w.epoch > 0 && this.run(w));
+      p.inflight = { nr: w.call.nr, interrupt: remove };
+      return;
+    }
+    this.run(w);
+  }
+
+  private run(w: Watched): void {
+    const { p, call } = w;
+    const nr = call.nr;
+    const inLen = call.inLen;
+    let answer: SysAnswer;
+    if (!(nr >= 0 && nr <= SYS_MAX) || handlers[nr] === undefined) answer = E.ENOSYS;
+    else if (!(inLen >= 0 && inLen <= DATA_SIZE)) answer = E.EINVAL;
+    else if (!p.allows(nr)) {
+      this.k.klog.log(`audit: pid ${p.pid} (${p.argv[0] ?? p.path}) called ${sysNames[nr]} outside its syscall filter: killed by ${signalName(Sig.SIGSYS)}`);
+      this.k.exit(p, WaitStatus.signaled(Sig.SIGSYS));
+      return;
+    } else {
+      call.setOut(0);
+      try {
+        answer = handlers[nr]!(this.k, p, call);
+      } catch (e) {
+        // A throw is a kernel bug; it fails this call and nothing else.
+        this.k.klog.log(`BUG: ${sysNames[nr]} from pid ${p.pid} threw: ${(e as Error).stack ?? String(e)}`);
+        answer = E.EIO;
+      }
+    }
+    this.settle(w, answer);
+  }
+
+  private settle(w: Watched, answer: SysAnswer): void {
+    const { p } = w;
+    if (answer instanceof WouldBlock) return this.park(w, answer);
+    if (answer instanceof Promise) {
+      const epoch = w.epoch;
+      let done = false;
+      p.state = ProcState.Sleeping;
+      p.inflight = {
+        nr: w.call.nr,
+        interrupt: () => {
+          if (done) return;
+          done = true;
+          (answer as { cancel?: () => void }).cancel?.();
+          if (w.epoch === epoch) this.reply(w, E.EINTR);
+        },
+      };
+      answer.then(
+        (v) => {
+          if (done || w.epoch !== epoch) return;
+          done = true;
+          this.reply(w, v);
+        },
+        (e: unknown) => {
+          if (done || w.epoch !== epoch) return;
+          done = true;
+          this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${(e as Error)?.stack ?? String(e)}`);
+          this.reply(w, E.EIO);
+        },
+      );
+      return;
+    }
+    this.reply(w, answer);
+  }
+
+  private park(w: Watched, wb: WouldBlock): void {
+    const { p } = w;
+    const epoch = w.epoch;
+    const removers: (() => void)[] = [];
+    const unpark = (): void => {
+      for (const r of removers) r();
+      removers.length = 0;
+    };
+    const retry = (): void => {
+      unpark();
+      if (w.epoch !== epoch) return;
+      p.inflight = null;
+      this.run(w);
+    };
+    for (const q of wb.queues) removers.push(q.add(retry));
+    p.state = ProcState.Sleeping;
+    p.inflight = {
+      nr: w.call.nr,
+      interrupt: () => {
+        unpark();
+        if (w.epoch === epoch) this.reply(w, E.EINTR);
+      },
+    };
+  }
+
+  private reply(w: Watched, v: number | Err): void {
+    const { p, call } = w;
+    if (w.epoch <= 0 || !p.channel) return;
+    p.inflight = null;
+    if (p.state === ProcState.Sleeping) p.state = ProcState.Running;
+    const view = call.view;
+    if (v instanceof Err) {
+      view.result[0] = -v.errno;
+      view.ctl[Ctl.OUT_LEN] = 0;
+    } else {
+      view.result[0] = v;
+    }
+    Atomics.store(view.ctl, Ctl.USTATE, 1);
+    Atomics.notify(view.ctl, Ctl.USTATE);
+  }
+}

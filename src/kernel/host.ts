@@ -1,0 +1,51 @@
+// What the kernel needs from whatever hosts it (Node today, a browser tab later). The kernel
+// imports nothing from the outside world; src/host/<host>/ implements this interface.
+
+/** An image the kernel has read and recognised, ready for a process thread to run. */
+export type ProgramImage =
+  | { kind: 'mhjs'; source: string }
+  | { kind: 'wasm'; module: WebAssembly.Module };
+
+export interface StartInfo {
+  pid: number;
+  path: string;
+  argv: string[];
+  env: string[];
+  image: ProgramImage;
+  /** Ring buffers this process maps from the start: descriptors in `fdRings` and spares. */
+  rings: { id: number; buffer: SharedArrayBuffer }[];
+  fdRings: { fd: number; ringId: number; end: number }[];
+  spareRings: number[];
+  /** Names of signals (numbers) the process ignores from the start (inherited SIG_IGN). */
+  ignored: number[];
+}
+
+/** One worker thread that runs one process, from the host's pool of pre-started ones. */
+export interface ProcessThread {
+  /** The syscall channel, created by the thread (inside its sandbox, for MH-JS programs). */
+  readonly channel: SharedArrayBuffer;
+  start(info: StartInfo): void;
+  /** Hands a shared buffer to the running process (spare rings, mapped regions). */
+  post(kind: 'ring' | 'region', id: number, buffer: SharedArrayBuffer): void;
+  terminate(): void;
+  /** Called once if the thread dies on its own (an uncaught error, out of memory). */
+  onDeath: ((reason: string) => void) | null;
+}
+
+export interface Host {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Wall-clock milliseconds since the epoch. */
+  wallClock(): number;
+  randomFill(dst: Uint8Array): void;
+  /** Takes a pre-started process thread from the pool (starting one if the pool is empty). */
+  acquireThread(): Promise<ProcessThread>;
+  /** Compiles a WebAssembly module (cached by the host where it can). */
+  compileWasm(bytes: Uint8Array): Promise<WebAssembly.Module>;
+  /** Frees pooled threads and timers so the host process can exit. */
+  shutdown(): void;
+  /** The host process's memory use, in bytes. */
+  memory(): { rss: number; heapUsed: number };
+  /** Timers that do not keep the host alive on their own. */
+  setTimer(ms: number, fn: () => void): () => void;
+}

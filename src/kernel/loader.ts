@@ -1,0 +1,90 @@
+// Program loading: reads an executable through its scheme and recognises its kind by its
+// first bytes — `\0asm` (WebAssembly/WASI), `#MHJS1\n` (an MH-JS bundle built from a
+// TypeScript program against libmh), or `#!interpreter [arg]` (run by that interpreter).
+
+import { E, isErr, type Result } from '../abi/errno.js';
+import { O, S } from '../abi/flags.js';
+import { fromUtf8 } from '../abi/wire.js';
+import type { ProgramImage } from './host.js';
+import type { Kernel } from './kernel.js';
+import type { Process } from './process.js';
+import { settle } from './settle.js';
+
+export const MHJS_MAGIC = '#MHJS1\n';
+const MAX_IMAGE = 256 * 1024 * 1024;
+const MAX_INTERP_DEPTH = 4;
+
+export interface LoadedImage {
+  path: string;
+  argv: string[];
+  image: ProgramImage;
+}
+
+export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean): Promise<Result<{ bytes: Uint8Array; canonical: string }>> {
+  const r = k.resolve(as, path);
+  if (isErr(r)) return r;
+  const caller = as.caller();
+  const opened = await settle(() => r.scheme.open(r.ref, O.RDONLY, 0, caller));
+  if (isErr(opened)) return opened;
+  const h = opened.handle;
+  try {
+    const st = await settle(() => r.scheme.fstat(h));
+    if (isErr(st)) return st;
+    if ((st.mode & S.IFMT) === S.IFDIR) return E.EACCES;
+    if (needExec && (st.mode & S.IFMT) !== 0 && (st.mode & 0o111) === 0) return E.EACCES;
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const buf = new Uint8Array(256 * 1024);
+    for (;;) {
+      const n = await settle(() => r.scheme.read(h, buf, total, caller));
+      if (isErr(n)) return n;
+      const got = typeof n === 'number' ? buf.slice(0, n) : n.slice();
+      if (got.length === 0) break;
+      chunks.push(got);
+      total += got.length;
+      if (total > MAX_IMAGE) return E.EFBIG;
+    }
+    const bytes = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      bytes.set(c, off);
+      off += c.length;
+    }
+    return { bytes, canonical: r.canonical };
+  } finally {
+    r.scheme.close(h);
+  }
+}
+
+export async function loadImage(k: Kernel, as: Process, path: string, argv: string[], depth = 0): Promise<Result<LoadedImage>> {
+  if (depth > MAX_INTERP_DEPTH) return E.ELOOP;
+  const file = await readWholeFile(k, as, path, true);
+  if (isErr(file)) return file;
+  const b = file.bytes;
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) {
+    try {
+      const module = await k.host.compileWasm(b);
+      return { path: file.canonical, argv, image: { kind: 'wasm', module } };
+    } catch (e) {
+      k.klog.log(`exec ${file.canonical}: invalid WebAssembly: ${(e as Error).message}`);
+      return E.ENOEXEC;
+    }
+  }
+  const head = fromUtf8(b.subarray(0, Math.min(b.length, MHJS_MAGIC.length)));
+  if (head === MHJS_MAGIC) {
+    const source = fromUtf8(b.subarray(MHJS_MAGIC.length));
+    if (source === null) return E.ENOEXEC;
+    return { path: file.canonical, argv, image: { kind: 'mhjs', source } };
+  }
+  if (b.length >= 2 && b[0] === 0x23 && b[1] === 0x21) {
+    const nl = b.indexOf(0x0a);
+    const line = fromUtf8(b.subarray(2, nl < 0 ? Math.min(b.length, 256) : Math.min(nl, 256)));
+    if (line === null) return E.ENOEXEC;
+    const parts = line.trim().split(/\s+/).filter(Boolean);
+    if (parts.length === 0) return E.ENOEXEC;
+    const interp = parts[0]!;
+    const rest = parts.length > 1 ? [parts.slice(1).join(' ')] : [];
+    return loadImage(k, as, interp, [interp, ...rest, path, ...argv.slice(1)], depth + 1);
+  }
+  return E.ENOEXEC;
+}

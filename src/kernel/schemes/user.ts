@@ -1,0 +1,284 @@
+// User schemes: a daemon registers a name with scheme_create and serves the scheme's requests
+// over the descriptor it gets back (protocol in src/abi/scheme.ts). Each call on the scheme
+// becomes a tagged request queued for the daemon and answered by a promise that its reply
+// settles; replies may come in any order. When the daemon dies, every queued and in-flight
+// request fails with EIO, the name is unregistered, and the rest of the system goes on.
+
+import { E, Err, isErr, type Result } from '../../abi/errno.js';
+import { EVENT_READ, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
+import { readStat, type Stat } from '../../abi/stat.js';
+import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
+import type { FileDescription } from '../file.js';
+import type { Kernel } from '../kernel.js';
+import { params } from '../params.js';
+import type { Process } from '../process.js';
+import { Scheme, type Answer, type Caller, type Opened, type StatVfs } from '../scheme.js';
+import { WaitQueue, wouldBlock } from '../waitqueue.js';
+
+interface Pending {
+  resolve: (r: Reply | Err) => void;
+}
+
+type Cancellable<T> = Promise<T> & { cancel?: () => void };
+
+/** Reply aux bit on OPEN/DUP replies: the handle is a stream (no seeking, no offsets). */
+export const OPEN_STREAM = 1;
+
+export class UserScheme extends Scheme {
+  private queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private inflight = new Map<number, Pending>();
+  private nextTag = 1;
+  /** Wakes the daemon's read when requests arrive; callers' writes when the queue drains. */
+  readonly requests = new WaitQueue();
+  readonly room = new WaitQueue();
+  private readiness = new Map<number, { ready: number; queue: WaitQueue }>();
+  private appendPos = new Map<number, number>();
+
+  constructor(readonly name: string, private readonly k: Kernel, readonly daemon: Process) {
+    super();
+  }
+
+  get hasRequests(): boolean {
+    return this.queue.length > 0;
+  }
+
+  // ---- the daemon's side -------------------------------------------------------------------
+
+  /** The daemon reads: as many whole requests as fit in `dst`. */
+  pull(dst: Uint8Array): Answer<number> {
+    if (this.dead) return 0;
+    if (this.queue.length === 0) return wouldBlock(this.requests);
+    let pos = 0;
+    let taken = 0;
+    while (taken < this.queue.length && pos + this.queue[taken]!.length <= dst.length) {
+      dst.set(this.queue[taken]!, pos);
+      pos += this.queue[taken]!.length;
+      this.queuedBytes -= this.queue[taken]!.length;
+      taken++;
+    }
+    if (taken === 0) return E.EINVAL; // the daemon's buffer cannot hold one request
+    this.queue.splice(0, taken);
+    this.room.wake();
+    return pos;
+  }
+
+  /** The daemon writes replies. */
+  push(src: Uint8Array): Result<number> {
+    const replies = parseReplies(src);
+    if (!replies) return E.EINVAL;
+    for (const r of replies) {
+      if (r.kind === ReplyKind.EVENT) {
+        this.setReadiness(r.aux, r.result);
+        continue;
+      }
+      const pend = this.inflight.get(r.tag);
+      if (!pend) continue; // cancelled by its caller, or a stray tag
+      this.inflight.delete(r.tag);
+      if (r.kind === ReplyKind.FD) {
+        const e = this.daemon.fds.get(r.result);
+        if (!e) pend.resolve(E.EBADF);
+        else pend.resolve({ ...r, result: -1, aux: 0, payload: new Uint8Array(0), desc: e.desc } as Reply & { desc: FileDescription });
+      } else {
+        pend.resolve({ ...r, payload: r.payload.slice() });
+      }
+    }
+    return src.length;
+  }
+
+  private setReadiness(handle: number, ready: number): void {
+    let r = this.readiness.get(handle);
+    if (!r) this.readiness.set(handle, (r = { ready: 0, queue: new WaitQueue() }));
+    r.ready = ready;
+    r.queue.wake();
+  }
+
+  /** The daemon is gone: fail everything, forget the name. */
+  die(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.k.unregister(this);
+    for (const p of this.inflight.values()) p.resolve(E.EIO);
+    this.inflight.clear();
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.requests.wake();
+    this.room.wake();
+    for (const r of this.readiness.values()) r.queue.wake();
+    this.k.klog.log(`scheme ${this.name}: daemon pid ${this.daemon.pid} gone; pending requests failed with EIO`);
+  }
+
+  // ---- the callers' side -------------------------------------------------------------------
+
+  private send(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, flags = 0): Answer<Reply> {
+    if (this.dead) return E.EIO;
+    const size = requestSize(payload.length);
+    if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
+    const tag = this.nextTag;
+    this.nextTag = (this.nextTag + 1) >>> 0 || 1;
+    const buf = new Uint8Array(size);
+    putRequest(buf, 0, { tag, opcode: op, handle, flags, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload });
+    this.queue.push(buf);
+    this.queuedBytes += size;
+    this.requests.wake();
+    if (op === Op.CLOSE || op === Op.CANCEL) return { tag, kind: 0, result: 0, aux: 0, payload: new Uint8Array(0) };
+    const p: Cancellable<Reply | Err> = new Promise((resolve) => this.inflight.set(tag, { resolve }));
+    p.cancel = () => {
+      if (this.inflight.delete(tag)) this.send(Op.CANCEL, 0, caller, tag, 0, new Uint8Array(0));
+    };
+    return p;
+  }
+
+  /** Sends a request and maps a non-negative result; a negative one is -errno. */
+  private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, map: (r: Reply) => Result<T>): Answer<T> {
+    const a = this.send(op, handle, caller, arg0, arg1, payload);
+    const f = (r: Reply): Result<T> => (r.result < 0 ? new Err(-r.result) : map(r));
+    if (a instanceof Promise) {
+      const out: Cancellable<Result<T>> = a.then((r) => (r instanceof Err ? r : f(r)));
+      out.cancel = (a as Cancellable<unknown>).cancel;
+      return out;
+    }
+    if (isErr(a) || !('tag' in a)) return a as Err;
+    return f(a);
+  }
+
+  private value = (r: Reply): Result<number> => r.result;
+
+  override open(ref: string, flags: number, mode: number, caller: Caller): Answer<Opened> {
+    return this.ask(Op.OPEN, 0, caller, flags, mode, utf8(ref), (r) => this.opened(r));
+  }
+
+  private opened(r: Reply): Result<Opened> {
+    const desc = (r as Reply & { desc?: FileDescription }).desc;
+    if (desc) return { handle: -1, desc };
+    return { handle: r.result, stream: (r.aux & OPEN_STREAM) !== 0 };
+  }
+
+  override read(h: number, dst: Uint8Array, offset: number, caller: Caller): Answer<number | Uint8Array> {
+    return this.ask(Op.READ, h, caller, offset, dst.length, new Uint8Array(0), (r) => r.payload.subarray(0, Math.min(r.payload.length, dst.length)));
+  }
+
+  override write(h: number, src: Uint8Array, offset: number, caller: Caller): Answer<number> {
+    return this.ask(Op.WRITE, h, caller, offset, src.length, src, (r) => {
+      if (offset < 0) this.appendPos.set(h, r.aux);
+      return r.result;
+    });
+  }
+
+  override appendPosition(h: number): number {
+    const p = this.appendPos.get(h);
+    this.appendPos.delete(h);
+    return p ?? -1;
+  }
+
+  override fstat(h: number): Answer<Stat> {
+    return this.ask(Op.FSTAT, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => readStat(r.payload) ?? E.EIO);
+  }
+
+  private get daemonCaller(): Caller {
+    return { pid: 0, uid: 0, gid: 0 };
+  }
+
+  override fsync(h: number): Answer<number> {
+    return this.ask(Op.FSYNC, h, this.daemonCaller, 0, 0, new Uint8Array(0), this.value);
+  }
+
+  override ftruncate(h: number, len: number): Answer<number> {
+    return this.ask(Op.FTRUNCATE, h, this.daemonCaller, len, 0, new Uint8Array(0), this.value);
+  }
+
+  override getdents(h: number, dst: Uint8Array, cookie: number): Answer<{ bytes: number; next: number }> {
+    return this.ask(Op.GETDENTS, h, this.daemonCaller, cookie, dst.length, new Uint8Array(0), (r) => {
+      const n = Math.min(r.payload.length, dst.length);
+      dst.set(r.payload.subarray(0, n));
+      return { bytes: n, next: r.aux };
+    });
+  }
+
+  override dup(h: number, sub: string, caller: Caller): Answer<Opened> {
+    return this.ask(Op.DUP, h, caller, 0, 0, utf8(sub), (r) => this.opened(r));
+  }
+
+  override fchmod(h: number, mode: number, caller: Caller): Answer<number> {
+    return this.ask(Op.FCHMOD, h, caller, mode, 0, new Uint8Array(0), this.value);
+  }
+  override fchown(h: number, uid: number, gid: number, caller: Caller): Answer<number> {
+    return this.ask(Op.FCHOWN, h, caller, uid, gid, new Uint8Array(0), this.value);
+  }
+  override futimens(h: number, atime: number, mtime: number, caller: Caller): Answer<number> {
+    return this.ask(Op.FUTIMENS, h, caller, atime, mtime, new Uint8Array(0), this.value);
+  }
+  override statvfs(h: number): Answer<StatVfs> {
+    return this.ask(Op.STATVFS, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => {
+      if (r.payload.length < 48) return E.EIO;
+      const v = new DataView(r.payload.buffer, r.payload.byteOffset, 48);
+      return { bsize: v.getFloat64(0, true), blocks: v.getFloat64(8, true), bfree: v.getFloat64(16, true), files: v.getFloat64(24, true), ffree: v.getFloat64(32, true), namemax: v.getFloat64(40, true) };
+    });
+  }
+
+  override close(h: number): void {
+    if (this.dead) return;
+    this.readiness.delete(h);
+    this.send(Op.CLOSE, h, this.daemonCaller, 0, 0, new Uint8Array(0));
+  }
+
+  override poll(h: number): { ready: number; queue: WaitQueue | null } {
+    let r = this.readiness.get(h);
+    if (!r) this.readiness.set(h, (r = { ready: 0, queue: new WaitQueue() }));
+    return { ready: this.dead ? EVENT_READ : r.ready, queue: r.queue };
+  }
+
+  override mkdir(ref: string, mode: number, caller: Caller): Answer<number> {
+    return this.ask(Op.MKDIR, 0, caller, mode, 0, utf8(ref), this.value);
+  }
+  override rmdir(ref: string, caller: Caller): Answer<number> {
+    return this.ask(Op.RMDIR, 0, caller, 0, 0, utf8(ref), this.value);
+  }
+  override unlink(ref: string, caller: Caller): Answer<number> {
+    return this.ask(Op.UNLINK, 0, caller, 0, 0, utf8(ref), this.value);
+  }
+  override rename(from: string, to: string, caller: Caller): Answer<number> {
+    return this.ask(Op.RENAME, 0, caller, 0, 0, new WireWriter().str(from).str(to).finish(), this.value);
+  }
+  override link(from: string, to: string, caller: Caller): Answer<number> {
+    return this.ask(Op.LINK, 0, caller, 0, 0, new WireWriter().str(from).str(to).finish(), this.value);
+  }
+  override symlink(target: string, path: string, caller: Caller): Answer<number> {
+    return this.ask(Op.SYMLINK, 0, caller, 0, 0, new WireWriter().str(target).str(path).finish(), this.value);
+  }
+  override readlink(ref: string, caller: Caller): Answer<string> {
+    return this.ask(Op.READLINK, 0, caller, 0, 0, utf8(ref), (r) => fromUtf8(r.payload) ?? E.EIO);
+  }
+  override chmod(ref: string, mode: number, caller: Caller): Answer<number> {
+    return this.ask(Op.CHMOD, 0, caller, mode, 0, utf8(ref), this.value);
+  }
+  override chown(ref: string, uid: number, gid: number, caller: Caller): Answer<number> {
+    return this.ask(Op.CHOWN, 0, caller, uid, gid, utf8(ref), this.value);
+  }
+  override utimens(ref: string, atime: number, mtime: number, caller: Caller): Answer<number> {
+    return this.ask(Op.UTIMENS, 0, caller, atime, mtime, utf8(ref), this.value);
+  }
+  override stat(ref: string, nofollow: boolean, caller: Caller): Answer<Stat> {
+    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, utf8(ref), (r) => readStat(r.payload) ?? E.EIO);
+  }
+}
+
+/** The daemon's descriptor on its own scheme: reads take requests, writes give replies. */
+export class SchemeControl extends Scheme {
+  readonly name = 'scheme';
+  constructor(readonly user: UserScheme) {
+    super();
+  }
+  override read(_h: number, dst: Uint8Array): Answer<number> {
+    return this.user.pull(dst);
+  }
+  override write(_h: number, src: Uint8Array): Answer<number> {
+    return this.user.push(src);
+  }
+  override poll(): { ready: number; queue: WaitQueue | null } {
+    return { ready: this.user.hasRequests ? EVENT_READ : 0, queue: this.user.requests };
+  }
+  override close(): void {
+    this.user.die();
+  }
+}

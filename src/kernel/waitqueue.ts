@@ -1,0 +1,35 @@
+// Wait queues: where a blocked syscall parks until the state it waits for may have changed.
+// A waiter is a callback; waking runs them all once (the woken calls re-check their condition
+// and park again if needed, as Linux's wait_event loops do).
+
+export type Waiter = () => void;
+
+export class WaitQueue {
+  private waiters = new Set<Waiter>();
+
+  /** Adds a waiter; the returned function removes it (when the call is interrupted). */
+  add(w: Waiter): () => void {
+    this.waiters.add(w);
+    return () => this.waiters.delete(w);
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  wake(): void {
+    if (this.waiters.size === 0) return;
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+}
+
+/** What a scheme operation returns when it cannot finish yet: retry when `queue` wakes. */
+export class WouldBlock {
+  constructor(readonly queues: readonly WaitQueue[]) {}
+}
+
+export function wouldBlock(...queues: WaitQueue[]): WouldBlock {
+  return new WouldBlock(queues);
+}

@@ -1,0 +1,74 @@
+// The process side of the syscall channel (layout in src/abi/channel.ts). A call posts its
+// frame, spins briefly on the reply word — a busy kernel answers within a microsecond, and
+// spinning beats a futex wake-up by an order of magnitude — and then sleeps in Atomics.wait.
+// The kernel never blocks, so a call that must wait simply gets its reply later.
+//
+// This module runs in two places: inside an MH-JS program's sandbox context (as part of
+// libmh) and in the worker's own realm (the WASI runtime). It touches nothing but the buffer.
+
+import { ChannelView, Ctl, DATA_SIZE } from '../abi/channel.js';
+
+/** Spin iterations before sleeping; each is one atomic load (a few nanoseconds). */
+const SPIN = 4000;
+
+export class SyscallClient {
+  readonly view: ChannelView;
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly result: Float64Array;
+  readonly data: Uint8Array;
+  /** Called after every call when the kernel has flagged pending signals with handlers. */
+  onSignals: (() => void) | null = null;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.view = new ChannelView(buffer);
+    this.ctl = this.view.ctl;
+    this.args = this.view.args;
+    this.result = this.view.result;
+    this.data = this.view.data;
+  }
+
+  /**
+   * Makes one call. `input` (at most DATA_SIZE bytes) is copied into the data area unless it
+   * already lives there (callers that build payloads in place pass `inLen` instead).
+   * Returns the result word; the reply payload is `data.subarray(0, outLen)`.
+   */
+  call(nr: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, input: Uint8Array | null = null, inLen = 0): number {
+    const ctl = this.ctl;
+    const args = this.args;
+    args[0] = a0;
+    args[1] = a1;
+    args[2] = a2;
+    args[3] = a3;
+    if (input !== null) {
+      if (input.length > DATA_SIZE) throw new RangeError('syscall payload larger than the channel');
+      this.data.set(input);
+      inLen = input.length;
+    }
+    ctl[Ctl.NR] = nr;
+    ctl[Ctl.IN_LEN] = inLen;
+    Atomics.store(ctl, Ctl.KSTATE, 1);
+    if (Atomics.load(ctl, Ctl.KSPIN) === 0) Atomics.notify(ctl, Ctl.KSTATE);
+    let spins = SPIN;
+    while (Atomics.load(ctl, Ctl.USTATE) === 0) {
+      if (--spins <= 0) {
+        Atomics.wait(ctl, Ctl.USTATE, 0);
+        spins = SPIN;
+      }
+    }
+    Atomics.store(ctl, Ctl.USTATE, 0);
+    ctl[Ctl.CALLS] = (ctl[Ctl.CALLS]! + 1) | 0;
+    const r = this.result[0]!;
+    if (this.onSignals !== null && Atomics.load(ctl, Ctl.SIGPENDING) !== 0) this.onSignals();
+    return r;
+  }
+
+  get outLen(): number {
+    return this.ctl[Ctl.OUT_LEN]!;
+  }
+
+  /** A copy of the reply payload (the data area is reused by the next call). */
+  out(): Uint8Array {
+    return this.data.slice(0, this.ctl[Ctl.OUT_LEN]!);
+  }
+}

@@ -1,0 +1,84 @@
+// Boots a kernel on this host with the test programs in initfs (as /scheme/initfs/bin/NAME),
+// and runs programs as the kernel's children with their standard streams captured.
+
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isErr } from '../src/abi/errno.js';
+import { WaitStatus } from '../src/abi/flags.js';
+import type { SpawnRequest } from '../src/abi/spawn.js';
+import { Kernel } from '../src/kernel/kernel.js';
+import { kclose, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
+import { InitfsScheme, type InitfsFile } from '../src/kernel/schemes/initfs.js';
+import { NodeHost } from '../src/host/node/host.js';
+
+const dirs = [new URL('../testbin/', import.meta.url), new URL('../initfs/bin/', import.meta.url)];
+
+export function initfsFiles(): Map<string, InitfsFile> {
+  const files = new Map<string, InitfsFile>();
+  for (const d of dirs) {
+    const p = fileURLToPath(d);
+    if (!existsSync(p)) continue;
+    for (const name of readdirSync(p)) files.set(`bin/${name}`, { data: readFileSync(p + name), mode: 0o755 });
+  }
+  return files;
+}
+
+export interface RunResult {
+  status: number;
+  code: number | null;
+  signal: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestKernel {
+  k: Kernel;
+  log: string[];
+  run(path: string, argv?: string[], opts?: Partial<SpawnRequest> & { stdin?: string }): Promise<RunResult>;
+  shutdown(): void;
+}
+
+export function bootKernel(poolSize = 2): TestKernel {
+  const host = new NodeHost({ poolSize });
+  const log: string[] = [];
+  const k = new Kernel(host, { onLog: (t) => log.push(t) });
+  k.register(new InitfsScheme(initfsFiles()));
+  const dec = new TextDecoder();
+  return {
+    k,
+    log,
+    async run(path, argv = [path], opts = {}) {
+      const out = kpipe(k);
+      const err = kpipe(k);
+      const inp = kpipe(k);
+      const full = path.includes('/') ? path : `/scheme/initfs/bin/${path}`;
+      const child = await k.spawn(null, {
+        path: full, argv, env: opts.env ?? ['PATH=/scheme/initfs/bin'], cwd: opts.cwd ?? '', flags: opts.flags ?? 0, pgid: 0,
+        uid: opts.uid ?? -1, gid: opts.gid ?? -1, fds: [[0, inp.read], [1, out.write], [2, err.write]], ns: opts.ns ?? null, filter: opts.filter ?? null,
+      });
+      kclose(k, out.write);
+      kclose(k, err.write);
+      kclose(k, inp.read);
+      if (isErr(child)) {
+        for (const fd of [out.read, err.read, inp.write]) kclose(k, fd);
+        throw new Error(`spawn ${path}: ${child}`);
+      }
+      const exited = k.waitExit(child.pid);
+      if (opts.stdin) await kwrite(k, inp.write, new TextEncoder().encode(opts.stdin));
+      kclose(k, inp.write);
+      const [o, e, status] = await Promise.all([kreadAll(k, out.read), kreadAll(k, err.read), exited]);
+      kclose(k, out.read);
+      kclose(k, err.read);
+      return {
+        status,
+        code: WaitStatus.ifExited(status) ? WaitStatus.exitStatus(status) : null,
+        signal: WaitStatus.ifSignaled(status) ? WaitStatus.termSig(status) : null,
+        stdout: isErr(o) ? '' : dec.decode(o),
+        stderr: isErr(e) ? '' : dec.decode(e),
+      };
+    },
+    shutdown() {
+      k.shutdown();
+    },
+  };
+}
