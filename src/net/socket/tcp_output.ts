@@ -111,7 +111,7 @@ function sendFrom(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit, seq: number, l
   const room = s.sndMss - (r.headerLen - 20);
   const n = Math.max(0, Math.min(unsent, limit, room));
   const finSeq = seqAdd(start, s.tx.length);
-  const fin = s.finQueued && seqAdd(seq, n) === finSeq;
+  const fin = s.finQueued && !s.finAcked && seqAdd(seq, n) === finSeq;
   if (n === 0 && !fin) return 0;
   if (n > 0 && n === unsent) r.flags |= TcpFlag.Psh;
   if (fin) r.flags |= TcpFlag.Fin;
@@ -131,7 +131,7 @@ function nextSegment(s: TcpSocket): { len: number; fin: boolean } {
   const mss = payloadMss(s);
   const len = Math.max(0, Math.min(unsent, avail, mss));
   // The FIN goes right after the last byte of data, once (after it, offset passes the end).
-  const fin = s.finQueued && offset + len === s.tx.length;
+  const fin = s.finQueued && !s.finAcked && offset + len === s.tx.length;
   if (len === 0) return fin ? FIN_ONLY : NOTHING;
   if (len < mss && len < unsent && flight > 0) return NOTHING; // sender SWS avoidance: wait for a bigger window
   if (len < mss && len === unsent && flight > 0 && !s.options.noDelay && !fin) return NOTHING; // Nagle
@@ -164,8 +164,9 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
   const now = ctx.now;
   if (s.state === TcpState.Closed) {
     if (!s.rstPending) return false;
-    // The RST of an abort or a timeout: <SEQ=SND.NXT><CTL=RST> (RFC 9293 3.10.5).
-    const r = header(s, now, s.sndNxt, TcpFlag.Rst | TcpFlag.Ack);
+    // The RST of an abort or a timeout: <SEQ=SND.NXT><CTL=RST> (RFC 9293 3.10.5), with
+    // SND.MAX standing for SND.NXT as in sendAck.
+    const r = header(s, now, s.sndMax, TcpFlag.Rst | TcpFlag.Ack);
     if (!tx.sendTcp(s, r, 0, 0)) return false;
     s.rstPending = false;
     ctx.stats.event('rst-sent');
@@ -272,7 +273,9 @@ function windowUpdateDue(s: TcpSocket): boolean {
 }
 
 function sendAck(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boolean {
-  const r = header(s, ctx.now, s.sndNxt, TcpFlag.Ack);
+  // SND.MAX, not SND.NXT: after a timeout SND.NXT falls back, and an ACK numbered below what
+  // the peer already holds would be unacceptable to it (and answered by an ACK of its own).
+  const r = header(s, ctx.now, s.sndMax, TcpFlag.Ack);
   if (!tx.sendTcp(s, r, 0, 0)) return false;
   sent(s, r);
   return true;
