@@ -100,3 +100,33 @@ test('tcp: a closed receive window is probed and reopened (persist timer)', () =
   }, sim.now + 600_000));
   assert.deepEqual(got, data);
 });
+
+test('tcp: 40 seeded runs of simultaneous two-way transfers and closes over assorted bad links', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const faults = { loss: (seed % 4) * 0.04, reorder: (seed % 3) * 0.05, duplicate: (seed % 5) * 0.03, delay: seed % 7, jitter: seed % 3, corrupt: seed % 6 === 0 ? 0.02 : 0 };
+    const sim = new SimPair({ faults, seed });
+    const opts = seed % 2 ? {} : { rxBufferSize: 8192 + seed * 100, txBufferSize: 5000, noDelay: seed % 4 === 0, timestamps: seed % 3 !== 0, sack: seed % 5 !== 0, ackDelay: seed % 3 === 0 ? 0 : 40 };
+    const { client: c, server: s } = connectPair(sim, 80, opts, opts);
+    const up = pattern(100_000 + seed * 1000, seed);
+    const down = pattern(80_000 + seed * 777, seed + 100);
+    const gotUp = new Uint8Array(up.length);
+    const gotDown = new Uint8Array(down.length);
+    let su = 0, sd = 0, ru = 0, rd = 0;
+    const buf = new Uint8Array(3000 + seed * 10);
+    const ok = sim.runUntil(() => {
+      if (su < up.length) su += c.send(up.subarray(su, su + 7000)) as number;
+      if (sd < down.length) sd += s.send(down.subarray(sd, sd + 5000)) as number;
+      for (let n = s.recv(buf); typeof n === 'number' && n > 0; n = s.recv(buf)) gotUp.set(buf.subarray(0, n), (ru += n) - n);
+      for (let n = c.recv(buf); typeof n === 'number' && n > 0; n = c.recv(buf)) gotDown.set(buf.subarray(0, n), (rd += n) - n);
+      if (su === up.length && !c.finQueued) c.close();
+      if (sd === down.length && !s.finQueued) s.close();
+      return ru === up.length && rd === down.length && c.state === TcpState.Closed && s.state === TcpState.Closed;
+    }, sim.now + 30_000_000);
+    const where = `seed ${seed} ${JSON.stringify(faults)} ${JSON.stringify(opts)}`;
+    assert.ok(ok, `${where}: ${ru}/${up.length} ${rd}/${down.length} ${c.state} ${s.state}`);
+    assert.deepEqual(gotUp, up, where);
+    assert.deepEqual(gotDown, down, where);
+    assert.equal(c.error, null, where);
+    assert.equal(s.error, null, where);
+  }
+});
