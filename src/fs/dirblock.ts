@@ -61,6 +61,10 @@ export function entrySize(nameLen: number): number {
   return ENTRY_FIXED + nameLen;
 }
 
+/** Buckets already validated (cached blocks change only through this view afterwards), keyed
+ *  by the buffer and remembering the table size they were checked for. */
+const validated = new WeakMap<Uint8Array, number>();
+
 /** A view of one bucket block; `parse` validates it once so the accessors cannot fail. */
 export class DirBucket {
   private v: DataView;
@@ -69,6 +73,7 @@ export class DirBucket {
   }
   static parse(buf: Uint8Array, where: string, bits: number, index: number): DirBucket {
     const b = new DirBucket(buf);
+    if (validated.get(buf) === bits * 0x1000000 + index) return b;
     const count = b.count;
     const end = b.end;
     if (count === 0 && end === 0) return b;
@@ -86,6 +91,7 @@ export class DirBucket {
       off += ENTRY_FIXED + len;
     }
     if (off !== end) corrupt(where, `${count} entries end at byte ${off}, bucket says ${end}`);
+    validated.set(buf, bits * 0x1000000 + index);
     return b;
   }
   get count(): number { return this.v.getUint16(0, true); }

@@ -26,9 +26,9 @@ export enum LeafKind {
 class TreeBlock {
   dirty = false;
   kids: (TreeBlock | undefined)[] | null = null;
-  constructor(public ptr: BlockPtr, readonly buf: Uint8Array) {}
-  get view(): DataView {
-    return new DataView(this.buf.buffer, this.buf.byteOffset, BLOCK_SIZE);
+  readonly view: DataView;
+  constructor(public ptr: BlockPtr, readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, BLOCK_SIZE);
   }
 }
 
