@@ -119,18 +119,20 @@ export function packDirectory(fs: Mhfs, hostDir: string, opts: PackOptions = {})
       const p = imagePath === '/' ? `/${name}` : `${imagePath}/${name}`;
       const st = lstatSync(h);
       const own = ownerOf(p, st);
-      const cred = { uid: own.uid, gid: own.gid };
+      // Made as root (no permission checks), then given their owner.
       if (st.isDirectory()) {
-        const id = fs.mkdir(dirId, name, own.mode, cred);
+        const id = fs.mkdir(dirId, name, 0o755);
+        fs.chown(id, own.uid, own.gid);
         stats.directories++;
         walk(h, id, p);
         fs.chmod(id, own.mode); // after filling, so a read-only directory can still be packed
       } else if (st.isSymbolicLink()) {
-        const id = fs.symlink(dirId, name, readlinkSync(h), cred);
+        const id = fs.symlink(dirId, name, readlinkSync(h));
         fs.chown(id, own.uid, own.gid);
         stats.symlinks++;
       } else if (st.isFile()) {
-        const id = fs.create(dirId, name, own.mode, cred);
+        const id = fs.create(dirId, name, own.mode);
+        fs.chown(id, own.uid, own.gid);
         const data = readFileSync(h);
         let done = 0;
         while (done < data.length) done += fs.write(id, done, data.subarray(done, done + (1 << 20)));
