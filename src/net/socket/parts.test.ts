@@ -87,8 +87,8 @@ test('newreno: slow start, fast retransmit on the third duplicate, partial and f
   const mss = 1000;
   const c = new NewReno(mss);
   assert.equal(c.cwnd, 10 * mss);
-  c.onAck(1000, 1000, 0);
-  assert.equal(c.cwnd, 11 * mss); // slow start
+  c.onAck(3000, 3000, 0);
+  assert.equal(c.cwnd, 12 * mss); // slow start, counting at most 2 MSS per ACK (RFC 3465)
   assert.ok(!c.onDupAck(1000, 21_000, 20_000));
   assert.ok(!c.onDupAck(1000, 21_000, 20_000));
   assert.ok(c.onDupAck(1000, 21_000, 20_000));
@@ -102,6 +102,7 @@ test('newreno: slow start, fast retransmit on the third duplicate, partial and f
   assert.ok(!c.onAck(15_000, 21_000, 0)); // full: recovery over
   assert.ok(!c.inRecovery);
   assert.ok(c.cwnd <= c.ssthresh);
+  c.cwnd = c.ssthresh;
   const before = c.cwnd;
   c.onAck(before, 30_000, 0);
   assert.equal(c.cwnd, before + mss); // congestion avoidance: one MSS per window

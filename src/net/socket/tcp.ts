@@ -96,6 +96,11 @@ export class TcpSocket {
   readonly rx: RingBuffer;
   readonly tx: RingBuffer;
   readonly assembler = new Assembler();
+  /** Sender's SACK scoreboard: ranges the peer holds past SND.UNA, relative to it (RFC 6675). */
+  readonly sacked = new Assembler();
+  /** Highest sequence retransmitted in this recovery, and holes we may still refill. */
+  highRxt = 0;
+  sackCredits = 0;
 
   // ---- internal: send sequence space (RFC 9293 3.3.1) ----
   /** The ISS has been chosen (an active open picks it on first output). */
@@ -330,6 +335,8 @@ export class TcpSocket {
     this.rx.clear();
     this.tx.clear();
     this.assembler.clear();
+    this.sacked.clear();
+    this.sackCredits = 0;
     this.issChosen = this.synAcked = this.finQueued = this.finAcked = false;
     this.rxFinReceived = this.rxFinDone = this.wsOk = this.sackOk = this.tsOk = false;
     this.ackNow = this.retransmitNow = this.probeNow = this.rstPending = this.rttMeasuring = false;

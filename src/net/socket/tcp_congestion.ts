@@ -41,7 +41,8 @@ export class NewReno {
       return true;
     }
     if (this.cwnd < this.ssthresh) {
-      this.cwnd += Math.min(acked, this.mss);
+      // Appropriate Byte Counting with L = 2 (RFC 3465), so delayed ACKs do not halve growth.
+      this.cwnd += Math.min(acked, 2 * this.mss);
     } else {
       this.ackedSinceGrowth += acked;
       if (this.ackedSinceGrowth >= this.cwnd) {
@@ -52,15 +53,18 @@ export class NewReno {
     return false;
   }
 
-  /** A duplicate ACK. Returns true when it is the third and fast retransmit should happen. */
-  onDupAck(sndUna: number, sndMax: number, flight: number): boolean {
+  /**
+   * A duplicate ACK. Returns true when it reaches `threshold` (3, or less under Early
+   * Retransmit) and fast retransmit should happen.
+   */
+  onDupAck(sndUna: number, sndMax: number, flight: number, threshold = 3): boolean {
     this.dupAcks++;
     if (this.inRecovery) {
       this.cwnd += this.mss; // each dup ACK means a segment left the network
       return false;
     }
     // RFC 6582 3.2 step 2: only when the loss is new since the last recovery.
-    if (this.dupAcks === 3 && seqGe(sndUna, this.recover)) {
+    if (this.dupAcks === threshold && seqGe(sndUna, this.recover)) {
       this.ssthresh = Math.max(Math.floor(flight / 2), 2 * this.mss);
       this.cwnd = this.ssthresh + 3 * this.mss;
       this.inRecovery = true;

@@ -287,6 +287,7 @@ function processAck(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInputResult
     }
     s.tx.discard(dataAcked);
     s.sndUna = ack;
+    s.sacked.advance(acked);
     if (seqLt(s.sndNxt, ack)) s.sndNxt = ack;
     takeRttSample(s, ctx, seg);
     s.rtt.resetBackoff();
@@ -300,11 +301,20 @@ function processAck(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInputResult
     // A duplicate ACK in the sense of RFC 5681 2. One that carries SACK blocks counts even if
     // the window moved: the receiver is telling us about data past a hole (RFC 6675 spirit).
     ctx.stats.event('dup-ack');
-    if (s.cc.onDupAck(s.sndUna, s.sndMax, flight)) {
+    // Early Retransmit (RFC 5827): with fewer than four segments out and nothing new to send,
+    // three duplicates may never come, so fewer will do.
+    const segsOut = Math.ceil(flight / s.sndMss);
+    const unsent = s.tx.length - seqDiff(s.sndMax, s.sndUna) + (s.synAcked ? 0 : 1);
+    const threshold = segsOut < 4 && unsent <= 0 ? Math.max(1, segsOut - 1) : 3;
+    if (s.cc.onDupAck(s.sndUna, s.sndMax, flight, threshold)) {
       s.retransmitNow = true;
+      s.highRxt = s.sndUna;
       ctx.stats.event('fast-retransmit');
+    } else if (s.cc.inRecovery && s.sackOk) {
+      s.sackCredits++; // each further duplicate may refill one more hole the SACKs reveal
     }
   }
+  if (s.sackOk && seg.sackCount > 0) recordSack(s, seg);
   // Window update (RFC 9293 3.10.7.4, fifth, ESTABLISHED).
   if (seqLt(s.sndWl1, seg.seq) || (s.sndWl1 === seg.seq && seqLe(s.sndWl2, ack))) {
     s.sndWnd = scaledWnd;
@@ -368,4 +378,15 @@ function receiveData(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInputResul
     s.ackNow = true;
   }
   return 'ok';
+}
+
+/** Adds the peer's SACK blocks to the scoreboard (blocks outside SND.UNA..SND.MAX are ignored). */
+function recordSack(s: TcpSocket, seg: TcpRepr): void {
+  for (let k = 0; k < seg.sackCount; k++) {
+    const left = seg.sack[2 * k]!;
+    const right = seg.sack[2 * k + 1]!;
+    if (seqLe(right, s.sndUna) || seqGt(right, s.sndMax) || !seqLt(left, right)) continue;
+    const start = seqGt(left, s.sndUna) ? left : s.sndUna;
+    s.sacked.add(seqDiff(start, s.sndUna), seqDiff(right, start));
+  }
 }

@@ -126,10 +126,14 @@ function nextSegment(s: TcpSocket): { len: number; fin: boolean } {
   const offset = seqDiff(s.sndNxt, start);
   const unsent = Math.max(0, s.tx.length - offset);
   const flight = seqDiff(s.sndNxt, s.sndUna);
-  let avail = Math.min(s.sndWnd, s.cc.cwnd) - flight;
+  // Limited Transmit (RFC 3042): each of the first two duplicate ACKs lets one new segment
+  // out beyond cwnd, so a small window still produces the duplicates fast retransmit needs.
+  const extra = s.cc.inRecovery ? 0 : Math.min(s.cc.dupAcks, 2) * s.sndMss;
+  let avail = Math.min(s.sndWnd, s.cc.cwnd + extra) - flight;
   if (s.probeNow && s.sndWnd === 0 && flight === 0) avail = 1;
   const mss = payloadMss(s);
-  const len = Math.max(0, Math.min(unsent, avail, mss));
+  let len = Math.max(0, Math.min(unsent, avail, mss));
+  if (s.sackOk && seqGt(s.sndMax, s.sndNxt)) len = Math.min(len, holeLen(s, seqDiff(s.sndNxt, s.sndUna)));
   // The FIN goes right after the last byte of data, once (after it, offset passes the end).
   const fin = s.finQueued && !s.finAcked && offset + len === s.tx.length;
   if (len === 0) return fin ? FIN_ONLY : NOTHING;
@@ -157,6 +161,39 @@ function retransmitTimeout(s: TcpSocket, ctx: TcpContext): void {
   s.retransmitNow = false;
   s.sndNxt = s.synAcked ? s.sndUna : s.iss;
   s.rtoDeadline = ctx.now + s.rtt.rto;
+  // A second timeout in a row may mean the peer dropped what it SACKed (reneging, RFC 2018
+  // section 8): stop trusting the scoreboard.
+  if (s.retries >= 2) s.sacked.clear();
+}
+
+/** Offset from SND.UNA of the first byte at or after HighRxt that is below a SACKed range, or -1. */
+function nextHole(s: TcpSocket): number {
+  let o = Math.max(0, seqDiff(s.highRxt, s.sndUna));
+  const a = s.sacked;
+  for (let i = 0; i < a.rangeCount; i++) {
+    if (o < a.rangeStart(i)) return o;
+    if (o < a.rangeEnd(i)) o = a.rangeEnd(i);
+  }
+  return -1;
+}
+
+/** Bytes from offset o (relative to SND.UNA) to the next SACKed range, or Infinity. */
+function holeLen(s: TcpSocket, o: number): number {
+  const a = s.sacked;
+  for (let i = 0; i < a.rangeCount; i++) if (a.rangeStart(i) > o) return a.rangeStart(i) - o;
+  return Infinity;
+}
+
+/** Moves SND.NXT past a SACKed range it sits in. */
+function skipSacked(s: TcpSocket): void {
+  const o = seqDiff(s.sndNxt, s.sndUna);
+  const a = s.sacked;
+  for (let i = 0; i < a.rangeCount; i++) {
+    if (a.rangeStart(i) <= o && o < a.rangeEnd(i)) {
+      s.sndNxt = seqAdd(s.sndUna, a.rangeEnd(i));
+      return;
+    }
+  }
 }
 
 /** Runs timers and sends what the socket has to send. Returns true if any segment left. */
@@ -207,11 +244,25 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
     const used = sendFrom(s, ctx, tx, s.sndUna, payloadMss(s));
     if (used > 0) {
       any = true;
+      if (seqGt(seqAdd(s.sndUna, used), s.highRxt)) s.highRxt = seqAdd(s.sndUna, used);
       s.rttMeasuring = false;
       s.rtoDeadline = now + s.rtt.rto;
       ctx.stats.event('retransmit');
     }
   }
+  // With SACK, each further duplicate ACK in recovery refills the next hole below the
+  // highest SACKed byte (RFC 6675 NextSeg, rule 1), so several losses heal in one round trip.
+  for (; s.sackCredits > 0; s.sackCredits--) {
+    if (!s.cc.inRecovery) break;
+    const hole = nextHole(s);
+    if (hole < 0) break;
+    const used = sendFrom(s, ctx, tx, seqAdd(s.sndUna, hole), Math.min(payloadMss(s), holeLen(s, hole)));
+    if (used <= 0) break;
+    s.highRxt = seqAdd(s.sndUna, hole + used);
+    any = true;
+    ctx.stats.event('sack-retransmit');
+  }
+  s.sackCredits = 0;
   // Zero window: arm the persist timer; when it fires one byte may go past the window.
   const unsent = s.tx.length - seqDiff(s.sndNxt, dataStart(s));
   if (s.sndWnd === 0 && unsent > 0 && s.sndNxt === s.sndUna && s.rtoDeadline < 0) {
@@ -223,6 +274,8 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
     }
   }
   for (;;) {
+    // Resending after a timeout skips what the peer has SACKed.
+    if (s.sackOk && seqGt(s.sndMax, s.sndNxt)) skipSacked(s);
     const next = nextSegment(s);
     if (next.len === 0 && !next.fin) break;
     const seq = s.sndNxt;
