@@ -198,3 +198,43 @@ test('tcp: accept hands out connections in order, readiness says when', () => {
   assert.equal(l.accept(), null);
   assert.equal(l.readiness, 0);
 });
+
+test('tcp: Nagle coalesces small writes while data is unacknowledged; noDelay does not', () => {
+  const segmentsFor = (noDelay: boolean) => {
+    const sim = new SimPair({ faults: { delay: 5 } });
+    const { client, server } = connectPair(sim, 80, {}, { noDelay });
+    const before = sim.a.iface.stats.tcp.tx;
+    for (let i = 0; i < 100; i++) {
+      client.send(new Uint8Array([i]));
+      sim.step();
+      sim.now += 1;
+    }
+    const got = new Uint8Array(100);
+    let n = 0;
+    assert.ok(sim.runUntil(() => {
+      const r = server.recv(got.subarray(n));
+      if (typeof r === 'number') n += r;
+      return n === 100 && client.sendQueue === 0;
+    }));
+    assert.deepEqual([...got], Array.from({ length: 100 }, (_, i) => i));
+    return sim.a.iface.stats.tcp.tx - before;
+  };
+  const nagle = segmentsFor(false);
+  const eager = segmentsFor(true);
+  assert.ok(nagle <= 10, `Nagle sent ${nagle} segments`);
+  assert.ok(eager >= 90, `noDelay sent ${eager} segments`);
+});
+
+test('tcp: a lone segment is acknowledged after the delayed-ACK timeout, two at once', () => {
+  const ackTime = (ackDelay: number, bytes: number) => {
+    const sim = new SimPair();
+    const { client } = connectPair(sim, 80, { ackDelay });
+    client.send(pattern(bytes));
+    const t0 = sim.now;
+    assert.ok(sim.runUntil(() => client.sendQueue === 0));
+    return sim.now - t0;
+  };
+  assert.equal(ackTime(40, 100), 40);
+  assert.equal(ackTime(0, 100), 0);
+  assert.equal(ackTime(40, 2 * 1448), 0); // the second full segment is acknowledged at once
+});
