@@ -156,10 +156,9 @@ function synchronizedInput(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInpu
   // 1. Is the segment acceptable (RFC 9293 3.10.7.4, the four cases)?
   const segLen = seg.segmentLen;
   const wnd = s.rx.window;
-  const inWindow = (q: number) => seqGe(q, s.rcvNxt) && seqLt(q, seqAdd(s.rcvNxt, wnd));
   let acceptable: boolean;
-  if (segLen === 0) acceptable = wnd === 0 ? seg.seq === s.rcvNxt : inWindow(seg.seq);
-  else acceptable = wnd > 0 && (inWindow(seg.seq) || inWindow(seqAdd(seg.seq, segLen - 1)));
+  if (segLen === 0) acceptable = wnd === 0 ? seg.seq === s.rcvNxt : inWindow(seg.seq, s.rcvNxt, wnd);
+  else acceptable = wnd > 0 && (inWindow(seg.seq, s.rcvNxt, wnd) || inWindow(seqAdd(seg.seq, segLen - 1), s.rcvNxt, wnd));
   // With a closed window, data is refused but the ACK and RST it carries still count.
   let controlOnly = false;
   if (!acceptable) {
@@ -251,6 +250,11 @@ function synchronizedInput(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInpu
     s.timeWaitDeadline = now + s.options.timeWait;
   }
   return 'ok';
+}
+
+function inWindow(q: number, rcvNxt: number, wnd: number): boolean {
+  const d = seqDiff(q, rcvNxt);
+  return d >= 0 && d < wnd;
 }
 
 function takeRttSample(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): void {

@@ -120,6 +120,15 @@ function sendFrom(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit, seq: number, l
   return n + (fin ? 1 : 0);
 }
 
+/** The next new segment's size and whether a FIN may go with it (one object, reused). */
+const next = { len: 0, fin: false };
+
+function plan(len: number, fin: boolean): typeof next {
+  next.len = len;
+  next.fin = fin;
+  return next;
+}
+
 /** How many bytes the next new segment may carry now, or 0 (and whether a FIN may go). */
 function nextSegment(s: TcpSocket): { len: number; fin: boolean } {
   const start = dataStart(s);
@@ -136,13 +145,11 @@ function nextSegment(s: TcpSocket): { len: number; fin: boolean } {
   if (s.sackOk && seqGt(s.sndMax, s.sndNxt)) len = Math.min(len, holeLen(s, seqDiff(s.sndNxt, s.sndUna)));
   // The FIN goes right after the last byte of data, once (after it, offset passes the end).
   const fin = s.finQueued && !s.finAcked && offset + len === s.tx.length;
-  if (len === 0) return fin ? FIN_ONLY : NOTHING;
-  if (len < mss && len < unsent && flight > 0) return NOTHING; // sender SWS avoidance: wait for a bigger window
-  if (len < mss && len === unsent && flight > 0 && !s.options.noDelay && !fin) return NOTHING; // Nagle
-  return { len, fin };
+  if (len === 0) return plan(0, fin);
+  if (len < mss && len < unsent && flight > 0) return plan(0, false); // sender SWS avoidance: wait for a bigger window
+  if (len < mss && len === unsent && flight > 0 && !s.options.noDelay && !fin) return plan(0, false); // Nagle
+  return plan(len, fin);
 }
-const NOTHING = { len: 0, fin: false };
-const FIN_ONLY = { len: 0, fin: true };
 
 function retransmitTimeout(s: TcpSocket, ctx: TcpContext): void {
   const flight = seqDiff(s.sndMax, s.sndUna);
@@ -276,10 +283,10 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
   for (;;) {
     // Resending after a timeout skips what the peer has SACKed.
     if (s.sackOk && seqGt(s.sndMax, s.sndNxt)) skipSacked(s);
-    const next = nextSegment(s);
-    if (next.len === 0 && !next.fin) break;
+    const n = nextSegment(s);
+    if (n.len === 0 && !n.fin) break;
     const seq = s.sndNxt;
-    const used = sendFrom(s, ctx, tx, seq, next.len);
+    const used = sendFrom(s, ctx, tx, seq, n.len);
     if (used <= 0) break;
     s.probeNow = false;
     any = true;
@@ -342,8 +349,8 @@ export function tcpPollAt(s: TcpSocket, now: number): number {
   if (!s.issChosen || s.ackNow || s.retransmitNow) return now;
   if ((s.state === TcpState.SynSent || s.state === TcpState.SynReceived) && s.sndNxt === s.iss) return now;
   if (s.synAcked) {
-    const next = nextSegment(s);
-    if (next.len > 0 || next.fin) return now;
+    const n = nextSegment(s);
+    if (n.len > 0 || n.fin) return now;
     if (windowUpdateDue(s)) return now;
   }
   let t = Infinity;
