@@ -52,6 +52,7 @@ export class Interface implements TcpTransmit {
   private readonly txBuf = new Uint8Array(MAX_FRAME_LEN);
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
+  private lastTcp: TcpSocket | null = null;
   private ident = 0;
   private device!: Device;
   private sockets!: SocketSet;
@@ -233,8 +234,10 @@ export class Interface implements TcpTransmit {
     if (e) return st.drop(e);
     st.rx++;
     const socks = this.sockets.tcp;
-    let target: TcpSocket | null = null;
-    for (let i = 0; i < socks.length; i++) {
+    // Bulk traffic brings segment after segment for one connection: try the last match first.
+    const last = this.lastTcp;
+    let target: TcpSocket | null = last && this.sockets.get(last.handle) === last && tcpMatches(last, src, dst, seg) ? last : null;
+    for (let i = 0; i < socks.length && !target; i++) {
       if (tcpMatches(socks[i]!, src, dst, seg)) {
         target = socks[i]!;
         break;
@@ -252,6 +255,7 @@ export class Interface implements TcpTransmit {
       st.drop('no-socket');
       return this.sendRst(now, src, dst, seg);
     }
+    this.lastTcp = target;
     const r = tcpInput(target, this.ctx, src, dst, seg);
     if (r === 'ok') return;
     if (r === 'reset-peer') {
