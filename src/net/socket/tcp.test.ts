@@ -238,3 +238,38 @@ test('tcp: a lone segment is acknowledged after the delayed-ACK timeout, two at 
   assert.equal(ackTime(0, 100), 0);
   assert.equal(ackTime(40, 2 * 1448), 0); // the second full segment is acknowledged at once
 });
+
+test('tcp: sequence numbers wrap past 2^32 without a hitch', () => {
+  const sim = new SimPair();
+  const l = sim.b.sockets.add(new TcpSocket());
+  l.listen(80);
+  const c = sim.a.sockets.add(new TcpSocket());
+  c.connect(sim.b.addr, 80, 40000);
+  // Choose the ISS by hand, 100 kB below the wrap.
+  c.iss = c.sndUna = c.sndNxt = c.sndMax = 0x1_0000_0000 - 100_000;
+  c.issChosen = true;
+  let s: TcpSocket | null = null;
+  assert.ok(sim.runUntil(() => (s ??= l.accept()) !== null && c.state === TcpState.Established));
+  const data = pattern(300_000, 12);
+  assert.deepEqual(transfer(sim, c, s!, data), data);
+  assert.ok(c.sndUna < 300_000); // wrapped
+  c.close();
+  assert.ok(sim.runUntil(() => s!.recv(new Uint8Array(1)) === 'finished'));
+  s!.close();
+  assert.ok(sim.runUntil(() => c.state === TcpState.TimeWait && s!.state === TcpState.Closed));
+});
+
+test('tcp: PAWS drops a segment with an old timestamp (RFC 7323)', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  transfer(sim, client, server, pattern(5000));
+  const rcvNxt = server.rcvNxt;
+  inject(sim, sim.a, sim.b, segment({
+    srcPort: client.localPort, dstPort: 80, seq: rcvNxt, ack: server.sndNxt, flags: TcpFlag.Ack | TcpFlag.Psh, window: 1000,
+    hasTimestamp: true, tsVal: (server.tsRecent - 1000) >>> 0, tsEcr: 0,
+  }), new Uint8Array([1, 2, 3]));
+  sim.runFor(10);
+  assert.equal(sim.b.iface.stats.tcp.dropped('paws'), 1);
+  assert.equal(server.rcvNxt, rcvNxt);
+  assert.equal(server.recvQueue, 0);
+});

@@ -153,6 +153,13 @@ function synchronizedInput(s: TcpSocket, ctx: TcpContext, seg: TcpRepr): TcpInpu
     return processAck(s, ctx, seg);
   }
 
+  // PAWS (RFC 7323 5.3): a timestamp older than TS.Recent marks an old duplicate from an
+  // earlier wrap of the sequence space. It is acknowledged and dropped; RSTs are exempt.
+  if (s.tsOk && seg.hasTimestamp && !seg.has(TcpFlag.Rst) && seqLt(seg.tsVal, s.tsRecent) && s.state !== TcpState.SynReceived) {
+    s.ackNow = true;
+    return 'paws';
+  }
+
   // 1. Is the segment acceptable (RFC 9293 3.10.7.4, the four cases)?
   const segLen = seg.segmentLen;
   const wnd = s.rx.window;
