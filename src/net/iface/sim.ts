@@ -45,6 +45,8 @@ export class SimPair {
   readonly a: Host;
   readonly b: Host;
   readonly faults: FaultInjector[] = [];
+  /** Other clock-driven parts (a DHCP client, say), polled before the interfaces each step. */
+  readonly tickers: { poll(now: number): void; pollAt(): number }[] = [];
   steps = 0;
 
   constructor(o: PairOptions = {}) {
@@ -67,6 +69,7 @@ export class SimPair {
   /** Polls both hosts once; true if anything moved. */
   step(): boolean {
     this.steps++;
+    for (const t of this.tickers) t.poll(this.now);
     const x = this.a.iface.poll(this.now, this.a.device, this.a.sockets);
     const y = this.b.iface.poll(this.now, this.b.device, this.b.sockets);
     return x || y;
@@ -76,6 +79,7 @@ export class SimPair {
   nextDeadline(): number {
     let t = Math.min(this.a.iface.pollAt(this.now, this.a.sockets), this.b.iface.pollAt(this.now, this.b.sockets));
     for (const f of this.faults) t = Math.min(t, f.pollAt());
+    for (const k of this.tickers) t = Math.min(t, k.pollAt());
     return t;
   }
 
