@@ -44,7 +44,8 @@ export function readData(vol: Volume, id: number, offset: number, buf: Uint8Arra
         if (next.addr !== ptr.addr + ptrs.length) break;
         ptrs.push(next);
       }
-      vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data`);
+      vol.store.checkAddr(ptr.addr, `node ${id} data block ${bi}`);
+      vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data block ${bi + ptrs.length - 1}`);
       const out = buf.subarray(dst, dst + ptrs.length * BLOCK_SIZE);
       vol.dev.read(ptr.addr, out);
       ptrs.forEach((p, k) => {

@@ -19,7 +19,7 @@ import { BlockStore } from './store.js';
 import { DirBucket, DT_DIR, DT_LNK, DT_REG, MAX_DIR_BITS } from './dirblock.js';
 import { FsError } from './errors.js';
 import {
-  bitmapShape, blockChecksum, HEADER_SLOTS, NODES_PER_BLOCK, PTRS_PER_BLOCK, PTR_SIZE, readPtr, ROOT_NODE,
+  bitmapShape, blockChecksum, HEADER_SLOTS, NODES_PER_BLOCK, PTRS_PER_BLOCK, PTR_SIZE, readPtr, ORPHAN_NODE, ROOT_NODE,
   type BlockPtr, type Header,
 } from './layout.js';
 import { NodeRecord, NodeType, S_IFMT } from './node.js';
@@ -61,6 +61,8 @@ interface NodeInfo {
   dirParents: number[];
   entriesSeen: number;
   leaves: number;
+  /** Named in the orphan directory: unlinked while open, freed at the next mount. */
+  orphaned: boolean;
   bad: boolean;
 }
 
@@ -172,7 +174,7 @@ class Checker {
   private node(r: NodeRecord): void {
     const id = r.id;
     const where = `node ${id}`;
-    const info: NodeInfo = { mode: r.mode, nlink: r.nlink, size: 0, parent: 0, entries: 0, blocks: 0, refs: 0, subdirs: 0, dirParents: [], entriesSeen: 0, leaves: 0, bad: false };
+    const info: NodeInfo = { mode: r.mode, nlink: r.nlink, size: 0, parent: 0, entries: 0, blocks: 0, refs: 0, subdirs: 0, dirParents: [], entriesSeen: 0, leaves: 0, orphaned: false, bad: false };
     this.nodes.set(id, info);
     try {
       info.size = r.size;
@@ -247,23 +249,29 @@ class Checker {
         this.error(`directory node ${e.dir}: entry ${JSON.stringify(e.name)} names node ${e.node}, which is free`);
         continue;
       }
-      n.refs++;
       const want = (n.mode & S_IFMT) === 0o040000 ? DT_DIR : (n.mode & S_IFMT) === 0o120000 ? DT_LNK : DT_REG;
       if (e.type !== want) this.error(`directory node ${e.dir}: entry ${JSON.stringify(e.name)} has type ${e.type}, node ${e.node} is ${want}`);
+      if (e.dir === ORPHAN_NODE) {
+        if (want === DT_DIR) this.error(`orphan directory: entry ${JSON.stringify(e.name)} is a directory`);
+        if (e.name !== String(e.node)) this.error(`orphan directory: entry ${JSON.stringify(e.name)} names node ${e.node}`);
+        n.orphaned = true;
+        continue;
+      }
+      n.refs++;
       if (want === DT_DIR) {
         d.subdirs++;
         n.dirParents.push(e.dir);
       }
     }
     // Reachability from the root, over directory entries.
-    const seen = new Set<number>([ROOT_NODE]);
+    const seen = new Set<number>([ROOT_NODE, ORPHAN_NODE]);
     const byDir = new Map<number, number[]>();
     for (const e of this.entries) {
       let l = byDir.get(e.dir);
       if (!l) byDir.set(e.dir, (l = []));
       l.push(e.node);
     }
-    const queue = [ROOT_NODE];
+    const queue = [ROOT_NODE, ORPHAN_NODE];
     while (queue.length) {
       const d = queue.pop()!;
       for (const c of byDir.get(d) ?? []) if (!seen.has(c) && this.nodes.has(c)) {
@@ -273,6 +281,8 @@ class Checker {
     }
     const root = this.nodes.get(ROOT_NODE);
     if (!root || (root.mode & S_IFMT) !== 0o040000) this.error('node 1: the root directory is missing or not a directory');
+    const orphans = this.nodes.get(ORPHAN_NODE);
+    if (!orphans || (orphans.mode & S_IFMT) !== 0o040000) this.error('node 2: the orphan directory is missing or not a directory');
     for (const [id, n] of this.nodes) {
       if (n.bad) continue;
       const isDir = (n.mode & S_IFMT) === 0o040000;
@@ -281,11 +291,16 @@ class Checker {
         continue;
       }
       if (isDir) {
-        if (id !== ROOT_NODE && n.dirParents.length !== 1) this.error(`directory node ${id}: named in ${n.dirParents.length} directories`);
-        const parent = id === ROOT_NODE ? ROOT_NODE : n.dirParents[0];
+        const top = id === ROOT_NODE || id === ORPHAN_NODE;
+        if (!top && n.dirParents.length !== 1) this.error(`directory node ${id}: named in ${n.dirParents.length} directories`);
+        const parent = top ? id : n.dirParents[0];
         if (parent !== undefined && n.parent !== parent) this.fixable.push(`directory node ${id}: parent is ${n.parent}, but it is named in node ${parent}`);
         if (n.nlink !== 2 + n.subdirs) this.fixable.push(`directory node ${id}: link count ${n.nlink}, should be ${2 + n.subdirs}`);
         if (n.entries !== n.entriesSeen) this.fixable.push(`directory node ${id}: entry count ${n.entries}, holds ${n.entriesSeen}`);
+      } else if (n.orphaned && n.refs === 0 && n.nlink === 0) {
+        this.notes.push(`node ${id}: unlinked while open, to be freed at the next mount`);
+      } else if (n.orphaned) {
+        this.error(`node ${id}: in the orphan directory but has ${n.nlink} links and ${n.refs} names`);
       } else if (n.nlink !== n.refs) {
         this.fixable.push(`node ${id}: link count ${n.nlink}, named ${n.refs} times`);
       }
@@ -341,11 +356,12 @@ export function fsck(dev: BlockDevice, opts: FsckOptions = {}): FsckReport {
   if (unmarked) c.fixable.push(`bitmap: ${unmarked} blocks in use are marked free (first: ${firstOf.unmarked.join(', ')})`);
   if (leaked) c.fixable.push(`bitmap: ${leaked} blocks marked used are unreachable (first: ${firstOf.leak.join(', ')})`);
   if (h.usedBlocks !== reachCount && !unmarked && !leaked) c.fixable.push(`header: ${h.usedBlocks} blocks used, counted ${reachCount}`);
-  const live = [...c.nodes.keys()].filter((id) => reachable.has(id)).length;
+  const live = [...c.nodes].filter(([id, n]) => reachable.has(id) && id !== ORPHAN_NODE && !n.orphaned).length;
   if (h.usedNodes !== c.nodes.size) c.fixable.push(`header: ${h.usedNodes} nodes in use, counted ${c.nodes.size}`);
   report.nodes = live;
   report.usedBlocks = reachCount;
   report.errors = c.errors;
+  report.notes = c.notes;
   if (c.errors.length) {
     report.errors.push(...c.fixable);
     report.status = FsckStatus.Errors;
@@ -376,7 +392,7 @@ function repair(dev: BlockDevice, c: Checker, reachable: Set<number>): void {
     const want = isDir ? 2 + n.subdirs : n.refs;
     if (r.nlink !== want) vol.recordForWrite(id).nlink = want;
     if (isDir && r.entries !== n.entriesSeen) vol.recordForWrite(id).entries = n.entriesSeen;
-    if (isDir && id !== ROOT_NODE && n.dirParents[0] !== undefined && r.parent !== n.dirParents[0]) vol.recordForWrite(id).parent = n.dirParents[0];
+    if (isDir && id !== ROOT_NODE && id !== ORPHAN_NODE && n.dirParents[0] !== undefined && r.parent !== n.dirParents[0]) vol.recordForWrite(id).parent = n.dirParents[0];
     if (!isDir && r.blocks !== n.leaves) vol.recordForWrite(id).blocks = n.leaves;
   }
   vol.usedNodes = [...c.nodes.keys()].filter((id) => reachable.has(id)).length;

@@ -18,6 +18,8 @@ export const NODE_SIZE = 256;
 export const NODES_PER_BLOCK = BLOCK_SIZE / NODE_SIZE; // 16
 export const BITS_PER_BLOCK = BLOCK_SIZE * 8; // blocks described by one bitmap leaf
 export const ROOT_NODE = 1;
+/** A directory not reachable by name, holding nodes unlinked while open (named by their id). */
+export const ORPHAN_NODE = 2;
 export const MAX_TREE_HEIGHT = 6; // 256^6 leaves: far beyond any 64-bit disk
 export const MIN_BLOCKS = 64;
 

@@ -7,11 +7,11 @@
 // (search on directories, write on the parent for namespace changes, the sticky bit, ownership
 // for chmod/chown/utimens); without one it acts as root, for the host tools.
 import type { BlockDevice } from './blockdev.js';
-import { dirInsert, dirInsertCost, dirList, dirLookup, dirRemove, dirRetarget } from './directory.js';
+import { dirAll, dirInsert, dirInsertCost, dirList, dirLookup, dirRemove, dirRetarget } from './directory.js';
 import { DT_DIR, DT_LNK, DT_REG, NAME_MAX } from './dirblock.js';
 import { fail } from './errors.js';
 import { readData, truncateData, writeData } from './file.js';
-import { BLOCK_SIZE, ROOT_NODE } from './layout.js';
+import { BLOCK_SIZE, ORPHAN_NODE, ROOT_NODE } from './layout.js';
 import { NodeType, now, PERM_MASK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Stat, type Timespec } from './node.js';
 import { checkAccess, checkChown, checkSticky, chmodMode, ROOT, S_ISGID, W_OK, X_OK, R_OK, type Cred } from './perm.js';
 import { Access, SpacePurpose, Volume, type FormatOptions } from './volume.js';
@@ -74,8 +74,21 @@ export class Mhfs {
     return new Mhfs(Volume.format(dev, opts));
   }
 
+  /** Mounts; read-write, it first frees the nodes a crash left unlinked but open. */
   static mount(dev: BlockDevice, access: Access = Access.ReadWrite): Mhfs {
-    return new Mhfs(Volume.mount(dev, access));
+    const fs = new Mhfs(Volume.mount(dev, access));
+    if (access === Access.ReadWrite) fs.reapOrphans();
+    return fs;
+  }
+
+  private reapOrphans(): void {
+    const orphans = [...dirAll(this.vol, ORPHAN_NODE)];
+    for (const e of orphans) {
+      this.vol.ensure(2 * this.vol.nodeTree.height + this.vol.dataTree(ORPHAN_NODE).height + 6, SpacePurpose.Release);
+      dirRemove(this.vol, ORPHAN_NODE, e.name);
+      if (this.vol.exists(e.node) && this.vol.record(e.node).nlink === 0) this.vol.freeNode(e.node);
+    }
+    if (orphans.length) this.vol.commit();
   }
 
   get root(): number {
@@ -146,13 +159,15 @@ export class Mhfs {
   // ---- namespace ----------------------------------------------------------------------------
 
   /** Checks a new name can go in `dirId` and returns the encoded name. */
-  private prepareInsert(dirId: number, name: string, cred: Cred | undefined): Uint8Array {
+  private prepareInsert(dirId: number, name: string, cred: Cred | undefined, extra = 0): Uint8Array {
     this.dirRecord(dirId, cred, W_OK | X_OK, `directory node ${dirId}`);
     if (name === '.' || name === '..') fail('EEXIST', `${name} exists`);
     const b = checkName(name);
     if (dirLookup(this.vol, dirId, b)) fail('EEXIST', `${JSON.stringify(name)} exists in directory node ${dirId}`);
     if (this.vol.record(dirId).nlink === 0) fail('ENOENT', `directory node ${dirId} has been removed`);
-    this.vol.ensure(dirInsertCost(this.vol, dirId) + this.vol.nodeTree.height + 4);
+    // All the space the operation may need is asked for here, before anything changes, so that
+    // nothing later in it can fail for space (or commit half of it to make room).
+    this.vol.ensure(dirInsertCost(this.vol, dirId) + 2 * this.vol.nodeTree.height + 8 + extra);
     return b;
   }
 
@@ -161,8 +176,8 @@ export class Mhfs {
     r.mtime = r.ctime = t;
   }
 
-  private makeNode(dirId: number, name: string, mode: number, cred: Cred | undefined): { id: number; nameBytes: Uint8Array; t: Timespec } {
-    const nameBytes = this.prepareInsert(dirId, name, cred);
+  private makeNode(dirId: number, name: string, mode: number, cred: Cred | undefined, extra = 0): { id: number; nameBytes: Uint8Array; t: Timespec } {
+    const nameBytes = this.prepareInsert(dirId, name, cred, extra);
     const c = cred ?? ROOT;
     const parent = this.vol.record(dirId);
     // BSD/Linux semantics: a set-gid directory hands its group (and, to subdirectories, the bit) down.
@@ -199,7 +214,7 @@ export class Mhfs {
     const tb = enc.encode(target);
     if (tb.length === 0) fail('ENOENT', 'empty symlink target');
     if (tb.length > SYMLINK_MAX) fail('ENAMETOOLONG', `symlink target of ${tb.length} bytes`);
-    const { id, nameBytes, t } = this.makeNode(dirId, name, S_IFLNK | 0o777, cred);
+    const { id, nameBytes, t } = this.makeNode(dirId, name, S_IFLNK | 0o777, cred, 2 * this.vol.nodeTree.height + 16);
     writeData(this.vol, id, 0, tb);
     dirInsert(this.vol, dirId, nameBytes, id, DT_LNK);
     this.touchDir(dirId, t);
@@ -229,13 +244,23 @@ export class Mhfs {
     this.touchDir(dirId, t);
   }
 
-  /** Drops one link of a node; frees it when no name and no open handle remains. */
+  /** Drops one link of a node; frees it when no name and no open handle remains. A file
+   *  still open moves to the orphan directory, so that a crash before its last close leaves
+   *  nothing behind: mount frees what it finds there. A removed directory is empty and is
+   *  freed at once even if open. */
   private dropLink(id: number, t: Timespec): void {
     const w = this.vol.recordForWrite(id);
     const isDir = w.type === NodeType.Directory;
     w.nlink = isDir ? 0 : w.nlink - 1;
     w.ctime = t;
-    if (w.nlink === 0 && !this.openCount.has(id)) this.vol.freeNode(id);
+    if (w.nlink > 0) return;
+    if (isDir || !this.openCount.has(id)) this.vol.freeNode(id);
+    else dirInsert(this.vol, ORPHAN_NODE, enc.encode(String(id)), id, dtOf(w.mode));
+  }
+
+  /** Space for moving `id` to the orphan directory if dropping a link may leave it nameless but open. */
+  private orphanCost(id: number): number {
+    return this.openCount.has(id) ? dirInsertCost(this.vol, ORPHAN_NODE) : 0;
   }
 
   private victim(dirId: number, name: string, cred: Cred | undefined): { nameBytes: Uint8Array; id: number } {
@@ -251,7 +276,7 @@ export class Mhfs {
   unlink(dirId: number, name: string, cred?: Cred): void {
     const { nameBytes, id } = this.victim(dirId, name, cred);
     if (this.vol.record(id).type === NodeType.Directory) fail('EISDIR', `${JSON.stringify(name)} is a directory`);
-    this.vol.ensure(this.vol.dataTree(dirId).height + 2 * this.vol.nodeTree.height + 6, SpacePurpose.Release);
+    this.vol.ensure(this.vol.dataTree(dirId).height + 2 * this.vol.nodeTree.height + 6 + this.orphanCost(id), SpacePurpose.Release);
     const t = now();
     dirRemove(this.vol, dirId, nameBytes);
     this.touchDir(dirId, t);
@@ -299,7 +324,7 @@ export class Mhfs {
       if (oldIsDir && old.entries > 0) fail('ENOTEMPTY', `directory ${JSON.stringify(dstName)} is not empty`);
       if (cred) checkSticky(this.vol.record(dstDir), old, cred, dstName);
     }
-    this.vol.ensure(dirInsertCost(this.vol, dstDir) + this.vol.dataTree(srcDir).height + 3 * this.vol.nodeTree.height + 8);
+    this.vol.ensure(dirInsertCost(this.vol, dstDir) + this.vol.dataTree(srcDir).height + 3 * this.vol.nodeTree.height + 8 + (existing ? this.orphanCost(existing.node) : 0));
     const t = now();
     if (existing) {
       dirRetarget(this.vol, dstDir, dstBytes, id, dtOf(node.mode));
@@ -423,7 +448,12 @@ export class Mhfs {
       return;
     }
     this.openCount.delete(id);
-    if (this.vol.exists(id) && this.vol.record(id).nlink === 0) this.vol.freeNode(id);
+    if (this.vol.exists(id) && this.vol.record(id).nlink === 0) {
+      this.vol.ensure(2 * this.vol.nodeTree.height + this.vol.dataTree(ORPHAN_NODE).height + 6, SpacePurpose.Release);
+      const name = enc.encode(String(id));
+      if (dirLookup(this.vol, ORPHAN_NODE, name)) dirRemove(this.vol, ORPHAN_NODE, name);
+      this.vol.freeNode(id);
+    }
   }
 
   // ---- whole filesystem ---------------------------------------------------------------------

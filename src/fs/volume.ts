@@ -14,7 +14,7 @@ import { BlockStore } from './store.js';
 import { BlockTree, LeafKind } from './tree.js';
 import { FsError, corrupt, fail } from './errors.js';
 import {
-  bitmapShape, decodeHeader, encodeHeader, HEADER_SLOTS, MIN_BLOCKS, NODES_PER_BLOCK, NULL_PTR, ROOT_NODE, PTRS_PER_BLOCK,
+  bitmapShape, decodeHeader, encodeHeader, HEADER_SLOTS, MIN_BLOCKS, NODES_PER_BLOCK, NULL_PTR, ORPHAN_NODE, ROOT_NODE, PTRS_PER_BLOCK,
   type Header,
 } from './layout.js';
 import { NodeRecord, NodeType, now, S_IFDIR, type Timespec } from './node.js';
@@ -82,7 +82,7 @@ export class Volume {
     const header: Header = {
       generation: 0, uuid: opts.uuid ?? new Uint8Array(randomBytes(16)), blockCount,
       hashSalt: opts.hashSalt ?? randomBytes(4).readUInt32LE(0), nodeRoot: NULL_PTR, nodeHeight: 0, bitmapRoot: NULL_PTR,
-      bitmapHeight: shape.height, nodeHighWater: ROOT_NODE + 1, usedBlocks: 0, usedNodes: 0,
+      bitmapHeight: shape.height, nodeHighWater: ORPHAN_NODE + 1, usedBlocks: 0, usedNodes: 0,
       commitSec: t.sec, commitNsec: t.nsec, label: opts.label ?? '',
     };
     const v = new Volume(dev, header, new Uint8Array(shape.leaves * BLOCK_SIZE), Access.ReadWrite);
@@ -90,7 +90,10 @@ export class Volume {
     const root = v.initNode(ROOT_NODE, S_IFDIR | ((opts.rootMode ?? 0o755) & 0o7777), opts.rootUid ?? 0, opts.rootGid ?? 0, t);
     root.nlink = 2;
     root.parent = ROOT_NODE;
-    v.usedNodes = 1;
+    const orphans = v.initNode(ORPHAN_NODE, S_IFDIR | 0o700, 0, 0, t);
+    orphans.nlink = 2;
+    orphans.parent = ORPHAN_NODE;
+    v.usedNodes = 2;
     v.commit(t);
     return v;
   }
@@ -110,10 +113,12 @@ export class Volume {
     if (!strict) return v; // fsck repairing: it checks the rest itself
     if (v.alloc.usedCount !== header.usedBlocks) corrupt('bitmap', `${v.alloc.usedCount} blocks marked used, header says ${header.usedBlocks}`);
     for (let b = 0; b < HEADER_SLOTS; b++) if (!v.alloc.isUsed(b)) corrupt('bitmap', `header slot block ${b} marked free`);
-    if (header.nodeHighWater <= ROOT_NODE) corrupt('header', `node high-water mark ${header.nodeHighWater} leaves no root`);
-    if (!v.exists(ROOT_NODE)) corrupt('node 1', 'the root directory is missing');
-    const root = v.record(ROOT_NODE);
-    if (root.type !== NodeType.Directory) corrupt('node 1', `the root is not a directory (mode ${root.mode.toString(8)})`);
+    if (header.nodeHighWater <= ORPHAN_NODE) corrupt('header', `node high-water mark ${header.nodeHighWater} leaves no root`);
+    for (const [id, what] of [[ROOT_NODE, 'root directory'], [ORPHAN_NODE, 'orphan directory']] as const) {
+      if (!v.exists(id)) corrupt(`node ${id}`, `the ${what} is missing`);
+      const r = v.record(id);
+      if (r.type !== NodeType.Directory) corrupt(`node ${id}`, `the ${what} is not a directory (mode ${r.mode.toString(8)})`);
+    }
     return v;
   }
 

@@ -21,6 +21,10 @@ export class Workload {
   syncs = 0;
   private r: () => number;
   private counter = 0;
+  private removals = 0;
+  /** Nodes held open after their last name went (fs only; invisible to the model). */
+  private held: number[] = [];
+  private heldBeforeSync = 0;
 
   constructor(seed: number) {
     this.r = rng(seed);
@@ -57,7 +61,13 @@ export class Workload {
     const x = this.r();
     const files = this.files();
     if (x < 0.1) {
-      fs?.sync();
+      if (fs) {
+        // Close what was held open since before the previous sync; keep the newer ones open
+        // across this commit, so crashes find orphans on disk.
+        for (const id of this.held.splice(0, this.heldBeforeSync)) fs.release(id);
+        this.heldBeforeSync = this.held.length;
+        fs.sync();
+      }
       this.syncs++;
       return true;
     }
@@ -83,7 +93,12 @@ export class Workload {
       grown.set(e.inode.data);
       grown.set(patch, off);
       e.inode.data = grown;
-      if (fs) fs.write(fs.resolve(path, Follow.No), off, patch);
+      if (fs) {
+        fs.write(fs.resolve(path, Follow.No), off, patch);
+        // Writing into an unlinked open file must not show anywhere (unless another name remains).
+        const h = this.held[0];
+        if (h !== undefined && fs.stat(h).nlink === 0) fs.write(h, off, patch);
+      }
       return false;
     }
     if (x < 0.62) {
@@ -147,8 +162,14 @@ export class Workload {
   private remove(files: string[], fs?: Mhfs): boolean {
     const path = this.pick(files);
     this.model.delete(path);
+    const keepOpen = this.removals++ % 3 === 0;
     if (fs) {
       const { dir, name } = this.split(path);
+      if (keepOpen) {
+        const id = fs.resolve(path, Follow.No);
+        fs.retain(id);
+        this.held.push(id);
+      }
       fs.unlink(this.dirId(fs, dir), name);
     }
     return false;
