@@ -9,7 +9,7 @@
 import type { BlockDevice } from './blockdev.js';
 import { dirAll, dirInsert, dirInsertCost, dirList, dirLookup, dirRemove, dirRetarget } from './directory.js';
 import { DT_DIR, DT_LNK, DT_REG, NAME_MAX } from './dirblock.js';
-import { fail } from './errors.js';
+import { fail, isFsError } from './errors.js';
 import { readData, truncateData, writeData } from './file.js';
 import { BLOCK_SIZE, ORPHAN_NODE, ROOT_NODE } from './layout.js';
 import { NodeType, now, PERM_MASK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Stat, type Timespec } from './node.js';
@@ -360,7 +360,28 @@ export class Mhfs {
   read(id: number, offset: number, buf: Uint8Array): number {
     this.fileRecord(id);
     if (offset < 0 || !Number.isSafeInteger(offset)) fail('EINVAL', `offset ${offset}`);
-    return readData(this.vol, id, offset, buf);
+    const n = readData(this.vol, id, offset, buf);
+    this.accessed(id);
+    return n;
+  }
+
+  /** atime in the manner of Linux's relatime: updated by a read only when it is not newer than
+   *  mtime or ctime, or is a day old, so reads rarely dirty anything. Skipped when read-only or
+   *  short of space: a read never fails for its atime. */
+  private accessed(id: number): void {
+    if (this.vol.readOnly) return;
+    const r = this.vol.record(id);
+    const a = r.atime;
+    const t = now();
+    const notNewer = (x: Timespec) => a.sec < x.sec || (a.sec === x.sec && a.nsec <= x.nsec);
+    if (!notNewer(r.mtime) && !notNewer(r.ctime) && t.sec - a.sec < 86400) return;
+    try {
+      this.vol.ensure(this.vol.nodeTree.height + 2);
+    } catch (e) {
+      if (isFsError(e, 'ENOSPC')) return;
+      throw e;
+    }
+    this.vol.recordForWrite(id).atime = t;
   }
 
   write(id: number, offset: number, data: Uint8Array): number {
@@ -424,6 +445,7 @@ export class Mhfs {
   /** Entries after `cookie` (0 to start): ".", "..", then the names in hash order. */
   readdir(dirId: number, cookie = 0, max = 128, cred?: Cred): DirentOut[] {
     const r = this.dirRecord(dirId, cred, R_OK, `directory node ${dirId}`);
+    if (cookie === 0) this.accessed(dirId);
     const out: DirentOut[] = [];
     if (cookie < 1) out.push({ name: '.', ino: dirId, type: DT_DIR, cookie: 1 });
     if (cookie < 2) out.push({ name: '..', ino: r.parent, type: DT_DIR, cookie: 2 });

@@ -220,6 +220,25 @@ for (const backend of backends()) {
       assertClean(dev);
     });
 
+    it('updates atime on read in the manner of relatime', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'f', 0o644);
+      fs.write(f, 0, enc('data'));
+      fs.utimens(f, { sec: 10, nsec: 0 }, { sec: 20, nsec: 0 });
+      fs.read(f, 0, new Uint8Array(4));
+      const first = fs.stat(f).atime;
+      assert.ok(first.sec > 1_700_000_000, 'an atime older than mtime is brought up to date');
+      fs.utimens(f, { sec: first.sec, nsec: first.nsec }, { sec: 20, nsec: 0 });
+      const ctime = fs.stat(f).ctime;
+      fs.read(f, 0, new Uint8Array(4));
+      assert.ok(fs.stat(f).atime.sec >= ctime.sec, 'an atime not newer than ctime moves');
+      const settled = fs.stat(f).atime;
+      fs.read(f, 0, new Uint8Array(4));
+      assert.deepEqual(fs.stat(f).atime, settled, 'a recent atime stays');
+      remount(dev, fs);
+      assertClean(dev);
+    });
+
     it('lists large directories with cookies that survive changes between calls', () => {
       const { dev, fs } = fresh();
       const d = fs.mkdir(fs.root, 'many', 0o755);
