@@ -13,3 +13,175 @@ test('a program runs, prints, and exits with its status', async () => {
     t.shutdown();
   }
 });
+
+test('programs run through the whole kernel: pipes, spawn, wait, signals, capabilities', async (t) => {
+  const k = bootKernel(4);
+  t.after(() => k.shutdown());
+
+  await t.test('a four-stage pipeline moves every byte, with EOF at the end', async () => {
+    const r = await k.run('probe', ['probe', 'pipeline', '3000000']);
+    assert.equal(r.stderr, '');
+    const [count] = r.stdout.trim().split(' ');
+    assert.equal(count, '3000000');
+    assert.equal(r.code, 0);
+  });
+
+  await t.test('a reader sees EOF once every copy of the write end is closed', async () => {
+    const r = await k.run('probe', ['probe', 'eof']);
+    assert.equal(r.stdout, 'got 10 then eof; child 0\n');
+  });
+
+  await t.test('a writer to a closed pipe dies of SIGPIPE; with SIGPIPE ignored it gets EPIPE', async () => {
+    const r = await k.run('probe', ['probe', 'sigpipe']);
+    assert.equal(r.stdout, 'signaled 13\nEPIPE\n');
+  });
+});
+
+test('process life cycle', async (t) => {
+  const k = bootKernel(4);
+  t.after(() => k.shutdown());
+
+  await t.test('a waitpid storm: 200 short-lived children, each reaped with its own status', async () => {
+    const r = await k.run('probe', ['probe', 'storm', '200']);
+    assert.equal(r.stdout, 'reaped 200/200\n');
+    assert.equal(r.code, 0, 'no child is left unreaped');
+  });
+
+  await t.test('waitpid without children is ECHILD', async () => {
+    assert.equal((await k.run('probe', ['probe', 'noChildren'])).stdout, 'ECHILD\n');
+  });
+
+  await t.test('a process blocked in read is killed, and nothing else is disturbed', async () => {
+    const running = k.run('probe', ['probe', 'block']);
+    const pid = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[1] === 'block' && p.displayState === 'sleeping')?.pid);
+    assert.equal(k.k.kill(k.k.kernelContext(), pid, 9), 0);
+    const r = await running;
+    assert.equal(r.signal, 9);
+    assert.equal((await k.run('hello', ['hello', 'after'])).stdout, 'hello after\n');
+  });
+
+  await t.test('exec replaces the program in the same process', async () => {
+    const r = await k.run('probe', ['probe', 'execme']);
+    assert.equal(r.code, 42);
+  });
+
+  await t.test('an uncaught error prints to stderr and exits with status 1', async () => {
+    const r = await k.run('probe', ['probe', 'throws']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /probe: Error: deliberate failure/);
+  });
+
+  await t.test('signal handlers run in TypeScript programs and interrupt blocking calls', async () => {
+    const running = k.run('probe', ['probe', 'handler']);
+    const pid = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[1] === 'handler' && p.state === 'sleeping')?.pid);
+    k.k.kill(k.k.kernelContext(), pid, 2);
+    const r = await running;
+    assert.equal(r.stdout, 'caught 10\nready\ninterrupted\n');
+    assert.equal(r.code, 0);
+  });
+
+  await t.test('SIGTSTP stops and SIGCONT continues a child, and the parent sees both', async () => {
+    const r = await k.run('probe', ['probe', 'stopcont']);
+    assert.equal(r.stdout, 'stopped 20 continued true exited 0\n');
+  });
+
+  await t.test('identity: pid, parent, user, group, process group and session', async () => {
+    const r = await k.run('probe', ['probe', 'ids']);
+    assert.match(r.stdout, /^pid \d+ ppid 0 uid 0 gid 0 pgid \d+ sid \d+\n$/);
+  });
+
+  await t.test('sys: lists processes with state and memory, and the uptime', async () => {
+    const r = await k.run('probe', ['probe', 'sys']);
+    assert.match(r.stdout, /^PID PPID PGID SID UID GID STATE MEM CALLS TIME CMD\n/);
+    assert.match(r.stdout, /\d+ 0 \d+ \d+ 0 0 running \d+ \d+ [\d.]+ probe sys\n/);
+    assert.match(r.stdout, /uptime true\n$/);
+  });
+});
+
+test('capabilities and sandboxing', async (t) => {
+  const k = bootKernel(2);
+  t.after(() => k.shutdown());
+
+  await t.test('mkns only narrows; capability mode leaves only held descriptors', async () => {
+    const r = await k.run('probe', ['probe', 'ns']);
+    assert.equal(r.stdout, ['ns initfs,null', 'sys EACCES', 'null ok', 'widen initfs', 'capmode EACCES', 'held readable', 'spawn EACCES', ''].join('\n'));
+  });
+
+  await t.test('a call outside the syscall filter kills with SIGSYS and leaves an audit line', async () => {
+    const r = await k.run('probe', ['probe', 'filter']);
+    assert.equal(r.stdout, 'filtered\nstill here\n');
+    assert.equal(r.signal, 31);
+    assert.ok(k.log.some((l) => /audit: pid \d+ \(probe\) called getpid outside its syscall filter/.test(l)), k.log.join('\n'));
+  });
+
+  await t.test('a spawn with a filter and a namespace starts the child narrowed', async () => {
+    const r = await k.run('probe', ['probe', 'ids'], { filter: [5, 18, 22] });
+    assert.equal(r.signal, 31, 'getpid is outside the filter');
+    const r2 = await k.run('probe', ['probe', 'sys'], { ns: ['initfs'] });
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /EACCES|Permission denied/);
+  });
+
+  await t.test('malformed frames fail that call alone', async () => {
+    const r = await k.run('probe', ['probe', 'malformed']);
+    assert.equal(r.stdout, 'unknown -38\noverlong -22\nbadutf8 -22\nbadfd -9\nbadspawn -22\nafter alive\n');
+  });
+
+  await t.test('descriptors pass across chan', async () => {
+    const r = await k.run('probe', ['probe', 'chan']);
+    assert.equal(r.stdout, 'message "here is a pipe" fd data "through the passed descriptor" child 0\n');
+  });
+
+  await t.test('the event scheme reports the descriptor that became ready', async () => {
+    const r = await k.run('probe', ['probe', 'event']);
+    assert.equal(r.stdout, 'events 1 first token 22 flags 1\n');
+  });
+
+  await t.test('a program finds no ambient authority in its context', async () => {
+    const r = await k.run('probe', ['probe', 'escape']);
+    assert.equal(r.stdout, 'undefined undefined undefined undefined undefined\n');
+  });
+});
+
+test('user schemes: tagged requests, out-of-order replies, and a daemon that crashes', async (t) => {
+  const k = bootKernel(4);
+  t.after(() => k.shutdown());
+  const daemon = k.run('probe', ['probe', 'daemon', 'echo']);
+  await waitFor(() => k.k.schemes.get('echo'));
+
+  await t.test('requests carry the caller uid; a later request is answered first', async () => {
+    const slow = k.run('probe', ['probe', 'client', '/scheme/echo/hang1'], { uid: 1000, gid: 100 });
+    await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[2] === '/scheme/echo/hang1' && p.state === 'sleeping'));
+    const fast = await k.run('probe', ['probe', 'client', '/scheme/echo/fast']);
+    assert.equal(fast.stdout, 'fast read by uid 0\n');
+    assert.equal((await slow).stdout, 'hang1 read by uid 1000\n');
+  });
+
+  await t.test('the daemon dies mid-request: its callers get EIO, the scheme is gone, the kernel goes on', async () => {
+    const pending = k.run('probe', ['probe', 'client', '/scheme/echo/hang2']);
+    await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[2] === '/scheme/echo/hang2' && p.state === 'sleeping'));
+    const crasher = await k.run('probe', ['probe', 'client', '/scheme/echo/crash']);
+    assert.equal(crasher.stdout, '/scheme/echo/crash: EIO\n');
+    assert.equal((await pending).stdout, '/scheme/echo/hang2: EIO\n');
+    assert.equal((await daemon).code, 7);
+    assert.equal(k.k.schemes.has('echo'), false);
+    assert.equal((await k.run('probe', ['probe', 'client', '/scheme/echo/x'])).stdout, '/scheme/echo/x: ENOENT\n');
+    assert.equal((await k.run('hello', ['hello', 'still', 'up'])).stdout, 'hello still up\n');
+  });
+
+  await t.test('only uid 0 may register a scheme', async () => {
+    const r = await k.run('probe', ['probe', 'daemon', 'nope'], { uid: 1000, gid: 100 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Operation not permitted/);
+  });
+});
+
+async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

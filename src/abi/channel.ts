@@ -24,6 +24,7 @@ export const Ctl = {
   KSPIN: 8,       // 1 while the kernel is polling channels (the worker may skip the notify)
   CALLS: 9,       // calls made, for the process's resource use
   MEMKB: 10,      // memory the process reports using, in KiB (its WebAssembly memory)
+  DEAD: 11,       // 1 once the process has ended: every call on this channel fails at once
 } as const;
 
 export const CTL_WORDS = 16;

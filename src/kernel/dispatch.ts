@@ -83,8 +83,13 @@ export class Dispatcher {
     const epoch = w.epoch;
     const r = Atomics.waitAsync(w.call.view.ctl, Ctl.KSTATE, 0);
     if (!r.async) {
-      this.schedule();
-      queueMicrotask(() => w.epoch === epoch && this.arm(w));
+      // A request is already posted: take it from a macrotask (never a microtask loop, which
+      // would starve the event loop) and arm again once it is taken.
+      setImmediate(() => {
+        if (w.epoch !== epoch || this.stopped) return;
+        this.pump();
+        this.arm(w);
+      });
       return;
     }
     void r.value.then(() => {

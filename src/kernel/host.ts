@@ -27,7 +27,13 @@ export interface ProcessThread {
   start(info: StartInfo): void;
   /** Hands a shared buffer to the running process (spare rings, mapped regions). */
   post(kind: 'ring' | 'region', id: number, buffer: SharedArrayBuffer): void;
+  /** Ends the thread at once (the process may be running code). */
   terminate(): void;
+  /**
+   * The process ended while its thread waited in a syscall: mark its channel dead (so the
+   * waiting call unwinds the program) and reuse the thread if it comes back clean in time.
+   */
+  release(): void;
   /** Called once if the thread dies on its own (an uncaught error, out of memory). */
   onDeath: ((reason: string) => void) | null;
 }

@@ -189,7 +189,7 @@ export class Kernel {
     this.dispatcher.unwatch(p);
     p.thread = null;
     p.channel = null;
-    old?.terminate();
+    old?.release();
     this.releaseRings(p);
     p.fds.closeOnExec();
     for (let s = 1; s < p.sigactions.length; s++) if (p.sigactions[s] === SIG_HANDLER) p.sigactions[s] = SIG_DFL;
@@ -267,16 +267,21 @@ export class Kernel {
     p.mappedRings.clear();
   }
 
-  /** Ends a process with a wait status (exited(n) or signaled(sig)). */
-  exit(p: Process, status: number): void {
+  /**
+   * Ends a process with a wait status (exited(n) or signaled(sig)). `inSyscall`: it is known
+   * to be waiting in a syscall (its exit call), so its thread can be reused.
+   */
+  exit(p: Process, status: number, inSyscall = false): void {
     if (!p.alive) return;
     const inflight = p.inflight;
+    const parked = inSyscall || (p.state === ProcState.Sleeping && inflight !== null);
     p.inflight = null;
     inflight?.interrupt?.();
     p.state = ProcState.Zombie;
     p.status = status;
     this.dispatcher.unwatch(p);
-    p.thread?.terminate();
+    if (parked) p.thread?.release();
+    else p.thread?.terminate();
     p.thread = null;
     this.releaseRings(p);
     p.channel = null;

@@ -2,7 +2,7 @@
 // state, filter, resource use and exit status. A process runs in one host thread (a worker)
 // that it talks to through its syscall channel.
 
-import { ChannelView } from '../abi/channel.js';
+import { ChannelView, Ctl } from '../abi/channel.js';
 import { NSIG, SIG_DFL } from '../abi/signal.js';
 import { FdTable, type FileDescription } from './file.js';
 import type { ProcessThread } from './host.js';
@@ -87,6 +87,12 @@ export class Process {
     this.filter = parent?.filter ? parent.filter.slice() : null;
     this.fds = new FdTable(release);
     this.startTime = now;
+  }
+
+  /** The state as ps shows it: a process asleep on a pipe ring in its own thread is sleeping. */
+  get displayState(): ProcState {
+    if (this.state === ProcState.Running && this.channel && Atomics.load(this.channel.ctl, Ctl.BLOCKED_ON) !== 0) return ProcState.Sleeping;
+    return this.state;
   }
 
   get alive(): boolean {

@@ -11,6 +11,17 @@ import { ChannelView, Ctl, DATA_SIZE } from '../abi/channel.js';
 /** Spin iterations before sleeping; each is one atomic load (a few nanoseconds). */
 const SPIN = 4000;
 
+/**
+ * Thrown inside a process whose life the kernel has ended while it waited in a syscall (its
+ * exit, or a kill): it unwinds the program's stack so the thread can be reused.
+ */
+export class ProcessEnded extends Error {
+  constructor() {
+    super('process ended');
+    this.name = 'ProcessEnded';
+  }
+}
+
 export class SyscallClient {
   readonly view: ChannelView;
   private readonly ctl: Int32Array;
@@ -45,17 +56,19 @@ export class SyscallClient {
       this.data.set(input);
       inLen = input.length;
     }
+    if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw new ProcessEnded();
     ctl[Ctl.NR] = nr;
     ctl[Ctl.IN_LEN] = inLen;
     Atomics.store(ctl, Ctl.KSTATE, 1);
     if (Atomics.load(ctl, Ctl.KSPIN) === 0) Atomics.notify(ctl, Ctl.KSTATE);
     let spins = SPIN;
-    while (Atomics.load(ctl, Ctl.USTATE) === 0) {
+    while (Atomics.load(ctl, Ctl.USTATE) === 0 && Atomics.load(ctl, Ctl.DEAD) === 0) {
       if (--spins <= 0) {
         Atomics.wait(ctl, Ctl.USTATE, 0);
         spins = SPIN;
       }
     }
+    if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw new ProcessEnded();
     Atomics.store(ctl, Ctl.USTATE, 0);
     ctl[Ctl.CALLS] = (ctl[Ctl.CALLS]! + 1) | 0;
     const r = this.result[0]!;

@@ -7,15 +7,19 @@
 //   context's own prototypes are handed in (docs/security.md says what remains).
 // - WebAssembly programs run in this realm with the WASI layer as their only imports.
 //
-// A thread runs one process and is terminated by the kernel when it exits.
+// When a process ends inside a syscall, the kernel marks its channel dead, the program's stack
+// unwinds, and the host sends "recycle": the thread drops the old context (once this
+// macrotask has finished, its queued microtasks have run and it can do nothing more) and
+// prepares a fresh one for the next process. A process killed while running code takes its
+// thread with it.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { CHANNEL_BYTES } from '../abi/channel.js';
-import type { StartInfo } from '../kernel/host.js';
-import { SyscallClient } from './channel.js';
-import { encodeUtf8 } from '../abi/utf8.js';
 import { Sys } from '../abi/syscall.js';
+import { encodeUtf8 } from '../abi/utf8.js';
+import type { StartInfo } from '../kernel/host.js';
+import { ProcessEnded, SyscallClient } from './channel.js';
 
 interface WorkerData {
   libmhSource: string;
@@ -28,43 +32,57 @@ interface ContextApi {
   run(body: unknown): void;
 }
 
+interface Sandbox {
+  context: vm.Context;
+  channel: SharedArrayBuffer;
+  sabProto: object;
+  api: ContextApi;
+  started: StartInfo | null;
+}
+
 const port = parentPort!;
 const { libmhSource } = workerData as WorkerData;
+const libmhScript = new vm.Script(libmhSource, { filename: 'libmh.js' });
 
-const context = vm.createContext(Object.create(null), {
-  name: 'mhjs',
-  codeGeneration: { strings: true, wasm: false },
-});
-vm.runInContext(libmhSource, context, { filename: 'libmh.js' });
-const channel = vm.runInContext(`new SharedArrayBuffer(${CHANNEL_BYTES})`, context) as SharedArrayBuffer;
-const sabProto = vm.runInContext('SharedArrayBuffer.prototype', context) as object;
-const api = vm.runInContext(
-  `({
-    boot: (c, s) => __libmh.__boot(c, s),
-    addRing: (id, b) => __libmh.__addRing(id, b),
-    addRegion: (id, b) => __libmh.__addRegion(id, b),
-    run: (body) => __libmh.__run(body, __libmh),
-  })`,
-  context,
-) as ContextApi;
+function prepare(): Sandbox {
+  const context = vm.createContext(Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: false } });
+  libmhScript.runInContext(context);
+  const channel = vm.runInContext(`new SharedArrayBuffer(${CHANNEL_BYTES})`, context) as SharedArrayBuffer;
+  const sabProto = vm.runInContext('SharedArrayBuffer.prototype', context) as object;
+  const api = vm.runInContext(
+    `({
+      boot: (c, s) => __libmh.__boot(c, s),
+      addRing: (id, b) => __libmh.__addRing(id, b),
+      addRegion: (id, b) => __libmh.__addRegion(id, b),
+      run: (body) => __libmh.__run(body, __libmh),
+    })`,
+    context,
+  ) as ContextApi;
+  return { context, channel, sabProto, api, started: null };
+}
+
+let sandbox = prepare();
 
 /** Makes a buffer from another realm safe to hand into the context. */
 function rehome(b: SharedArrayBuffer): SharedArrayBuffer {
-  Object.setPrototypeOf(b, sabProto);
+  Object.setPrototypeOf(b, sandbox.sabProto);
   return b;
 }
 
-let started: StartInfo | null = null;
-
-/** Reports a failure to start on the process's stderr and exits it (from this realm). */
+/** Reports a failure to start on the process's stderr and ends it (from this realm). */
 function fail(message: string, status: number): void {
-  const client = new SyscallClient(channel);
-  const text = encodeUtf8(`${started?.argv[0] ?? started?.path ?? 'process'}: ${message}\n`);
-  client.call(Sys.write, 2, -1, 0, 0, text);
-  client.call(Sys.exit, status);
+  const client = new SyscallClient(sandbox.channel);
+  const s = sandbox.started;
+  try {
+    client.call(Sys.write, 2, -1, 0, 0, encodeUtf8(`${s?.argv[0] ?? s?.path ?? 'process'}: ${message}\n`));
+    client.call(Sys.exit, status);
+  } catch (e) {
+    if (!(e instanceof ProcessEnded)) throw e;
+  }
 }
 
 function startMhjs(info: StartInfo, source: string): void {
+  const { api, context, channel } = sandbox;
   api.boot(channel, JSON.stringify({ pid: info.pid, path: info.path, argv: info.argv, env: info.env, fdRings: info.fdRings }));
   for (const r of info.rings) api.addRing(r.id, rehome(r.buffer));
   let body: unknown;
@@ -77,15 +95,19 @@ function startMhjs(info: StartInfo, source: string): void {
 }
 
 port.on('message', (m: { type: string; info?: StartInfo; id?: number; buffer?: SharedArrayBuffer }) => {
-  if (m.type === 'start' && m.info && !started) {
-    started = m.info;
+  const s = sandbox;
+  if (m.type === 'start' && m.info && !s.started) {
+    s.started = m.info;
     if (m.info.image.kind === 'mhjs') startMhjs(m.info, m.info.image.source);
     else fail('WebAssembly programs need the WASI runtime, which this build does not include', 126);
-  } else if (m.type === 'ring' && m.buffer && started?.image.kind === 'mhjs') {
-    api.addRing(m.id!, rehome(m.buffer));
-  } else if (m.type === 'region' && m.buffer && started?.image.kind === 'mhjs') {
-    api.addRegion(m.id!, rehome(m.buffer));
+  } else if (m.type === 'ring' && m.buffer && s.started?.image.kind === 'mhjs') {
+    s.api.addRing(m.id!, rehome(m.buffer));
+  } else if (m.type === 'region' && m.buffer && s.started?.image.kind === 'mhjs') {
+    s.api.addRegion(m.id!, rehome(m.buffer));
+  } else if (m.type === 'recycle') {
+    sandbox = prepare();
+    port.postMessage({ type: 'ready', channel: sandbox.channel });
   }
 });
 
-port.postMessage({ type: 'ready', channel });
+port.postMessage({ type: 'ready', channel: sandbox.channel });

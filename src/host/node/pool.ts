@@ -1,44 +1,69 @@
-// The pool of pre-started process threads. Starting a worker takes some 15 ms; a process
-// should start in well under one, so a few threads are kept ready — each with its sandbox
-// context built and libmh evaluated — and a replacement starts as soon as one is taken.
+// The pool of process threads. Starting a worker takes tens of milliseconds; a process should
+// start in well under one, so threads are kept ready — each with its sandbox context built and
+// libmh evaluated — and reused: a process that ends inside a syscall hands its thread back,
+// which rebuilds a fresh context and reports ready again. A thread that does not come back in
+// time, or has served many processes, is terminated and replaced.
 
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { Ctl } from '../../abi/channel.js';
 import type { ProcessThread, StartInfo } from '../../kernel/host.js';
 
 const workerUrl = new URL('../../runtime/worker.js', import.meta.url);
 const libmhUrl = new URL('../../../libmh.js', import.meta.url);
 
+/** How long a released thread may take to come back clean before it is terminated (ms). */
+const RECYCLE_DEADLINE = 1000;
+/** Processes one thread serves before it is replaced (bounds what a V8 isolate accumulates). */
+const MAX_USES = 200;
+
+class PooledWorker {
+  uses = 0;
+  current: NodeProcessThread | null = null;
+  deadline: NodeJS.Timeout | null = null;
+  dead = false;
+  constructor(readonly worker: Worker) {}
+}
+
 class NodeProcessThread implements ProcessThread {
   onDeath: ((reason: string) => void) | null = null;
   private ended = false;
-  constructor(private readonly worker: Worker, readonly channel: SharedArrayBuffer) {
-    worker.on('error', (e) => this.die(`uncaught ${e.name}: ${e.message}`));
-    worker.on('exit', (code) => this.die(`thread exited with code ${code}`));
-  }
-  private die(reason: string): void {
+  constructor(private readonly pw: PooledWorker, readonly channel: SharedArrayBuffer, private readonly pool: ThreadPool) {}
+
+  died(reason: string): void {
     if (this.ended) return;
     this.ended = true;
     this.onDeath?.(reason);
   }
   start(info: StartInfo): void {
-    this.worker.postMessage({ type: 'start', info });
+    this.pw.uses++;
+    this.pw.worker.postMessage({ type: 'start', info });
   }
   post(kind: 'ring' | 'region', id: number, buffer: SharedArrayBuffer): void {
-    if (!this.ended) this.worker.postMessage({ type: kind, id, buffer });
+    if (!this.ended) this.pw.worker.postMessage({ type: kind, id, buffer });
   }
   terminate(): void {
     if (this.ended) return;
     this.ended = true;
-    void this.worker.terminate();
+    this.pool.kill(this.pw);
+  }
+  release(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const ctl = new Int32Array(this.channel, 0, 16);
+    Atomics.store(ctl, Ctl.DEAD, 1);
+    Atomics.notify(ctl, Ctl.USTATE);
+    this.pool.recycle(this.pw);
   }
 }
 
 export class ThreadPool {
   private ready: NodeProcessThread[] = [];
   private starting = 0;
+  /** Threads on their way back from a finished process. */
+  private recycling = 0;
   private waiters: ((t: NodeProcessThread) => void)[] = [];
-  private all = new Set<Worker>();
+  private workers = new Set<PooledWorker>();
   private closed = false;
   private readonly libmhSource: string;
 
@@ -48,30 +73,74 @@ export class ThreadPool {
   }
 
   private fill(): void {
-    while (!this.closed && this.ready.length + this.starting < this.size + this.waiters.length) this.startOne();
+    while (!this.closed && this.ready.length + this.starting + this.recycling < this.size + this.waiters.length) this.startOne();
   }
 
   private startOne(): void {
     this.starting++;
-    const w = new Worker(workerUrl, { workerData: { libmhSource: this.libmhSource }, resourceLimits: this.resourceLimits, stdout: false, stderr: false });
-    this.all.add(w);
-    w.once('exit', () => this.all.delete(w));
-    w.once('message', (m: { type: string; channel: SharedArrayBuffer }) => {
-      this.starting--;
-      if (this.closed) {
-        void w.terminate();
-        return;
+    const worker = new Worker(workerUrl, { workerData: { libmhSource: this.libmhSource }, resourceLimits: this.resourceLimits, stdout: false, stderr: false });
+    const pw = new PooledWorker(worker);
+    this.workers.add(pw);
+    let first = true;
+    worker.on('message', (m: { type: string; channel?: SharedArrayBuffer }) => {
+      if (m.type !== 'ready' || !m.channel) return;
+      if (first) {
+        first = false;
+        this.starting--;
       }
-      const t = new NodeProcessThread(w, m.channel);
+      if (pw.deadline) {
+        clearTimeout(pw.deadline);
+        pw.deadline = null;
+        this.recycling--;
+      }
+      if (this.closed || pw.dead) return;
+      const t = new NodeProcessThread(pw, m.channel, this);
+      pw.current = t;
       const waiter = this.waiters.shift();
       if (waiter) waiter(t);
       else this.ready.push(t);
       this.fill();
     });
-    w.once('error', () => {
-      this.starting--;
+    const gone = (reason: string): void => {
+      if (pw.dead) return;
+      pw.dead = true;
+      this.workers.delete(pw);
+      if (first) {
+        first = false;
+        this.starting--;
+      }
+      this.clearDeadline(pw);
+      this.ready = this.ready.filter((t) => t !== pw.current);
+      pw.current?.died(reason);
       this.fill();
-    });
+    };
+    worker.on('error', (e) => gone(`uncaught ${e.name}: ${e.message}`));
+    worker.on('exit', (code) => gone(`thread exited with code ${code}`));
+  }
+
+  kill(pw: PooledWorker): void {
+    if (pw.dead) return;
+    pw.dead = true;
+    this.workers.delete(pw);
+    this.clearDeadline(pw);
+    void pw.worker.terminate();
+    this.fill();
+  }
+
+  recycle(pw: PooledWorker): void {
+    if (pw.dead) return;
+    if (this.closed || pw.uses >= MAX_USES) return this.kill(pw);
+    pw.current = null;
+    this.recycling++;
+    pw.deadline = setTimeout(() => this.kill(pw), RECYCLE_DEADLINE);
+    pw.worker.postMessage({ type: 'recycle' });
+  }
+
+  private clearDeadline(pw: PooledWorker): void {
+    if (!pw.deadline) return;
+    clearTimeout(pw.deadline);
+    pw.deadline = null;
+    this.recycling--;
   }
 
   acquire(): Promise<ProcessThread> {
@@ -88,7 +157,7 @@ export class ThreadPool {
 
   close(): void {
     this.closed = true;
-    for (const w of this.all) void w.terminate();
+    for (const pw of [...this.workers]) this.kill(pw);
     this.ready = [];
   }
 }

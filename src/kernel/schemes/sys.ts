@@ -38,7 +38,7 @@ export class SysScheme extends TreeScheme {
     for (const p of [...this.k.procs.values()].sort((a, b) => a.pid - b.pid)) {
       const mem = p.kernelBytes + (p.channel ? Atomics.load(p.channel.ctl, Ctl.MEMKB) * 1024 : 0);
       const cmd = (p.argv.length ? p.argv : [p.path]).join(' ').replace(/\s+/g, ' ');
-      rows.push([p.pid, p.ppid, p.pgid, p.sid, p.uid, p.gid, p.state, mem, p.syscalls, ((now - p.startTime) / 1000).toFixed(2), cmd].join(' '));
+      rows.push([p.pid, p.ppid, p.pgid, p.sid, p.uid, p.gid, p.displayState, mem, p.syscalls, ((now - p.startTime) / 1000).toFixed(2), cmd].join(' '));
     }
     return rows.join('\n') + '\n';
   }

@@ -24,7 +24,7 @@ export function exec(k: Kernel, p: Process, c: Call) {
 }
 
 export function exit(k: Kernel, p: Process, c: Call) {
-  k.exit(p, WaitStatus.exited((c.int(0) ?? 1) & 0xff));
+  k.exit(p, WaitStatus.exited((c.int(0) ?? 1) & 0xff), true);
   return 0;
 }
 

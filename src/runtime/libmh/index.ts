@@ -8,13 +8,14 @@
 import { Sig } from '../../abi/signal.js';
 import { SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK } from '../../abi/signal.js';
 import { RingEnd } from '../../abi/ring.js';
-import { SyscallClient } from '../channel.js';
+import { ProcessEnded, SyscallClient } from '../channel.js';
 import { RingTable } from '../rings.js';
 import { MhError } from './error.js';
 import { write } from './fs.js';
 import { init, proc, stubs } from './process.js';
 import { runSignalHandlers } from './signals.js';
 import { exit } from './spawn.js';
+import { installTextCodec } from './textcodec.js';
 
 export * from './fs.js';
 export * from './io.js';
@@ -71,6 +72,7 @@ interface StartRecord {
 
 /** Called by the worker once, before the program: sets up the process state. */
 export function __boot(channel: SharedArrayBuffer, startJson: string): void {
+  installTextCodec(globalThis as unknown as Record<string, unknown>);
   const start = JSON.parse(startJson) as StartRecord;
   const client = new SyscallClient(channel);
   const env = new Map<string, string>();
@@ -132,25 +134,45 @@ export function __run(body: (module: { exports: Record<string, unknown> }, expor
     if (n === 'libmh') return self;
     throw new Error(`Cannot find module '${n}'`);
   };
+  // exit() never returns: the kernel ends the process, and ProcessEnded unwinds the stack.
+  const finish = (code: number): void => {
+    try {
+      exit(code);
+    } catch (e) {
+      if (!(e instanceof ProcessEnded)) throw e;
+    }
+  };
   let result: ReturnType<Main>;
   try {
     body(module, module.exports, require);
     const main = (module.exports.main ?? module.exports.default) as Main | undefined;
     result = typeof main === 'function' ? main(proc().argv) : 0;
   } catch (e) {
+    if (e instanceof ProcessEnded) return;
     report(e);
-    exit(1);
+    return finish(1);
   }
   if (result instanceof Promise) {
     result.then(
-      (code) => exit(typeof code === 'number' ? code : 0),
+      (code) => finish(typeof code === 'number' ? code : 0),
       (e: unknown) => {
+        if (e instanceof ProcessEnded) return;
         report(e);
-        exit(1);
+        finish(1);
       },
     );
   } else {
-    exit(typeof result === 'number' ? result : 0);
+    finish(typeof result === 'number' ? result : 0);
   }
 }
 
+
+/**
+ * A raw syscall, as C's syscall(2): the result word (-errno on failure) and the reply payload.
+ * `inLen` overrides the payload length written to the frame (only tests have reason to).
+ */
+export function syscall(nr: number, a: number[] = [], input: Uint8Array | null = null, inLen?: number): { result: number; out: Uint8Array } {
+  const c = proc().client;
+  const result = inLen === undefined ? c.call(nr, a[0], a[1], a[2], a[3], input) : c.call(nr, a[0], a[1], a[2], a[3], null, inLen);
+  return { result, out: c.out() };
+}

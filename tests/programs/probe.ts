@@ -1,0 +1,384 @@
+// A multi-call test program: each subcommand exercises one kernel mechanism from inside a
+// process, the way real programs use it, and prints what it saw.
+import * as mh from 'libmh';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const SELF = '/scheme/initfs/bin/probe';
+
+function checksum(b: Uint8Array, h: number): number {
+  for (let i = 0; i < b.length; i++) h = (Math.imul(h, 31) + b[i]!) >>> 0;
+  return h;
+}
+
+function errnoOf(f: () => unknown): string {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    return e instanceof mh.MhError ? e.code : String(e);
+  }
+}
+
+const commands: Record<string, (a: string[]) => number> = {
+  exit: (a) => Number(a[0] ?? 0),
+
+  cat() {
+    const buf = new Uint8Array(64 * 1024);
+    for (let n = mh.read(0, buf); n > 0; n = mh.read(0, buf)) mh.write(1, buf.subarray(0, n));
+    return 0;
+  },
+
+  gen(a) {
+    let left = Number(a[0]);
+    const chunk = new Uint8Array(64 * 1024);
+    for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + 3) & 0xff;
+    while (left > 0) {
+      const n = Math.min(left, chunk.length);
+      mh.write(1, chunk.subarray(0, n));
+      left -= n;
+    }
+    return 0;
+  },
+
+  count() {
+    const buf = new Uint8Array(64 * 1024);
+    let total = 0;
+    let h = 7;
+    for (let n = mh.read(0, buf); n > 0; n = mh.read(0, buf)) {
+      total += n;
+      h = checksum(buf.subarray(0, n), h);
+    }
+    mh.println(`${total} ${h}`);
+    return 0;
+  },
+
+  /** gen N | cat | cat | count, built with pipe and spawn as a shell would. */
+  pipeline(a) {
+    const n = a[0] ?? '1000000';
+    const stages = [['gen', n], ['cat'], ['cat'], ['count']];
+    const pids: number[] = [];
+    let input = 0;
+    stages.forEach((s, i) => {
+      const last = i === stages.length - 1;
+      const [r, w] = last ? [-1, 1] : mh.pipe();
+      pids.push(mh.spawn(SELF, ['probe', ...s], { fds: [[0, input], [1, w], [2, 2]] }));
+      if (input !== 0) mh.close(input);
+      if (!last) mh.close(w);
+      input = r;
+    });
+    const codes = pids.map((p) => mh.wait(p));
+    return codes.every((c) => c === 0) ? 0 : 1;
+  },
+
+  storm(a) {
+    const n = Number(a[0] ?? 200);
+    const live = new Map<number, number>();
+    let ok = 0;
+    const batch = 16;
+    for (let i = 0; i < n || live.size; ) {
+      while (i < n && live.size < batch) {
+        live.set(mh.spawn(SELF, ['probe', 'exit', String(i % 200)]), i % 200);
+        i++;
+      }
+      const r = mh.waitpid(-1)!;
+      const want = live.get(r.pid);
+      live.delete(r.pid);
+      if (mh.exitCode(r.status) === want) ok++;
+    }
+    mh.println(`reaped ${ok}/${n}`);
+    return errnoOf(() => mh.waitpid(-1, mh.WNOHANG)) === 'ECHILD' ? 0 : 1;
+  },
+
+  noChildren() {
+    mh.println(errnoOf(() => mh.waitpid(-1)));
+    return 0;
+  },
+
+  /** Blocks forever reading a pipe nobody writes (it holds the write end itself). */
+  block() {
+    const [r] = mh.pipe();
+    mh.read(r, new Uint8Array(16));
+    return 3;
+  },
+
+  sleep(a) {
+    mh.sleep(Number(a[0] ?? 10000));
+    return 0;
+  },
+
+  /** The parent reads a little, then closes the pipe: the writer must die of SIGPIPE. */
+  sigpipe() {
+    const [r, w] = mh.pipe();
+    const pid = mh.spawn(SELF, ['probe', 'gen', '100000000'], { fds: [[1, w], [2, 2]] });
+    mh.close(w);
+    const buf = new Uint8Array(1000);
+    mh.read(r, buf);
+    mh.close(r);
+    const st = mh.waitpid(pid)!.status;
+    mh.println(mh.WaitStatus.ifSignaled(st) ? `signaled ${mh.WaitStatus.termSig(st)}` : `exited ${mh.WaitStatus.exitStatus(st)}`);
+    // With SIGPIPE ignored, the write fails with EPIPE instead.
+    mh.signal(mh.Sig.SIGPIPE, 'ignore');
+    const [r2, w2] = mh.pipe();
+    mh.close(r2);
+    mh.println(errnoOf(() => mh.write(w2, 'x')));
+    return 0;
+  },
+
+  /** EOF: a reader sees end of file once every writer (here, a child's copy too) is closed. */
+  eof() {
+    const [r, w] = mh.pipe();
+    const pid = mh.spawn(SELF, ['probe', 'gen', '10'], { fds: [[1, w], [2, 2]] });
+    mh.close(w);
+    const got = mh.readAll(r);
+    mh.println(`got ${got.length} then eof; child ${mh.wait(pid)}`);
+    return 0;
+  },
+
+  handler() {
+    let caught = 0;
+    mh.signal(mh.Sig.SIGUSR1, (s) => {
+      caught = s;
+    });
+    mh.kill(mh.getpid(), mh.Sig.SIGUSR1);
+    mh.println(`caught ${caught}`);
+    // A handler interrupts a sleep: the parent (the test) sends SIGINT while we sleep.
+    let interrupted = false;
+    mh.signal(mh.Sig.SIGINT, () => {
+      interrupted = true;
+    });
+    mh.println('ready');
+    mh.sleep(20000);
+    mh.println(interrupted ? 'interrupted' : 'slept');
+    return 0;
+  },
+
+  /** Stop and continue a child; the parent sees both with WUNTRACED/WCONTINUED. */
+  stopcont() {
+    const pid = mh.spawn(SELF, ['probe', 'sleep', '300'], {});
+    mh.kill(pid, mh.Sig.SIGTSTP);
+    const s1 = mh.waitpid(pid, 2)!.status;
+    mh.kill(pid, mh.Sig.SIGCONT);
+    const s2 = mh.waitpid(pid, 8)!.status;
+    const s3 = mh.waitpid(pid)!.status;
+    mh.println(`stopped ${mh.WaitStatus.ifStopped(s1) ? mh.WaitStatus.stopSig(s1) : 'no'} continued ${s2 === 0xffff} exited ${mh.exitCode(s3)}`);
+    return 0;
+  },
+
+  ns() {
+    const fd = mh.open('/scheme/sys/uptime');
+    mh.mkns(['initfs', 'null']);
+    mh.println(`ns ${mh.getns()!.join(',')}`);
+    mh.println(`sys ${errnoOf(() => mh.open('/scheme/sys/uptime'))}`);
+    mh.println(`null ${errnoOf(() => mh.close(mh.open('/scheme/null')))}`);
+    mh.mkns(['initfs', 'sys']); // cannot widen: sys stays out
+    mh.println(`widen ${mh.getns()!.join(',')}`);
+    mh.mkns([]);
+    mh.println(`capmode ${errnoOf(() => mh.open('/scheme/initfs/bin/probe'))}`);
+    mh.println(`held ${mh.read(fd, new Uint8Array(64)) > 0 ? 'readable' : 'empty'}`);
+    mh.println(`spawn ${errnoOf(() => mh.spawn(SELF, ['probe', 'exit', '0']))}`);
+    return 0;
+  },
+
+  filter() {
+    mh.setfilter(['write', 'exit', 'getpid', 'kill', 'sigtake', 'getppid', 'setfilter']);
+    mh.println('filtered');
+    mh.setfilter(['write', 'exit', 'getppid', 'open']); // getpid is gone, open never returns
+    mh.getppid();
+    mh.println('still here');
+    mh.syscall(23 /* getpid */);
+    mh.println('not reached');
+    return 0;
+  },
+
+  malformed() {
+    mh.println(`unknown ${mh.syscall(9999).result}`);
+    mh.println(`overlong ${mh.syscall(1, [0, 0], null, 10 * 1024 * 1024).result}`);
+    mh.println(`badutf8 ${mh.syscall(1, [0, 0], new Uint8Array([0x2f, 0xff, 0xfe])).result}`);
+    mh.println(`badfd ${mh.syscall(4, [1e300, 10, -1]).result}`);
+    mh.println(`badspawn ${mh.syscall(16, [], new Uint8Array([1, 2, 3])).result}`);
+    mh.println(`after ${mh.getppid() >= 0 ? 'alive' : 'dead'}`);
+    return 0;
+  },
+
+  /** A daemon: serves scheme a[0]; 'hang' requests are answered only after a later one. */
+  daemon(a) {
+    const name = a[0]!;
+    const fd = mh.schemeCreate(name);
+    mh.println(`serving ${name}`);
+    const buf = new Uint8Array(64 * 1024);
+    const held: Uint8Array[] = [];
+    let nextHandle = 1;
+    const paths = new Map<number, string>();
+    for (;;) {
+      const n = mh.read(fd, buf);
+      if (n === 0) return 0;
+      const out: Uint8Array[] = [];
+      for (const req of parseRequests(buf.subarray(0, n))) {
+        if (req.opcode === 1) {
+          const path = dec.decode(req.payload);
+          if (path === 'crash') mh.exit(7);
+          const h = nextHandle++;
+          paths.set(h, path);
+          const rep = reply(req.tag, h, 0, new Uint8Array(0));
+          if (path.startsWith('hang')) held.push(rep);
+          else {
+            out.push(rep);
+            out.push(...held.splice(0));
+          }
+        } else if (req.opcode === 2) {
+          const text = enc.encode(`${paths.get(req.handle)} read by uid ${req.uid}\n`);
+          out.push(reply(req.tag, req.arg0 >= text.length ? 0 : text.length - req.arg0, 0, req.arg0 >= text.length ? new Uint8Array(0) : text.subarray(req.arg0)));
+        } else if (req.opcode === 8) {
+          paths.delete(req.handle);
+        } else if (req.opcode === 27) {
+          // cancelled by its caller: nothing to do here
+        } else {
+          out.push(reply(req.tag, -95, 0, new Uint8Array(0)));
+        }
+      }
+      for (const r of out) mh.write(fd, r);
+    }
+  },
+
+  client(a) {
+    for (const path of a) {
+      try {
+        const fd = mh.open(path);
+        mh.print(dec.decode(mh.readAll(fd)));
+        mh.close(fd);
+      } catch (e) {
+        mh.println(`${path}: ${e instanceof mh.MhError ? e.code : String(e)}`);
+      }
+    }
+    return 0;
+  },
+
+  /** Descriptor passing: a child sends us the read end of a pipe it fills. */
+  chan() {
+    const listener = mh.open('/scheme/chan/probe-test', mh.O.CREAT | mh.O.RDWR);
+    const pid = mh.spawn(SELF, ['probe', 'chanchild'], {});
+    const conn = mh.dup(listener, 'accept');
+    const msg = new Uint8Array(100);
+    const n = mh.read(conn, msg);
+    const fd = mh.recvfd(conn);
+    const data = dec.decode(mh.readAll(fd));
+    mh.println(`message "${dec.decode(msg.subarray(0, n))}" fd data "${data}" child ${mh.wait(pid)}`);
+    return 0;
+  },
+
+  chanchild() {
+    const c = mh.open('/scheme/chan/probe-test', mh.O.RDWR);
+    const [r, w] = mh.pipe();
+    mh.write(c, 'here is a pipe');
+    mh.sendfd(c, r);
+    mh.close(r);
+    mh.write(w, 'through the passed descriptor');
+    mh.close(w);
+    mh.close(c);
+    return 0;
+  },
+
+  /** The event scheme: wait on two pipes at once; the second becomes readable. */
+  event() {
+    const [r1, w1] = mh.pipe();
+    const [r2, w2] = mh.pipe();
+    const ev = mh.open('/scheme/event', mh.O.RDWR);
+    const rec = new Float64Array([r1, 1, 11, r2, 1, 22]);
+    mh.write(ev, new Uint8Array(rec.buffer));
+    const pid = mh.spawn(SELF, ['probe', 'gen', '5'], { fds: [[1, w2], [2, 2]] });
+    mh.close(w2);
+    const got = new Uint8Array(24 * 4);
+    const n = mh.read(ev, got);
+    const out = new Float64Array(got.buffer, 0, n / 8);
+    mh.println(`events ${n / 24} first token ${out[2]} flags ${out[1]}`);
+    mh.wait(pid);
+    mh.close(w1);
+    return 0;
+  },
+
+  execme() {
+    mh.exec(SELF, ['probe', 'exit', '42']);
+  },
+
+  sys() {
+    mh.print(mh.readText('/scheme/sys/proc'));
+    mh.println(`uptime ${Number(mh.readText('sys:uptime')) >= 0}`);
+    return 0;
+  },
+
+  ids() {
+    mh.println(`pid ${mh.getpid()} ppid ${mh.getppid()} uid ${mh.getuid()} gid ${mh.getgid()} pgid ${mh.getpgid()} sid ${mh.getsid()}`);
+    return 0;
+  },
+
+  throws() {
+    throw new Error('deliberate failure');
+  },
+
+  /** Escape attempts from the sandbox context: each must find nothing. */
+  escape() {
+    const g = globalThis as Record<string, unknown>;
+    const results = [
+      typeof g.process,
+      typeof g.require,
+      typeof (g as { Buffer?: unknown }).Buffer,
+      (() => {
+        try {
+          return String(new SharedArrayBuffer(8).constructor.constructor('return typeof process')());
+        } catch (e) {
+          return `threw ${String(e)}`;
+        }
+      })(),
+      (() => {
+        try {
+          return String((mh.open.constructor as FunctionConstructor)('return typeof process')());
+        } catch (e) {
+          return `threw ${String(e)}`;
+        }
+      })(),
+    ];
+    mh.println(results.join(' '));
+    return 0;
+  },
+};
+
+interface Req {
+  tag: number;
+  opcode: number;
+  handle: number;
+  uid: number;
+  arg0: number;
+  payload: Uint8Array;
+}
+
+function parseRequests(b: Uint8Array): Req[] {
+  const out: Req[] = [];
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  for (let pos = 0; pos + 48 <= b.length; ) {
+    const len = v.getUint32(pos + 28, true);
+    out.push({ tag: v.getUint32(pos, true), opcode: v.getUint32(pos + 4, true), handle: v.getUint32(pos + 8, true), uid: v.getUint32(pos + 20, true), arg0: v.getFloat64(pos + 32, true), payload: b.slice(pos + 48, pos + 48 + len) });
+    pos += (48 + len + 7) & ~7;
+  }
+  return out;
+}
+
+function reply(tag: number, result: number, aux: number, payload: Uint8Array): Uint8Array {
+  const b = new Uint8Array((32 + payload.length + 7) & ~7);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, tag, true);
+  v.setUint32(8, payload.length, true);
+  v.setFloat64(16, result, true);
+  v.setFloat64(24, aux, true);
+  b.set(payload, 32);
+  return b;
+}
+
+export function main(argv: string[]): number {
+  const cmd = commands[argv[1] ?? ''];
+  if (!cmd) {
+    mh.eprintln(`usage: probe ${Object.keys(commands).join('|')} [args]`);
+    return 2;
+  }
+  return cmd(argv.slice(2));
+}
