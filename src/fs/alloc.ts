@@ -8,6 +8,7 @@
 // committed tree intact, and its own bitmap, written with it, is exactly right for it: no
 // leak, no double allocation. A block allocated and freed within one transaction (`fresh`)
 // was never referenced by a commit and is released at once.
+import { FsError } from './errors.js';
 import { BITS_PER_BLOCK } from './layout.js';
 
 const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
@@ -85,7 +86,8 @@ export class Allocator {
   }
 
   free(addr: number): void {
-    if (!this.isUsed(addr)) throw new Error(`MHFS bug: double free of block ${addr}`);
+    // Only a damaged filesystem (two pointers to one block that both check out) gets here.
+    if (!this.isUsed(addr)) throw new FsError('EIO', `corrupt filesystem: block ${addr} freed twice (referenced twice?)`);
     this.setUsed(addr, false);
     if (this.fresh.delete(addr)) this.setBlocked(addr, false);
   }

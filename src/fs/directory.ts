@@ -99,7 +99,10 @@ export function dirList(vol: Volume, dirId: number, cookie: number, max: number)
   const bits = vol.record(dirId).dirBits;
   const out: ListedEntry[] = [];
   const buckets = 2 ** bits;
+  const tree = vol.dataTree(dirId);
   for (let i = cookie < MIN_HASH ? 0 : bucketOf(cookie, bits); i < buckets && out.length < max; i++) {
+    i = tree.nextLeaf(i); // empty buckets are holes: skip them wholesale
+    if (i < 0 || i >= buckets) break;
     const b = bucket(vol, dirId, bits, i, false);
     if (!b) continue;
     const es = [...b.entries()].filter((e) => e.hash > cookie).sort((x, y) => x.hash - y.hash || Buffer.compare(x.name, y.name));

@@ -224,6 +224,7 @@ export class Mhfs {
   readlink(id: number): string {
     const r = this.vol.record(id);
     if (r.type !== NodeType.Symlink) fail('EINVAL', `node ${id} is not a symbolic link`);
+    if (r.size === 0 || r.size > SYMLINK_MAX) fail('EIO', `corrupt filesystem: node ${id}: symlink target of ${r.size} bytes`);
     const buf = new Uint8Array(r.size);
     readData(this.vol, id, 0, buf);
     return dec.decode(buf);
@@ -397,7 +398,9 @@ export class Mhfs {
 
   /** Reads a whole file (tools and tests). */
   readAll(id: number): Uint8Array {
-    const buf = new Uint8Array(this.fileRecord(id).size);
+    const size = this.fileRecord(id).size;
+    if (size > 2 ** 31) fail('EFBIG', `node ${id} is ${size} bytes, too big to read whole`);
+    const buf = new Uint8Array(size);
     readData(this.vol, id, 0, buf);
     return buf;
   }

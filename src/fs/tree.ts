@@ -157,6 +157,29 @@ export class BlockTree {
     return p ? (this.child(p, index % PTRS_PER_BLOCK, 0, false)?.buf ?? null) : null;
   }
 
+  /** The first leaf at or after `from` that is stored (or cached), or -1: skips holes a
+   *  pointer block at a time, so walking a sparse tree costs what it holds. */
+  nextLeaf(from: number): number {
+    if (from >= this.capacity) return -1;
+    if (this.height === 0) return from === 0 && (this.root || this.rootPtr.addr) ? 0 : -1;
+    const r = this.rootBlock(false);
+    return r ? this.nextIn(r, this.height, 0, from) : -1;
+  }
+
+  private nextIn(b: TreeBlock, level: number, base: number, from: number): number {
+    const span = PTRS_PER_BLOCK ** (level - 1);
+    for (let idx = Math.max(0, Math.floor((from - base) / span)); idx < PTRS_PER_BLOCK; idx++) {
+      const start = base + idx * span;
+      if (!b.kids?.[idx] && readPtr(b.view, idx * PTR_SIZE, this.name).addr === 0) continue;
+      if (level === 1) return start;
+      const c = this.child(b, idx, level - 1, false);
+      if (!c) continue;
+      const found = this.nextIn(c, level - 1, start, Math.max(from, start));
+      if (found >= 0) return found;
+    }
+    return -1;
+  }
+
   /** Metadata leaf `index` for changing: created if a hole, marked dirty with its path. */
   leafForWrite(index: number): Uint8Array {
     this.grow(index);
