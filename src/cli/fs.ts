@@ -42,13 +42,15 @@ function run(sub: string, fs: Mhfs, args: string[]): number {
         out(lsLine(fs, fs.resolve(path, Follow.No), path));
         return 0;
       }
+      const all = [];
       let cookie = 2; // skip . and ..
       for (;;) {
         const batch = fs.readdir(id, cookie, 256);
         if (!batch.length) break;
-        for (const e of batch.sort((a, b) => (a.name < b.name ? -1 : 1))) out(lsLine(fs, e.ino, e.name));
-        cookie = Math.max(...batch.map((e) => e.cookie));
+        all.push(...batch);
+        cookie = batch[batch.length - 1]!.cookie;
       }
+      for (const e of all.sort((a, b) => (a.name < b.name ? -1 : 1))) out(lsLine(fs, e.ino, e.name));
       return 0;
     }
     case 'cat':

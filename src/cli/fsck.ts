@@ -5,6 +5,7 @@ import { FileBlockDevice, OpenMode } from '../fs/blockdev.js';
 import { FsError } from '../fs/errors.js';
 import { fsck, FsckStatus } from '../fs/fsck.js';
 import { mhfsDevice } from '../fs/image.js';
+import { hasGpt, readGpt } from '../fs/gpt.js';
 import type { Command } from './main.js';
 
 export const command: Command = {
@@ -40,6 +41,13 @@ export const command: Command = {
         if (!(e instanceof FsError)) throw e;
         process.stdout.write(`${image}: ${e.message}\n`);
         return FsckStatus.Errors;
+      }
+      if (hasGpt(disk) || disk.blockCount > 0) {
+        try {
+          if (readGpt(disk).usedBackup) process.stdout.write(`${image}: NOTE: the primary GPT is damaged; the backup copy was used\n`);
+        } catch {
+          // No GPT: a bare MHFS partition.
+        }
       }
       const t0 = performance.now();
       const r = fsck(dev, { repair, verifyData });
