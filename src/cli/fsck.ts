@@ -5,7 +5,7 @@ import { FileBlockDevice, OpenMode } from '../fs/blockdev.js';
 import { FsError } from '../fs/errors.js';
 import { fsck, FsckStatus } from '../fs/fsck.js';
 import { mhfsDevice } from '../fs/image.js';
-import { hasGpt, readGpt } from '../fs/gpt.js';
+import { readGpt } from '../fs/gpt.js';
 import type { Command } from './main.js';
 
 export const command: Command = {
@@ -42,12 +42,10 @@ export const command: Command = {
         process.stdout.write(`${image}: ${e.message}\n`);
         return FsckStatus.Errors;
       }
-      if (hasGpt(disk) || disk.blockCount > 0) {
-        try {
-          if (readGpt(disk).usedBackup) process.stdout.write(`${image}: NOTE: the primary GPT is damaged; the backup copy was used\n`);
-        } catch {
-          // No GPT: a bare MHFS partition.
-        }
+      try {
+        if (readGpt(disk).usedBackup) process.stdout.write(`${image}: NOTE: the primary GPT is damaged; the backup copy was used\n`);
+      } catch {
+        // No GPT: a bare MHFS partition.
       }
       const t0 = performance.now();
       const r = fsck(dev, { repair, verifyData });

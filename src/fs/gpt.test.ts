@@ -39,6 +39,9 @@ describe('GPT', () => {
     assert.equal(t.partitions[0]!.type, MHFS_PARTITION_TYPE);
     d.bytes[1024 + 5] ^= 1; // primary array too: still the backup
     assert.equal(readGpt(d).usedBackup, true);
+    d.bytes.fill(0, 512, 1024); // the primary header gone altogether
+    assert.ok(hasGpt(d));
+    assert.equal(openMhfsPartition(d).start, 256);
   });
 
   it('refuses a table with both copies damaged, saying where', () => {

@@ -236,11 +236,12 @@ export function readGpt(dev: BlockDevice): GptTable {
   }
 }
 
-/** Has this device a GPT (primary or backup signature)? Cheap test used to tell disks from bare partitions. */
+/** Has this device a GPT (primary or backup signature)? Cheap test used to tell disks from bare
+ *  partitions: an MHFS partition's first bytes are its header ring, never "EFI PART". */
 export function hasGpt(dev: BlockDevice): boolean {
   if (dev.blockCount < 1) return false;
-  const b = readSectors(dev, 1, 1);
-  return new TextDecoder().decode(b.subarray(0, 8)) === SIGNATURE;
+  const sig = (lba: number) => new TextDecoder().decode(readSectors(dev, lba, 1).subarray(0, 8)) === SIGNATURE;
+  return sig(1) || sig(dev.blockCount * SECTORS_PER_BLOCK - 1);
 }
 
 /** The MHFS partition of a GPT disk as a block device. */
