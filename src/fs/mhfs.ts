@@ -9,6 +9,7 @@
 import type { BlockDevice } from './blockdev.js';
 import { dirAll, dirInsert, dirInsertCost, dirList, dirLookup, dirRemove, dirRetarget } from './directory.js';
 import { DT_DIR, DT_LNK, DT_REG, NAME_MAX } from './dirblock.js';
+import { checkName, dtOf, Follow, LINK_MAX, MAX_SYMLINKS, PATH_MAX, SYMLINK_MAX, type DirentOut, type StatVfs } from './names.js';
 import { fail, isFsError } from './errors.js';
 import { readData, truncateData, writeData } from './file.js';
 import { BLOCK_SIZE, ORPHAN_NODE, ROOT_NODE } from './layout.js';
@@ -16,54 +17,9 @@ import { NodeType, now, PERM_MASK, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type Stat,
 import { checkAccess, checkChown, checkSticky, chmodMode, ROOT, S_ISGID, W_OK, X_OK, R_OK, type Cred } from './perm.js';
 import { Access, SpacePurpose, Volume, type FormatOptions } from './volume.js';
 
-export const PATH_MAX = 4096;
-export const SYMLINK_MAX = 4095;
-export const LINK_MAX = 65000;
-const MAX_SYMLINKS = 40;
+export { PATH_MAX, SYMLINK_MAX, LINK_MAX, Follow, checkName, type DirentOut, type StatVfs } from './names.js';
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-
-export interface DirentOut {
-  name: string;
-  ino: number;
-  /** DT_REG, DT_DIR or DT_LNK. */
-  type: number;
-  /** Resume a listing after this entry by passing it back. */
-  cookie: number;
-}
-
-export interface StatVfs {
-  bsize: number;
-  frsize: number;
-  blocks: number;
-  bfree: number;
-  bavail: number;
-  files: number;
-  ffree: number;
-  favail: number;
-  fsid: number;
-  namemax: number;
-}
-
-export enum Follow {
-  /** Follow a symlink in the last component (stat, open). */
-  Yes,
-  /** Name the symlink itself (lstat, unlink, readlink). */
-  No,
-}
-
-function dtOf(mode: number): number {
-  const t = mode & S_IFMT;
-  return t === S_IFDIR ? DT_DIR : t === S_IFLNK ? DT_LNK : DT_REG;
-}
-
-export function checkName(name: string): Uint8Array {
-  const b = enc.encode(name);
-  if (b.length === 0) fail('ENOENT', 'empty name');
-  if (b.length > NAME_MAX) fail('ENAMETOOLONG', `name of ${b.length} bytes (at most ${NAME_MAX})`);
-  if (name.includes('/') || name.includes('\0')) fail('EINVAL', `name ${JSON.stringify(name)} contains '/' or NUL`);
-  return b;
-}
 
 export class Mhfs {
   private openCount = new Map<number, number>();
