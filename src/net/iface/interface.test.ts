@@ -259,3 +259,18 @@ test('frames for others, unknown ethertypes and other hosts\' IP are counted, no
   assert.equal(iface.stats.ethernet.dropped('truncated'), 1);
   assert.equal(iface.stats.ipv4.dropped('not-for-us'), 1);
 });
+
+test('arp: datagrams wait for the neighbour without blocking others, and expire if it never answers', () => {
+  const sim = new SimPair();
+  const u = sim.a.sockets.add(new UdpSocket());
+  u.bind(5000);
+  const v = sim.b.sockets.add(new UdpSocket());
+  v.bind(9);
+  u.sendTo(new Uint8Array([1]), ip('10.0.0.77'), 9); // nobody has this address
+  u.sendTo(new Uint8Array([2]), sim.b.addr, 9);
+  assert.ok(sim.runUntil(() => v.rx.length === 1));
+  assert.equal(sim.a.iface.pending.length, 1);
+  sim.runFor(5000);
+  assert.equal(sim.a.iface.pending.length, 0);
+  assert.equal(sim.a.iface.stats.ipv4.dropped('neighbor-unreachable'), 1);
+});

@@ -24,6 +24,10 @@ import type { Device } from './device.js';
 import { ArpCache } from './arp_cache.js';
 import { RouteTable } from './route.js';
 import { Reassembler } from './reassembly.js';
+import { NeighborQueue } from './neighbor_queue.js';
+
+/** What became of an IP packet handed to the link. */
+type SendResult = 'sent' | 'held' | 'no-route' | 'device-full';
 
 export interface InterfaceConfig {
   hardwareAddr: EthernetAddress;
@@ -44,6 +48,8 @@ export class Interface implements TcpTransmit {
   readonly routes = new RouteTable();
   readonly arp = new ArpCache();
   readonly reassembler = new Reassembler();
+  /** Frames waiting for an ARP reply. */
+  readonly pending = new NeighborQueue();
   readonly hardwareAddr: EthernetAddress;
   addresses: Ipv4Cidr[];
   echoReply: boolean;
@@ -53,6 +59,7 @@ export class Interface implements TcpTransmit {
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
   private lastTcp: TcpSocket | null = null;
+  private countedExpired = 0;
   private ident = 0;
   private device!: Device;
   private sockets!: SocketSet;
@@ -128,12 +135,14 @@ export class Interface implements TcpTransmit {
     for (const u of sockets.udp) if (this.flushUdp(now, u)) did = true;
     for (const s of sockets.icmp) if (this.flushIcmp(now, s)) did = true;
     sockets.sweep();
+    this.pending.expire(now);
+    for (; this.countedExpired < this.pending.expired; this.countedExpired++) this.stats.ipv4.drop('neighbor-unreachable');
     return did;
   }
 
   /** The earliest time poll() has something to do without new input (Infinity if never). */
   pollAt(now: number, sockets: SocketSet): number {
-    let t = this.reassembler.pollAt();
+    let t = Math.min(this.reassembler.pollAt(), this.pending.pollAt());
     for (const s of sockets.tcp) t = Math.min(t, tcpPollAt(s, now));
     for (const u of sockets.udp) if (!u.tx.isEmpty) t = now;
     for (const s of sockets.icmp) if (!s.tx.isEmpty) t = now;
@@ -169,12 +178,24 @@ export class Interface implements TcpTransmit {
     const forUs = this.hasAddress(r.targetProtocol);
     // RFC 826's merge rule: refresh what we know; learn new entries only when addressed to us.
     if (forUs || this.arp.lookup(r.senderProtocol, now) !== null) {
-      if (r.senderProtocol !== 0) this.arp.fill(r.senderProtocol, r.senderHardware, now);
+      if (r.senderProtocol !== 0) {
+        this.arp.fill(r.senderProtocol, r.senderHardware, now);
+        this.releasePending(now, r.senderProtocol, r.senderHardware);
+      }
     }
     if (!forUs) return st.drop('not-for-us');
     if (r.operation === ArpOperation.Request) {
       this.sendArp(now, ArpOperation.Reply, r.senderHardware, r.senderProtocol, r.targetProtocol);
     }
+  }
+
+  /** Sends the frames that waited for this neighbour. */
+  private releasePending(now: number, hop: Ipv4Address, mac: EthernetAddress): void {
+    this.pending.release(hop, (frame) => {
+      EthernetFrame.unchecked(frame).dst = mac;
+      if (this.device.transmit(now, frame)) this.stats.ethernet.tx++;
+      else this.stats.ethernet.drop('device-full');
+    });
   }
 
   private sendArp(now: number, op: ArpOperation, targetMac: EthernetAddress, targetIp: Ipv4Address, senderIp: Ipv4Address): void {
@@ -380,38 +401,42 @@ export class Interface implements TcpTransmit {
       this.stats.ipv4.drop('no-route');
       return null;
     }
-    if (this.hasAddress(hop)) return this.hardwareAddr;
-    if (hop === IPV4_BROADCAST) return ETHERNET_BROADCAST;
-    for (const c of this.addresses) if (c.prefixLen < 31 && c.broadcast === hop) return ETHERNET_BROADCAST;
-    const mac = this.arp.lookup(hop, now);
+    const mac = this.knownLinkAddr(hop, now);
     if (mac !== null) return mac;
     if (this.arp.shouldAsk(hop, now)) this.sendArp(now, ArpOperation.Request, 0, hop, src);
     this.stats.ipv4.drop('neighbor-pending');
     return null;
   }
 
-  /** Sends the IP payload already at txBuf[34, 34 + len). */
-  private sendIp(now: number, src: Ipv4Address, dst: Ipv4Address, protocol: number, len: number): boolean {
-    // Resolution may send an ARP request through txBuf, so keep the payload aside if so.
-    const mac = this.resolveKeeping(now, dst, src, len);
-    if (mac === null) return false;
-    this.writeEthernet(mac, EtherType.Ipv4);
+  /**
+   * Sends the IP payload already at txBuf[34, 34 + len). If the next hop is still being
+   * resolved the frame waits in the neighbour queue and goes out with the ARP reply.
+   */
+  private sendIp(now: number, src: Ipv4Address, dst: Ipv4Address, protocol: number, len: number): SendResult {
+    const hop = this.nextHop(dst);
+    if (hop === null) {
+      this.stats.ipv4.drop('no-route');
+      return 'no-route';
+    }
     emitIpv4Header(this.txBuf.subarray(ETHERNET_HEADER_LEN), src, dst, protocol, len, DEFAULT_TTL, this.nextIdent());
+    const mac = this.knownLinkAddr(hop, now);
+    this.writeEthernet(mac ?? 0, EtherType.Ipv4);
     this.stats.ipv4.tx++;
-    return this.transmit(now, TCP_BASE + len);
+    if (mac !== null) return this.transmit(now, TCP_BASE + len) ? 'sent' : 'device-full';
+    if (!this.pending.hold(this.txBuf.subarray(0, TCP_BASE + len), hop, now)) {
+      this.stats.ipv4.drop('neighbor-queue-full');
+      return 'no-route';
+    }
+    if (this.arp.shouldAsk(hop, now)) this.sendArp(now, ArpOperation.Request, 0, hop, src);
+    return 'held';
   }
 
-  private readonly spare = new Uint8Array(MAX_FRAME_LEN);
-
-  private resolveKeeping(now: number, dst: Ipv4Address, src: Ipv4Address, len: number): EthernetAddress | null {
-    const hop = this.nextHop(dst);
-    if (hop !== null && !this.hasAddress(hop) && hop !== IPV4_BROADCAST && this.arp.lookup(hop, now) === null) {
-      this.spare.set(this.txBuf.subarray(TCP_BASE, TCP_BASE + len));
-      const mac = this.resolve(now, dst, src);
-      this.txBuf.set(this.spare.subarray(0, len), TCP_BASE);
-      return mac;
-    }
-    return this.resolve(now, dst, src);
+  /** The MAC for a next hop if known without asking: ours, broadcast, or cached. */
+  private knownLinkAddr(hop: Ipv4Address, now: number): EthernetAddress | null {
+    if (this.hasAddress(hop)) return this.hardwareAddr;
+    if (hop === IPV4_BROADCAST) return ETHERNET_BROADCAST;
+    for (const c of this.addresses) if (c.prefixLen < 31 && c.broadcast === hop) return ETHERNET_BROADCAST;
+    return this.arp.lookup(hop, now);
   }
 
   private nextIdent(): number {
@@ -447,9 +472,10 @@ export class Interface implements TcpTransmit {
       const src = u.localAddr || this.sourceFor(dst);
       const len = u.tx.peekInto(this.txBuf, TCP_BASE + UDP_HEADER_LEN);
       emitUdpHeader(this.txBuf.subarray(TCP_BASE), u.localPort, u.tx.frontPort, len, src, dst);
-      if (!this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len)) break;
+      const r = this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len);
+      if (r === 'device-full') break;
       u.tx.pop();
-      this.stats.udp.tx++;
+      if (r !== 'no-route') this.stats.udp.tx++;
       did = true;
     }
     return did;
@@ -463,9 +489,10 @@ export class Interface implements TcpTransmit {
       const len = s.tx.peekInto(this.txBuf, TCP_BASE);
       put16(this.txBuf, TCP_BASE + 2, 0);
       put16(this.txBuf, TCP_BASE + 2, checksum(this.txBuf, TCP_BASE, TCP_BASE + len));
-      if (!this.sendIp(now, src, dst, IpProtocol.Icmp, len)) break;
+      const r = this.sendIp(now, src, dst, IpProtocol.Icmp, len);
+      if (r === 'device-full') break;
       s.tx.pop();
-      this.stats.icmp.tx++;
+      if (r !== 'no-route') this.stats.icmp.tx++;
       did = true;
     }
     return did;
