@@ -235,9 +235,12 @@ export function tcpOutput(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boole
     retransmitTimeout(s, ctx);
     if ((s.state as TcpState) === TcpState.Closed) return tcpOutput(s, ctx, tx);
   }
-  if (s.state === TcpState.SynSent || (s.state === TcpState.SynReceived && !s.synAcked)) {
+  if (!s.synAcked) {
+    // Our SYN is unacknowledged: (re)send it first — also from FIN-WAIT-1 when the program
+    // closed a connection still in SYN-RECEIVED.
     if (s.sndNxt === s.iss) return sendSyn(s, ctx, tx);
-    return s.ackNow && s.state !== TcpState.SynSent ? sendAck(s, ctx, tx) : false;
+    if (s.state === TcpState.SynSent) return false;
+    if (s.state === TcpState.SynReceived) return s.ackNow ? sendAck(s, ctx, tx) : false;
   }
 
   let any = false;
@@ -347,7 +350,7 @@ export function tcpPollAt(s: TcpSocket, now: number): number {
   if (s.state === TcpState.Listen) return Infinity;
   if (s.state === TcpState.TimeWait) return s.ackNow ? now : s.timeWaitDeadline;
   if (!s.issChosen || s.ackNow || s.retransmitNow) return now;
-  if ((s.state === TcpState.SynSent || s.state === TcpState.SynReceived) && s.sndNxt === s.iss) return now;
+  if (!s.synAcked && s.sndNxt === s.iss) return now;
   if (s.synAcked) {
     const n = nextSegment(s);
     if (n.len > 0 || n.fin) return now;
