@@ -78,7 +78,7 @@ function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
 
 describe('MHFS crash consistency', () => {
   it('survives power loss at random writes, with unflushed writes partly lost', () => {
-    const runs = Number(process.env.MHFS_POWERLOSS_RUNS ?? 100);
+    const runs = Number(process.env.MHFS_POWERLOSS_RUNS ?? 80);
     const r = rng(4242);
     for (let i = 0; i < runs; i++) {
       const seed = 1000 + i;

@@ -103,7 +103,7 @@ describe('MHFS parser fuzzing', () => {
     // meet bad node records, bucket contents and header fields.
     const good = base();
     const r = rng(777);
-    const runs = Number(process.env.MHFS_FUZZ_RUNS ?? 400);
+    const runs = Number(process.env.MHFS_FUZZ_RUNS ?? 300);
     let reported = 0;
     for (let i = 0; i < runs; i++) {
       const dev = new MemoryBlockDevice(BLOCKS, good.bytes.slice());
@@ -152,7 +152,7 @@ describe('MHFS parser fuzzing', () => {
     const r = rng(20261125);
     let refused = 0;
     let reported = 0;
-    const runs = Number(process.env.MHFS_FUZZ_RUNS ?? 400);
+    const runs = Number(process.env.MHFS_FUZZ_RUNS ?? 300);
     for (let i = 0; i < runs; i++) {
       const dev = new MemoryBlockDevice(BLOCKS, good.bytes.slice());
       const kind = i % 5;

@@ -85,6 +85,77 @@ for (const backend of backends()) {
       assertClean(dev);
     });
 
+    it('agrees with a model under random writes and truncates over tall sparse trees', () => {
+      const { dev, fs } = fresh(16384);
+      const CH = 65536;
+      /** A sparse model of one file: 64 KiB chunks, absent ones zero. */
+      class Model {
+        size = 0;
+        chunks = new Map<number, Uint8Array>();
+        write(off: number, data: Uint8Array): void {
+          for (let p = 0; p < data.length; ) {
+            const c = Math.floor((off + p) / CH);
+            const at = (off + p) % CH;
+            const n = Math.min(CH - at, data.length - p);
+            let ch = this.chunks.get(c);
+            if (!ch) this.chunks.set(c, (ch = new Uint8Array(CH)));
+            ch.set(data.subarray(p, p + n), at);
+            p += n;
+          }
+          this.size = Math.max(this.size, off + data.length);
+        }
+        truncate(size: number): void {
+          for (const c of [...this.chunks.keys()]) {
+            if (c * CH >= size) this.chunks.delete(c);
+            else if ((c + 1) * CH > size) this.chunks.get(c)!.fill(0, size - c * CH);
+          }
+          this.size = size;
+        }
+      }
+      const ids = [0, 1, 2].map((i) => fs.create(fs.root, `m${i}`, 0o644));
+      const models = ids.map(() => new Model());
+      let seed = 1;
+      const rand = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return Math.floor((seed / 2 ** 32) * n);
+      };
+      for (let step = 0; step < 150; step++) {
+        const k = rand(3);
+        const m = models[k]!;
+        // Offsets reach past 256 MiB, so trees grow to three levels with holes between.
+        const far = rand(4) === 0 ? rand(300) * 1024 * 1024 + rand(4096) : rand(2 * 1024 * 1024);
+        if (rand(4) === 0) {
+          const size = rand(2) ? rand(m.size + 1) : far;
+          fs.truncate(ids[k]!, size);
+          m.truncate(size);
+        } else {
+          const data = bytes(1 + rand(40_000), step);
+          fs.write(ids[k]!, far, data);
+          m.write(far, data);
+        }
+        if (step % 30 === 29) fs.sync();
+      }
+      const fs2 = remount(dev, fs);
+      assert.ok(ids.some((id) => fs2.vol.dataTree(id).height >= 3), 'some tree has three levels');
+      const got = new Uint8Array(CH);
+      ids.forEach((id, k) => {
+        const m = models[k]!;
+        assert.equal(fs2.stat(id).size, m.size);
+        for (const [c, want] of m.chunks) {
+          const n = fs2.read(id, c * CH, got);
+          assert.equal(n, Math.min(CH, m.size - c * CH));
+          assert.ok(Buffer.compare(Buffer.from(got.subarray(0, n)), Buffer.from(want.subarray(0, n))) === 0, `file ${k} chunk ${c}`);
+        }
+        for (let probe = 0; probe < 20; probe++) {
+          const c = rand(Math.ceil(m.size / CH) || 1);
+          if (m.chunks.has(c) || c * CH >= m.size) continue;
+          const n = fs2.read(id, c * CH, got);
+          assert.ok(got.subarray(0, n).every((x) => x === 0), `file ${k} hole at chunk ${c}`);
+        }
+      });
+      assertClean(dev);
+    });
+
     it('truncates down and up, zeroing what is uncovered', () => {
       const { dev, fs } = fresh();
       const f = fs.create(fs.root, 't', 0o644);
