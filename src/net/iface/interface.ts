@@ -18,6 +18,8 @@ import { TcpFlag, TcpPacket, TcpRepr } from '../wire/tcp.js';
 import { checksum, get16, put16 } from '../wire/bytes.js';
 import { SocketSet } from '../socket/set.js';
 import { TcpSocket } from '../socket/tcp.js';
+import type { UdpSocket } from '../socket/udp.js';
+import type { IcmpSocket } from '../socket/icmp.js';
 import { tcpInput, tcpListenerMatches, tcpMatches, type TcpContext } from '../socket/tcp_input.js';
 import { tcpOutput, tcpPollAt, type TcpTransmit } from '../socket/tcp_output.js';
 import type { Device } from './device.js';
@@ -465,7 +467,7 @@ export class Interface implements TcpTransmit {
     return true;
   }
 
-  private flushUdp(now: number, u: import('../socket/udp.js').UdpSocket): boolean {
+  private flushUdp(now: number, u: UdpSocket): boolean {
     let did = false;
     while (!u.tx.isEmpty) {
       const dst = u.tx.frontAddr;
@@ -481,7 +483,7 @@ export class Interface implements TcpTransmit {
     return did;
   }
 
-  private flushIcmp(now: number, s: import('../socket/icmp.js').IcmpSocket): boolean {
+  private flushIcmp(now: number, s: IcmpSocket): boolean {
     let did = false;
     while (!s.tx.isEmpty) {
       const dst = s.tx.frontAddr;
