@@ -1,0 +1,4 @@
+// Does nothing, successfully: the trivial program spawn is measured with.
+export function main(): number {
+  return 0;
+}
