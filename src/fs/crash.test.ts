@@ -18,6 +18,7 @@ import { fsck, FsckStatus } from './fsck.js';
 import { Mhfs } from './mhfs.js';
 import { imageSnapshot, Workload } from './workload.js';
 import { rng, tempDir } from './testutil.js';
+import { tuning } from './volume.js';
 
 class PowerCut extends Error {}
 
@@ -85,15 +86,44 @@ describe('MHFS crash consistency', () => {
       const base = new MemoryBlockDevice(2048);
       Mhfs.format(base, { hashSalt: seed });
       const dev = new PowerLossDevice(base, 1 + Math.floor(r() * 2500));
-      const fs = Mhfs.mount(dev);
+      // Every other run drops the metadata caches at each commit.
+      const saved = tuning.cacheBlocks;
+      if (i % 2) tuning.cacheBlocks = 0;
       const w = new Workload(seed);
       try {
+        const fs = Mhfs.mount(dev);
         for (let s = 0; s < 100_000; s++) w.step(fs);
         assert.fail('the power never went');
       } catch (e) {
         if (!(e instanceof PowerCut)) throw e;
+      } finally {
+        tuning.cacheBlocks = saved;
       }
       checkAgainstModel(dev.survivor(r), seed, w.syncs, `power-loss run ${i} (seed ${seed}, ${w.syncs} syncs)`);
+    }
+  });
+
+  it('agrees with the model when every space check commits and drops the caches', () => {
+    // On a full disk `ensure` commits in the middle of an operation to release quarantined
+    // blocks. Forcing that on every call, with the caches dropped each time, checks that no
+    // operation holds a tree across it.
+    const saved = tuning.cacheBlocks;
+    tuning.cacheBlocks = 0;
+    try {
+      for (const seed of [7, 8, 9]) {
+        const dev = new MemoryBlockDevice(2048);
+        const fs = Mhfs.format(dev, { hashSalt: seed });
+        const ensure = fs.vol.ensure.bind(fs.vol);
+        fs.vol.ensure = (blocks, purpose) => {
+          fs.vol.commit();
+          ensure(blocks, purpose);
+        };
+        const w = new Workload(seed);
+        while (w.syncs < 40) w.step(fs);
+        checkAgainstModel(dev, seed, 40, `forced commits, seed ${seed}`);
+      }
+    } finally {
+      tuning.cacheBlocks = saved;
     }
   });
 

@@ -177,9 +177,10 @@ export function truncateData(vol: Volume, id: number, size: number): void {
   if (size < 0 || !Number.isSafeInteger(size)) fail('EINVAL', `size ${size}`);
   if (size > MAX_FILE_SIZE) fail('EFBIG', `size ${size} beyond the largest file`);
   const old = vol.record(id).size;
-  const tree = vol.dataTree(id);
   if (size < old) {
-    vol.ensure(writeCost(vol, id, 1) + tree.height, SpacePurpose.Release);
+    vol.ensure(writeCost(vol, id, 1) + vol.dataTree(id).height, SpacePurpose.Release);
+    // Taken after `ensure`, which may commit and drop the cached trees.
+    const tree = vol.dataTree(id);
     let freed = 0;
     tree.truncate(Math.ceil(size / BLOCK_SIZE), () => freed++);
     if (freed) addBlocks(vol, id, -freed);

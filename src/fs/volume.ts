@@ -42,7 +42,9 @@ export enum SpacePurpose {
 
 const GROW_RESERVE = 64; // blocks kept back so that unlink, rmdir and truncate work on a full disk
 const COMMIT_SLACK = 8;
-const CACHE_LIMIT = 16384; // metadata blocks read (64 MiB) before caches are dropped after a commit
+/** Knobs for tests: `cacheBlocks` is how many metadata blocks may be read (64 MiB by default)
+ *  before the caches are dropped after a commit; tests set it to 0 to drop them every time. */
+export const tuning = { cacheBlocks: 16384 };
 
 export class Volume {
   readonly store: BlockStore;
@@ -303,7 +305,7 @@ export class Volume {
     this.alloc.committed();
     this.store.generation++;
     this.store.dirtyBlocks = 0;
-    if (this.store.loads > CACHE_LIMIT) {
+    if (this.store.loads >= tuning.cacheBlocks) {
       this.store.loads = 0;
       this.trees.clear();
       this.nodeTree.dropCache();
