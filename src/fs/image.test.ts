@@ -45,6 +45,13 @@ describe('disk images', () => {
     const stats = buildImage(image, parseSize('32M'), src, {
       owner: (p) => (p.startsWith('/home/alice') ? { uid: 1000, gid: 1000 } : undefined),
       manifest: { '/etc/passwd': { mode: 0o600 }, '/home/alice': { mode: 0o700 } },
+      files: [
+        { path: '/etc/hostname', data: 'macrohard\n' },
+        { path: 'etc/motd', data: 'hi', mode: 0o600, uid: 1000, gid: 1000 },
+        { path: '/usr/bin', directory: true, mode: 0o755 },
+        { path: '/usr/bin/sh', symlink: '/bin/tool' },
+        { path: '/etc/hostname', data: 'replaced\n' },
+      ],
     });
     assert.deepEqual(stats, { files: 3, directories: 4, symlinks: 1, bytes: 2_000_000 + 5 + readFileSync(join(src, 'etc/passwd')).length });
     const img = openImage(image, Access.ReadOnly);
@@ -58,6 +65,10 @@ describe('disk images', () => {
       assert.equal(fs.stat(fs.resolve('/bin/tool')).mode & 0o777, 0o755);
       assert.equal(fs.readlink(fs.resolve('/bin/alias', Follow.No)), '/bin/tool');
       assert.deepEqual(readFile(fs, '/bin/alias'), bytes(2_000_000, 4));
+      assert.equal(new TextDecoder().decode(readFile(fs, '/etc/hostname')), 'replaced\n');
+      const motd = fs.stat(fs.resolve('/etc/motd'));
+      assert.deepEqual([motd.mode & 0o7777, motd.uid, motd.gid], [0o600, 1000, 1000]);
+      assert.equal(fs.readlink(fs.resolve('/usr/bin/sh', Follow.No)), '/bin/tool');
     } finally {
       img.close();
     }

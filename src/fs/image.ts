@@ -1,11 +1,13 @@
 // Disk images on the host: make one (a GPT disk with one MHFS partition, or a bare MHFS
 // partition), open one (finding the MHFS partition through the GPT when there is one), and
 // the image builder: pack a host directory tree, with owners and modes chosen by a callback or
-// a manifest, into a fresh image. The cookbook calls `buildImage`.
+// a manifest, into a fresh image, then apply configuration `[[files]]` entries. The cookbook
+// calls `buildImage`.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { FileBlockDevice, OpenMode, BLOCK_SIZE, type BlockDevice } from './blockdev.js';
-import { fail } from './errors.js';
+import { fail, isFsError } from './errors.js';
+import { NodeType } from './node.js';
 import { defaultPartitionRange, hasGpt, MHFS_PARTITION_TYPE, openMhfsPartition, randomGuid, SECTOR, writeGpt } from './gpt.js';
 import { Mhfs } from './mhfs.js';
 import { mkdirp } from './paths.js';
@@ -147,7 +149,54 @@ export function packDirectory(fs: Mhfs, hostDir: string, opts: PackOptions = {})
   return stats;
 }
 
-export interface BuildOptions extends MakeOptions, PackOptions {}
+/** One `[[files]]` entry of an image configuration (Redox's form): a file with `data`, a
+ *  `symlink`, or a `directory`, with optional mode and owner. Parents are made as needed. */
+export interface FileEntry {
+  path: string;
+  data?: string | Uint8Array;
+  symlink?: string;
+  directory?: boolean;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** Applies configuration file entries in order (later ones replace earlier files). */
+export function applyFileEntries(fs: Mhfs, entries: FileEntry[]): void {
+  for (const e of entries) {
+    const path = '/' + e.path.split('/').filter(Boolean).join('/');
+    if (path === '/') fail('EINVAL', 'a file entry needs a path below /');
+    const slash = path.lastIndexOf('/');
+    const dir = mkdirp(fs, path.slice(0, slash));
+    const name = path.slice(slash + 1);
+    let id: number;
+    if (e.directory) {
+      id = mkdirp(fs, path, e.mode ?? 0o755);
+    } else {
+      try {
+        const old = fs.lookup(dir, name);
+        if (fs.vol.record(old).type === NodeType.Directory) fail('EISDIR', `${path} is a directory`);
+        fs.unlink(dir, name);
+      } catch (err) {
+        if (!isFsError(err, 'ENOENT')) throw err;
+      }
+      if (e.symlink !== undefined) id = fs.symlink(dir, name, e.symlink);
+      else {
+        id = fs.create(dir, name, e.mode ?? 0o644);
+        const data = typeof e.data === 'string' ? new TextEncoder().encode(e.data) : (e.data ?? new Uint8Array(0));
+        let done = 0;
+        while (done < data.length) done += fs.write(id, done, data.subarray(done, done + (1 << 20)));
+      }
+    }
+    if (e.mode !== undefined && e.symlink === undefined) fs.chmod(id, e.mode);
+    if (e.uid !== undefined || e.gid !== undefined) fs.chown(id, e.uid ?? -1, e.gid ?? -1);
+  }
+}
+
+export interface BuildOptions extends MakeOptions, PackOptions {
+  /** Configuration entries applied after the tree is packed. */
+  files?: FileEntry[];
+}
 
 /** Makes a fresh image file of `size` bytes holding the tree at `hostDir`. */
 export function buildImage(imagePath: string, size: number, hostDir: string, opts: BuildOptions = {}): PackStats {
@@ -155,6 +204,7 @@ export function buildImage(imagePath: string, size: number, hostDir: string, opt
   try {
     const fs = makeImage(disk, opts);
     const stats = packDirectory(fs, hostDir, opts);
+    if (opts.files) applyFileEntries(fs, opts.files);
     fs.unmount();
     return stats;
   } finally {
