@@ -35,6 +35,8 @@ export interface TestKernel {
   k: Kernel;
   log: string[];
   run(path: string, argv?: string[], opts?: Partial<SpawnRequest> & { stdin?: string }): Promise<RunResult>;
+  /** Starts ramfsd serving `file:`; resolves once the scheme is registered. */
+  startRamfs(): Promise<void>;
   shutdown(): void;
 }
 
@@ -76,6 +78,21 @@ export function bootKernel(poolSize = 2): TestKernel {
         stdout: isErr(o) ? '' : dec.decode(o),
         stderr: isErr(e) ? '' : dec.decode(e),
       };
+    },
+    async startRamfs() {
+      const ready = kpipe(k);
+      const none = kpipe(k);
+      const child = await k.spawn(null, {
+        path: '/scheme/initfs/bin/ramfsd', argv: ['ramfsd', '--ready', '3'], env: [], cwd: '', flags: 0, pgid: 0,
+        uid: -1, gid: -1, fds: [[0, none.read], [1, none.write], [2, none.write], [3, ready.write]], ns: null, filter: null,
+      });
+      kclose(k, ready.write);
+      kclose(k, none.read);
+      kclose(k, none.write);
+      if (isErr(child)) throw new Error(`ramfsd: ${child}`);
+      await kreadAll(k, ready.read);
+      kclose(k, ready.read);
+      if (!k.schemes.has('file')) throw new Error('ramfsd did not register file:');
     },
     shutdown() {
       k.shutdown();

@@ -176,6 +176,24 @@ test('user schemes: tagged requests, out-of-order replies, and a daemon that cra
   });
 });
 
+test('files through a filesystem daemon (ramfsd serving file:)', async () => {
+  const k = bootKernel(2);
+  try {
+    await k.startRamfs();
+    const r = await k.run('probe', ['probe', 'files']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, [
+      'mkdir: ok', 'chmod: ok', 'write: ok', 'append: ok', 'read: "hello world\\nmore\\n"', 'size: 17',
+      'seek+read: world', 'pwrite: HELLO world end=17', 'symlink: ok', 'readlink: a.txt', 'via link: 17', 'lstat: true',
+      'rename: ok', 'dangling: ENOENT', 'readdir: .,..,link,b.txt', 'chdir: ok', 'cwd: /tmp', 'relative: 17',
+      'escape: EXDEV', 'openat: 17', 'fpath: /tmp/b.txt', 'exists: true false', 'rmdir nonempty: ENOTEMPTY', 'unlink: ok',
+      'own file: 1000', 'root dir: EACCES', 'setuid: EPERM', 'scheme: EPERM', 'as user 1000: 0', '',
+    ].join('\n'));
+  } finally {
+    k.shutdown();
+  }
+});
+
 async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {

@@ -297,6 +297,73 @@ const commands: Record<string, (a: string[]) => number> = {
     return 0;
   },
 
+  /** Files through the file scheme: what a program does with a real filesystem. */
+  files() {
+    const say = (label: string, f: () => unknown) => {
+      try {
+        const v = f();
+        mh.println(`${label}: ${v === undefined ? 'ok' : v}`);
+      } catch (e) {
+        mh.println(`${label}: ${e instanceof mh.MhError ? e.code : String(e)}`);
+      }
+    };
+    say('mkdir', () => mh.mkdir('/tmp', 0o1777));
+    say('chmod', () => mh.chmod('/tmp', 0o1777));
+    say('write', () => mh.writeFile('/tmp/a.txt', 'hello world\n'));
+    say('append', () => mh.appendFile('/tmp/a.txt', 'more\n'));
+    say('read', () => JSON.stringify(mh.readText('/tmp/a.txt')));
+    say('size', () => mh.stat('/tmp/a.txt').size);
+    say('seek+read', () => {
+      const fd = mh.open('/tmp/a.txt');
+      mh.seek(fd, 6);
+      const b = new Uint8Array(5);
+      mh.read(fd, b);
+      mh.close(fd);
+      return new TextDecoder().decode(b);
+    });
+    say('pwrite', () => {
+      const fd = mh.open('/tmp/a.txt', mh.O.RDWR);
+      mh.write(fd, 'HELLO', 0);
+      const end = mh.seek(fd, 0, mh.SEEK.END);
+      mh.close(fd);
+      return `${mh.readText('/tmp/a.txt').split('\n')[0]} end=${end}`;
+    });
+    say('symlink', () => mh.symlink('a.txt', '/tmp/link'));
+    say('readlink', () => mh.readlink('/tmp/link'));
+    say('via link', () => mh.readText('/tmp/link').length);
+    say('lstat', () => (mh.lstat('/tmp/link').mode & mh.S.IFMT) === mh.S.IFLNK);
+    say('rename', () => mh.rename('/tmp/a.txt', '/tmp/b.txt'));
+    say('dangling', () => mh.readText('/tmp/link'));
+    say('readdir', () => mh.readdir('/tmp').map((e) => e.name).join(','));
+    say('chdir', () => mh.chdir('/tmp'));
+    say('cwd', () => mh.getcwd());
+    say('relative', () => mh.readText('b.txt').length);
+    say('openat', () => {
+      const dir = mh.open('/tmp', mh.O.RDONLY | mh.O.DIRECTORY);
+      const fd = mh.openat(dir, 'b.txt');
+      const n = mh.readAll(fd).length;
+      mh.close(fd);
+      mh.println(`escape: ${errnoOf(() => mh.openat(dir, '../etc'))}`);
+      mh.close(dir);
+      return n;
+    });
+    say('fpath', () => mh.fpath(mh.open('/tmp/b.txt')));
+    say('exists', () => `${mh.exists('/tmp/b.txt')} ${mh.exists('/tmp/nope')}`);
+    say('rmdir nonempty', () => mh.rmdir('/tmp'));
+    say('unlink', () => mh.unlink('/tmp/b.txt'));
+    say('as user 1000', () => mh.wait(mh.spawn(SELF, ['probe', 'asuser'], { uid: 1000, gid: 1000 })));
+    return 0;
+  },
+
+  asuser() {
+    mh.writeFile('/tmp/mine', 'x');
+    mh.println(`own file: ${mh.stat('/tmp/mine').uid}`);
+    mh.println(`root dir: ${errnoOf(() => mh.writeFile('/rootfile', 'x'))}`);
+    mh.println(`setuid: ${errnoOf(() => mh.setuid(0))}`);
+    mh.println(`scheme: ${errnoOf(() => mh.schemeCreate('evil'))}`);
+    return 0;
+  },
+
   execme() {
     mh.exec(SELF, ['probe', 'exit', '42']);
   },

@@ -1,0 +1,256 @@
+// Serving a scheme from a TypeScript daemon: reads batches of requests from the descriptor
+// schemeCreate returned, calls the handler's method for each, and writes the replies back in
+// one batch (protocol in src/abi/scheme.ts). A handler method answers with a value or throws
+// MhError; it may also return DEFER and answer later with `server.reply(...)`, so a daemon
+// can hold a request (a read with no data yet) while it serves others.
+
+import { Errno } from '../../abi/errno.js';
+import { Op, parseRequests, putReply, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
+import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
+import { decodeUtf8 } from '../../abi/utf8.js';
+import { WireReader } from '../../abi/wire.js';
+import { MhError } from './error.js';
+import { read, write } from './fs.js';
+
+export const DEFER: unique symbol = Symbol('defer');
+export type Deferred = typeof DEFER;
+
+export interface Caller {
+  pid: number;
+  uid: number;
+  gid: number;
+  tag: number;
+}
+
+export interface OpenResult {
+  handle: number;
+  stream?: boolean;
+}
+
+export interface StatVfs {
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  files: number;
+  ffree: number;
+  namemax: number;
+}
+
+/** The operations a scheme may serve; the ones it leaves out answer EOPNOTSUPP (or EBADF). */
+export interface SchemeHandler {
+  open?(path: string, flags: number, mode: number, c: Caller): OpenResult | number | Deferred;
+  read?(handle: number, offset: number, len: number, c: Caller): Uint8Array | Deferred;
+  /** Answers the count, or [count, position after] for appends (offset -1). */
+  write?(handle: number, offset: number, data: Uint8Array, c: Caller): number | [number, number] | Deferred;
+  fstat?(handle: number, c: Caller): Stat;
+  fsync?(handle: number, c: Caller): void;
+  ftruncate?(handle: number, len: number, c: Caller): void;
+  close?(handle: number): void;
+  /** Entries after `cookie`, as packed dirent records, and the cookie to continue from. */
+  getdents?(handle: number, cookie: number, max: number, c: Caller): [Uint8Array, number];
+  dup?(handle: number, sub: string, c: Caller): OpenResult | number | Deferred;
+  mkdir?(path: string, mode: number, c: Caller): void;
+  rmdir?(path: string, c: Caller): void;
+  unlink?(path: string, c: Caller): void;
+  rename?(from: string, to: string, c: Caller): void;
+  link?(from: string, to: string, c: Caller): void;
+  symlink?(target: string, path: string, c: Caller): void;
+  readlink?(path: string, c: Caller): string;
+  chmod?(path: string, mode: number, c: Caller): void;
+  chown?(path: string, uid: number, gid: number, c: Caller): void;
+  utimens?(path: string, atimeMs: number, mtimeMs: number, c: Caller): void;
+  stat?(path: string, nofollow: boolean, c: Caller): Stat;
+  fchmod?(handle: number, mode: number, c: Caller): void;
+  fchown?(handle: number, uid: number, gid: number, c: Caller): void;
+  futimens?(handle: number, atimeMs: number, mtimeMs: number, c: Caller): void;
+  statvfs?(handle: number, c: Caller): StatVfs;
+  cancel?(tag: number): void;
+}
+
+const empty = new Uint8Array(0);
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export class SchemeServer {
+  private out: Uint8Array[] = [];
+  private buf = new Uint8Array(256 * 1024);
+
+  constructor(readonly fd: number, private readonly h: SchemeHandler) {}
+
+  /** Serves until the scheme's descriptor reports end of file. */
+  run(): void {
+    while (this.serveOnce()) {
+      /* keep serving */
+    }
+  }
+
+  /** Reads one batch of requests (blocking) and answers it; false at end of file. */
+  serveOnce(): boolean {
+    const n = read(this.fd, this.buf);
+    if (n === 0) return false;
+    const reqs = parseRequests(this.buf.subarray(0, n));
+    if (!reqs) throw new Error('scheme: malformed request batch from the kernel');
+    for (const r of reqs) this.handle(r);
+    this.flush();
+    return true;
+  }
+
+  /** Answers a deferred request. */
+  reply(tag: number, result: number, payload: Uint8Array = empty, aux = 0): void {
+    const b = new Uint8Array(replySize(payload.length));
+    putReply(b, 0, { tag, kind: ReplyKind.VALUE, result, aux, payload });
+    this.out.push(b);
+  }
+
+  /** Tells the kernel a handle's readiness changed (for the event scheme). */
+  notify(handle: number, ready: number): void {
+    const b = new Uint8Array(replySize(0));
+    putReply(b, 0, { tag: 0, kind: ReplyKind.EVENT, result: ready, aux: handle, payload: empty });
+    this.out.push(b);
+  }
+
+  flush(): void {
+    if (this.out.length === 0) return;
+    const total = this.out.reduce((n, b) => n + b.length, 0);
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const b of this.out) {
+      all.set(b, off);
+      off += b.length;
+    }
+    this.out = [];
+    write(this.fd, all);
+  }
+
+  private handle(r: Request): void {
+    const c: Caller = { pid: r.pid, uid: r.uid, gid: r.gid, tag: r.tag };
+    if (r.opcode === Op.CLOSE) {
+      this.h.close?.(r.handle);
+      return;
+    }
+    if (r.opcode === Op.CANCEL) {
+      this.h.cancel?.(r.arg0);
+      return;
+    }
+    try {
+      const a = this.dispatch(r, c);
+      if (a === DEFER) return;
+      this.reply(r.tag, a[0], a[1] ?? empty, a[2] ?? 0);
+    } catch (e) {
+      // Any error carrying an errno (MhError, or a daemon's own copy of it) is an answer.
+      const errno = (e as { errno?: unknown } | null)?.errno;
+      if (typeof errno === 'number' && errno > 0) this.reply(r.tag, -errno);
+      else {
+        this.reply(r.tag, -Errno.EIO);
+        throw e;
+      }
+    }
+  }
+
+  private dispatch(r: Request, c: Caller): [number, Uint8Array?, number?] | Deferred {
+    const h = this.h;
+    const path = (): string => decodeUtf8(r.payload) ?? unsupported(Errno.EINVAL);
+    const two = (): [string, string] => {
+      const w = new WireReader(r.payload);
+      const a = w.str();
+      const b = w.str();
+      if (a === null || b === null) unsupported(Errno.EINVAL);
+      return [a!, b!];
+    };
+    const opened = (o: OpenResult | number | Deferred): [number, Uint8Array?, number?] | Deferred => {
+      if (o === DEFER) return DEFER;
+      if (typeof o === 'number') return [o];
+      return [o.handle, empty, o.stream ? 1 : 0];
+    };
+    const stat = (s: Stat): [number, Uint8Array] => {
+      const b = new Uint8Array(STAT_BYTES);
+      writeStat(b, s);
+      return [0, b];
+    };
+    switch (r.opcode) {
+      case Op.OPEN:
+        return opened(need(h.open).call(h, path(), r.arg0, r.arg1, c));
+      case Op.READ: {
+        const d = need(h.read, Errno.EBADF).call(h, r.handle, r.arg0, r.arg1, c);
+        return d === DEFER ? DEFER : [d.length, d];
+      }
+      case Op.WRITE: {
+        const n = need(h.write, Errno.EBADF).call(h, r.handle, r.arg0, r.payload, c);
+        if (n === DEFER) return DEFER;
+        return typeof n === 'number' ? [n] : [n[0], empty, n[1]];
+      }
+      case Op.FSTAT:
+        return stat(need(h.fstat, Errno.EBADF).call(h, r.handle, c));
+      case Op.FSYNC:
+        h.fsync?.(r.handle, c);
+        return [0];
+      case Op.FTRUNCATE:
+        need(h.ftruncate, Errno.EINVAL).call(h, r.handle, r.arg0, c);
+        return [0];
+      case Op.GETDENTS: {
+        const [d, next] = need(h.getdents, Errno.ENOTDIR).call(h, r.handle, r.arg0, r.arg1, c);
+        return [d.length, d, next];
+      }
+      case Op.DUP:
+        return opened(need(h.dup).call(h, r.handle, path(), c));
+      case Op.MKDIR:
+        need(h.mkdir).call(h, path(), r.arg0, c);
+        return [0];
+      case Op.RMDIR:
+        need(h.rmdir).call(h, path(), c);
+        return [0];
+      case Op.UNLINK:
+        need(h.unlink).call(h, path(), c);
+        return [0];
+      case Op.RENAME:
+        need(h.rename).call(h, ...two(), c);
+        return [0];
+      case Op.LINK:
+        need(h.link).call(h, ...two(), c);
+        return [0];
+      case Op.SYMLINK:
+        need(h.symlink).call(h, ...two(), c);
+        return [0];
+      case Op.READLINK: {
+        const t = enc(need(h.readlink, Errno.EINVAL).call(h, path(), c));
+        return [t.length, t];
+      }
+      case Op.CHMOD:
+        need(h.chmod).call(h, path(), r.arg0, c);
+        return [0];
+      case Op.CHOWN:
+        need(h.chown).call(h, path(), r.arg0, r.arg1, c);
+        return [0];
+      case Op.UTIMENS:
+        need(h.utimens).call(h, path(), r.arg0, r.arg1, c);
+        return [0];
+      case Op.STAT:
+        return stat(need(h.stat).call(h, path(), r.arg0 === 1, c));
+      case Op.FCHMOD:
+        need(h.fchmod).call(h, r.handle, r.arg0, c);
+        return [0];
+      case Op.FCHOWN:
+        need(h.fchown).call(h, r.handle, r.arg0, r.arg1, c);
+        return [0];
+      case Op.FUTIMENS:
+        need(h.futimens).call(h, r.handle, r.arg0, r.arg1, c);
+        return [0];
+      case Op.STATVFS: {
+        const s = need(h.statvfs).call(h, r.handle, c);
+        const b = new Uint8Array(48);
+        new Float64Array(b.buffer).set([s.bsize, s.blocks, s.bfree, s.files, s.ffree, s.namemax]);
+        return [0, b];
+      }
+      default:
+        return [-Errno.EOPNOTSUPP];
+    }
+  }
+}
+
+function need<F>(f: F | undefined, errno: number = Errno.EOPNOTSUPP): F {
+  if (!f) throw new MhError(errno, 'scheme');
+  return f;
+}
+
+function unsupported(errno: number): never {
+  throw new MhError(errno, 'scheme');
+}
