@@ -4,14 +4,22 @@
 // QEMU's TCG (qemu-system-riscv64 -M virt -bios none) running the same image, its start-up
 // subtracted by a second, near-empty run; and the same loop compiled natively by gcc -O2,
 // counted in the same guest-instruction units, as the ceiling.
+// With a cached BusyBox guest (node dist/src/hv/guest/build.js), also the Linux figures the issue
+// sets targets for, beside QEMU booting the same kernel and initramfs (with its OpenSBI): time
+// from start to the shell prompt, and `dd if=/dev/zero bs=1M count=64 | md5sum` in the guest.
+// Each boot case runs both steps and records them; the md5 cases report the same round's value.
 // Size with RISCV_BENCH_MINSTR (millions of guest instructions per run; default 200).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, Case } from './harness.js';
 import * as E from '../src/hv/riscv/encode.js';
 import { runBare, RAM_BASE, FINISHER_BASE } from '../src/hv/riscv/testing/bare.js';
+import { cachedGuest } from '../src/hv/guest/build.js';
+import { RiscvMachine } from '../src/hv/riscv/machine.js';
+import { GuestConsole } from '../src/hv/riscv/testing/guest-console.js';
+import { median } from './harness.js';
 
 const MINSTR = Number(process.env.RISCV_BENCH_MINSTR ?? 200);
 const WORDS = 1024;
@@ -105,11 +113,75 @@ const peers: Case[] = [
   },
 ];
 
+// --- Linux guest ---------------------------------------------------------------------------------
+
+const guest = cachedGuest();
+const qemuFirmware = qemu && spawnSync('sh', ['-c', 'ls /usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin'], { stdio: 'ignore' }).status === 0;
+const MD5 = 'dd if=/dev/zero bs=1M count=64 2>/dev/null | md5sum\n';
+const PROMPT = /\/ # $/;
+const GUEST_RAM = 256 << 20;
+const recorded = new Map<string, number[]>();
+const record = (k: string, v: number): number => {
+  recorded.set(k, [...(recorded.get(k) ?? []), v]);
+  return v;
+};
+const last = (k: string): number => recorded.get(k)!.at(-1)!;
+
+async function linuxMacrohard(): Promise<number> {
+  const con = new GuestConsole();
+  const t0 = performance.now();
+  const m = await RiscvMachine.create({
+    ramSize: GUEST_RAM, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink,
+  });
+  const running = m.run();
+  await con.expect(PROMPT, 120_000);
+  const boot = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  m.input(MD5);
+  await con.expect(/[0-9a-f]{32}[^]*\/ # $/, 300_000);
+  record('mh md5', (performance.now() - t1) / 1000);
+  record('mh rss', process.memoryUsage().rss / (1 << 20));
+  m.input('poweroff -f\n');
+  await running;
+  return record('mh boot', boot);
+}
+
+async function linuxQemu(): Promise<number> {
+  const con = new GuestConsole();
+  const t0 = performance.now();
+  const q = spawn('qemu-system-riscv64', ['-M', 'virt', '-m', '256M', '-smp', '1', '-nographic', '-monitor', 'none', '-serial', 'stdio',
+    '-bios', 'default', '-kernel', guest!.kernel, '-initrd', guest!.initrd, '-append', 'console=ttyS0 quiet'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  q.stdout.on('data', (b: Buffer) => con.sink(b));
+  const exited = new Promise<void>((r) => q.on('exit', () => r()));
+  try {
+    await con.expect(PROMPT, 120_000);
+    const boot = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    q.stdin.write(MD5);
+    await con.expect(/[0-9a-f]{32}[^]*\/ # $/, 300_000);
+    record('qemu md5', (performance.now() - t1) / 1000);
+    q.stdin.write('poweroff -f\n');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    return record('qemu boot', boot);
+  } finally {
+    q.kill();
+    await exited;
+  }
+}
+
+const linuxCases: Case[] = guest ? [
+  ...(qemuFirmware ? [{ name: 'qemu: Linux boot to the shell prompt', peer: true, unit: 's', better: 'lower' as const, run: linuxQemu }] : []),
+  { name: 'MACROHARD: Linux boot to the shell prompt', unit: 's', better: 'lower', run: linuxMacrohard },
+  ...(qemuFirmware ? [{ name: 'qemu: md5sum of 64 MiB in the guest', peer: true, unit: 's', better: 'lower' as const, run: () => last('qemu md5') }] : []),
+  { name: 'MACROHARD: md5sum of 64 MiB in the guest', unit: 's', better: 'lower', run: () => last('mh md5') },
+  { name: `MACROHARD: VMM process RSS with ${GUEST_RAM >> 20} MiB guest RAM`, unit: 'MiB', better: 'lower', run: () => last('mh rss') },
+] : [];
+
 const bench: Benchmark = {
   name: 'riscv',
   description: `RISC-V engine: a CPU-bound bare-metal loop, ${MINSTR}M guest instructions per run, in guest instructions per second.`,
   rounds: 3,
-  cases: [...(qemu ? [peers[0]!] : []), ...cases, ...(gcc ? [peers[1]!] : [])],
+  cases: [...(qemu ? [peers[0]!] : []), ...cases, ...(gcc ? [peers[1]!] : []), ...linuxCases],
   setup() {
     dir = mkdtempSync(join(tmpdir(), 'mh-riscv-bench-'));
     writeFileSync(join(dir, 'loop.bin'), image);
@@ -126,6 +198,15 @@ const bench: Benchmark = {
   },
   teardown() {
     rmSync(dir, { recursive: true, force: true });
+    // The table's ratio column compares with the first peer only; the Linux pairs get their own.
+    const pair = (a: string, b: string, what: string) => {
+      if (recorded.has(a) && recorded.has(b)) {
+        process.stdout.write(`${what}: MACROHARD ${median(recorded.get(a)!).toFixed(2)} s, qemu ${median(recorded.get(b)!).toFixed(2)} s, ` +
+          `ratio ${(median(recorded.get(a)!) / median(recorded.get(b)!)).toFixed(2)}x\n`);
+      }
+    };
+    pair('mh boot', 'qemu boot', 'Linux boot to prompt');
+    pair('mh md5', 'qemu md5', 'md5sum 64 MiB');
   },
 };
 

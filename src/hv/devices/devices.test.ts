@@ -15,6 +15,9 @@ class FakeHart {
   setLine(irq: Irq, level: boolean): void {
     this.lines.set(irq, level);
   }
+  level(irq: Irq): boolean {
+    return this.lines.get(irq) ?? false;
+  }
 }
 
 test('16550: THR writes reach the output; LSR, IIR and the receive interrupt', () => {
@@ -70,23 +73,23 @@ test('PLIC: priority, enable, threshold, claim and complete route to SEIP', () =
   const p = new Plic([h]);
   const line = p.line(10);
   line.set(true);
-  assert.equal(h.lines.get(Irq.SEI), false, 'priority 0 never interrupts');
+  assert.equal(h.level(Irq.SEI), false, 'priority 0 never interrupts');
   p.write(4 * 10, 4, 1); // priority
   p.write(0x2000 + 0x80 * 1, 4, 1 << 10); // enable in context 1 (S-mode)
-  assert.equal(h.lines.get(Irq.SEI), true);
-  assert.equal(h.lines.get(Irq.MEI), false);
+  assert.equal(h.level(Irq.SEI), true);
+  assert.equal(h.level(Irq.MEI), false);
   p.write(0x200000 + 0x1000, 4, 1); // threshold 1 masks priority 1
-  assert.equal(h.lines.get(Irq.SEI), false);
+  assert.equal(h.level(Irq.SEI), false);
   p.write(0x200000 + 0x1000, 4, 0);
   assert.equal(p.read(0x1000, 4), 1 << 10, 'pending bit');
   assert.equal(p.read(0x200004 + 0x1000, 4), 10, 'claim');
-  assert.equal(h.lines.get(Irq.SEI), false, 'claimed: no longer pending');
+  assert.equal(h.level(Irq.SEI), false, 'claimed: no longer pending');
   p.write(0x200004 + 0x1000, 4, 10);
-  assert.equal(h.lines.get(Irq.SEI), true, 'still high after complete: pending again');
+  assert.equal(h.level(Irq.SEI), true, 'still high after complete: pending again');
   assert.equal(p.read(0x200004 + 0x1000, 4), 10);
   line.set(false);
   p.write(0x200004 + 0x1000, 4, 10);
-  assert.equal(h.lines.get(Irq.SEI), false);
+  assert.equal(h.level(Irq.SEI), false);
   assert.equal(p.read(0x200004 + 0x1000, 4), 0, 'nothing to claim');
 });
 
@@ -98,7 +101,7 @@ test('PLIC: the higher priority source is claimed first; state survives save/res
   p.write(0x2000, 4, (1 << 3) | (1 << 5)); // context 0: M-mode
   p.line(3).set(true);
   p.line(5).set(true);
-  assert.equal(h.lines.get(Irq.MEI), true);
+  assert.equal(h.level(Irq.MEI), true);
   const s = JSON.parse(JSON.stringify(p.save()));
   const q = new Plic([h]);
   q.restore(s);
@@ -112,14 +115,14 @@ test('CLINT: MTIP follows mtime against mtimecmp; msip drives MSIP', () => {
   const c = new Clint([h], clock);
   c.write(0x4000, 4, 1000);
   c.write(0x4004, 4, 0);
-  assert.equal(h.lines.get(Irq.MTI), false);
+  assert.equal(h.level(Irq.MTI), false);
   assert.equal(c.nextDeadline(), 1000n);
   clock.advanceTo(1000n);
   c.tick();
-  assert.equal(h.lines.get(Irq.MTI), true);
+  assert.equal(h.level(Irq.MTI), true);
   assert.equal(c.read(0xbff8, 4), 1000);
   c.write(0, 4, 1);
-  assert.equal(h.lines.get(Irq.MSI), true);
+  assert.equal(h.level(Irq.MSI), true);
   const s = JSON.parse(JSON.stringify(c.save()));
   const d = new Clint([h], clock);
   d.restore(s);

@@ -21,10 +21,13 @@ export class Clint implements MmioDevice {
   readonly size = 0x10000;
   private readonly msip: number[];
   private readonly mtimecmp: bigint[];
+  /** MTIP as last driven, so lines are only touched on a change (touching a hart can cost a switch). */
+  private readonly mtip: boolean[];
 
   constructor(private readonly harts: ClintHart[], private readonly clock: Clock) {
     this.msip = harts.map(() => 0);
     this.mtimecmp = harts.map(() => 0xffffffffffffffffn);
+    this.mtip = harts.map(() => false);
   }
 
   read(offset: number, _size: AccessSize): number {
@@ -59,7 +62,13 @@ export class Clint implements MmioDevice {
   /** Re-evaluates every hart's MTIP against the clock. */
   tick(): void {
     const t = this.clock.now();
-    this.harts.forEach((h, i) => h.setLine(Irq.MTI, t >= this.mtimecmp[i]!));
+    this.harts.forEach((h, i) => {
+      const level = t >= this.mtimecmp[i]!;
+      if (level !== this.mtip[i]) {
+        this.mtip[i] = level;
+        h.setLine(Irq.MTI, level);
+      }
+    });
   }
 
   /** The earliest mtimecmp still in the future, for an idle machine's sleep; undefined when none is armed. */

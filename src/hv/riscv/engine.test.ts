@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from './encode.js';
 import { runBare, RAM_BASE } from './testing/bare.js';
-import { Exit, Priv } from './engine.js';
+import { Exit, Irq, Priv } from './engine.js';
 
 const HALT = E.WFI; // with no interrupt enabled, WFI returns to the host: the end of a program
 
@@ -161,4 +161,37 @@ test('hart state survives save and restore', async () => {
   assert.equal(hart.csr(0x305), BigInt(RAM_BASE + 0x40));
   assert.equal(hart.csr(0x340), 11n);
   assert.equal(hart.pc, BigInt(s.pc));
+});
+
+test('two harts share RAM, keep their own registers and CSRs, and switch cleanly', async () => {
+  const { hart } = await runBare(E.toBytes([HALT]), { maxInstructions: 10 });
+  const second = hart.addHart(1);
+  // Each hart adds its mhartid + 1 to a shared counter 50 times, with amoadd.
+  const counter = RAM_BASE + 0x2000;
+  const prog = E.toBytes([
+    E.csrr(5, 0xf14), E.addi(5, 5, 1), ...E.li(6, counter), E.addi(7, 0, 50),
+    E.rType(0x2f, 3, 0, 0, 6, 5), // amoadd.d x0, x5, (x6)
+    E.addi(7, 7, -1), E.bne(7, 0, -8), HALT,
+  ]);
+  hart.ram.write(RAM_BASE + 0x1000, prog);
+  hart.reset(RAM_BASE + 0x1000);
+  second.reset(RAM_BASE + 0x1000);
+  hart.setX(20, 111);
+  second.setX(20, 222);
+  // Alternate in small batches until both reach WFI.
+  let a = Exit.Budget, b = Exit.Budget;
+  for (let i = 0; i < 200 && (a !== Exit.Wfi || b !== Exit.Wfi); i++) {
+    if (a !== Exit.Wfi) a = hart.run(7);
+    if (b !== Exit.Wfi) b = second.run(5);
+  }
+  assert.equal(hart.ram.u64(counter), 50n * 1n + 50n * 2n);
+  assert.equal(hart.x(20), 111n);
+  assert.equal(second.x(20), 222n);
+  assert.equal(hart.csr(0xf14), 0n);
+  assert.equal(second.csr(0xf14), 1n);
+  // Lines raised for a hart that is not running land in its own mip.
+  second.setLine(Irq.SEI, true);
+  hart.run(1);
+  assert.equal(((hart.csr(0x344) ?? 0n) >> 9n) & 1n, 0n);
+  assert.equal(((second.csr(0x344) ?? 0n) >> 9n) & 1n, 1n);
 });

@@ -52,12 +52,29 @@ interface CoreExports {
   getMtime(): bigint;
   setSbiInHost(on: number): void;
   setRamBase(base: bigint): void;
-  setLine(irq: number, level: number): void;
+  setLine(slot: number, irq: number, level: number): void;
   getMipLines(): bigint;
+  raiseSoftwareIrq(slot: number, irq: number): void;
   hostCsrRead(csr: number): bigint;
   hostCsrOk(): number;
   hostCsrWrite(csr: number, v: bigint): void;
   flushTlb(): void;
+  addHart(slot: number, hartId: number): number;
+  selectHart(slot: number): void;
+}
+
+/** One instance of core.wasm: guest RAM and the bus, shared by its harts (run one at a time). */
+class CoreInstance {
+  current = 0;
+  readonly harts: RiscvHart[] = [];
+  constructor(readonly exports: CoreExports) {}
+
+  select(slot: number): void {
+    if (this.current !== slot) {
+      this.exports.selectHart(slot);
+      this.current = slot;
+    }
+  }
 }
 
 let modulePromise: Promise<WasmModule> | undefined;
@@ -97,17 +114,35 @@ export interface HartState {
   mtime: string;
 }
 
+/**
+ * A hart. Harts made by addHart() share their first hart's core instance, RAM and bus; every
+ * accessor first makes this hart the instance's running one (a no-op when it already is).
+ */
 export class RiscvHart {
   readonly ram: GuestRam;
   private readonly mem: DataView;
   private readonly xregs: number;
   private readonly fregs: number;
+  private readonly core: CoreExports;
 
-  private constructor(private readonly core: CoreExports, readonly bus: MmioBus, ramBase: number, ramSize: number) {
-    this.mem = new DataView(core.memory.buffer);
-    this.xregs = core.XREGS.value as number;
-    this.fregs = core.FREGS.value as number;
-    this.ram = new GuestRam(ramBase, new Uint8Array(core.memory.buffer, core.RAM_OFFSET.value as number, ramSize));
+  private constructor(private readonly inst: CoreInstance, readonly bus: MmioBus, ramBase: number, ramSize: number, readonly slot: number, ram?: GuestRam) {
+    this.core = inst.exports;
+    this.mem = new DataView(this.core.memory.buffer);
+    this.xregs = this.core.XREGS.value as number;
+    this.fregs = this.core.FREGS.value as number;
+    this.ram = ram ?? new GuestRam(ramBase, new Uint8Array(this.core.memory.buffer, this.core.RAM_OFFSET.value as number, ramSize));
+    inst.harts[slot] = this;
+  }
+
+  /** Adds another hart to this hart's machine: same RAM and bus, mhartid `hartId`, reset state. */
+  addHart(hartId: number): RiscvHart {
+    const slot = this.inst.harts.length;
+    if (!this.core.addHart(slot, hartId)) throw new RangeError(`at most ${slot} harts per core`);
+    return new RiscvHart(this.inst, this.bus, this.ram.base, this.ram.size, slot, this.ram);
+  }
+
+  private sel(): void {
+    this.inst.select(this.slot);
   }
 
   static async create(opts: HartOptions): Promise<RiscvHart> {
@@ -141,56 +176,68 @@ export class RiscvHart {
     core.setRamBase(BigInt(ramBase));
     core.init(opts.ramSize, opts.hartId ?? 0);
     core.setSbiInHost(opts.sbiInHost ? 1 : 0);
-    hart = new RiscvHart(core, bus, ramBase, opts.ramSize);
+    hart = new RiscvHart(new CoreInstance(core), bus, ramBase, opts.ramSize, 0);
     return hart;
   }
 
   /** Runs up to `budget` instructions. */
   run(budget: number): Exit {
+    this.sel();
     return this.core.run(budget) as Exit;
   }
 
   reset(pc: bigint | number): void {
+    this.sel();
     this.core.reset(BigInt(pc));
   }
 
   x(i: number): bigint {
+    this.sel();
     return this.mem.getBigInt64(this.xregs + 8 * i, true);
   }
 
   setX(i: number, v: bigint | number): void {
+    this.sel();
     if (i !== 0) this.mem.setBigInt64(this.xregs + 8 * i, BigInt.asIntN(64, BigInt(v)), true);
   }
 
   /** Raw 64-bit contents of f register `i` (singles are NaN-boxed). */
   f(i: number): bigint {
+    this.sel();
     return this.mem.getBigUint64(this.fregs + 8 * i, true);
   }
 
   setF(i: number, v: bigint): void {
+    this.sel();
     this.mem.setBigUint64(this.fregs + 8 * i, BigInt.asUintN(64, v), true);
   }
 
   get pc(): bigint {
+    this.sel();
     return BigInt.asUintN(64, this.core.getPc());
   }
 
   set pc(v: bigint | number) {
+    this.sel();
     this.core.setPc(BigInt.asIntN(64, BigInt(v)));
   }
 
   get priv(): Priv {
+    this.sel();
     return this.core.getPriv() as Priv;
   }
 
   set priv(p: Priv) {
+    this.sel();
     this.core.setPriv(p);
   }
 
   get instret(): bigint {
+    this.sel();
     return this.core.getInstret();
   }
 
+  /** The timebase: one register of the core, shared by all its harts. */
   get mtime(): bigint {
     return this.core.getMtime();
   }
@@ -201,20 +248,32 @@ export class RiscvHart {
 
   /** Reads a CSR as M-mode would; undefined when the CSR does not exist. */
   csr(n: number): bigint | undefined {
+    this.sel();
     const v = this.core.hostCsrRead(n);
     return this.core.hostCsrOk() ? BigInt.asUintN(64, v) : undefined;
   }
 
   setCsr(n: number, v: bigint | number): void {
+    this.sel();
     this.core.hostCsrWrite(n, BigInt.asIntN(64, BigInt(v)));
   }
 
-  /** Drives an interrupt line (a bit of mip) from a device or the host. */
+  /**
+   * Drives an interrupt line (a bit of mip) from a device or the host. Safe while another hart
+   * of the same core is running (devices call this from inside its MMIO accesses): it never
+   * switches harts.
+   */
   setLine(irq: Irq, level: boolean): void {
-    this.core.setLine(irq, level ? 1 : 0);
+    this.core.setLine(this.slot, irq, level ? 1 : 0);
+  }
+
+  /** Sets a software-written pending bit (sip.SSIP for an IPI), as M-mode firmware would. */
+  raiseSoftwareIrq(irq: Irq.SSI | Irq.STI | Irq.SEI): void {
+    this.core.raiseSoftwareIrq(this.slot, irq);
   }
 
   get lines(): bigint {
+    this.sel();
     return this.core.getMipLines();
   }
 
@@ -233,6 +292,7 @@ export class RiscvHart {
   }
 
   restore(s: HartState): void {
+    this.sel();
     this.core.reset(0n);
     for (const n of SNAPSHOT_CSRS) this.setCsr(n, BigInt(s.csrs[n.toString(16)] ?? '0'));
     s.x.forEach((v, i) => this.setX(i, BigInt(v)));
@@ -240,7 +300,7 @@ export class RiscvHart {
     this.pc = BigInt(s.pc);
     this.priv = s.priv;
     const lines = BigInt(s.lines);
-    for (let i = 0; i < 12; i++) this.core.setLine(i, Number((lines >> BigInt(i)) & 1n));
+    for (let i = 0; i < 12; i++) this.core.setLine(this.slot, i, Number((lines >> BigInt(i)) & 1n));
     this.mtime = BigInt(s.mtime);
     this.core.flushTlb();
   }

@@ -73,7 +73,7 @@ test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng
 });
 
 const e2fs = spawnSync('mke2fs', ['-V'], { stdio: 'ignore' }).status === 0 && spawnSync('debugfs', ['-V'], { stdio: 'ignore' }).status === 0;
-test('the guest mounts a virtio-blk disk, writes a file, syncs, powers off; the host reads the file', { skip: skip || (e2fs ? false : 'mke2fs/debugfs (e2fsprogs) not found'), timeout: 120_000 }, async () => {
+test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, powers off; the host reads the file', { skip: skip || (e2fs ? false : 'mke2fs/debugfs (e2fsprogs) not found'), timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mh-disk-'));
   const img = join(dir, 'disk.img');
   try {
@@ -82,12 +82,14 @@ test('the guest mounts a virtio-blk disk, writes a file, syncs, powers off; the 
     const disk = new FileDisk(img);
     const con = new GuestConsole();
     const m = await RiscvMachine.create({
-      ramSize: 128 << 20, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink,
+      ramSize: 128 << 20, harts: 2, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink,
       virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioBlk(disk))],
     });
     const running = m.run({ maxInstructions: 20_000_000_000n });
     try {
       await con.expect(PROMPT);
+      m.input('echo "cpus $(nproc)"\n');
+      assert.match(await con.expect(PROMPT), /cpus 2/);
       m.input('mount -t ext2 /dev/vda /mnt && echo "written by a MACROHARD guest" > /mnt/hello.txt && sync && umount /mnt && echo done-$((1+1))\n');
       assert.match(await con.expect(PROMPT), /done-2/);
       m.input('poweroff -f\n');

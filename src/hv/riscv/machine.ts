@@ -1,12 +1,16 @@
-// The RISC-V virt machine: one hart of the WebAssembly engine, guest RAM, the MMIO bus with the
-// CLINT, PLIC, 16550 UART, test finisher and virtio-mmio slots, the SBI answered in TypeScript,
-// a generated device tree, and the run loop. Guests boot directly in S-mode per boot.ts.
+// The RISC-V virt machine: harts of the WebAssembly engine (one core instance, run round-robin
+// a batch at a time), guest RAM, the MMIO bus with the CLINT, PLIC, 16550 UART, test finisher
+// and virtio-mmio slots, the SBI answered in TypeScript, a generated device tree, and the run
+// loop. Guests boot directly in S-mode per boot.ts; secondary harts wait for SBI hart_start.
 //
-// The run loop executes the hart in batches. Between batches it moves time forward (the
-// machine's Clock), raises STIP when the SBI timer is due, answers SBI calls, and when the hart
-// waits in WFI, sleeps until the next deadline or console input (or, with a VirtualClock, jumps
-// time to the deadline). It ends on poweroff or reboot (SBI SRST or the syscon finisher), on a
-// guest that falls into M-mode (a fault nothing in the guest handled), or on the watchdog.
+// The run loop executes each started hart in turn for one batch. Between batches it moves time
+// forward (the machine's Clock), raises STIP when a hart's SBI timer is due, and answers SBI
+// calls. A hart that executed WFI is skipped until something "kicks" it (an interrupt line
+// rising, its timer, an IPI); when no hart can run, the loop sleeps until the next deadline or
+// console input (or, with a VirtualClock, jumps time to the deadline). Waking a hart whose
+// interrupt then turns out to be masked is harmless: WFI may complete spuriously. The loop ends
+// on poweroff or reboot (SBI SRST or the syscon finisher), on a guest that falls into M-mode (a
+// fault nothing in the guest handled), on stop(), or on the watchdog.
 import { MmioBus } from '../bus.js';
 import type { IrqLine, MmioDevice } from '../device.js';
 import { TestFinisher } from '../devices/test-finisher.js';
@@ -15,7 +19,7 @@ import { RealClock, VirtualClock, type Clock } from '../clock.js';
 import { Exit, Irq, Priv, RiscvHart } from './engine.js';
 import { Clint } from './clint.js';
 import { Plic } from './plic.js';
-import { HartState, ResetType, Sbi, SBI_ERR_ALREADY_STARTED, SBI_ERR_INVALID_PARAM, SBI_SUCCESS, type SbiPlatform } from './sbi.js';
+import { HartState, ResetType, Sbi, SBI_ERR_ALREADY_STARTED, SBI_ERR_ALREADY_STOPPED, SBI_ERR_INVALID_PARAM, SBI_SUCCESS, type SbiPlatform } from './sbi.js';
 import { VIRT, virtDtb } from './virt.js';
 import { parseImageHeader, planBoot } from './boot.js';
 
@@ -29,6 +33,8 @@ const MIDELEG_GUEST = (1 << Irq.SSI) | (1 << Irq.STI) | (1 << Irq.SEI);
 
 export interface MachineConfig {
   ramSize: number;
+  /** Number of harts (default 1). */
+  harts?: number;
   kernel: Uint8Array;
   initrd?: Uint8Array;
   cmdline: string;
@@ -47,8 +53,10 @@ export type MachineExit =
   | { kind: 'watchdog'; instructions: bigint }
   | { kind: 'stopped' };
 
+const NEVER = 0xffffffffffffffffn;
+
 export class RiscvMachine implements SbiPlatform {
-  readonly hartCount = 1;
+  readonly hartCount: number;
   readonly bus: MmioBus;
   readonly uart: Uart16550;
   readonly clint: Clint;
@@ -56,18 +64,38 @@ export class RiscvMachine implements SbiPlatform {
   readonly finisher: TestFinisher;
   readonly clock: Clock;
   readonly dtb: Uint8Array;
+  readonly harts: RiscvHart[];
   private readonly sbi = new Sbi(this);
-  private sbiTimer = 0xffffffffffffffffn;
-  private hartState = HartState.Started;
+  private readonly sbiTimer: bigint[];
+  private readonly state: HartState[];
+  private readonly waiting: boolean[];
+  private readonly kicked: boolean[];
+  /** Whether STIP is raised on each hart, so that a due timer is applied once (touching a hart that is not running costs a switch). */
+  private readonly stip: boolean[];
+  private retired = 0n;
   private exit: MachineExit | undefined;
   private wake: (() => void) | undefined;
 
-  private constructor(readonly hart: RiscvHart, private readonly config: MachineConfig) {
-    this.bus = hart.bus;
+  private constructor(harts: RiscvHart[], private readonly config: MachineConfig) {
+    this.harts = harts;
+    this.hartCount = harts.length;
+    this.bus = harts[0]!.bus;
+    this.sbiTimer = harts.map(() => NEVER);
+    this.state = harts.map((_, i) => (i === 0 ? HartState.Started : HartState.Stopped));
+    this.waiting = harts.map(() => false);
+    this.kicked = harts.map(() => false);
+    this.stip = harts.map(() => false);
     this.clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
+    // Interrupt controllers drive the harts through this, which also wakes a waiting hart.
+    const lines = harts.map((h, i) => ({
+      setLine: (irq: Irq, level: boolean) => {
+        h.setLine(irq, level);
+        if (level) this.kick(i);
+      },
+    }));
     this.finisher = new TestFinisher(this.bus);
-    this.clint = new Clint([hart], this.clock);
-    this.plic = new Plic([hart]);
+    this.clint = new Clint(lines, this.clock);
+    this.plic = new Plic(lines);
     this.uart = new Uart16550(this.plic.line(VIRT.UART_IRQ), (b) => config.output(Uint8Array.of(b)));
     this.bus.map(VIRT.TEST_BASE, this.finisher);
     this.bus.map(VIRT.CLINT_BASE, this.clint);
@@ -79,29 +107,51 @@ export class RiscvMachine implements SbiPlatform {
       this.bus.map(VIRT.VIRTIO_BASE + i * VIRT.VIRTIO_STRIDE, make(this.plic.line(VIRT.VIRTIO_IRQ + i), this));
       slots.push(i);
     });
-    // Lay out the guest: the device tree's size depends on the initrd's placement only through
-    // fixed-size properties, so size it once with a placeholder plan.
+    // Lay out the guest. The device tree's size does not depend on where the initrd goes, so a
+    // first tree with a placeholder initrd sizes the plan.
     const header = parseImageHeader(config.kernel);
-    const dtOptions = { ramSize: config.ramSize, harts: 1, bootargs: config.cmdline, virtioSlots: slots, rngSeed: crypto.getRandomValues(new Uint8Array(32)) };
+    const dtOptions = { ramSize: config.ramSize, harts: harts.length, bootargs: config.cmdline, virtioSlots: slots, rngSeed: crypto.getRandomValues(new Uint8Array(32)) };
     const probe = virtDtb({ ...dtOptions, initrd: config.initrd ? { start: 0, end: 0 } : undefined });
     const plan = planBoot(VIRT.RAM_BASE, config.ramSize, header, config.initrd?.byteLength, probe.byteLength);
     this.dtb = virtDtb({ ...dtOptions, initrd: plan.initrd });
-    hart.ram.write(plan.kernelAddr, config.kernel);
-    if (config.initrd && plan.initrd) hart.ram.write(plan.initrd.start, config.initrd);
-    hart.ram.write(plan.dtbAddr, this.dtb);
-    hart.reset(plan.kernelAddr);
-    hart.setCsr(0x302, MEDELEG_GUEST);
-    hart.setCsr(0x303, MIDELEG_GUEST);
-    hart.setCsr(0x306, 7); // mcounteren: cycle, time, instret readable below M
-    hart.setCsr(0x106, 7);
-    hart.setX(10, 0);
-    hart.setX(11, plan.dtbAddr);
-    hart.priv = Priv.S;
+    const ram = harts[0]!.ram;
+    ram.write(plan.kernelAddr, config.kernel);
+    if (config.initrd && plan.initrd) ram.write(plan.initrd.start, config.initrd);
+    ram.write(plan.dtbAddr, this.dtb);
+    harts.forEach((_, i) => this.enterSupervisor(i, BigInt(plan.kernelAddr), 0n));
+    harts[0]!.setX(11, plan.dtbAddr);
+  }
+
+  /** Puts hart `i` at `pc` in S-mode as the boot convention and SBI hart_start define it: a0 = hart id, a1 = `a1`. */
+  private enterSupervisor(i: number, pc: bigint, a1: bigint): void {
+    const h = this.harts[i]!;
+    h.reset(pc);
+    h.setCsr(0x302, MEDELEG_GUEST);
+    h.setCsr(0x303, MIDELEG_GUEST);
+    h.setCsr(0x306, 7); // mcounteren: cycle, time, instret readable below M
+    h.setCsr(0x106, 7);
+    h.setX(10, i);
+    h.setX(11, a1);
+    h.priv = Priv.S;
   }
 
   static async create(config: MachineConfig): Promise<RiscvMachine> {
-    const hart = await RiscvHart.create({ ramSize: config.ramSize, bus: new MmioBus(), sbiInHost: true });
-    return new RiscvMachine(hart, config);
+    const n = config.harts ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > 8) throw new RangeError('harts must be 1 to 8');
+    const first = await RiscvHart.create({ ramSize: config.ramSize, bus: new MmioBus(), sbiInHost: true });
+    const harts = [first];
+    for (let i = 1; i < n; i++) harts.push(first.addHart(i));
+    return new RiscvMachine(harts, config);
+  }
+
+  /** The boot hart, for tests and tools that look at one. */
+  get hart(): RiscvHart {
+    return this.harts[0]!;
+  }
+
+  /** Instructions retired by all harts since the machine started. */
+  get instret(): bigint {
+    return this.retired;
   }
 
   /** Console input: queued for the UART (and the SBI console, which reads the same queue). */
@@ -116,23 +166,39 @@ export class RiscvMachine implements SbiPlatform {
     this.wake?.();
   }
 
+  private kick(i: number): void {
+    this.kicked[i] = true;
+    this.wake?.();
+  }
+
   /** Runs until the guest powers off, reboots or faults, stop() is called, or `maxInstructions` pass. */
   async run(opts: { maxInstructions?: bigint } = {}): Promise<MachineExit> {
-    const hart = this.hart;
     const limit = opts.maxInstructions;
     let lastYield = performance.now();
     while (!this.exit) {
-      this.syncTime();
-      const before = hart.instret;
-      const why = this.hartState === HartState.Started ? hart.run(BATCH) : Exit.Wfi;
-      if (this.clock instanceof VirtualClock) this.clock.add((hart.instret - before) / INSTRUCTIONS_PER_TICK + 1n);
-      if (why === Exit.Sbi) this.sbi.handle(hart, 0);
-      else if (why === Exit.Stop) this.onFinisher();
-      else if (why === Exit.Wfi) await this.idle();
-      if (hart.priv === Priv.M && !this.exit) this.exit = { kind: 'fault', report: this.faultReport() };
-      if (limit !== undefined && hart.instret >= limit && !this.exit) this.exit = { kind: 'watchdog', instructions: hart.instret };
+      let ran = false;
+      for (let i = 0; i < this.harts.length && !this.exit; i++) {
+        if (this.state[i] !== HartState.Started) continue;
+        this.syncTime();
+        if (this.waiting[i] && !this.kicked[i]) continue;
+        this.waiting[i] = false;
+        this.kicked[i] = false;
+        const hart = this.harts[i]!;
+        const before = hart.instret;
+        const why = hart.run(BATCH);
+        const done = hart.instret - before;
+        this.retired += done;
+        ran = true;
+        if (this.clock instanceof VirtualClock) this.clock.add(done / INSTRUCTIONS_PER_TICK + 1n);
+        if (why === Exit.Sbi) this.sbi.handle(hart, i);
+        else if (why === Exit.Stop) this.onFinisher();
+        else if (why === Exit.Wfi) this.waiting[i] = true;
+        if (hart.priv === Priv.M && !this.exit) this.exit = { kind: 'fault', report: this.faultReport(i) };
+      }
+      if (!ran && !this.exit) await this.idle();
+      if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
       if (performance.now() - lastYield > 20) {
-        // Let console input and timers of the host in.
+        // Let console input and the host's timers in.
         await new Promise<void>((r) => setImmediate(r));
         lastYield = performance.now();
       }
@@ -141,26 +207,28 @@ export class RiscvMachine implements SbiPlatform {
   }
 
   private syncTime(): void {
-    const now = this.clock.now();
-    this.hart.mtime = now;
-    this.hart.setLine(Irq.STI, now >= this.sbiTimer);
-    this.clint.tick();
+    this.applyTimers();
   }
 
-  /** The hart waits for an interrupt: sleep (or skip time) until one can have arrived. */
+  /** Every hart waits: sleep (or skip time) until an interrupt can have arrived. */
   private async idle(): Promise<void> {
-    if (this.exit || this.interruptPending()) return;
-    const deadline = [this.sbiTimer, this.clint.nextDeadline() ?? 0xffffffffffffffffn].reduce((a, b) => (a < b ? a : b));
+    this.applyTimers();
+    if (this.kicked.some((k, i) => k && this.state[i] === HartState.Started)) return;
+    let deadline = this.clint.nextDeadline() ?? NEVER;
+    this.sbiTimer.forEach((t, i) => {
+      if (this.state[i] === HartState.Started && t < deadline) deadline = t;
+    });
     if (!this.clock.realtime) {
-      if (deadline === 0xffffffffffffffffn && this.uart.rxQueued === 0) {
-        this.exit = { kind: 'fault', report: 'guest waits for an interrupt that can never come (no timer armed, no input)' };
+      if (deadline === NEVER && this.uart.rxQueued === 0) {
+        this.exit = { kind: 'fault', report: 'every hart waits for an interrupt that can never come (no timer armed, no input)' };
         return;
       }
       this.clock.advanceTo(deadline);
+      this.applyTimers();
       return;
     }
     const ticks = deadline - this.clock.now();
-    const ms = deadline === 0xffffffffffffffffn ? 1000 : Math.max(0, Number(ticks) / 10_000);
+    const ms = deadline === NEVER ? 1000 : Math.max(0, Number(ticks) / 10_000);
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {
@@ -170,12 +238,21 @@ export class RiscvMachine implements SbiPlatform {
       this.wake = done;
     });
     this.wake = undefined;
+    this.applyTimers();
   }
 
-  private interruptPending(): boolean {
-    const mip = this.hart.csr(0x344) ?? 0n;
-    const mie = this.hart.csr(0x304) ?? 0n;
-    return (mip & mie) !== 0n;
+  /** Sets the timebase every hart reads, and raises STIP on each hart whose SBI timer fell due (kicking it). */
+  private applyTimers(): void {
+    const now = this.clock.now();
+    this.harts[0]!.mtime = now; // mtime is one register of the core, shared by its harts
+    for (let i = 0; i < this.harts.length; i++) {
+      if (!this.stip[i] && now >= this.sbiTimer[i]!) {
+        this.harts[i]!.setLine(Irq.STI, true);
+        this.stip[i] = true;
+        this.kicked[i] = true;
+      }
+    }
+    this.clint.tick();
   }
 
   private onFinisher(): void {
@@ -186,12 +263,12 @@ export class RiscvMachine implements SbiPlatform {
     else if (r.kind === 'fail') this.exit = { kind: 'fault', report: `guest reported failure ${r.code} through the test finisher` };
   }
 
-  faultReport(): string {
-    const h = this.hart;
+  faultReport(i = 0): string {
+    const h = this.harts[i]!;
     const hex = (v: bigint | undefined) => '0x' + (v ?? 0n).toString(16).padStart(16, '0');
     const names = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
       's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6'];
-    const lines = [`unhandled trap: mcause ${hex(h.csr(0x342))} mepc ${hex(h.csr(0x341))} mtval ${hex(h.csr(0x343))}`,
+    const lines = [`hart ${i}: unhandled trap: mcause ${hex(h.csr(0x342))} mepc ${hex(h.csr(0x341))} mtval ${hex(h.csr(0x343))}`,
       `scause ${hex(h.csr(0x142))} sepc ${hex(h.csr(0x141))} stval ${hex(h.csr(0x143))} satp ${hex(h.csr(0x180))}`];
     for (let i = 0; i < 32; i += 4) {
       lines.push(names.slice(i, i + 4).map((n, j) => `${n.padStart(4)} ${hex(BigInt.asUintN(64, h.x(i + j)))}`).join('  '));
@@ -209,32 +286,51 @@ export class RiscvMachine implements SbiPlatform {
     return this.uart.rxQueued ? this.uart.read(0, 1) : -1;
   }
 
-  setTimer(_hart: number, time: bigint): void {
-    this.sbiTimer = time;
-    this.hart.setLine(Irq.STI, this.clock.now() >= time);
+  setTimer(hart: number, time: bigint): void {
+    this.sbiTimer[hart] = time;
+    // STIP follows the timer: cleared by a new deadline in the future, raised when it is due.
+    const due = this.clock.now() >= time;
+    this.harts[hart]!.setLine(Irq.STI, due);
+    this.stip[hart] = due;
+    if (due) this.kicked[hart] = true;
   }
 
   sendIpi(harts: number[]): void {
     // An IPI is a supervisor software interrupt: set sip.SSIP as M-mode firmware would.
-    if (harts.includes(0)) this.hart.setCsr(0x344, (this.hart.csr(0x344) ?? 0n) | (1n << BigInt(Irq.SSI)));
+    for (const i of harts) {
+      const h = this.harts[i];
+      if (!h) continue;
+      h.raiseSoftwareIrq(Irq.SSI);
+      this.kick(i);
+    }
   }
 
-  remoteFence(_harts: number[]): void {
-    this.hart.setCsr(0x180, this.hart.csr(0x180) ?? 0n); // a satp write flushes the TLBs
+  remoteFence(harts: number[]): void {
+    // Harts other than the caller flush their TLBs when they are next switched in; the caller's
+    // own TLB is flushed now (a satp write does it).
+    for (const i of harts) {
+      const h = this.harts[i];
+      if (h) h.setCsr(0x180, h.csr(0x180) ?? 0n);
+    }
   }
 
-  hartStart(hart: number, _startAddr: bigint, _opaque: bigint): number {
-    if (hart !== 0) return SBI_ERR_INVALID_PARAM;
-    return SBI_ERR_ALREADY_STARTED;
-  }
-
-  hartStop(_hart: number): number {
-    this.hartState = HartState.Stopped;
+  hartStart(hart: number, startAddr: bigint, opaque: bigint): number {
+    if (hart < 0 || hart >= this.harts.length) return SBI_ERR_INVALID_PARAM;
+    if (this.state[hart] !== HartState.Stopped) return SBI_ERR_ALREADY_STARTED;
+    this.enterSupervisor(hart, startAddr, opaque);
+    this.state[hart] = HartState.Started;
+    this.waiting[hart] = false;
     return SBI_SUCCESS;
   }
 
-  hartStatus(_hart: number): HartState {
-    return this.hartState;
+  hartStop(hart: number): number {
+    if (this.state[hart] !== HartState.Started) return SBI_ERR_ALREADY_STOPPED;
+    this.state[hart] = HartState.Stopped;
+    return SBI_SUCCESS;
+  }
+
+  hartStatus(hart: number): HartState {
+    return this.state[hart]!;
   }
 
   systemReset(type: ResetType, _reason: number): void {
@@ -243,6 +339,7 @@ export class RiscvMachine implements SbiPlatform {
 
   guestBytes(pa: bigint, len: number): Uint8Array | undefined {
     const a = Number(pa);
-    return this.hart.ram.contains(a, len) ? this.hart.ram.slice(a, len) : undefined;
+    const ram = this.harts[0]!.ram;
+    return ram.contains(a, len) ? ram.slice(a, len) : undefined;
   }
 }

@@ -33,11 +33,14 @@ export class Plic implements MmioDevice {
   private readonly enable: Uint32Array[];
   private readonly threshold: Uint32Array;
   private readonly contexts: number;
+  /** Each context's output as last driven: lines are only touched on a change. */
+  private readonly out: boolean[];
 
   constructor(private readonly harts: PlicHart[]) {
     this.contexts = 2 * harts.length;
     this.enable = Array.from({ length: this.contexts }, () => new Uint32Array(PLIC_SOURCES / 32));
     this.threshold = new Uint32Array(this.contexts);
+    this.out = Array.from({ length: this.contexts }, () => false);
   }
 
   /** The interrupt line of `source` (1..PLIC_SOURCES-1), for a device to raise. */
@@ -69,7 +72,11 @@ export class Plic implements MmioDevice {
 
   private update(): void {
     for (let ctx = 0; ctx < this.contexts; ctx++) {
-      this.harts[ctx >> 1]!.setLine(ctx & 1 ? Irq.SEI : Irq.MEI, this.best(ctx) !== 0);
+      const level = this.best(ctx) !== 0;
+      if (level !== this.out[ctx]) {
+        this.out[ctx] = level;
+        this.harts[ctx >> 1]!.setLine(ctx & 1 ? Irq.SEI : Irq.MEI, level);
+      }
     }
   }
 

@@ -11,6 +11,8 @@ import { csrRead, csrWrite, trapEnter, pendingInterrupt, anyInterruptPending, mr
 import * as C from "./csr";
 import { execFp } from "./fpu";
 import { buildRvcTable } from "./rvc";
+import { saveHart, switchHart, currentHart, MAX_HARTS } from "./harts";
+import * as H from "./harts";
 
 export {
   XREGS, FREGS, MMIO_DATA, HART_SAVE, RAM_OFFSET, TLB_BASE, EXIT_BUDGET, EXIT_WFI, EXIT_SBI, EXIT_STOP,
@@ -162,6 +164,24 @@ export function reset(startPc: i64): void {
   S.flushTlb();
 }
 
+/**
+ * Adds hart `slot` (mhartid `hartId`), reset like hart 0, without switching to it. Returns false
+ * when the slot is out of range.
+ */
+export function addHart(slot: i32, hartId: u32): bool {
+  if (slot <= 0 || slot >= MAX_HARTS) return false;
+  const cur = currentHart;
+  saveHart(cur);
+  reset(<i64>S.ramBase);
+  S.mhartid = hartId;
+  saveHart(slot);
+  H.loadHart(cur);
+  return true;
+}
+/** Makes hart `slot` the one run() and the accessors below act on. */
+export function selectHart(slot: i32): void { switchHart(slot); }
+export function getCurrentHart(): i32 { return currentHart; }
+
 export function getPc(): i64 { return S.pc; }
 export function setPc(v: i64): void { S.pc = v; }
 export function getPriv(): i32 { return S.priv; }
@@ -171,11 +191,15 @@ export function setMtime(t: i64): void { S.mtime = t; }
 export function getMtime(): i64 { return S.mtime; }
 export function setSbiInHost(on: bool): void { S.sbiInHost = on; }
 export function setRamBase(base: i64): void { S.ramBase = base; }
-/** Drives interrupt line `irq` (a bit of mip) from a device or the host. */
-export function setLine(irq: i32, level: bool): void {
-  if (level) S.mipLines |= <i64>1 << irq; else S.mipLines &= ~(<i64>1 << irq);
+/** Drives interrupt line `irq` (a bit of mip) of hart `slot` from a device or the host; never switches harts. */
+export function setLine(slot: i32, irq: i32, level: bool): void {
+  H.setLineOf(slot, irq, level);
 }
 export function getMipLines(): i64 { return S.mipLines; }
+/** Sets a software-writable pending bit of hart `slot` (SSIP for an IPI), leaving the device-driven lines alone. */
+export function raiseSoftwareIrq(slot: i32, irq: i32): void {
+  H.raiseSoftwareIrqOf(slot, irq);
+}
 /** CSR access for the host (debuggers, tests, snapshots): -1 and no effect when the CSR does not exist. */
 export function hostCsrRead(csr: i32): i64 {
   const saved = S.priv;
