@@ -10,6 +10,11 @@ import { MAX_FRAME_LEN, ETHERNET_MTU } from '../params.js';
 export interface DeviceCaps {
   /** Largest IP packet the link carries. */
   mtu: number;
+  /**
+   * The link cannot corrupt frames (memory to memory), so TCP and UDP checksums are neither
+   * computed nor verified on it — what Linux does on its loopback. Both ends must agree.
+   */
+  checksumOffload?: boolean;
 }
 
 export interface Device {
@@ -65,11 +70,12 @@ export class FrameQueue {
 
 /** Frames sent come back as received: the interface talks to itself. */
 export class Loopback implements Device {
-  readonly caps: DeviceCaps = { mtu: ETHERNET_MTU };
+  readonly caps: DeviceCaps;
   private readonly queue: FrameQueue;
 
-  constructor(capacity = 256) {
+  constructor(capacity = 256, checksumOffload = false) {
     this.queue = new FrameQueue(capacity);
+    this.caps = { mtu: ETHERNET_MTU, checksumOffload };
   }
 
   receive(): Uint8Array | null {
@@ -83,7 +89,7 @@ export class Loopback implements Device {
 
 /** One end of an in-memory link: what it transmits, the other end receives. */
 export class LinkEnd implements Device {
-  readonly caps: DeviceCaps = { mtu: ETHERNET_MTU };
+  readonly caps: DeviceCaps = { mtu: ETHERNET_MTU, checksumOffload: false };
   readonly inbox: FrameQueue;
   peer!: LinkEnd;
   /** Frames this end has sent, for tests and counters. */
@@ -103,10 +109,14 @@ export class LinkEnd implements Device {
   }
 }
 
-/** A cable between two devices in one process. Each end queues up to `capacity` frames. */
-export function linkPair(capacity = 256): [LinkEnd, LinkEnd] {
+/**
+ * A cable between two devices in one process. Each end queues up to `capacity` frames; with
+ * `checksumOffload` both ends skip TCP/UDP checksums.
+ */
+export function linkPair(capacity = 256, checksumOffload = false): [LinkEnd, LinkEnd] {
   const a = new LinkEnd(capacity);
   const b = new LinkEnd(capacity);
+  a.caps.checksumOffload = b.caps.checksumOffload = checksumOffload;
   a.peer = b;
   b.peer = a;
   return [a, b];

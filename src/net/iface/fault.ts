@@ -50,7 +50,8 @@ export class FaultInjector implements Device {
   private out: Uint8Array;
 
   constructor(readonly inner: Device, config: FaultConfig = {}) {
-    this.caps = inner.caps;
+    // Corrupting frames is the point here: checksums must be on.
+    this.caps = { mtu: inner.caps.mtu, checksumOffload: false };
     this.config = { loss: 0, duplicate: 0, corrupt: 0, reorder: 0, reorderDelay: 5, delay: 0, jitter: 0, seed: 1, capacity: 512, ...config };
     this.rng = this.config.seed >>> 0 || 1;
     const n = this.config.capacity;

@@ -62,6 +62,8 @@ export class Interface implements TcpTransmit {
   private readonly rstOut = new TcpRepr();
   private lastTcp: TcpSocket | null = null;
   private countedExpired = 0;
+  /** The current device skips TCP/UDP checksums (DeviceCaps.checksumOffload). */
+  private offload = false;
   private ident = 0;
   private device!: Device;
   private sockets!: SocketSet;
@@ -125,6 +127,7 @@ export class Interface implements TcpTransmit {
   poll(now: number, device: Device, sockets: SocketSet): boolean {
     this.device = device;
     this.sockets = sockets;
+    this.offload = device.caps.checksumOffload === true;
     this.ctx.now = now;
     let did = false;
     for (let i = 0; i < this.rxBudget; i++) {
@@ -253,7 +256,7 @@ export class Interface implements TcpTransmit {
     const p = TcpPacket.checked(b);
     if (typeof p === 'string') return st.drop(p);
     const seg = this.segIn;
-    const e = seg.parseInto(p, src, dst, true);
+    const e = seg.parseInto(p, src, dst, !this.offload);
     if (e) return st.drop(e);
     st.rx++;
     const socks = this.sockets.tcp;
@@ -309,7 +312,7 @@ export class Interface implements TcpTransmit {
     const st = this.stats.udp;
     const p = UdpPacket.checked(b);
     if (typeof p === 'string') return st.drop(p);
-    const r = UdpRepr.parse(p, src, dst, true);
+    const r = UdpRepr.parse(p, src, dst, !this.offload);
     if (typeof r === 'string') return st.drop(r);
     st.rx++;
     for (const u of this.sockets.udp) {
@@ -458,7 +461,7 @@ export class Interface implements TcpTransmit {
     const hl = repr.headerLen;
     const b = this.txBuf;
     if (s && len > 0) s.tx.peek(offset, b, TCP_BASE + hl, len);
-    repr.emit(b.subarray(TCP_BASE), len, src, dst);
+    repr.emit(b.subarray(TCP_BASE), len, src, dst, !this.offload);
     this.writeEthernet(mac, EtherType.Ipv4);
     emitIpv4Header(b.subarray(ETHERNET_HEADER_LEN), src, dst, IpProtocol.Tcp, hl + len, DEFAULT_TTL, this.nextIdent());
     this.stats.ipv4.tx++;
@@ -473,7 +476,7 @@ export class Interface implements TcpTransmit {
       const dst = u.tx.frontAddr;
       const src = u.localAddr || this.sourceFor(dst);
       const len = u.tx.peekInto(this.txBuf, TCP_BASE + UDP_HEADER_LEN);
-      emitUdpHeader(this.txBuf.subarray(TCP_BASE), u.localPort, u.tx.frontPort, len, src, dst);
+      emitUdpHeader(this.txBuf.subarray(TCP_BASE), u.localPort, u.tx.frontPort, len, src, dst, !this.offload);
       const r = this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len);
       if (r === 'device-full') break;
       u.tx.pop();

@@ -35,6 +35,8 @@ export interface PairOptions {
   seed?: number;
   /** Frames a link end can queue. */
   capacity?: number;
+  /** A trusted link: TCP/UDP checksums skipped (DeviceCaps.checksumOffload). */
+  checksumOffload?: boolean;
   /** Capture everything host A sees into this sink, as pcap. */
   pcap?: (chunk: Uint8Array) => void;
 }
@@ -51,7 +53,7 @@ export class SimPair {
 
   constructor(o: PairOptions = {}) {
     const seed = o.seed ?? 1;
-    const [ea, eb] = linkPair(o.capacity ?? 512);
+    const [ea, eb] = linkPair(o.capacity ?? 512, o.checksumOffload ?? false);
     let da: Device = ea;
     let db: Device = eb;
     if (o.faults) {

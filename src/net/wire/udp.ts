@@ -59,12 +59,13 @@ export class UdpRepr {
   }
 }
 
-export function emitUdpHeader(b: Uint8Array, srcPort: number, dstPort: number, payloadLen: number, src: Ipv4Address, dst: Ipv4Address): void {
+export function emitUdpHeader(b: Uint8Array, srcPort: number, dstPort: number, payloadLen: number, src: Ipv4Address, dst: Ipv4Address, fillChecksum = true): void {
   const len = UDP_HEADER_LEN + payloadLen;
   put16(b, 0, srcPort);
   put16(b, 2, dstPort);
   put16(b, 4, len);
   put16(b, 6, 0);
+  if (!fillChecksum) return; // zero: "no checksum" (RFC 768)
   // An all-zero result is sent as all-ones, since zero means "no checksum" (RFC 768).
   const c = fold(sum16(b, 0, len, pseudoHeaderSum(src, dst, IpProtocol.Udp, len)));
   put16(b, 6, c === 0 ? 0xffff : c);
