@@ -17,7 +17,7 @@ import { UDP_HEADER_LEN, UdpPacket, UdpRepr, emitUdpHeader } from '../wire/udp.j
 import { TcpFlag, TcpPacket, TcpRepr } from '../wire/tcp.js';
 import { checksum, get16, put16 } from '../wire/bytes.js';
 import { SocketSet } from '../socket/set.js';
-import { TcpSocket } from '../socket/tcp.js';
+import { TcpSocket, TcpState } from '../socket/tcp.js';
 import type { UdpSocket } from '../socket/udp.js';
 import type { IcmpSocket } from '../socket/icmp.js';
 import { tcpInput, tcpListenerMatches, tcpMatches, type TcpContext } from '../socket/tcp_input.js';
@@ -60,7 +60,7 @@ export class Interface implements TcpTransmit {
   private readonly txBuf = new Uint8Array(MAX_FRAME_LEN);
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
-  private lastTcp: TcpSocket | null = null;
+  private readonly tcpIndex = new Map<number, TcpSocket>();
   private countedExpired = 0;
   /** The current device skips TCP/UDP checksums (DeviceCaps.checksumOffload). */
   private offload = false;
@@ -260,12 +260,15 @@ export class Interface implements TcpTransmit {
     if (e) return st.drop(e);
     st.rx++;
     const socks = this.sockets.tcp;
-    // Bulk traffic brings segment after segment for one connection: try the last match first.
-    const last = this.lastTcp;
-    let target: TcpSocket | null = last && this.sockets.get(last.handle) === last && tcpMatches(last, src, dst, seg) ? last : null;
+    // The index maps the remote endpoint to the connection last seen with it; a hit is
+    // checked, and a miss (or a stale hit) falls back to a scan whose result is remembered.
+    const key = src * 65536 + seg.srcPort;
+    const hit = this.tcpIndex.get(key);
+    let target: TcpSocket | null = hit && this.sockets.get(hit.handle) === hit && tcpMatches(hit, src, dst, seg) ? hit : null;
     for (let i = 0; i < socks.length && !target; i++) {
       if (tcpMatches(socks[i]!, src, dst, seg)) {
         target = socks[i]!;
+        this.indexTcp(key, target);
         break;
       }
     }
@@ -281,14 +284,23 @@ export class Interface implements TcpTransmit {
       st.drop('no-socket');
       return this.sendRst(now, src, dst, seg);
     }
-    this.lastTcp = target;
     const r = tcpInput(target, this.ctx, src, dst, seg);
+    // A listener's new child is indexed at once, so the handshake's ACK skips the scan.
+    if (target.state === TcpState.Listen && r === 'ok') this.indexTcp(key, target.backlog[target.backlog.length - 1]!);
     if (r === 'ok') return;
     if (r === 'reset-peer') {
       st.drop('reset-peer');
       return this.sendRst(now, src, dst, seg);
     }
     st.drop(r);
+  }
+
+  private indexTcp(key: number, s: TcpSocket): void {
+    this.tcpIndex.set(key, s);
+    // Entries of sockets that left the set are dropped when they outnumber the live ones.
+    if (this.tcpIndex.size > 2 * this.sockets.tcp.length + 64) {
+      for (const [k, v] of this.tcpIndex) if (this.sockets.get(v.handle) !== v) this.tcpIndex.delete(k);
+    }
   }
 
   /** The RST answering a segment nobody wants (RFC 9293 3.10.7.1). A RST is never answered. */

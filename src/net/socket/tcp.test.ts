@@ -273,3 +273,26 @@ test('tcp: PAWS drops a segment with an old timestamp (RFC 7323)', () => {
   assert.equal(server.rcvNxt, rcvNxt);
   assert.equal(server.recvQueue, 0);
 });
+
+test('tcp: 500 concurrent connections to one listener, each with its own bytes', () => {
+  const sim = new SimPair({ capacity: 4096 });
+  const small = { rxBufferSize: 4096, txBufferSize: 4096 };
+  const l = sim.b.sockets.add(new TcpSocket({ ...small, backlog: 64 }));
+  l.listen(80);
+  const clients = Array.from({ length: 500 }, (_, i) => {
+    const c = sim.a.sockets.add(new TcpSocket(small));
+    c.connect(sim.b.addr, 80, 10_000 + i);
+    return { c, data: pattern(3000, i + 1), sent: 0 };
+  });
+  const served = new Map<number, { s: TcpSocket; got: Uint8Array; n: number }>();
+  const buf = new Uint8Array(4096);
+  assert.ok(sim.runUntil(() => {
+    for (let s = l.accept(); s; s = l.accept()) served.set(s.remotePort, { s, got: new Uint8Array(3000), n: 0 });
+    for (const x of clients) if (x.c.state === TcpState.Established && x.sent < 3000) x.sent += x.c.send(x.data.subarray(x.sent)) as number;
+    for (const v of served.values()) {
+      for (let n = v.s.recv(buf); typeof n === 'number' && n > 0; n = v.s.recv(buf)) v.got.set(buf.subarray(0, n), (v.n += n) - n);
+    }
+    return served.size === 500 && [...served.values()].every((v) => v.n === 3000);
+  }, 600_000));
+  for (const x of clients) assert.deepEqual(served.get(x.c.localPort)!.got, x.data);
+});
