@@ -20,6 +20,7 @@ import { ChanScheme } from './schemes/chan.js';
 import { EventScheme } from './schemes/event.js';
 import { NullScheme } from './schemes/null.js';
 import { PipeScheme } from './schemes/pipe.js';
+import { PtyScheme } from './schemes/pty.js';
 import { RandScheme } from './schemes/rand.js';
 import { ShmScheme } from './schemes/shm.js';
 import { SysScheme } from './schemes/sys.js';
@@ -62,6 +63,15 @@ export class Kernel {
       new EventScheme(this),
       new ChanScheme(this.release),
       new ShmScheme(),
+      new PtyScheme({
+        idsOf: (pid) => {
+          const p = this.procs.get(pid);
+          return p && p.alive ? { pgid: p.pgid, sid: p.sid } : null;
+        },
+        signalGroup: (pgid, sig) => {
+          for (const p of this.procs.values()) if (p.alive && p.pgid === pgid) this.signal(p, sig);
+        },
+      }),
     ]) {
       this.register(s);
     }
