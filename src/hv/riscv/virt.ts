@@ -1,6 +1,6 @@
 // The RISC-V "virt" machine's physical map and its device tree, close to QEMU's `-M virt` so
 // that guest kernels configured for QEMU boot unchanged:
-//   0x00100000  test finisher / syscon (poweroff 0x5555, reboot 0x7777)
+//   0x00100000  test finisher / syscon (pass/poweroff 0x5555, reboot 0x7777)
 //   0x02000000  CLINT
 //   0x0c000000  PLIC
 //   0x10000000  16550 UART (PLIC source 10)
@@ -70,7 +70,7 @@ export function virtDeviceTree(o: VirtDtOptions): FdtNode {
   soc.prop('#address-cells', cells(2)).prop('#size-cells', cells(2)).prop('compatible', str('simple-bus')).prop('ranges', EMPTY);
   soc.child(`test@${VIRT.TEST_BASE.toString(16)}`).prop('compatible', strs('sifive,test1', 'sifive,test0', 'syscon'))
     .prop('reg', u64s(VIRT.TEST_BASE, 0x1000)).prop('phandle', cells(PH_TEST));
-  soc.child('poweroff').prop('compatible', str('syscon-poweroff')).prop('regmap', cells(PH_TEST)).prop('offset', cells(0)).prop('value', cells(0x5555));
+  // No syscon-poweroff node: Linux powers off through SBI SRST, and with both it logs a failed probe.
   soc.child('reboot').prop('compatible', str('syscon-reboot')).prop('regmap', cells(PH_TEST)).prop('offset', cells(0)).prop('value', cells(0x7777));
 
   const clintIrqs: number[] = [];
