@@ -41,8 +41,10 @@ export class NetStats {
   readonly icmp = new ProtoStats();
   readonly udp = new ProtoStats();
   readonly tcp = new ProtoStats();
+  readonly ipv6 = new ProtoStats();
+  readonly icmpv6 = new ProtoStats();
 
   toJSON(): object {
-    return { ethernet: this.ethernet, arp: this.arp, ipv4: this.ipv4, icmp: this.icmp, udp: this.udp, tcp: this.tcp };
+    return { ethernet: this.ethernet, arp: this.arp, ipv4: this.ipv4, icmp: this.icmp, udp: this.udp, tcp: this.tcp, ipv6: this.ipv6, icmpv6: this.icmpv6 };
   }
 }

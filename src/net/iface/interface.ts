@@ -27,6 +27,7 @@ import { ArpCache } from './arp_cache.js';
 import { RouteTable } from './route.js';
 import { Reassembler } from './reassembly.js';
 import { NeighborQueue } from './neighbor_queue.js';
+import { Ipv6Layer } from './ipv6.js';
 
 /** What became of an IP packet handed to the link. */
 type SendResult = 'sent' | 'held' | 'no-route' | 'device-full';
@@ -50,6 +51,8 @@ export class Interface implements TcpTransmit {
   readonly routes = new RouteTable();
   readonly arp = new ArpCache();
   readonly reassembler = new Reassembler();
+  /** IPv6: link-local address, neighbour discovery responder, echo. */
+  readonly ipv6: Ipv6Layer;
   /** Frames waiting for an ARP reply. */
   readonly pending = new NeighborQueue();
   readonly hardwareAddr: EthernetAddress;
@@ -71,6 +74,7 @@ export class Interface implements TcpTransmit {
 
   constructor(config: InterfaceConfig) {
     this.hardwareAddr = config.hardwareAddr;
+    this.ipv6 = new Ipv6Layer(config.hardwareAddr, this.stats.ipv6, this.stats.icmpv6);
     this.addresses = [...config.addresses];
     this.echoReply = config.echoReply ?? true;
     this.random = config.random ?? (() => (Math.random() * 0x1_0000_0000) >>> 0);
@@ -162,12 +166,18 @@ export class Interface implements TcpTransmit {
     if (typeof frame === 'string') return st.drop(frame);
     st.rx++;
     const dst = frame.dst;
-    if (dst !== this.hardwareAddr && dst !== ETHERNET_BROADCAST) return st.drop('not-for-us');
+    // Unicast to us, broadcast, or IPv6 multicast (33:33:...) which the IPv6 layer filters.
+    if (dst !== this.hardwareAddr && dst !== ETHERNET_BROADCAST && Math.floor(dst / 0x1_0000_0000) !== 0x3333) return st.drop('not-for-us');
     switch (frame.etherType) {
       case EtherType.Arp:
         return this.receiveArp(now, frame.payload);
       case EtherType.Ipv4:
         return this.receiveIpv4(now, frame.payload, frame.src);
+      case EtherType.Ipv6: {
+        const n = this.ipv6.receive(now, frame.payload, frame.src, this.txBuf);
+        if (n > 0) this.transmit(now, n);
+        return;
+      }
       default:
         return st.drop('unknown-ethertype');
     }
