@@ -10,9 +10,9 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { BLOCK_SIZE, FileBlockDevice, MemoryBlockDevice, type BlockDevice } from './blockdev.js';
 import { fsck, FsckStatus } from './fsck.js';
 import { Mhfs } from './mhfs.js';
@@ -130,7 +130,14 @@ describe('MHFS crash consistency', () => {
   describe('SIGKILL', () => {
     const tmp = tempDir('mhfs-crash-');
     after(() => tmp.remove());
-    const writer = fileURLToPath(new URL('./crashwriter.js', import.meta.url));
+    // The writer runs from a private copy of the built modules: a long run must not pick up a
+    // half-written dist/ when someone rebuilds meanwhile.
+    const mods = join(tmp.path, 'modules');
+    mkdirSync(mods);
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const f of readdirSync(here)) if (f.endsWith('.js')) copyFileSync(join(here, f), join(mods, f));
+    writeFileSync(join(mods, 'package.json'), '{"type":"module"}\n');
+    const writer = join(mods, 'crashwriter.js');
     const runs = Number(process.env.MHFS_CRASH_RUNS ?? 16);
 
     async function killRun(i: number): Promise<void> {
