@@ -296,3 +296,37 @@ test('tcp: 500 concurrent connections to one listener, each with its own bytes',
   }, 600_000));
   for (const x of clients) assert.deepEqual(served.get(x.c.localPort)!.got, x.data);
 });
+
+test('tcp: a socket can be used again after it closed', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim);
+  client.abort();
+  assert.ok(sim.runUntil(() => server.state === TcpState.Closed));
+  assert.equal(client.connect(sim.b.addr, 80, 41000), null);
+  assert.equal(client.error, null);
+  assert.equal(client.cc.cwnd, 10 * 536); // nothing carried over (MSS not yet negotiated)
+  const l = sim.b.sockets.tcp.find((s) => s.state === TcpState.Listen)!;
+  let s: TcpSocket | null = null;
+  assert.ok(sim.runUntil(() => (s ??= l.accept()) !== null && client.state === TcpState.Established));
+  const data = pattern(20_000);
+  assert.deepEqual(transfer(sim, client, s!, data), data);
+});
+
+test('tcp: a new SYN for a four-tuple in TIME-WAIT on the server ends up connected', () => {
+  const sim = new SimPair();
+  const { client, server, listener } = connectPair(sim);
+  const port = client.localPort;
+  // The server closes first, so the server's side holds TIME-WAIT.
+  server.close();
+  assert.ok(sim.runUntil(() => client.recv(new Uint8Array(1)) === 'finished'));
+  client.close();
+  assert.ok(sim.runUntil(() => server.state === TcpState.TimeWait && client.state === TcpState.Closed));
+  sim.a.sockets.remove(client);
+  const again = sim.a.sockets.add(new TcpSocket());
+  again.connect(sim.b.addr, 80, port);
+  let s: TcpSocket | null = null;
+  assert.ok(sim.runUntil(() => (s ??= listener.accept()) !== null && again.state === TcpState.Established, sim.now + 30_000));
+  assert.equal(server.state, TcpState.Closed);
+  const data = pattern(5000);
+  assert.deepEqual(transfer(sim, again, s!, data), data);
+});

@@ -343,6 +343,9 @@ export class TcpSocket {
     this.rtoDeadline = this.ackDeadline = this.persistDeadline = this.timeWaitDeadline = -1;
     this.retries = this.keepAliveSent = this.segsSinceAck = this.lastAdvWnd = this.dupAcksToSend = 0;
     this.sndShift = this.rcvShift = 0;
+    this.sndMss = TCP_DEFAULT_MSS;
+    this.cc.reset(TCP_DEFAULT_MSS);
+    this.rtt.reset();
   }
 
   toString(): string {

@@ -21,6 +21,17 @@ export class NewReno {
     return Math.min(10 * mss, Math.max(2 * mss, 14_600));
   }
 
+  /** A fresh connection: forget everything learned on the last one. */
+  reset(mss: number): void {
+    this.mss = mss;
+    this.cwnd = NewReno.initialWindow(mss);
+    this.ssthresh = 0x7fff_ffff;
+    this.inRecovery = false;
+    this.recover = 0;
+    this.dupAcks = 0;
+    this.ackedSinceGrowth = 0;
+  }
+
   setMss(mss: number): void {
     this.mss = mss;
     this.cwnd = NewReno.initialWindow(mss);

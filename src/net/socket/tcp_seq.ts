@@ -64,6 +64,14 @@ export class RttEstimator {
     if (this.rto < this.maxRto) this.backoff++;
   }
 
+  /** A fresh connection: no samples, the initial RTO. */
+  reset(): void {
+    this.srtt = this.rttvar = 0;
+    this.measured = false;
+    this.baseRto = TCP_RTO_INITIAL_MS;
+    this.backoff = 0;
+  }
+
   resetBackoff(): void {
     this.backoff = 0;
   }
