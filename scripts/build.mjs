@@ -3,9 +3,9 @@
 // sandbox context evaluates, and each userland program bundled into an MH-JS executable.
 // Type checking is separate (`npm run typecheck`), so a build takes well under a second.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync, symlinkSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -87,6 +87,20 @@ if (existsSync(testPrograms)) {
   }
 }
 await Promise.all(jobs);
+
+// initfs also carries init's default configuration, and one name per applet of multi-call
+// programs (a link to the program).
+mkdirSync(join(dist, 'initfs/etc'), { recursive: true });
+copyFileSync(join(root, 'src/userland/init/init.toml'), join(dist, 'initfs/etc/init.toml'));
+const applets = join(dist, 'src/userland/coreutils/applets.js');
+if (existsSync(applets) && existsSync(join(dist, 'initfs/bin/coreutils'))) {
+  const mod = await import(pathToFileURL(applets).href);
+  const names = mod.applets ?? mod.APPLETS ?? mod.default ?? [];
+  for (const name of names) {
+    const link = join(dist, 'initfs/bin', name);
+    if (!existsSync(link)) symlinkSync('coreutils', link);
+  }
+}
 
 
 // ---- BEGIN hypervisor: RISC-V core (AssemblyScript -> WebAssembly) ----

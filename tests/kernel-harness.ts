@@ -1,8 +1,6 @@
 // Boots a kernel on this host with the test programs in initfs (as /scheme/initfs/bin/NAME),
 // and runs programs as the kernel's children with their standard streams captured.
 
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isErr } from '../src/abi/errno.js';
 import { WaitStatus } from '../src/abi/flags.js';
 import type { SpawnRequest } from '../src/abi/spawn.js';
@@ -10,17 +8,11 @@ import { Kernel } from '../src/kernel/kernel.js';
 import { kclose, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
 import { InitfsScheme, type InitfsFile } from '../src/kernel/schemes/initfs.js';
 import { NodeHost } from '../src/host/node/host.js';
+import { loadInitfs } from '../src/host/node/initfs.js';
 
-const dirs = [new URL('../testbin/', import.meta.url), new URL('../initfs/bin/', import.meta.url)];
-
+/** The boot initfs plus the test programs (dist/testbin) in its bin/. */
 export function initfsFiles(): Map<string, InitfsFile> {
-  const files = new Map<string, InitfsFile>();
-  for (const d of dirs) {
-    const p = fileURLToPath(d);
-    if (!existsSync(p)) continue;
-    for (const name of readdirSync(p)) files.set(`bin/${name}`, { data: readFileSync(p + name), mode: 0o755 });
-  }
-  return files;
+  return loadInitfs(new URL('../testbin/', import.meta.url), loadInitfs(), 'bin/');
 }
 
 export interface RunResult {

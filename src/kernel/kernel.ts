@@ -29,6 +29,8 @@ import { ZeroScheme } from './schemes/zero.js';
 import { WaitQueue } from './waitqueue.js';
 
 export interface KernelOptions {
+  /** The kernel command line (init reads it at /scheme/sys/cmdline). */
+  cmdline?: string;
   /** Called for each kernel log line (the host prints boot messages and audit lines). */
   onLog?: (text: string) => void;
 }
@@ -48,8 +50,11 @@ export class Kernel {
   private readonly bootTime: number;
   private down = false;
 
+  readonly cmdline: string;
+
   constructor(readonly host: Host, opts: KernelOptions = {}) {
     this.bootTime = host.now();
+    this.cmdline = opts.cmdline ?? '';
     this.klog = new KernelLog(() => this.uptime());
     if (opts.onLog) this.klog.onLine = (l) => opts.onLog!(l.text);
     this.dispatcher = new Dispatcher(this);

@@ -2,7 +2,7 @@
 // capture pipe to the processes it starts. They live in the table of "pid 0", the kernel's
 // context, and are read and written with the same scheme operations a process's calls use.
 
-import { isErr, type Result } from '../abi/errno.js';
+import { E, isErr, type Result } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import type { Kernel } from './kernel.js';
 import { settle } from './settle.js';
@@ -75,4 +75,18 @@ export async function kwrite(k: Kernel, fd: number, data: Uint8Array): Promise<R
     done += n;
   }
   return done;
+}
+
+/** dup with a sub-path on a kernel descriptor (a pty's "slave" or "termios", say). */
+export async function kdup(k: Kernel, fd: number, sub: string): Promise<Result<number>> {
+  const ctx = k.kernelContext();
+  const e = ctx.fds.get(fd);
+  if (!e) return Promise.resolve(E.EBADF);
+  const d = e.desc;
+  const o = await settle(() => d.scheme.dup(d.handle, sub, ctx.caller()));
+  if (isErr(o)) return o;
+  const nd = o.desc ?? k.describe(d.scheme, o, d.flags, `${d.path}/${sub}`);
+  const r = ctx.fds.install(nd);
+  if (isErr(r) && nd.refs === 0) k.release(nd);
+  return r;
 }

@@ -211,8 +211,13 @@ export class PtyScheme extends Scheme {
         if (src.length < 4) return E.EINVAL;
         const pgid = new DataView(src.buffer, src.byteOffset, 4).getInt32(0, true);
         const ids = this.jobs.idsOf(caller.pid);
-        if (caller.pid !== 0 && (!ids || (pty.session !== 0 && ids.sid !== pty.session))) return E.ENOTTY;
         if (pgid <= 0) return E.EINVAL;
+        if (caller.pid !== 0) {
+          if (!ids) return E.ESRCH;
+          // A session leader may take a terminal no session holds (TIOCSCTTY, then tcsetpgrp).
+          if (pty.session === 0 && ids.sid === caller.pid) pty.session = ids.sid;
+          else if (ids.sid !== pty.session) return E.ENOTTY;
+        }
         pty.fgPgrp = pgid;
         return 4;
       }

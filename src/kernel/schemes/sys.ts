@@ -4,6 +4,7 @@
 //   /scheme/sys/proc       one line per process: pid ppid pgid sid uid gid state mem calls cmd
 //   /scheme/sys/schemes    registered scheme names
 //   /scheme/sys/meminfo    host process memory and what the kernel accounts for processes
+//   /scheme/sys/cmdline    the kernel command line
 
 import { Ctl } from '../../abi/channel.js';
 import { utf8 } from '../../abi/wire.js';
@@ -24,6 +25,7 @@ export class SysScheme extends TreeScheme {
       proc: { kind: 'file', mode: 0o444, ino: 4, contents: text(() => this.procTable()) },
       schemes: { kind: 'file', mode: 0o444, ino: 5, contents: text(() => [...k.schemes.keys()].sort().join('\n') + '\n') },
       meminfo: { kind: 'file', mode: 0o444, ino: 6, contents: text(() => this.meminfo()) },
+      cmdline: { kind: 'file', mode: 0o444, ino: 7, contents: text(() => k.cmdline + '\n') },
     };
   }
 

@@ -73,12 +73,18 @@ export interface WaitResult {
   status: number;
 }
 
-/** waitpid: null with WNOHANG when no child has changed state yet. */
-export function waitpid(pid = -1, options = 0): WaitResult | null {
+/**
+ * waitpid: null with WNOHANG when no child has changed state yet. A signal handler that runs
+ * meanwhile restarts the wait, unless `restart` is false: then the wait answers null.
+ */
+export function waitpid(pid = -1, options = 0, restart = true): WaitResult | null {
   const p = proc();
   for (;;) {
     const r = p.sys.waitpid(pid, options);
-    if (r === -Errno.EINTR) continue;
+    if (r === -Errno.EINTR) {
+      if (restart) continue;
+      return null;
+    }
     check(r, 'waitpid');
     if (r === 0) return null;
     const status = new DataView(p.client.data.buffer, p.client.data.byteOffset, 4).getInt32(0, true);

@@ -1,0 +1,28 @@
+// `macrohard boot`: boots MACROHARD in this terminal.
+import type { Command } from './main.js';
+
+export const command: Command = {
+  summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
+  usage: 'macrohard boot [-c COMMAND] [--quiet]',
+  async run(args) {
+    let cmd: string | undefined;
+    let quiet: boolean | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '-c') {
+        cmd = args[++i];
+        if (cmd === undefined) {
+          process.stderr.write('macrohard boot: -c needs a command\n');
+          return 2;
+        }
+      } else if (a === '--quiet' || a === '-q') quiet = true;
+      else {
+        process.stderr.write(`macrohard boot: unknown option '${a}'\nusage: ${this.usage}\n`);
+        return 2;
+      }
+    }
+    const { boot } = await import('../host/node/machine.js');
+    const r = await boot({ command: cmd, quiet });
+    return r.status;
+  },
+};

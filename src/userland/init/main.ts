@@ -1,0 +1,181 @@
+// init, PID 1: starts the services of /etc/init.toml in order (waiting for each scheme a
+// service provides), restarts the ones that die, runs the console program, and shuts the
+// system down cleanly: on SIGTERM (poweroff), SIGINT (reboot), when the console program exits
+// (if so configured), or after the one command given on the kernel command line as
+// `run=COMMAND` (how `macrohard boot -c` works). Its exit status tells the host what to do:
+// 0-199 power off with that status, 200 reboot.
+
+import * as mh from 'libmh';
+import { parseConfig, type InitConfig, type Service } from './config.js';
+
+export const REBOOT_STATUS = 200;
+
+interface Running {
+  service: Service;
+  pid: number;
+  started: number;
+  restarts: number;
+}
+
+const running = new Map<number, Running>();
+let stopping: 'poweroff' | 'reboot' | null = null;
+
+function log(msg: string): void {
+  mh.eprintln(`init: ${msg}`);
+}
+
+function loadConfig(): InitConfig {
+  for (const path of ['/etc/init.toml', '/scheme/initfs/etc/init.toml']) {
+    let text: string;
+    try {
+      text = mh.readText(path);
+    } catch {
+      continue;
+    }
+    try {
+      return parseConfig(text);
+    } catch (e) {
+      log(`${path}: ${(e as Error).message}; trying the built-in configuration`);
+    }
+  }
+  throw new Error('no usable init.toml');
+}
+
+function kernelCmdline(): Map<string, string> {
+  const out = new Map<string, string>();
+  let text = '';
+  try {
+    text = mh.readText('/scheme/sys/cmdline').trim();
+  } catch {
+    return out;
+  }
+  // run=... takes the rest of the line: it is a whole shell command.
+  const run = text.indexOf('run=');
+  if (run >= 0) {
+    out.set('run', text.slice(run + 4));
+    text = text.slice(0, run);
+  }
+  for (const w of text.split(/\s+/).filter(Boolean)) {
+    const eq = w.indexOf('=');
+    out.set(eq < 0 ? w : w.slice(0, eq), eq < 0 ? '' : w.slice(eq + 1));
+  }
+  return out;
+}
+
+function schemeExists(name: string): boolean {
+  return mh.readText('/scheme/sys/schemes').split('\n').includes(name);
+}
+
+function startService(s: Service, env: string[]): Running | null {
+  let ready = -1;
+  let fds: [number, number][] = [[0, 0], [1, 1], [2, 2]];
+  let readyWrite = -1;
+  if (s.provides) {
+    [ready, readyWrite] = mh.pipe();
+    fds = [...fds, [3, readyWrite]];
+  }
+  let pid: number;
+  try {
+    pid = mh.spawn(s.cmd[0]!, s.cmd, { fds, env, setsid: true });
+  } catch (e) {
+    log(`cannot start ${s.name}: ${(e as Error).message}`);
+    if (ready >= 0) {
+      mh.close(ready);
+      mh.close(readyWrite);
+    }
+    return null;
+  }
+  if (ready >= 0) {
+    mh.close(readyWrite);
+    // One byte when the scheme is registered, or end of file if the service died first.
+    const got = mh.read(ready, new Uint8Array(1));
+    mh.close(ready);
+    if (got === 0) log(`${s.name} exited before providing ${s.provides}`);
+  }
+  const r = { service: s, pid, started: mh.now(), restarts: 0 };
+  running.set(pid, r);
+  return r;
+}
+
+function stopServices(): void {
+  const pids = [...running.keys()].reverse();
+  for (const pid of pids) {
+    try {
+      mh.kill(pid, mh.Sig.SIGTERM);
+    } catch {
+      /* already gone */
+    }
+  }
+  const deadline = mh.now() + 2000;
+  while (running.size && mh.now() < deadline) {
+    const r = mh.waitpid(-1, mh.WNOHANG);
+    if (r) running.delete(r.pid);
+    else mh.sleep(10);
+  }
+  for (const pid of running.keys()) {
+    try {
+      mh.kill(pid, mh.Sig.SIGKILL);
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+}
+
+export function main(): number {
+  if (mh.getpid() !== 1) log('warning: not running as PID 1');
+  mh.signal(mh.Sig.SIGTERM, () => void (stopping = 'poweroff'));
+  mh.signal(mh.Sig.SIGINT, () => void (stopping = 'reboot'));
+  let cfg: InitConfig;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    log((e as Error).message);
+    return 1;
+  }
+  const env = Object.entries(cfg.environment).map(([k, v]) => `${k}=${v}`);
+  for (const [k, v] of Object.entries(cfg.environment)) mh.setenv(k, v);
+  for (const s of cfg.services) {
+    if (s.unlessScheme && schemeExists(s.unlessScheme)) continue;
+    startService(s, env);
+  }
+  const cmdline = kernelCmdline();
+  const oneShot = cmdline.get('run');
+  const consoleCmd = oneShot !== undefined ? [cfg.console.cmd[0]!, '-c', oneShot] : cfg.console.cmd;
+  let consolePid = startConsole(consoleCmd, env);
+  let status = consolePid < 0 ? 127 : 0;
+  while (!stopping && consolePid >= 0) {
+    const r = mh.waitpid(-1, 0, false);
+    if (stopping) break;
+    if (!r) continue;
+    if (r.pid === consolePid) {
+      status = mh.exitCode(r.status);
+      if (oneShot !== undefined || cfg.console.onExit === 'shutdown') break;
+      consolePid = startConsole(consoleCmd, env);
+      if (consolePid < 0) status = 127;
+      continue;
+    }
+    const svc = running.get(r.pid);
+    if (!svc) continue; // an orphan handed to init: reaped, nothing more
+    running.delete(r.pid);
+    log(`${svc.service.name} (pid ${r.pid}) exited with status ${mh.exitCode(r.status)}`);
+    if (svc.service.restart === 'always') {
+      const again = startService(svc.service, env);
+      if (again) {
+        again.restarts = svc.restarts + 1;
+        log(`${svc.service.name} restarted (pid ${again.pid})`);
+      }
+    }
+  }
+  stopServices();
+  return stopping === 'reboot' ? REBOOT_STATUS : Math.min(status, 199);
+}
+
+function startConsole(cmd: string[], env: string[]): number {
+  try {
+    return mh.spawn(cmd[0]!, cmd, { env, setsid: true, fds: [[0, 0], [1, 1], [2, 2]] });
+  } catch (e) {
+    log(`cannot start the console program ${cmd[0]}: ${(e as Error).message}`);
+    return -1;
+  }
+}
