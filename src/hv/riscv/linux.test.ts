@@ -1,7 +1,8 @@
 // Boots the Debian-source Linux kernel with the BusyBox initramfs in the RISC-V machine and uses
 // it through its serial console: the shell prompt, commands, a user program that executes an
 // illegal instruction (SIGILL in the guest, not a VMM crash), virtio-rng, and a virtio-blk disk
-// that the host formats, the guest mounts and writes, and the host reads back after poweroff. Needs the guest from `node dist/src/hv/guest/build.js`; skips
+// that the host formats, the guest mounts and writes, and the host reads back after poweroff;
+// an SMP guest; two guests that ping each other over virtio-net on the in-process switch. Needs the guest from `node dist/src/hv/guest/build.js`; skips
 // with that message when it is not cached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,8 @@ import { VirtioMmio } from '../virtio/mmio.js';
 import { VirtioRng } from '../virtio/rng.js';
 import { VirtioBlk } from '../virtio/blk.js';
 import { FileDisk } from '../devices/file-disk.js';
+import { VirtioNet } from '../virtio/net.js';
+import { EthernetSwitch } from '../ethernet-switch.js';
 import { toolchain } from './testing/gnu-as.js';
 
 const guest = cachedGuest();
@@ -104,5 +107,36 @@ test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, pow
     assert.equal(r.stdout.trim(), 'written by a MACROHARD guest');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two guests on the in-process switch ping each other over virtio-net', { skip, timeout: 120_000 }, async () => {
+  const sw = new EthernetSwitch();
+  const boot = async (n: number) => {
+    const con = new GuestConsole();
+    const m = await RiscvMachine.create({
+      ramSize: 96 << 20, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink,
+      virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioNet(sw, Uint8Array.of(0x52, 0x54, 0, 0, 0, n)))],
+    });
+    return { con, m, running: m.run({ maxInstructions: 20_000_000_000n }) };
+  };
+  const a = await boot(1);
+  const b = await boot(2);
+  try {
+    await Promise.all([a.con.expect(PROMPT), b.con.expect(PROMPT)]);
+    a.m.input('ip addr add 10.0.2.1/24 dev eth0 && ip link set eth0 up && echo up-a\n');
+    b.m.input('ip addr add 10.0.2.2/24 dev eth0 && ip link set eth0 up && echo up-b\n');
+    await Promise.all([a.con.expect(/up-a/), b.con.expect(/up-b/)]);
+    await Promise.all([a.con.expect(PROMPT), b.con.expect(PROMPT)]);
+    a.m.input('ping -c 2 -W 5 10.0.2.2\n');
+    assert.match(await a.con.expect(PROMPT, 30_000), /2 packets transmitted, 2 packets received/);
+    a.m.input('poweroff -f\n');
+    b.m.input('poweroff -f\n');
+  } catch (e) {
+    a.m.stop();
+    b.m.stop();
+    throw e;
+  } finally {
+    await Promise.all([a.running, b.running]);
   }
 });

@@ -9,6 +9,8 @@ import { VirtioMmio, VIRTIO_F_VERSION_1, STATUS_ACKNOWLEDGE, STATUS_DRIVER, STAT
 import { VirtioBlk, MemoryDisk, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_S_IOERR } from './blk.js';
 import { VirtioRng } from './rng.js';
 import { VirtioConsole } from './console.js';
+import { VirtioNet } from './net.js';
+import { EthernetSwitch } from '../ethernet-switch.js';
 import { VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT } from './queue.js';
 import type { VirtioDevice } from './mmio.js';
 
@@ -251,4 +253,56 @@ test('transport state survives save and restore', () => {
   d.post(0, [[d.blkHeader(VIRTIO_BLK_T_FLUSH, 0), 16, false], [st, 1, true]], false);
   again.write(0x050, 4, 0);
   assert.equal(disk.flushes, 2);
+});
+
+test('virtio-net: transmit goes through the switch to another port; frames for the guest fill receive buffers', () => {
+  const sw = new EthernetSwitch();
+  const mac = Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56);
+  const net = new VirtioNet(sw, mac);
+  const d = new Driver(net);
+  assert.equal(d.r(0x008), 1);
+  d.init();
+  assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => d.dev.read(0x100 + i, 1)), Array.from(mac));
+  assert.equal(d.dev.read(0x106, 2), 1, 'link up');
+  const heard: Uint8Array[] = [];
+  const harness = sw.attach((f) => heard.push(f));
+  // The guest broadcasts: header (12 zero bytes) + a 60-byte frame from its MAC.
+  const frame = new Uint8Array(60);
+  frame.fill(0xff, 0, 6);
+  frame.set(mac, 6);
+  frame[12] = 0x08;
+  frame[13] = 0x06;
+  const tx = d.alloc(72);
+  d.ram.write(tx + 12, frame);
+  d.post(1, [[tx, 72, false]]);
+  assert.equal(heard.length, 1);
+  assert.deepEqual(heard[0], frame);
+  // The harness answers to the guest's MAC (learned by the switch); it waits for a buffer.
+  const reply = new Uint8Array(60);
+  reply.set(mac, 0);
+  reply.set([2, 0, 0, 0, 0, 1], 6);
+  harness.send(reply);
+  const rx = d.alloc(1526);
+  const head = d.post(0, [[rx, 1526, true]]);
+  assert.deepEqual(d.used(0), [[head, 72]]);
+  assert.equal(d.ram.u16(rx + 10), 1, 'num_buffers');
+  assert.deepEqual(d.ram.read(rx + 12, 60), reply);
+});
+
+test('the Ethernet switch learns source ports and floods unknown destinations', () => {
+  const sw = new EthernetSwitch();
+  const got: number[][] = [[], [], []];
+  const ports = got.map((g, i) => sw.attach(() => g.push(i)));
+  const f = (dst: number, src: number) => Uint8Array.of(0, 0, 0, 0, 0, dst, 0, 0, 0, 0, 0, src, 8, 0);
+  ports[0]!.send(f(2, 1)); // unknown: flooded to 1 and 2
+  assert.deepEqual(got.map((g) => g.length), [0, 1, 1]);
+  ports[1]!.send(f(1, 2)); // MAC 1 learned on port 0
+  assert.deepEqual(got.map((g) => g.length), [1, 1, 1]);
+  ports[0]!.send(f(2, 1)); // MAC 2 learned on port 1
+  assert.deepEqual(got.map((g) => g.length), [1, 2, 1]);
+  ports[1]!.close(); // forgets MAC 2: flooded to the ports left
+  ports[0]!.send(f(2, 1));
+  assert.deepEqual(got.map((g) => g.length), [1, 2, 2]);
+  ports[0]!.send(Uint8Array.of(1, 2, 3));
+  assert.equal(sw.dropped, 1);
 });
