@@ -8,6 +8,8 @@ import { isFsError, type Errno } from './errors.js';
 import { S_IFDIR, S_IFLNK, S_IFREG } from './node.js';
 import { assertClean, backends, bytes } from './testutil.js';
 import { readFile, writeFile } from './paths.js';
+import { openPath } from './open.js';
+import { NodeType } from './node.js';
 import type { BlockDevice } from './blockdev.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -309,6 +311,30 @@ for (const backend of backends()) {
       const settled = fs.stat(f).atime;
       fs.read(f, 0, new Uint8Array(4));
       assert.deepEqual(fs.stat(f).atime, settled, 'a recent atime stays');
+      remount(dev, fs);
+      assertClean(dev);
+    });
+
+    it('opens with the flags of open(2)', () => {
+      const { dev, fs } = fresh();
+      const alice = { uid: 1000, gid: 1000 };
+      const tmp = fs.mkdir(fs.root, 'tmp', 0o1777);
+      const a = openPath(fs, '/tmp/a', { write: true, create: true, mode: 0o600 }, alice);
+      assert.deepEqual([a.created, a.type], [true, NodeType.File]);
+      fs.write(a.id, 0, enc('hello'));
+      assert.equal(openPath(fs, '/tmp/a', { write: true, create: true }, alice).created, false);
+      throwsErrno(() => openPath(fs, '/tmp/a', { write: true, create: true, exclusive: true }, alice), 'EEXIST');
+      throwsErrno(() => openPath(fs, '/tmp/a', { read: true }, { uid: 1001, gid: 1001 }), 'EACCES');
+      throwsErrno(() => openPath(fs, '/tmp/a', { read: true, directory: true }, alice), 'ENOTDIR');
+      throwsErrno(() => openPath(fs, '/tmp', { write: true }), 'EISDIR');
+      throwsErrno(() => openPath(fs, '/tmp/missing', { read: true }), 'ENOENT');
+      fs.symlink(tmp, 'ln', 'a', alice);
+      throwsErrno(() => openPath(fs, '/tmp/ln', { read: true, noFollow: true }), 'ELOOP');
+      throwsErrno(() => openPath(fs, '/tmp/ln', { write: true, create: true, noFollow: true }), 'ELOOP');
+      assert.equal(openPath(fs, '/tmp/ln', { read: true }).id, a.id);
+      const t = openPath(fs, 'ln', { write: true, truncate: true, create: true }, alice, tmp);
+      assert.deepEqual([t.id, t.created, fs.stat(a.id).size], [a.id, false, 0]);
+      assert.equal(openPath(fs, '/', { read: true, directory: true }).type, NodeType.Directory);
       remount(dev, fs);
       assertClean(dev);
     });
