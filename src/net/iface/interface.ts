@@ -36,6 +36,8 @@ export interface InterfaceConfig {
   hardwareAddr: EthernetAddress;
   addresses: Ipv4Cidr[];
   gateway?: Ipv4Address;
+  /** Accept unicast IPv4 for any destination address (default false). */
+  promiscuous?: boolean;
   /** Answer echo requests (default true). */
   echoReply?: boolean;
   /** Random 32-bit values for ISNs and IP identification; seed it in tests. */
@@ -58,6 +60,8 @@ export class Interface implements TcpTransmit {
   readonly hardwareAddr: EthernetAddress;
   addresses: Ipv4Cidr[];
   echoReply: boolean;
+  /** Accept unicast IPv4 to any address (a user-mode NAT gateway). */
+  promiscuous: boolean;
   private readonly random: () => number;
   private readonly rxBudget: number;
   private readonly txBuf = new Uint8Array(MAX_FRAME_LEN);
@@ -77,6 +81,7 @@ export class Interface implements TcpTransmit {
     this.ipv6 = new Ipv6Layer(config.hardwareAddr, this.stats.ipv6, this.stats.icmpv6);
     this.addresses = [...config.addresses];
     this.echoReply = config.echoReply ?? true;
+    this.promiscuous = config.promiscuous ?? false;
     this.random = config.random ?? (() => (Math.random() * 0x1_0000_0000) >>> 0);
     this.rxBudget = config.rxBudget ?? 64;
     if (config.gateway !== undefined) this.routes.addDefault(config.gateway);
@@ -101,6 +106,11 @@ export class Interface implements TcpTransmit {
   acceptsDst(a: Ipv4Address): boolean {
     if (a === IPV4_BROADCAST) return true;
     for (const c of this.addresses) if (c.address === a || (c.prefixLen < 31 && c.broadcast === a)) return true;
+    return false;
+  }
+
+  isSubnetBroadcast(a: Ipv4Address): boolean {
+    for (const c of this.addresses) if (c.prefixLen < 31 && c.broadcast === a) return true;
     return false;
   }
 
@@ -230,7 +240,8 @@ export class Interface implements TcpTransmit {
     st.rx++;
     const dst = p.dst;
     const src = p.src;
-    if (!this.acceptsDst(dst)) return st.drop(isMulticast(dst) ? 'multicast' : 'not-for-us');
+    // A gateway (promiscuous) takes unicast IP for any address: it was sent to our MAC.
+    if (!this.acceptsDst(dst) && !(this.promiscuous && !isMulticast(dst))) return st.drop(isMulticast(dst) ? 'multicast' : 'not-for-us');
     // A packet claiming to come from loopback over a real link is spoofed (RFC 1122 3.2.1.3).
     if (isLoopback(src) && !this.hasAddress(src)) return st.drop('martian-source');
     // Learn an on-link sender's MAC from its packet, sparing an ARP round trip for the reply.
@@ -246,7 +257,7 @@ export class Interface implements TcpTransmit {
       st.event('reassembled');
       payload = r;
     }
-    const broadcast = dst === IPV4_BROADCAST || !this.hasAddress(dst);
+    const broadcast = dst === IPV4_BROADCAST || this.isSubnetBroadcast(dst);
     switch (p.protocol) {
       case IpProtocol.Tcp:
         if (broadcast) return this.stats.tcp.drop('broadcast');
@@ -285,6 +296,15 @@ export class Interface implements TcpTransmit {
     if (!target) {
       for (let i = 0; i < socks.length; i++) {
         if (tcpListenerMatches(socks[i]!, dst, seg)) {
+          target = socks[i]!;
+          break;
+        }
+      }
+    }
+    if (!target) {
+      // Last, a transparent listener takes whatever is left (a NAT gateway's catch-all).
+      for (let i = 0; i < socks.length; i++) {
+        if (socks[i]!.transparent && socks[i]!.state === TcpState.Listen) {
           target = socks[i]!;
           break;
         }
@@ -356,6 +376,7 @@ export class Interface implements TcpTransmit {
     st.rx++;
     if (r.kind === Icmpv4Type.EchoRequest) {
       if (!this.echoReply || broadcast) return st.drop(broadcast ? 'broadcast-echo' : 'echo-disabled');
+      if (!this.hasAddress(dst)) return st.drop('not-for-us'); // a gateway does not answer for others
       // The reply is the request with its type changed: copy it and fix the checksum.
       const len = b.length;
       if (TCP_BASE + len > this.txBuf.length) return st.drop('echo-too-big');

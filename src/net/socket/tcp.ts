@@ -159,6 +159,8 @@ export class TcpSocket {
 
   // ---- internal: listener and child ----
   parent: TcpSocket | null = null;
+  /** A listener for every address and port (listenTransparent). */
+  transparent = false;
   readonly backlog: TcpSocket[] = [];
 
   constructor(options: TcpOptions = {}) {
@@ -178,6 +180,20 @@ export class TcpSocket {
     this.reset();
     this.localPort = port;
     this.localAddr = addr;
+    this.options.backlog = Math.max(1, backlog);
+    this.state = TcpState.Listen;
+    return null;
+  }
+
+  /**
+   * Listens for connections to any address and port that no other socket takes — what a
+   * user-mode NAT gateway needs to catch a guest's outbound connections. Each child's local
+   * address and port are those the peer asked for.
+   */
+  listenTransparent(backlog = this.options.backlog): ListenError | null {
+    if (this.state !== TcpState.Closed) return 'invalid-state';
+    this.reset();
+    this.transparent = true;
     this.options.backlog = Math.max(1, backlog);
     this.state = TcpState.Listen;
     return null;
@@ -332,6 +348,7 @@ export class TcpSocket {
 
   private reset(): void {
     this.error = null;
+    this.transparent = false;
     this.rx.clear();
     this.tx.clear();
     this.assembler.clear();

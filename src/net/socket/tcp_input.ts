@@ -33,7 +33,7 @@ export function tcpMatches(s: TcpSocket, src: Ipv4Address, dst: Ipv4Address, seg
 }
 
 export function tcpListenerMatches(s: TcpSocket, dst: Ipv4Address, seg: TcpRepr): boolean {
-  return s.state === TcpState.Listen && s.localPort === seg.dstPort && (s.localAddr === 0 || s.localAddr === dst);
+  return s.state === TcpState.Listen && !s.transparent && s.localPort === seg.dstPort && (s.localAddr === 0 || s.localAddr === dst);
 }
 
 export function tcpInput(s: TcpSocket, ctx: TcpContext, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): TcpInputResult {

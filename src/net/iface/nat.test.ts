@@ -1,0 +1,162 @@
+// The user-mode NAT core: a guest behind the gateway reaches "outside" services through a
+// host socket layer — an in-memory fake with deterministic timing, then Node's own `net` on
+// 127.0.0.1 for real.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { SimPair } from './sim.js';
+import { NatGateway, type HostNet, type HostTcp, type HostTcpEvents } from './nat.js';
+import { TcpSocket, TcpState } from '../socket/tcp.js';
+import { formatIpv4, ip, type Ipv4Address } from '../wire/address.js';
+import { pattern } from '../testkit.js';
+
+/** An "internet" in memory: services by address:port, events delivered on tick(). */
+class FakeHost implements HostNet {
+  readonly queue: (() => void)[] = [];
+  connections = 0;
+  constructor(readonly services: Map<string, (c: { send(d: Uint8Array): void; end(): void }) => { data(d: Uint8Array): void; end(): void }>) {}
+
+  tick(): boolean {
+    const q = this.queue.splice(0);
+    for (const f of q) f();
+    return q.length > 0;
+  }
+
+  connectTcp(addr: Ipv4Address, port: number, ev: HostTcpEvents): HostTcp {
+    const svc = this.services.get(`${formatIpv4(addr)}:${port}`);
+    let closed = false;
+    let paused = false;
+    const held: (() => void)[] = [];
+    const deliver = (f: () => void) => this.queue.push(() => (paused ? held.push(f) : f()));
+    if (!svc) {
+      this.queue.push(() => ev.onError('refused'));
+      return { write: () => false, end() {}, destroy() {}, pause() {}, resume() {} };
+    }
+    this.connections++;
+    const peer = svc({ send: (d) => deliver(() => ev.onData(d.slice())), end: () => deliver(() => ev.onEnd()) });
+    this.queue.push(() => ev.onConnect());
+    return {
+      write: (d) => {
+        if (!closed) this.queue.push(() => peer.data(d));
+        return true;
+      },
+      end: () => this.queue.push(() => peer.end()),
+      destroy: () => {
+        closed = true;
+      },
+      pause: () => {
+        paused = true;
+      },
+      resume: () => {
+        paused = false;
+        for (const f of held.splice(0)) this.queue.push(f);
+      },
+    };
+  }
+}
+
+function setup(host: HostNet & { tick?(): boolean }) {
+  const sim = new SimPair();
+  sim.a.iface.routes.addDefault(sim.b.addr); // the guest's gateway is B
+  const nat = new NatGateway(sim.b.iface, sim.b.sockets, host, { hostAlias: sim.b.addr });
+  sim.tickers.push({
+    poll: () => {
+      host.tick?.();
+      nat.poll();
+    },
+    pollAt: () => ((host as FakeHost).queue?.length ? 0 : Infinity),
+  });
+  return { sim, nat };
+}
+
+test('nat: a guest talks to an outside echo service and a bulk source through host sockets', () => {
+  const services = new Map<string, (c: { send(d: Uint8Array): void; end(): void }) => { data(d: Uint8Array): void; end(): void }>();
+  services.set('93.184.216.34:7', (c) => ({ data: (d) => c.send(d), end: () => c.end() }));
+  services.set('93.184.216.34:19', (c) => {
+    const all = pattern(1_000_000, 77);
+    for (let o = 0; o < all.length; o += 60_000) c.send(all.subarray(o, o + 60_000));
+    c.end();
+    return { data() {}, end() {} };
+  });
+  const host = new FakeHost(services);
+  const { sim, nat } = setup(host);
+  const echo = sim.a.sockets.add(new TcpSocket());
+  echo.connect(ip('93.184.216.34'), 7, 40000);
+  const bulk = sim.a.sockets.add(new TcpSocket());
+  bulk.connect(ip('93.184.216.34'), 19, 40001);
+  const up = pattern(300_000, 5);
+  const gotEcho = new Uint8Array(up.length);
+  const gotBulk = new Uint8Array(1_000_000);
+  let sent = 0, ne = 0, nb = 0;
+  const buf = new Uint8Array(65536);
+  assert.ok(sim.runUntil(() => {
+    if (echo.state === TcpState.Established && sent < up.length) sent += echo.send(up.subarray(sent)) as number;
+    if (sent === up.length && !echo.finQueued && echo.state === TcpState.Established) echo.close();
+    for (let n = echo.recv(buf); typeof n === 'number' && n > 0; n = echo.recv(buf)) gotEcho.set(buf.subarray(0, n), (ne += n) - n);
+    for (let n = bulk.recv(buf); typeof n === 'number' && n > 0; n = bulk.recv(buf)) gotBulk.set(buf.subarray(0, n), (nb += n) - n);
+    return ne === up.length && nb === gotBulk.length && echo.recv(buf) === 'finished' && bulk.recv(buf) === 'finished';
+  }, 600_000));
+  assert.deepEqual(gotEcho, up);
+  assert.deepEqual(gotBulk, pattern(1_000_000, 77));
+  // The guest sees the outside address as its peer; the gateway made two host connections.
+  assert.equal(formatIpv4(echo.remoteAddr), '93.184.216.34');
+  assert.equal(host.connections, 2);
+  bulk.close();
+  assert.ok(sim.runUntil(() => nat.flows.length === 0, sim.now + 600_000));
+  assert.equal(nat.counts.closed, 2);
+});
+
+test('nat: a connection the host refuses is reset for the guest', () => {
+  const host = new FakeHost(new Map());
+  const { sim, nat } = setup(host);
+  const c = sim.a.sockets.add(new TcpSocket());
+  c.connect(ip('198.51.100.1'), 80, 40000);
+  assert.ok(sim.runUntil(() => c.state === TcpState.Closed));
+  assert.equal(c.error, 'reset');
+  assert.equal(nat.counts.refused, 1);
+});
+
+test('nat: through Node sockets to a server on the host\'s 127.0.0.1', async () => {
+  const server = net.createServer((s) => s.pipe(s)); // echo
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  const open = new Set<net.Socket>();
+  const nodeHost: HostNet = {
+    connectTcp(addr, p, ev) {
+      const s = net.connect({ host: formatIpv4(addr), port: p });
+      open.add(s);
+      s.on('connect', () => ev.onConnect());
+      s.on('data', (d) => ev.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
+      s.on('drain', () => ev.onDrain());
+      s.on('end', () => ev.onEnd());
+      s.on('error', (e) => ev.onError(e.message));
+      s.on('close', () => open.delete(s));
+      return { write: (d) => s.write(d), end: () => s.end(), destroy: () => s.destroy(), pause: () => s.pause(), resume: () => s.resume() };
+    },
+  };
+  const { sim } = setup(nodeHost);
+  try {
+    const c = sim.a.sockets.add(new TcpSocket());
+    // The gateway's own address stands for the host's loopback.
+    c.connect(sim.b.addr, port, 40000);
+    const data = pattern(2_000_000, 9);
+    const got = new Uint8Array(data.length);
+    let sent = 0, n = 0;
+    const buf = new Uint8Array(65536);
+    const t0 = Date.now();
+    while (Date.now() - t0 < 20_000) {
+      sim.now = Date.now() - t0;
+      while (sim.step()) {}
+      if (c.state === TcpState.Established && sent < data.length) sent += c.send(data.subarray(sent)) as number;
+      for (let k = c.recv(buf); typeof k === 'number' && k > 0; k = c.recv(buf)) got.set(buf.subarray(0, k), (n += k) - k);
+      if (n === data.length) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(n, data.length);
+    assert.deepEqual(got, data);
+    c.close();
+  } finally {
+    for (const s of open) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

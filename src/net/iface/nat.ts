@@ -1,0 +1,179 @@
+// The core of user-mode networking (a "slirp"): a gateway on the guests' link that turns each
+// TCP connection a guest opens to the outside into a connection the host makes with its own
+// sockets, and copies bytes both ways. The gateway is an ordinary MACROHARD interface in
+// promiscuous mode with a transparent listener, so the guest's TCP talks to our TCP; only the
+// host side is abstract (HostNet), so the same core serves Node's `net` or a browser relay.
+// Connections to the gateway's own address go to the host's loopback (`hostAlias`).
+//
+// Flow control both ways: host data waits in a bounded queue while the guest's window is
+// shut (and the host socket is paused past a high-water mark); guest data is read only while
+// the host socket accepts writes.
+import type { Ipv4Address } from '../wire/address.js';
+import { TcpSocket, TcpState, type TcpOptions } from '../socket/tcp.js';
+import type { SocketSet } from '../socket/set.js';
+import type { Interface } from './interface.js';
+
+/** A host-side TCP connection, as the host's socket layer provides it. */
+export interface HostTcp {
+  /** Queues data; false means "stop until onDrain". */
+  write(data: Uint8Array): boolean;
+  /** Half-close: no more data from us. */
+  end(): void;
+  /** Abort the connection. */
+  destroy(): void;
+  pause(): void;
+  resume(): void;
+}
+
+export interface HostTcpEvents {
+  onConnect(): void;
+  onData(data: Uint8Array): void;
+  onDrain(): void;
+  onEnd(): void;
+  onError(reason: string): void;
+}
+
+export interface HostNet {
+  connectTcp(addr: Ipv4Address, port: number, events: HostTcpEvents): HostTcp;
+}
+
+export interface NatOptions {
+  /** Connections to this address (usually the gateway's own) go to hostAliasTarget instead. */
+  hostAlias?: Ipv4Address;
+  hostAliasTarget?: Ipv4Address;
+  /** Options for the guest-facing sockets. */
+  tcp?: TcpOptions;
+  /** Host bytes queued per connection before the host socket is paused. */
+  highWater?: number;
+}
+
+const LOOPBACK = 0x7f00_0001;
+
+class Flow {
+  readonly toGuest: Uint8Array[] = [];
+  queued = 0;
+  connected = false;
+  hostEnded = false;
+  hostWritable = true;
+  guestEnded = false;
+  paused = false;
+  failed = false;
+  host!: HostTcp;
+  constructor(readonly guest: TcpSocket) {}
+}
+
+export class NatGateway {
+  readonly listener: TcpSocket;
+  readonly flows: Flow[] = [];
+  private readonly lingering: TcpSocket[] = [];
+  private readonly buf = new Uint8Array(65_536);
+  private readonly highWater: number;
+  /** Connections made, refused by the host, and finished. */
+  readonly counts = { opened: 0, refused: 0, closed: 0 };
+
+  constructor(readonly iface: Interface, readonly sockets: SocketSet, readonly host: HostNet, readonly options: NatOptions = {}) {
+    iface.promiscuous = true;
+    this.listener = sockets.add(new TcpSocket({ ...options.tcp, backlog: 128 }));
+    this.listener.listenTransparent();
+    this.highWater = options.highWater ?? 256 * 1024;
+  }
+
+  /** Moves data and state between guests and host; call after each interface poll. */
+  poll(): boolean {
+    let did = false;
+    for (let s = this.listener.accept(); s; s = this.listener.accept()) {
+      did = true;
+      this.open(s);
+    }
+    for (let i = this.flows.length - 1; i >= 0; i--) {
+      const f = this.flows[i]!;
+      if (this.pump(f)) did = true;
+      const st = f.guest.state;
+      if (st === TcpState.Closed || st === TcpState.TimeWait) {
+        if (!f.hostEnded && !f.failed) f.host.destroy();
+        this.flows.splice(i, 1);
+        this.lingering.push(f.guest);
+        this.counts.closed++;
+      }
+    }
+    // Guest-side sockets leave the set once TIME-WAIT is over and any RST has gone out.
+    for (let i = this.lingering.length - 1; i >= 0; i--) {
+      const s = this.lingering[i]!;
+      if (s.state === TcpState.Closed && !s.rstPending) {
+        this.sockets.remove(s);
+        this.lingering.splice(i, 1);
+      }
+    }
+    return did;
+  }
+
+  private open(s: TcpSocket): void {
+    const f = new Flow(s);
+    this.flows.push(f);
+    this.counts.opened++;
+    let addr = s.localAddr;
+    if (this.options.hostAlias !== undefined && addr === this.options.hostAlias) addr = this.options.hostAliasTarget ?? LOOPBACK;
+    f.host = this.host.connectTcp(addr, s.localPort, {
+      onConnect: () => {
+        f.connected = true;
+      },
+      onData: (d) => {
+        f.toGuest.push(d);
+        f.queued += d.length;
+        if (f.queued > this.highWater && !f.paused) {
+          f.paused = true;
+          f.host.pause();
+        }
+      },
+      onDrain: () => {
+        f.hostWritable = true;
+      },
+      onEnd: () => {
+        f.hostEnded = true;
+      },
+      onError: () => {
+        // Refused or reset on the host side: the guest sees a reset.
+        if (!f.connected) this.counts.refused++;
+        f.failed = true;
+        f.guest.abort();
+      },
+    });
+  }
+
+  private pump(f: Flow): boolean {
+    let did = false;
+    const g = f.guest;
+    // Host to guest, as far as the guest's send buffer takes it.
+    while (f.toGuest.length && g.maySend) {
+      const head = f.toGuest[0]!;
+      const n = g.send(head);
+      if (typeof n !== 'number' || n === 0) break;
+      did = true;
+      f.queued -= n;
+      if (n === head.length) f.toGuest.shift();
+      else f.toGuest[0] = head.subarray(n);
+    }
+    if (f.paused && f.queued < this.highWater / 2) {
+      f.paused = false;
+      f.host.resume();
+    }
+    if (f.hostEnded && f.toGuest.length === 0 && g.maySend) {
+      g.close();
+      did = true;
+    }
+    // Guest to host, while the host socket accepts writes.
+    while (f.connected && f.hostWritable && !f.guestEnded) {
+      const n = g.recv(this.buf);
+      if (n === 'finished') {
+        f.guestEnded = true;
+        f.host.end();
+        did = true;
+        break;
+      }
+      if (typeof n !== 'number' || n === 0) break;
+      did = true;
+      f.hostWritable = f.host.write(this.buf.slice(0, n));
+    }
+    return did;
+  }
+}
