@@ -4,7 +4,7 @@
 // Type checking is separate (`npm run typecheck`), so a build takes well under a second.
 import { build } from 'esbuild';
 import { readdirSync, statSync, mkdirSync, writeFileSync, rmSync, existsSync, copyFileSync, symlinkSync } from 'node:fs';
-import { join, dirname, basename } from 'node:path';
+import { join, dirname, basename, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +33,42 @@ await build({
   logLevel: 'warning',
 });
 
+// ---- BEGIN hypervisor: RISC-V core (AssemblyScript -> WebAssembly) ----
+// The RISC-V engine's hot core is AssemblyScript in src/hv/riscv/core/*.as (the .as extension
+// keeps tsc and the transpile step above away from it; asc is told to read NAME.ts as NAME.as).
+// It compiles to dist/src/hv/riscv/core.wasm, only when a source is newer than the output.
+{
+  const asDir = join(root, 'src/hv/riscv/core');
+  const wasmOut = join(dist, 'src/hv/riscv/core.wasm');
+  if (existsSync(join(asDir, 'core.as'))) {
+    const sources = readdirSync(asDir).filter((f) => f.endsWith('.as')).map((f) => join(asDir, f));
+    const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+    if (!existsSync(wasmOut) || statSync(wasmOut).mtimeMs < newest) {
+      const { default: asc } = await import('assemblyscript/asc');
+      const { readFileSync } = await import('node:fs');
+      mkdirSync(dirname(wasmOut), { recursive: true });
+      const stderr = [];
+      const result = await asc.main([
+        'core.ts', '--outFile', wasmOut, '-O3', '--noAssert', '--runtime', 'stub',
+        '--memoryBase', String(0x800000), '--initialMemory', '256',
+      ], {
+        readFile(name, baseDir) {
+          const p = join(asDir, baseDir, name.replace(/\.ts$/, '.as'));
+          return existsSync(p) ? readFileSync(p, 'utf8') : null;
+        },
+        writeFile(name, data) { writeFileSync(name, data); },
+        listFiles() { return []; },
+        stderr: { write(s) { stderr.push(String(s)); return true; } },
+      });
+      if (result.error) {
+        process.stderr.write(stderr.join(''));
+        throw new Error(`AssemblyScript build of the RISC-V core failed: ${result.error.message}`);
+      }
+    }
+  }
+}
+// ---- END hypervisor ----
+
 // libmh: evaluated inside each MH-JS process's context before the program, as globalThis.__libmh.
 const libmhEntry = join(root, 'src/runtime/libmh/index.ts');
 if (existsSync(libmhEntry)) await build({
@@ -54,7 +90,18 @@ const libmhExternal = {
   },
 };
 
+const failures = [];
+
 async function bundleProgram(entry, outFile) {
+  try {
+    await bundleOne(entry, outFile);
+  } catch (e) {
+    // One broken program must not keep the others (and initfs) from being built.
+    failures.push(`${relative(root, entry)}: ${e.message.split('\n')[0]}`);
+  }
+}
+
+async function bundleOne(entry, outFile) {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -102,39 +149,7 @@ if (existsSync(applets) && existsSync(join(dist, 'initfs/bin/coreutils'))) {
   }
 }
 
-
-// ---- BEGIN hypervisor: RISC-V core (AssemblyScript -> WebAssembly) ----
-// The RISC-V engine's hot core is AssemblyScript in src/hv/riscv/core/*.as (the .as extension
-// keeps tsc and the transpile step above away from it; asc is told to read NAME.ts as NAME.as).
-// It compiles to dist/src/hv/riscv/core.wasm, only when a source is newer than the output.
-{
-  const asDir = join(root, 'src/hv/riscv/core');
-  const wasmOut = join(dist, 'src/hv/riscv/core.wasm');
-  if (existsSync(join(asDir, 'core.as'))) {
-    const sources = readdirSync(asDir).filter((f) => f.endsWith('.as')).map((f) => join(asDir, f));
-    const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
-    if (!existsSync(wasmOut) || statSync(wasmOut).mtimeMs < newest) {
-      const { default: asc } = await import('assemblyscript/asc');
-      const { readFileSync } = await import('node:fs');
-      mkdirSync(dirname(wasmOut), { recursive: true });
-      const stderr = [];
-      const result = await asc.main([
-        'core.ts', '--outFile', wasmOut, '-O3', '--noAssert', '--runtime', 'stub',
-        '--memoryBase', String(0x800000), '--initialMemory', '256',
-      ], {
-        readFile(name, baseDir) {
-          const p = join(asDir, baseDir, name.replace(/\.ts$/, '.as'));
-          return existsSync(p) ? readFileSync(p, 'utf8') : null;
-        },
-        writeFile(name, data) { writeFileSync(name, data); },
-        listFiles() { return []; },
-        stderr: { write(s) { stderr.push(String(s)); return true; } },
-      });
-      if (result.error) {
-        process.stderr.write(stderr.join(''));
-        throw new Error(`AssemblyScript build of the RISC-V core failed: ${result.error.message}`);
-      }
-    }
-  }
+if (failures.length) {
+  process.stderr.write(`build: ${failures.length} program(s) failed to bundle:\n  ${failures.join('\n  ')}\n`);
+  process.exit(1);
 }
-// ---- END hypervisor ----
