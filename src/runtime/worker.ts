@@ -13,13 +13,15 @@
 // prepares a fresh one for the next process. A process killed while running code takes its
 // thread with it.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import vm from 'node:vm';
 import { CHANNEL_BYTES } from '../abi/channel.js';
 import { Sys } from '../abi/syscall.js';
 import { encodeUtf8 } from '../abi/utf8.js';
 import type { StartInfo } from '../kernel/host.js';
 import { ProcessEnded, SyscallClient } from './channel.js';
+import { runWasi } from './wasi/run.js';
+import type { WasiContext } from './wasi/context.js';
 
 interface WorkerData {
   libmhSource: string;
@@ -94,12 +96,29 @@ function startMhjs(info: StartInfo, source: string): void {
   api.run(body);
 }
 
-port.on('message', (m: { type: string; info?: StartInfo; id?: number; buffer?: SharedArrayBuffer }) => {
+type Message = { type: string; info?: StartInfo; id?: number; buffer?: SharedArrayBuffer };
+
+/**
+ * A WebAssembly program runs in this realm, synchronously inside the start message, so
+ * buffers the kernel posts meanwhile (spare pipe rings) are taken from the port directly.
+ */
+function drainForWasi(ctx: WasiContext): void {
+  for (let r = receiveMessageOnPort(port); r; r = receiveMessageOnPort(port)) {
+    const m = r.message as Message;
+    if (m.type === 'ring' && m.buffer) ctx.rings.addRing(m.id!, m.buffer);
+  }
+}
+
+function startWasm(info: StartInfo, module: WebAssembly.Module): void {
+  runWasi(info, sandbox.channel, module, { drainMessages: drainForWasi });
+}
+
+port.on('message', (m: Message) => {
   const s = sandbox;
   if (m.type === 'start' && m.info && !s.started) {
     s.started = m.info;
     if (m.info.image.kind === 'mhjs') startMhjs(m.info, m.info.image.source);
-    else fail('WebAssembly programs need the WASI runtime, which this build does not include', 126);
+    else startWasm(m.info, m.info.image.module);
   } else if (m.type === 'ring' && m.buffer && s.started?.image.kind === 'mhjs') {
     s.api.addRing(m.id!, rehome(m.buffer));
   } else if (m.type === 'region' && m.buffer && s.started?.image.kind === 'mhjs') {
