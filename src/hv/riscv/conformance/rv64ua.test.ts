@@ -37,11 +37,11 @@ test('rv64ua: AMOs, LR/SC and misaligned atomics', needsToolchain(), async () =>
   p.check('sc to another address fails', ['li a1, SCRATCH', 'lr.d a0, (a1)', 'addi a4, a1, 8', 'sc.d a3, a0, (a4)', 'CHECK a3, 1']);
   p.check('lr.w sign-extends', ['li a1, SCRATCH', 'li a2, 0x80000000', 'sw a2, 0(a1)', 'lr.w a0, (a1)', `CHECK a0, ${-0x80000000}`]);
   p.check('a misaligned amoadd.d raises store address misaligned', ['la t0, trap_skip', 'csrw mtvec, t0', 'li s11, 0',
-    'li a1, SCRATCH + 4', 'amoadd.d a0, a2, (a1)', 'CHECK s11, 6', 'li t6, SCRATCH + 4', 'CHECKR s10, t6']);
+    'li a1, SCRATCH + 4', 'amoadd.d a0, a2, (a1)', 'CHECK s11, 6', 'li t6, SCRATCH + 4', 'CHECKR s10, t6'], { mOnly: true });
   p.check('a misaligned lr.w raises load address misaligned', ['li s11, 0', 'li a1, SCRATCH + 2', 'lr.w a0, (a1)', 'CHECK s11, 4',
-    'la t0, trap_unexpected', 'csrw mtvec, t0']);
+    'la t0, trap_unexpected', 'csrw mtvec, t0'], { mOnly: true });
   // A loop that counts to 100 with an lr/sc increment.
   p.check('lr/sc increment loop', ['li a1, SCRATCH', 'sd zero, 0(a1)', 'li a5, 100', '1: lr.d a0, (a1)', 'addi a0, a0, 1',
     'sc.d a3, a0, (a1)', 'bnez a3, 1b', 'addi a5, a5, -1', 'bnez a5, 1b', 'ld a0, 0(a1)', 'CHECK a0, 100']);
-  await p.run();
+  await p.runInEveryMode();
 });

@@ -83,7 +83,7 @@ test('rv64ud: double-precision arithmetic, min/max, sign injection, compares, cl
     'fmadd.d fa0, fa1, fa2, fa3', ...checkD('fa0', 7), 'fmsub.d fa0, fa1, fa2, fa3', ...checkD('fa0', 5),
     'fnmsub.d fa0, fa1, fa2, fa3', ...checkD('fa0', -5), 'fnmadd.d fa0, fa1, fa2, fa3', ...checkD('fa0', -7)]);
   p.check('fld/fsd round trip', ['li a1, SCRATCH', ...loadD('fa1', Math.PI), 'fsd fa1, 8(a1)', 'fld fa2, 8(a1)', ...checkD('fa2', Math.PI), 'ld a2, 8(a1)', `CHECK a2, ${bitsD(Math.PI)}`]);
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64ud: conversions in every rounding mode, with saturation', needsToolchain(), async () => {
@@ -107,7 +107,7 @@ test('rv64ud: conversions in every rounding mode, with saturation', needsToolcha
     p.check(`fcvt.s.l ${v}`, [`li a1, ${v}`, 'fcvt.s.l fa0, a1', ...checkS('fa0', Math.fround(Number(v)))]);
   }
   p.check('fcvt.s.d and fcvt.d.s', [...loadD('fa1', 0.1), 'fcvt.s.d fa0, fa1', ...checkS('fa0', Math.fround(0.1)), 'fcvt.d.s fa2, fa0', ...checkD('fa2', Math.fround(0.1))]);
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64uf: single precision, NaN-boxing, fcsr and mstatus.FS', needsToolchain(), async () => {
@@ -132,8 +132,8 @@ test('rv64uf: single precision, NaN-boxing, fcsr and mstatus.FS', needsToolchain
     'fsrm zero', 'frcsr a4', 'CHECK a4, 0x1f', 'fscsr zero']);
   p.check('rounding from frm (dynamic)', ['li a1, 2', 'fsrm a1', ...loadD('fa1', 2.5), 'fcvt.w.d a2, fa1', 'CHECK a2, 2', 'li a1, 3', 'fsrm a1', 'fcvt.w.d a2, fa1', 'CHECK a2, 3', 'fsrm zero']);
   p.check('FS=Off makes FP instructions illegal', ['la t0, trap_skip', 'csrw mtvec, t0', 'li s11, 0', 'li t0, 0x6000', 'csrc mstatus, t0',
-    'fadd.d fa0, fa1, fa1', 'CHECK s11, 2', 'li s11, 0', 'frcsr a1', 'CHECK s11, 2', 'li t0, 0x2000', 'csrs mstatus, t0', 'la t0, trap_unexpected', 'csrw mtvec, t0']);
+    'fadd.d fa0, fa1, fa1', 'CHECK s11, 2', 'li s11, 0', 'frcsr a1', 'CHECK s11, 2', 'li t0, 0x2000', 'csrs mstatus, t0', 'la t0, trap_unexpected', 'csrw mtvec, t0'], { mOnly: true });
   p.check('an FP write makes FS dirty and sets SD', ['csrr a1, mstatus', 'srli a1, a1, 13', 'andi a1, a1, 3', 'CHECK a1, 1',
-    'fadd.d fa0, fa1, fa1', 'csrr a1, mstatus', 'srli a2, a1, 13', 'andi a2, a2, 3', 'CHECK a2, 3', 'srli a1, a1, 63', 'CHECK a1, 1']);
-  await p.run();
+    'fadd.d fa0, fa1, fa1', 'csrr a1, mstatus', 'srli a2, a1, 13', 'andi a2, a2, 3', 'CHECK a2, 3', 'srli a1, a1, 63', 'CHECK a1, 1'], { mOnly: true });
+  await p.runInEveryMode();
 });

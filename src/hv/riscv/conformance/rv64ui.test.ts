@@ -58,7 +58,7 @@ test('rv64ui: register-register arithmetic, logic, shifts and word forms', needs
   // rd = rs1 = rs2, and x0 as a destination.
   p.check('add a3, a3, a3', ['li a3, 21', 'add a3, a3, a3', 'CHECK a3, 42']);
   p.check('writes to x0 are discarded', ['li a1, 5', 'add x0, a1, a1', 'CHECKR x0, zero', 'mv a0, x0', 'CHECK a0, 0']);
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64ui: register-immediate arithmetic and shifts', needsToolchain(), async () => {
@@ -72,7 +72,7 @@ test('rv64ui: register-immediate arithmetic and shifts', needsToolchain(), async
       }
     }
   }
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64ui: lui, auipc, jal, jalr', needsToolchain(), async () => {
@@ -84,7 +84,7 @@ test('rv64ui: lui, auipc, jal, jalr', needsToolchain(), async () => {
   p.check('jal links pc+4', ['jal a0, 1f', '2: j fail', '1: la a1, 2b', 'CHECKR a0, a1']);
   p.check('jalr clears bit 0 of the target', ['la a1, 1f', 'addi a1, a1, 1', 'jalr a0, 0(a1)', 'j fail', '1: nop']);
   p.check('jalr with rd = rs1 uses the old rs1', ['la a1, 1f', 'jalr a1, 0(a1)', 'j fail', '1: la a2, 1b', 'addi a2, a2, -4', 'CHECKR a1, a2']);
-  await p.run({ march: 'rv64g' });
+  await p.runInEveryMode({ march: 'rv64g' });
 });
 
 test('rv64ui: branches taken and not taken', needsToolchain(), async () => {
@@ -106,7 +106,7 @@ test('rv64ui: branches taken and not taken', needsToolchain(), async () => {
     }
   }
   p.check('backward branch loop', ['li a0, 0', 'li a1, 10', '1: addi a0, a0, 3', 'addi a1, a1, -1', 'bnez a1, 1b', 'CHECK a0, 30']);
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64ui: loads and stores of every width, aligned and not', needsToolchain(), async () => {
@@ -134,7 +134,7 @@ test('rv64ui: loads and stores of every width, aligned and not', needsToolchain(
     }
   }
   p.check('negative offsets', ['li a1, SCRATCH + 64', 'li a2, -77', 'sd a2, -16(a1)', 'ld a0, -16(a1)', 'CHECK a0, -77']);
-  await p.run();
+  await p.runInEveryMode();
 });
 
 test('rv64ui: fence, fence.i and self-modifying code', needsToolchain(), async () => {
@@ -144,5 +144,5 @@ test('rv64ui: fence, fence.i and self-modifying code', needsToolchain(), async (
     'la a1, 1f', 'li a2, 0x00900513', 'sw a2, 0(a1)', 'fence.i', '1: li a0, 1', 'CHECK a0, 9',
   ]);
   p.check('fence', ['fence', 'fence rw, rw', 'li a0, 1', 'CHECK a0, 1']);
-  await p.run({ march: 'rv64g_zifencei' });
+  await p.runInEveryMode({ march: 'rv64g_zifencei' });
 });

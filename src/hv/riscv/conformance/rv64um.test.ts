@@ -56,5 +56,5 @@ test('rv64um: multiply, divide and remainder', needsToolchain(), async () => {
       p.check(`${name} ${a}, ${b}`, [`li a1, ${a}`, `li a2, ${b}`, `${name} a0, a1, a2`, `CHECK a0, ${op(a, b)}`]);
     }
   }
-  await p.run();
+  await p.runInEveryMode();
 });

@@ -4,10 +4,13 @@
 // arithmetic (BigInt, exact) that the integer suites compare the core against, and a seeded
 // generator for operands.
 import assert from 'node:assert/strict';
-import { assemble, toolchain, SKIP_MESSAGE } from '../testing/gnu-as.js';
+import { assemble, toolchain, SKIP_MESSAGE, TestMode } from '../testing/gnu-as.js';
 import { runBare } from '../testing/bare.js';
 
-export { SKIP_MESSAGE };
+export { SKIP_MESSAGE, TestMode };
+
+/** The modes user-level suites run in, as riscv-tests runs its rv64u* programs in each. */
+export const USER_LEVEL_MODES = [TestMode.M, TestMode.S, TestMode.U] as const;
 
 /** `test()` options: skip with a message when the toolchain is missing. */
 export function needsToolchain(): { skip: string | false } {
@@ -15,38 +18,48 @@ export function needsToolchain(): { skip: string | false } {
 }
 
 export class Program {
-  private readonly lines: string[] = [];
+  private readonly checks: Array<{ lines: string[]; mOnly: boolean }> = [];
   private readonly names: string[] = ['(before the first check)'];
   /** Code that is not a numbered check (handlers, data). */
   readonly tail: string[] = [];
 
   /** Adds a check: `asm` must end by comparing (CHECK/CHECKR), jumping to fail on a mismatch. */
-  check(name: string, asm: string | string[]): void {
+  check(name: string, asm: string | string[], opts: { mOnly?: boolean } = {}): void {
     const n = this.names.length;
     if (n >= 0xfff) throw new Error('too many checks in one program');
     this.names.push(name);
-    this.lines.push(`  li gp, ${n}`, ...(Array.isArray(asm) ? asm : asm.split('\n')).map((l) => '  ' + l.trim()));
+    const lines = [`  li gp, ${n}`, ...(Array.isArray(asm) ? asm : asm.split('\n')).map((l) => '  ' + l.trim())];
+    this.checks.push({ lines, mOnly: opts.mOnly ?? false });
   }
 
   get count(): number {
     return this.names.length - 1;
   }
 
-  source(): string {
-    return [...this.lines, '  j pass', ...this.tail].join('\n');
+  /** The program for `mode`: checks that need M-mode CSRs (mOnly) are left out below M. */
+  source(mode: TestMode = TestMode.M): string {
+    const body = this.checks.filter((c) => mode === TestMode.M || !c.mOnly).flatMap((c) => c.lines);
+    return [...body, '  j pass', ...this.tail].join('\n');
   }
 
   /** Assembles and runs; fails the test with the name of the first failing check. */
-  async run(opts: { march?: string; maxInstructions?: number } = {}): Promise<void> {
-    const image = assemble(this.source(), { march: opts.march });
+  async run(opts: { march?: string; maxInstructions?: number; mode?: TestMode } = {}): Promise<void> {
+    const mode = opts.mode ?? TestMode.M;
+    const image = assemble(this.source(mode), { march: opts.march, mode });
     const r = await runBare(image, { maxInstructions: opts.maxInstructions ?? 2_000_000 });
+    const where = `in ${TestMode[mode]}-mode`;
     if (r.result.kind === 'fail') {
       const code = r.result.code;
       const name = code === 0xfff ? 'an unexpected trap before any check' : this.names[code] ?? `check ${code}`;
       const cause = r.hart.csr(0x342);
-      assert.fail(`check ${code} failed: ${name} (mcause ${cause}, mepc 0x${r.hart.csr(0x341)?.toString(16)}, a0=${r.hart.x(10)})`);
+      assert.fail(`check ${code} failed ${where}: ${name} (mcause ${cause}, mepc 0x${r.hart.csr(0x341)?.toString(16)}, a0=${r.hart.x(10)})`);
     }
-    assert.equal(r.result.kind, 'pass', `program did not finish (exit ${r.exit}, pc 0x${r.hart.pc.toString(16)}, ${r.instret} instructions)`);
+    assert.equal(r.result.kind, 'pass', `program did not finish ${where} (exit ${r.exit}, pc 0x${r.hart.pc.toString(16)}, ${r.instret} instructions)`);
+  }
+
+  /** Runs the program in M, S and U mode in turn, as riscv-tests runs its user-level groups. */
+  async runInEveryMode(opts: { march?: string; maxInstructions?: number } = {}): Promise<void> {
+    for (const mode of USER_LEVEL_MODES) await this.run({ ...opts, mode });
   }
 }
 

@@ -87,8 +87,22 @@ pass:
 tests:
 `;
 
+export enum TestMode {
+  M = 3,
+  S = 1,
+  U = 0,
+}
+
 export interface AsmOptions {
   march?: string;
+  /** The privilege the checks run in (default M). With satp Bare and no PMP, S and U reach all memory. */
+  mode?: TestMode;
+}
+
+/** Drops from M-mode to `mode` before the first check. */
+function enterMode(mode: TestMode): string {
+  if (mode === TestMode.M) return '';
+  return `  li t0, 0x1800\n  csrc mstatus, t0\n  li t0, ${mode << 11}\n  csrs mstatus, t0\n  la t0, 1f\n  csrw mepc, t0\n  mret\n1:\n`;
 }
 
 /** Assembles prelude + body + "j pass" and returns the flat image to load at 0x80000000. */
@@ -96,7 +110,7 @@ export function assemble(body: string, opts: AsmOptions = {}): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'mh-rvasm-'));
   try {
     const src = join(dir, 't.s');
-    writeFileSync(src, `${PRELUDE}\n${body}\n  j pass\n`);
+    writeFileSync(src, `${PRELUDE}\n${enterMode(opts.mode ?? TestMode.M)}${body}\n  j pass\n`);
     run('as', ['-march=' + (opts.march ?? 'rv64gc'), '-mabi=lp64d', '-o', join(dir, 't.o'), src]);
     run('ld', ['-Ttext=0x80000000', '-nostdlib', '--no-relax', '-o', join(dir, 't.elf'), join(dir, 't.o')]);
     run('objcopy', ['-O', 'binary', join(dir, 't.elf'), join(dir, 't.bin')]);
