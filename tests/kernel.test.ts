@@ -137,6 +137,31 @@ test('capabilities and sandboxing', async (t) => {
     assert.equal(r.stdout, 'events 1 first token 22 flags 1\n');
   });
 
+  await t.test('shared memory: fmap maps a region the kernel also reaches', async () => {
+    const r = await k.run('probe', ['probe', 'shm']);
+    assert.equal(r.stdout, 'mapped sees "written through the kernel"; kernel sees "MAPPED"; size 4096\nresize after map: EBUSY\n');
+  });
+
+  await t.test('the time scheme arms a deadline that the event scheme reports', async () => {
+    const r = await k.run('probe', ['probe', 'timer']);
+    assert.equal(r.stdout, 'timer fired with token 7 after about 50 ms\n');
+  });
+
+  await t.test('zero, rand and null, by long and short names', async () => {
+    const r = await k.run('probe', ['probe', 'devices']);
+    assert.equal(r.stdout, 'zero 00000000 rand true null 7 eof 0\n');
+  });
+
+  await t.test('random syscall frames from a sandboxed process are all answered; the kernel goes on', async () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const r = await k.run('probe', ['probe', 'fuzz', String(seed), '1500']);
+      assert.match(r.stdout, /^answered \d+\n$/, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.ok(!k.log.some((l) => l.startsWith('BUG')), k.log.filter((l) => l.startsWith('BUG')).join('\n'));
+    assert.equal((await k.run('hello', ['hello', 'ok'])).stdout, 'hello ok\n');
+  });
+
   await t.test('a program finds no ambient authority in its context', async () => {
     const r = await k.run('probe', ['probe', 'escape']);
     assert.equal(r.stdout, 'undefined undefined undefined undefined undefined\n');

@@ -364,6 +364,88 @@ const commands: Record<string, (a: string[]) => number> = {
     return 0;
   },
 
+  /** Shared memory: one process writes a region, a child maps it and reads it back. */
+  async shm() {
+    const fd = mh.open('/scheme/shm/probe-region', mh.O.CREAT | mh.O.RDWR, 0o600);
+    mh.ftruncate(fd, 4096);
+    mh.write(fd, 'written through the kernel');
+    const buf = await mh.fmap(fd);
+    const view = new Uint8Array(buf);
+    const direct = new TextDecoder().decode(view.subarray(0, 26));
+    view.set(new TextEncoder().encode('MAPPED'), 0);
+    mh.seek(fd, 0);
+    const back = new Uint8Array(6);
+    mh.read(fd, back);
+    mh.println(`mapped sees "${direct}"; kernel sees "${new TextDecoder().decode(back)}"; size ${mh.fstat(fd).size}`);
+    mh.println(`resize after map: ${errnoOf(() => mh.ftruncate(fd, 8192))}`);
+    return 0;
+  },
+
+  /** The time scheme as a timer: arm a deadline 50 ms ahead and wait for it with event. */
+  timer() {
+    const t = mh.open('/scheme/time/monotonic', mh.O.RDWR);
+    const now = new Uint8Array(16);
+    mh.read(t, now);
+    const v = new DataView(now.buffer);
+    const ms = v.getFloat64(0, true) * 1000 + v.getFloat64(8, true) / 1e6 + 50;
+    const when = new Uint8Array(16);
+    new DataView(when.buffer).setFloat64(0, Math.floor(ms / 1000), true);
+    new DataView(when.buffer).setFloat64(8, (ms % 1000) * 1e6, true);
+    mh.write(t, when);
+    const ev = mh.open('/scheme/event', mh.O.RDWR);
+    mh.write(ev, new Uint8Array(new Float64Array([t, 1, 7]).buffer));
+    const start = mh.now();
+    const got = new Uint8Array(24);
+    mh.read(ev, got);
+    const waited = mh.now() - start;
+    mh.println(`timer fired with token ${new Float64Array(got.buffer)[2]} after ${waited >= 30 ? 'about 50' : waited} ms`);
+    return 0;
+  },
+
+  devices() {
+    const z = mh.open('/scheme/zero');
+    const b = new Uint8Array(8).fill(9);
+    mh.read(z, b);
+    const r = mh.open('rand:');
+    const x = new Uint8Array(32);
+    mh.read(r, x);
+    const n = mh.open('null:', mh.O.WRONLY);
+    mh.println(`zero ${b.join('')} rand ${x.some((v) => v !== 0)} null ${mh.write(n, 'discard')} eof ${mh.read(mh.open('/scheme/null'), b)}`);
+    return 0;
+  },
+
+  /** Random frames from inside a sandbox: the kernel must answer each and keep running. */
+  fuzz(a) {
+    const allowed = ['open', 'openat', 'close', 'read', 'write', 'seek', 'fstat', 'fsync', 'ftruncate', 'getdents', 'dup', 'dup2', 'fcntl', 'fpath',
+      'pipe', 'waitpid', 'sigtake', 'getpid', 'getppid', 'getuid', 'getpgid', 'getsid', 'chdir', 'getcwd', 'getns', 'stat', 'readlink', 'mkdir', 'unlink',
+      'umask', 'getrusage', 'fchmod', 'statvfs', 'sendfd', 'recvfd', 'nanosleep', 'sigaction', 'symlink', 'rename'] as const;
+    const nrs: Record<string, number> = { open: 1, openat: 2, close: 3, read: 4, write: 5, seek: 6, fstat: 7, fsync: 8, ftruncate: 9, getdents: 10, dup: 11, dup2: 12, fcntl: 13, fpath: 14, pipe: 15, waitpid: 19, sigtake: 22, getpid: 23, getppid: 24, getuid: 25, getpgid: 31, getsid: 33, chdir: 35, getcwd: 36, getns: 38, stat: 54, readlink: 50, mkdir: 44, unlink: 46, umask: 57, getrusage: 60, fchmod: 61, statvfs: 64, sendfd: 55, recvfd: 56, nanosleep: 41, sigaction: 21, symlink: 49, rename: 47 };
+    mh.signal(mh.Sig.SIGPIPE, 'ignore');
+    const out = mh.fcntl(1, 0 /* F_DUPFD */, 900); // random dup2s may replace fd 1
+    const zero = mh.fcntl(mh.open('/scheme/zero', mh.O.RDWR), 0, 800); // reads here never block
+    mh.mkns(['null', 'zero', 'rand', 'pipe', 'event', 'shm', 'chan', 'time', 'sys']);
+    mh.setfilter([...allowed, 'exit', 'sigtake', 'write']);
+    let seed = Number(a[0] ?? 1);
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const num = () => pick([0, 1, 2, 3, -1, 1e9, 2 ** 53, NaN, Infinity, -Infinity, 0.5, 65536, -(2 ** 31), Math.floor(rnd() * 64)]);
+    let answered = 0;
+    const n = Number(a[1] ?? 2000);
+    for (let i = 0; i < n; i++) {
+      const name = pick(allowed);
+      if (name === 'nanosleep' || name === 'waitpid' || name === 'recvfd') continue; // these may rightly block forever
+      const len = Math.floor(rnd() * 64);
+      const payload = rnd() < 0.5
+        ? new TextEncoder().encode(pick(['/scheme/null', '/scheme/sys/proc', 'zero:', '/scheme/event', '/scheme/shm/x', '../../..', '/scheme/pipe', '']))
+        : new Uint8Array(len).map(() => Math.floor(rnd() * 256));
+      const fd = pick([0, 3, 4, 5, 1023, -1]);
+      const r = mh.syscall(nrs[name]!, [name === 'read' || name === 'write' ? zero : name === 'getdents' ? fd : num(), num(), num(), num()], payload, rnd() < 0.1 ? Math.floor(rnd() * 2 ** 20) : undefined);
+      if (typeof r.result === 'number') answered++;
+    }
+    mh.write(out, `answered ${answered}\n`);
+    return 0;
+  },
+
   execme() {
     mh.exec(SELF, ['probe', 'exit', '42']);
   },
