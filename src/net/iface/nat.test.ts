@@ -116,24 +116,59 @@ test('nat: a connection the host refuses is reset for the guest', () => {
   assert.equal(nat.counts.refused, 1);
 });
 
+/** HostNet over Node's `net` (the shape netd's host adapter will have), loopback only. */
+function nodeHostNet(open: Set<net.Socket | net.Server>): HostNet {
+  const wire = (s: net.Socket, ev: HostTcpEvents): HostTcp => {
+    open.add(s);
+    s.on('connect', () => ev.onConnect());
+    s.on('data', (d) => ev.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
+    s.on('drain', () => ev.onDrain());
+    s.on('end', () => ev.onEnd());
+    s.on('error', (e) => ev.onError(e.message));
+    s.on('close', () => open.delete(s));
+    return { write: (d) => s.write(d), end: () => s.end(), destroy: () => s.destroy(), pause: () => s.pause(), resume: () => s.resume() };
+  };
+  return {
+    connectTcp: (addr, p, ev) => wire(net.connect({ host: formatIpv4(addr), port: p }), ev),
+    listenTcp(port, accept) {
+      const server = net.createServer({ allowHalfOpen: true }, (s) => {
+        let ev: HostTcpEvents | null = null;
+        const conn = wire(s, {
+          onConnect: () => ev?.onConnect(), onData: (d) => ev?.onData(d), onDrain: () => ev?.onDrain(),
+          onEnd: () => ev?.onEnd(), onError: (e) => ev?.onError(e),
+        });
+        ev = accept(conn);
+      });
+      server.listen(port, '127.0.0.1');
+      open.add(server);
+      return {
+        get port() {
+          return (server.address() as net.AddressInfo | null)?.port ?? 0;
+        },
+        close: () => server.close(),
+      };
+    },
+  };
+}
+
+/** Runs the simulation in real time until done() or the deadline, letting Node's I/O in. */
+async function realTime(sim: SimPair, done: () => boolean, ms = 20_000): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    sim.now = Date.now() - t0;
+    while (sim.step()) {}
+    if (done()) return true;
+    await new Promise((r) => setImmediate(r));
+  }
+  return false;
+}
+
 test('nat: through Node sockets to a server on the host\'s 127.0.0.1', async () => {
   const server = net.createServer((s) => s.pipe(s)); // echo
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
-  const open = new Set<net.Socket>();
-  const nodeHost: HostNet = {
-    connectTcp(addr, p, ev) {
-      const s = net.connect({ host: formatIpv4(addr), port: p });
-      open.add(s);
-      s.on('connect', () => ev.onConnect());
-      s.on('data', (d) => ev.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
-      s.on('drain', () => ev.onDrain());
-      s.on('end', () => ev.onEnd());
-      s.on('error', (e) => ev.onError(e.message));
-      s.on('close', () => open.delete(s));
-      return { write: (d) => s.write(d), end: () => s.end(), destroy: () => s.destroy(), pause: () => s.pause(), resume: () => s.resume() };
-    },
-  };
+  const open = new Set<net.Socket | net.Server>();
+  const nodeHost = nodeHostNet(open);
   const { sim } = setup(nodeHost);
   try {
     const c = sim.a.sockets.add(new TcpSocket());
@@ -156,7 +191,48 @@ test('nat: through Node sockets to a server on the host\'s 127.0.0.1', async () 
     assert.deepEqual(got, data);
     c.close();
   } finally {
-    for (const s of open) s.destroy();
+    for (const s of open) if (s instanceof net.Socket) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
+test('nat: a port forward lets a host client reach a guest\'s server', async () => {
+  const open = new Set<net.Socket | net.Server>();
+  const { sim, nat } = setup(nodeHostNet(open));
+  const l = sim.a.sockets.add(new TcpSocket());
+  l.listen(80);
+  const fwd = nat.forward(0, sim.a.addr, 80);
+  assert.ok(typeof fwd === 'object');
+  for (let i = 0; i < 1000 && fwd.port === 0; i++) await new Promise((r) => setImmediate(r));
+  const client = net.connect({ host: '127.0.0.1', port: fwd.port });
+  open.add(client);
+  const chunks: Buffer[] = [];
+  client.on('data', (d) => chunks.push(d));
+  let ended = false;
+  client.on('end', () => (ended = true));
+  client.end('GET / HTTP/1.0\r\n\r\n');
+  try {
+    // The guest's server answers with a greeting and closes.
+    let s: TcpSocket | null = null;
+    let request = '';
+    const buf = new Uint8Array(1024);
+    assert.ok(await realTime(sim, () => {
+      s ??= l.accept();
+      if (s) {
+        const n = s.recv(buf);
+        if (typeof n === 'number' && n > 0) request += Buffer.from(buf.subarray(0, n)).toString();
+        if (n === 'finished' && s.maySend) {
+          s.send(new TextEncoder().encode(`hello from the guest, you sent ${request.length} bytes\n`));
+          s.close();
+        }
+      }
+      return ended;
+    }));
+    assert.equal(request, 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(Buffer.concat(chunks).toString(), 'hello from the guest, you sent 18 bytes\n');
+    assert.equal(nat.counts.opened, 1);
+  } finally {
+    fwd.close();
+    for (const x of open) if (x instanceof net.Socket) x.destroy();
   }
 });

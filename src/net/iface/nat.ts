@@ -33,8 +33,19 @@ export interface HostTcpEvents {
   onError(reason: string): void;
 }
 
+export interface HostListener {
+  /** The host port listened on (the one chosen, if 0 was asked for; 0 until bound). */
+  readonly port: number;
+  close(): void;
+}
+
 export interface HostNet {
   connectTcp(addr: Ipv4Address, port: number, events: HostTcpEvents): HostTcp;
+  /**
+   * Listens on a host port (a port forward). For each connection the host calls `accept`,
+   * which returns the handlers for that connection's events.
+   */
+  listenTcp?(port: number, accept: (conn: HostTcp) => HostTcpEvents): HostListener;
 }
 
 export interface NatOptions {
@@ -113,7 +124,29 @@ export class NatGateway {
     this.counts.opened++;
     let addr = s.localAddr;
     if (this.options.hostAlias !== undefined && addr === this.options.hostAlias) addr = this.options.hostAliasTarget ?? LOOPBACK;
-    f.host = this.host.connectTcp(addr, s.localPort, {
+    f.host = this.host.connectTcp(addr, s.localPort, this.events(f));
+  }
+
+  /**
+   * A port forward: connections to the host's `hostPort` are opened to guestAddr:guestPort
+   * from the gateway's address (like `hostfwd=tcp::8080-:80`).
+   */
+  forward(hostPort: number, guestAddr: Ipv4Address, guestPort: number): HostListener | 'unsupported' {
+    if (!this.host.listenTcp) return 'unsupported';
+    return this.host.listenTcp(hostPort, (conn) => {
+      const s = this.sockets.add(new TcpSocket(this.options.tcp));
+      s.connect(guestAddr, guestPort, this.sockets.ephemeralPort(), this.iface.sourceFor(guestAddr));
+      const f = new Flow(s);
+      f.host = conn;
+      f.connected = true;
+      this.flows.push(f);
+      this.counts.opened++;
+      return this.events(f);
+    });
+  }
+
+  private events(f: Flow): HostTcpEvents {
+    return {
       onConnect: () => {
         f.connected = true;
       },
@@ -137,7 +170,7 @@ export class NatGateway {
         f.failed = true;
         f.guest.abort();
       },
-    });
+    };
   }
 
   private pump(f: Flow): boolean {
