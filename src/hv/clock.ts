@@ -14,6 +14,8 @@ export interface Clock {
   advanceTo(t: bigint): void;
   /** Whether waiting for a deadline needs a real sleep (true) or can jump (false). */
   readonly realtime: boolean;
+  /** Sets the current time (restoring a snapshot). */
+  set(t: bigint): void;
 }
 
 export class RealClock implements Clock {

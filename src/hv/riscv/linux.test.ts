@@ -140,3 +140,35 @@ test('two guests on the in-process switch ping each other over virtio-net', { sk
     await Promise.all([a.running, b.running]);
   }
 });
+
+test('a running guest survives a whole-machine snapshot into a new machine', { skip, timeout: 120_000 }, async () => {
+  const kernel = readFileSync(guest!.kernel);
+  const initrd = readFileSync(guest!.initrd);
+  const first = new GuestConsole();
+  const make = (con: GuestConsole) => RiscvMachine.create({
+    ramSize: 64 << 20, kernel, initrd, cmdline: 'console=ttyS0 quiet', output: con.sink,
+    virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng())],
+  });
+  const a = await make(first);
+  const runningA = a.run({ maxInstructions: 20_000_000_000n });
+  await first.expect(PROMPT);
+  a.input('export MARK=before-snapshot\n');
+  await first.expect(PROMPT);
+  a.stop();
+  assert.equal((await runningA).kind, 'stopped');
+  const snap = a.save();
+  const second = new GuestConsole();
+  const b = await make(second);
+  b.restore(snap);
+  const runningB = b.run({ maxInstructions: 20_000_000_000n });
+  try {
+    b.input('echo "$MARK restored $((3 * 3))"\n');
+    assert.match(await second.expect(PROMPT), /before-snapshot restored 9/);
+    b.input('poweroff -f\n');
+  } catch (e) {
+    b.stop();
+    throw e;
+  } finally {
+    await runningB;
+  }
+});

@@ -16,7 +16,8 @@ import type { IrqLine, MmioDevice } from '../device.js';
 import { TestFinisher } from '../devices/test-finisher.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { RealClock, VirtualClock, type Clock } from '../clock.js';
-import { Exit, Irq, Priv, RiscvHart } from './engine.js';
+import { Exit, Irq, Priv, RiscvHart, type HartState as HartRegs } from './engine.js';
+import type { DeviceState } from '../device.js';
 import { Clint } from './clint.js';
 import { Plic } from './plic.js';
 import { HartState, ResetType, Sbi, SBI_ERR_ALREADY_STARTED, SBI_ERR_ALREADY_STOPPED, SBI_ERR_INVALID_PARAM, SBI_SUCCESS, type SbiPlatform } from './sbi.js';
@@ -54,6 +55,21 @@ export type MachineExit =
   | { kind: 'stopped' };
 
 const NEVER = 0xffffffffffffffffn;
+
+/**
+ * A whole machine at rest: RAM, every hart, every device on the bus (keyed by its base address),
+ * the machine's own per-hart state and the time. Restored into a machine created with the same
+ * configuration (RAM size, harts, devices in the same slots). Format version 1.
+ */
+export interface MachineSnapshot {
+  version: 1;
+  ram: Uint8Array;
+  harts: HartRegs[];
+  hartState: HartState[];
+  sbiTimer: string[];
+  time: string;
+  devices: Record<string, DeviceState>;
+}
 
 export class RiscvMachine implements SbiPlatform {
   readonly hartCount: number;
@@ -166,6 +182,44 @@ export class RiscvMachine implements SbiPlatform {
     this.wake?.();
   }
 
+  /** Captures the machine; call it while run() is not executing (after it returned, or before it starts). */
+  save(): MachineSnapshot {
+    const devices: Record<string, DeviceState> = {};
+    for (const { base, device } of this.bus.mappings) devices[base.toString(16)] = device.save();
+    return {
+      version: 1,
+      ram: this.harts[0]!.ram.bytes.slice(),
+      harts: this.harts.map((h) => h.save()),
+      hartState: [...this.state],
+      sbiTimer: this.sbiTimer.map(String),
+      time: this.clock.now().toString(),
+      devices,
+    };
+  }
+
+  /** Loads a snapshot taken from a machine of the same configuration. */
+  restore(s: MachineSnapshot): void {
+    if (s.version !== 1) throw new Error(`snapshot format ${s.version} is not supported`);
+    const ram = this.harts[0]!.ram;
+    if (s.ram.byteLength !== ram.size || s.harts.length !== this.harts.length) throw new Error('snapshot is of a machine with other RAM or hart count');
+    ram.bytes.set(s.ram);
+    s.harts.forEach((h, i) => this.harts[i]!.restore(h));
+    s.hartState.forEach((v, i) => (this.state[i] = v));
+    s.sbiTimer.forEach((v, i) => {
+      this.sbiTimer[i] = BigInt(v);
+      this.stip[i] = false;
+      this.kicked[i] = true;
+      this.waiting[i] = false;
+    });
+    this.clock.set(BigInt(s.time));
+    for (const { base, device } of this.bus.mappings) {
+      const d = s.devices[base.toString(16)];
+      if (!d) throw new Error(`snapshot has no state for the device at 0x${base.toString(16)}`);
+      device.restore(d);
+    }
+    this.exit = undefined;
+  }
+
   private kick(i: number): void {
     this.kicked[i] = true;
     this.wake?.();
@@ -174,6 +228,7 @@ export class RiscvMachine implements SbiPlatform {
   /** Runs until the guest powers off, reboots or faults, stop() is called, or `maxInstructions` pass. */
   async run(opts: { maxInstructions?: bigint } = {}): Promise<MachineExit> {
     const limit = opts.maxInstructions;
+    this.exit = undefined; // a stopped machine can be run again
     let lastYield = performance.now();
     while (!this.exit) {
       let ran = false;
