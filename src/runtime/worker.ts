@@ -83,13 +83,33 @@ function fail(message: string, status: number): void {
   }
 }
 
+/**
+ * Compiled programs, kept across the processes this thread serves: a script compiles once
+ * and then runs in each new context (only code is shared, no objects), so a program spawned
+ * again and again — a shell pipeline, a storm of children — skips the compiler.
+ */
+const scripts = new Map<string, vm.Script>();
+const SCRIPT_CACHE = 16;
+
+function programScript(source: string, path: string): vm.Script {
+  let s = scripts.get(source);
+  if (s) {
+    scripts.delete(source);
+  } else {
+    s = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: path });
+    if (scripts.size >= SCRIPT_CACHE) scripts.delete(scripts.keys().next().value!);
+  }
+  scripts.set(source, s);
+  return s;
+}
+
 function startMhjs(info: StartInfo, source: string): void {
   const { api, context, channel } = sandbox;
   api.boot(channel, JSON.stringify({ pid: info.pid, path: info.path, argv: info.argv, env: info.env, fdRings: info.fdRings }));
   for (const r of info.rings) api.addRing(r.id, rehome(r.buffer));
   let body: unknown;
   try {
-    body = vm.runInContext(`(function (module, exports, require) {${source}\n})`, context, { filename: info.path });
+    body = programScript(source, info.path).runInContext(context);
   } catch (e) {
     return fail(`cannot load program: ${(e as Error).message}`, 126);
   }
