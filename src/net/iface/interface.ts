@@ -363,6 +363,15 @@ export class Interface implements TcpTransmit {
         return;
       }
     }
+    // Unicast nobody bound goes to a transparent socket if there is one (a NAT gateway).
+    if (!broadcast) {
+      for (const u of this.sockets.udp) {
+        if (u.transparent) {
+          if (!u.deliver(p.payload, src, r.srcPort, dst, r.dstPort)) st.drop('buffer-full');
+          return;
+        }
+      }
+    }
     st.drop('no-socket');
     if (!broadcast) this.sendIcmpError(now, ip, Icmpv4Type.DstUnreachable, DstUnreachableCode.PortUnreachable);
   }
@@ -517,9 +526,11 @@ export class Interface implements TcpTransmit {
     let did = false;
     while (!u.tx.isEmpty) {
       const dst = u.tx.frontAddr;
-      const src = u.localAddr || this.sourceFor(dst);
+      // A transparent socket's datagrams name their own source; others use the socket's.
+      const src = u.tx.frontLocalAddr || u.localAddr || this.sourceFor(dst);
+      const srcPort = u.tx.frontLocalPort || u.localPort;
       const len = u.tx.peekInto(this.txBuf, TCP_BASE + UDP_HEADER_LEN);
-      emitUdpHeader(this.txBuf.subarray(TCP_BASE), u.localPort, u.tx.frontPort, len, src, dst, !this.offload);
+      emitUdpHeader(this.txBuf.subarray(TCP_BASE), srcPort, u.tx.frontPort, len, src, dst, !this.offload);
       const r = this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len);
       if (r === 'device-full') break;
       u.tx.pop();

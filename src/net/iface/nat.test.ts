@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import dgram from 'node:dgram';
+import { UdpSocket } from '../socket/udp.js';
 import { SimPair } from './sim.js';
 import { NatGateway, type HostNet, type HostTcp, type HostTcpEvents } from './nat.js';
 import { TcpSocket, TcpState } from '../socket/tcp.js';
@@ -20,6 +22,23 @@ class FakeHost implements HostNet {
     const q = this.queue.splice(0);
     for (const f of q) f();
     return q.length > 0;
+  }
+
+  /** UDP services: a function from request to reply, by address:port. */
+  readonly udpServices = new Map<string, (d: Uint8Array) => Uint8Array>();
+  udpSockets = 0;
+
+  openUdp(onMessage: (data: Uint8Array, addr: Ipv4Address, port: number) => void) {
+    this.udpSockets++;
+    return {
+      send: (d: Uint8Array, addr: Ipv4Address, port: number) => {
+        const svc = this.udpServices.get(`${formatIpv4(addr)}:${port}`);
+        if (svc) this.queue.push(() => onMessage(svc(d), addr, port));
+      },
+      close: () => {
+        this.udpSockets--;
+      },
+    };
   }
 
   connectTcp(addr: Ipv4Address, port: number, ev: HostTcpEvents): HostTcp {
@@ -60,11 +79,11 @@ function setup(host: HostNet & { tick?(): boolean }) {
   sim.a.iface.routes.addDefault(sim.b.addr); // the guest's gateway is B
   const nat = new NatGateway(sim.b.iface, sim.b.sockets, host, { hostAlias: sim.b.addr });
   sim.tickers.push({
-    poll: () => {
+    poll: (now) => {
       host.tick?.();
-      nat.poll();
+      nat.poll(now);
     },
-    pollAt: () => ((host as FakeHost).queue?.length ? 0 : Infinity),
+    pollAt: () => ((host as FakeHost).queue?.length ? 0 : nat.pollAt()),
   });
   return { sim, nat };
 }
@@ -106,6 +125,27 @@ test('nat: a guest talks to an outside echo service and a bulk source through ho
   assert.equal(nat.counts.closed, 2);
 });
 
+test('nat: UDP from a guest goes out through a host socket and the reply comes back from the service', () => {
+  const host = new FakeHost(new Map());
+  host.udpServices.set('8.8.8.8:53', (d) => Uint8Array.from(d, (x) => x ^ 0xff));
+  const { sim, nat } = setup(host);
+  const u = sim.a.sockets.add(new UdpSocket());
+  u.bind(5353);
+  for (let i = 0; i < 3; i++) u.sendTo(new Uint8Array([i, 1, 2]), ip('8.8.8.8'), 53);
+  assert.ok(sim.runUntil(() => u.rx.length === 3));
+  const buf = new Uint8Array(16);
+  const d = u.recvFrom(buf);
+  assert.ok(typeof d === 'object');
+  assert.equal(formatIpv4(d.addr), '8.8.8.8');
+  assert.equal(d.port, 53);
+  assert.deepEqual([...buf.subarray(0, d.len)], [0xff, 0xfe, 0xfd]);
+  assert.equal(host.udpSockets, 1); // one host socket for the guest's one port
+  assert.equal(nat.udpFlows.size, 1);
+  sim.runFor(70_000);
+  assert.equal(nat.udpFlows.size, 0); // idle flows are closed
+  assert.equal(host.udpSockets, 0);
+});
+
 test('nat: a connection the host refuses is reset for the guest', () => {
   const host = new FakeHost(new Map());
   const { sim, nat } = setup(host);
@@ -117,7 +157,7 @@ test('nat: a connection the host refuses is reset for the guest', () => {
 });
 
 /** HostNet over Node's `net` (the shape netd's host adapter will have), loopback only. */
-function nodeHostNet(open: Set<net.Socket | net.Server>): HostNet {
+function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>): HostNet {
   const wire = (s: net.Socket, ev: HostTcpEvents): HostTcp => {
     open.add(s);
     s.on('connect', () => ev.onConnect());
@@ -129,6 +169,13 @@ function nodeHostNet(open: Set<net.Socket | net.Server>): HostNet {
     return { write: (d) => s.write(d), end: () => s.end(), destroy: () => s.destroy(), pause: () => s.pause(), resume: () => s.resume() };
   };
   return {
+    openUdp(onMessage) {
+      const s = dgram.createSocket('udp4');
+      open.add(s);
+      s.on('message', (m, r) => onMessage(new Uint8Array(m.buffer, m.byteOffset, m.length), Number(r.address.split('.').reduce((a, x) => a * 256 + Number(x), 0)), r.port));
+      s.bind(0, '127.0.0.1');
+      return { send: (d, addr, port) => s.send(d, port, formatIpv4(addr)), close: () => { open.delete(s); s.close(); } };
+    },
     connectTcp: (addr, p, ev) => wire(net.connect({ host: formatIpv4(addr), port: p }), ev),
     listenTcp(port, accept) {
       const server = net.createServer({ allowHalfOpen: true }, (s) => {
@@ -167,7 +214,7 @@ test('nat: through Node sockets to a server on the host\'s 127.0.0.1', async () 
   const server = net.createServer((s) => s.pipe(s)); // echo
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as net.AddressInfo).port;
-  const open = new Set<net.Socket | net.Server>();
+  const open = new Set<net.Socket | net.Server | dgram.Socket>();
   const nodeHost = nodeHostNet(open);
   const { sim } = setup(nodeHost);
   try {
@@ -192,12 +239,13 @@ test('nat: through Node sockets to a server on the host\'s 127.0.0.1', async () 
     c.close();
   } finally {
     for (const s of open) if (s instanceof net.Socket) s.destroy();
+    for (const s of open) if (s instanceof dgram.Socket) s.close();
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
 
 test('nat: a port forward lets a host client reach a guest\'s server', async () => {
-  const open = new Set<net.Socket | net.Server>();
+  const open = new Set<net.Socket | net.Server | dgram.Socket>();
   const { sim, nat } = setup(nodeHostNet(open));
   const l = sim.a.sockets.add(new TcpSocket());
   l.listen(80);
@@ -234,5 +282,28 @@ test('nat: a port forward lets a host client reach a guest\'s server', async () 
   } finally {
     fwd.close();
     for (const x of open) if (x instanceof net.Socket) x.destroy();
+    for (const x of open) if (x instanceof dgram.Socket) x.close();
+  }
+});
+
+test('nat: UDP through a Node dgram socket to an echo service on 127.0.0.1', async () => {
+  const echo = dgram.createSocket('udp4');
+  echo.on('message', (m, r) => echo.send(m, r.port, r.address));
+  await new Promise<void>((r) => echo.bind(0, '127.0.0.1', () => r()));
+  const open = new Set<net.Socket | net.Server | dgram.Socket>();
+  const { sim } = setup(nodeHostNet(open));
+  try {
+    const u = sim.a.sockets.add(new UdpSocket());
+    u.bind(4000);
+    u.sendTo(new TextEncoder().encode('ping'), sim.b.addr, echo.address().port);
+    assert.ok(await realTime(sim, () => u.rx.length === 1, 10_000));
+    const buf = new Uint8Array(16);
+    const d = u.recvFrom(buf);
+    assert.ok(typeof d === 'object');
+    assert.equal(Buffer.from(buf.subarray(0, d.len)).toString(), 'ping');
+    assert.equal(d.addr, sim.b.addr); // the host's loopback shows as the gateway
+  } finally {
+    for (const x of open) if (x instanceof dgram.Socket) x.close();
+    echo.close();
   }
 });

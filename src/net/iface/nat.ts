@@ -5,12 +5,16 @@
 // host side is abstract (HostNet), so the same core serves Node's `net` or a browser relay.
 // Connections to the gateway's own address go to the host's loopback (`hostAlias`).
 //
+// UDP goes the way slirp sends it: one host socket per guest (address, port), replies sent
+// back from the address and port they came from, idle flows closed after a minute.
+//
 // Flow control both ways: host data waits in a bounded queue while the guest's window is
 // shut (and the host socket is paused past a high-water mark); guest data is read only while
 // the host socket accepts writes.
 import type { Ipv4Address } from '../wire/address.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../socket/tcp.js';
 import type { SocketSet } from '../socket/set.js';
+import { UdpSocket } from '../socket/udp.js';
 import type { Interface } from './interface.js';
 
 /** A host-side TCP connection, as the host's socket layer provides it. */
@@ -33,6 +37,12 @@ export interface HostTcpEvents {
   onError(reason: string): void;
 }
 
+/** A host-side UDP socket: one per guest (address, port), as slirp keeps them. */
+export interface HostUdp {
+  send(data: Uint8Array, addr: Ipv4Address, port: number): void;
+  close(): void;
+}
+
 export interface HostListener {
   /** The host port listened on (the one chosen, if 0 was asked for; 0 until bound). */
   readonly port: number;
@@ -46,6 +56,8 @@ export interface HostNet {
    * which returns the handlers for that connection's events.
    */
   listenTcp?(port: number, accept: (conn: HostTcp) => HostTcpEvents): HostListener;
+  /** A UDP socket on an ephemeral host port; replies arrive through onMessage. */
+  openUdp?(onMessage: (data: Uint8Array, addr: Ipv4Address, port: number) => void): HostUdp;
 }
 
 export interface NatOptions {
@@ -56,6 +68,15 @@ export interface NatOptions {
   tcp?: TcpOptions;
   /** Host bytes queued per connection before the host socket is paused. */
   highWater?: number;
+  /** A UDP flow with no traffic for this long (ms) is closed. */
+  udpIdle?: number;
+}
+
+interface UdpFlow {
+  host: HostUdp;
+  guestAddr: Ipv4Address;
+  guestPort: number;
+  lastUsed: number;
 }
 
 const LOOPBACK = 0x7f00_0001;
@@ -75,6 +96,9 @@ class Flow {
 
 export class NatGateway {
   readonly listener: TcpSocket;
+  /** The catch-all UDP socket, when the host offers UDP. */
+  readonly udp: UdpSocket | null = null;
+  readonly udpFlows = new Map<number, UdpFlow>();
   readonly flows: Flow[] = [];
   private readonly lingering: TcpSocket[] = [];
   private readonly buf = new Uint8Array(65_536);
@@ -87,11 +111,63 @@ export class NatGateway {
     this.listener = sockets.add(new TcpSocket({ ...options.tcp, backlog: 128 }));
     this.listener.listenTransparent();
     this.highWater = options.highWater ?? 256 * 1024;
+    if (host.openUdp) {
+      this.udp = sockets.add(new UdpSocket({ rxSlots: 128, rxBytes: 256 * 1024, txSlots: 128, txBytes: 256 * 1024 }));
+      this.udp.bindTransparent();
+    }
+  }
+
+  private hostAddr(a: Ipv4Address): Ipv4Address {
+    return this.options.hostAlias !== undefined && a === this.options.hostAlias ? this.options.hostAliasTarget ?? LOOPBACK : a;
+  }
+
+  /** Guest datagrams out through per-guest host sockets; replies come back from where they went. */
+  private pumpUdp(now: number): boolean {
+    const u = this.udp!;
+    let did = false;
+    for (let d = u.recvFrom(this.buf); typeof d === 'object'; d = u.recvFrom(this.buf)) {
+      did = true;
+      const key = d.addr * 65536 + d.port;
+      let f = this.udpFlows.get(key);
+      if (!f) {
+        const guestAddr = d.addr;
+        const guestPort = d.port;
+        const host = this.host.openUdp!((data, addr, port) => {
+          // A reply from the host's loopback appears to come from the gateway's alias address.
+          const from = this.options.hostAlias !== undefined && addr === (this.options.hostAliasTarget ?? LOOPBACK) ? this.options.hostAlias : addr;
+          u.sendFrom(data, from, port, guestAddr, guestPort);
+          f!.lastUsed = this.lastNow;
+        });
+        f = { host, guestAddr, guestPort, lastUsed: now };
+        this.udpFlows.set(key, f);
+      }
+      f.lastUsed = now;
+      f.host.send(this.buf.slice(0, d.len), this.hostAddr(d.localAddr), d.localPort);
+    }
+    const idle = this.options.udpIdle ?? 60_000;
+    for (const [k, f] of this.udpFlows) {
+      if (now - f.lastUsed > idle) {
+        f.host.close();
+        this.udpFlows.delete(k);
+      }
+    }
+    return did;
+  }
+
+  private lastNow = 0;
+
+  /** When poll next has timed work (closing idle UDP flows), absent host events. */
+  pollAt(): number {
+    const idle = this.options.udpIdle ?? 60_000;
+    let t = Infinity;
+    for (const f of this.udpFlows.values()) t = Math.min(t, f.lastUsed + idle + 1);
+    return t;
   }
 
   /** Moves data and state between guests and host; call after each interface poll. */
-  poll(): boolean {
-    let did = false;
+  poll(now = this.lastNow): boolean {
+    this.lastNow = now;
+    let did = this.udp ? this.pumpUdp(now) : false;
     for (let s = this.listener.accept(); s; s = this.listener.accept()) {
       did = true;
       this.open(s);
@@ -122,9 +198,7 @@ export class NatGateway {
     const f = new Flow(s);
     this.flows.push(f);
     this.counts.opened++;
-    let addr = s.localAddr;
-    if (this.options.hostAlias !== undefined && addr === this.options.hostAlias) addr = this.options.hostAliasTarget ?? LOOPBACK;
-    f.host = this.host.connectTcp(addr, s.localPort, this.events(f));
+    f.host = this.host.connectTcp(this.hostAddr(s.localAddr), s.localPort, this.events(f));
   }
 
   /**

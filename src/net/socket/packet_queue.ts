@@ -1,5 +1,7 @@
 // A queue of datagrams with their peer addresses, in storage allocated once: a byte ring for
 // the payloads and fixed arrays for the metadata. UDP and ICMP sockets use one each way.
+// Each datagram also carries a local address and port, which only transparent sockets (a NAT
+// gateway's) use: where an arriving datagram was going, where a departing one comes from.
 import { RingBuffer } from './ring.js';
 
 export class PacketQueue {
@@ -7,6 +9,8 @@ export class PacketQueue {
   private readonly lens: Uint32Array;
   private readonly addrs: Uint32Array;
   private readonly ports: Uint16Array;
+  private readonly localAddrs: Uint32Array;
+  private readonly localPorts: Uint16Array;
   private head = 0;
   private count = 0;
 
@@ -15,6 +19,8 @@ export class PacketQueue {
     this.lens = new Uint32Array(slots);
     this.addrs = new Uint32Array(slots);
     this.ports = new Uint16Array(slots);
+    this.localAddrs = new Uint32Array(slots);
+    this.localPorts = new Uint16Array(slots);
   }
 
   get length(): number {
@@ -31,13 +37,15 @@ export class PacketQueue {
     return this.data.capacity;
   }
 
-  enqueue(payload: Uint8Array, addr: number, port: number): boolean {
+  enqueue(payload: Uint8Array, addr: number, port: number, localAddr = 0, localPort = 0): boolean {
     if (!this.fits(payload.length)) return false;
     const i = (this.head + this.count) % this.slots;
     this.data.enqueue(payload);
     this.lens[i] = payload.length;
     this.addrs[i] = addr;
     this.ports[i] = port;
+    this.localAddrs[i] = localAddr;
+    this.localPorts[i] = localPort;
     this.count++;
     return true;
   }
@@ -51,6 +59,12 @@ export class PacketQueue {
   }
   get frontPort(): number {
     return this.ports[this.head]!;
+  }
+  get frontLocalAddr(): number {
+    return this.localAddrs[this.head]!;
+  }
+  get frontLocalPort(): number {
+    return this.localPorts[this.head]!;
   }
 
   /** Copies the front datagram (truncated to dst) into dst at dstOffset without removing it. */

@@ -20,6 +20,9 @@ export interface Datagram {
   len: number;
   addr: Ipv4Address;
   port: number;
+  /** Where it was sent to: only filled in for a transparent socket. */
+  localAddr: Ipv4Address;
+  localPort: number;
 }
 
 /** Largest UDP payload over a 1500-byte MTU without fragmentation. */
@@ -37,8 +40,30 @@ export class UdpSocket {
     this.tx = new PacketQueue(o.txSlots ?? 64, o.txBytes ?? 65_536);
   }
 
+  /** Receives datagrams for any address and port no other socket takes (bindTransparent). */
+  transparent = false;
+
   get isBound(): boolean {
-    return this.localPort !== 0;
+    return this.localPort !== 0 || this.transparent;
+  }
+
+  /**
+   * Binds to every address and port left over — a NAT gateway's catch-all. Datagrams say where
+   * they were going, and sendFrom chooses the source of each reply.
+   */
+  bindTransparent(): BindError | null {
+    if (this.isBound) return 'invalid-state';
+    this.transparent = true;
+    return null;
+  }
+
+  /** Sends with a chosen source address and port (transparent sockets only). */
+  sendFrom(data: Uint8Array, srcAddr: Ipv4Address, srcPort: number, addr: Ipv4Address, port: number): UdpSendError | null {
+    if (!this.transparent) return 'not-bound';
+    if (addr === 0 || srcAddr === 0 || !(port > 0 && port < 65536) || !(srcPort > 0 && srcPort < 65536)) return 'unaddressable';
+    if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
+    if (!this.tx.enqueue(data, addr, port, srcAddr, srcPort)) return 'buffer-full';
+    return null;
   }
 
   bind(port: number, addr: Ipv4Address = 0): BindError | null {
@@ -50,6 +75,7 @@ export class UdpSocket {
   }
 
   close(): void {
+    this.transparent = false;
     this.localPort = 0;
     this.localAddr = 0;
     this.rx.clear();
@@ -67,7 +93,7 @@ export class UdpSocket {
   /** Copies the next datagram into buf (truncating, like recvfrom) and says who sent it. */
   recvFrom(buf: Uint8Array): Datagram | UdpRecvError {
     if (this.rx.isEmpty) return 'exhausted';
-    const d = { len: this.rx.peekInto(buf), addr: this.rx.frontAddr, port: this.rx.frontPort };
+    const d = { len: this.rx.peekInto(buf), addr: this.rx.frontAddr, port: this.rx.frontPort, localAddr: this.rx.frontLocalAddr, localPort: this.rx.frontLocalPort };
     this.rx.pop();
     return d;
   }
@@ -81,11 +107,11 @@ export class UdpSocket {
 
   /** internal: does a datagram to dst:port belong here? */
   accepts(dst: Ipv4Address, port: number): boolean {
-    return this.localPort === port && (this.localAddr === 0 || this.localAddr === dst);
+    return !this.transparent && this.localPort === port && (this.localAddr === 0 || this.localAddr === dst);
   }
 
   /** internal: queues an arriving datagram; false when the queue is full. */
-  deliver(payload: Uint8Array, src: Ipv4Address, srcPort: number): boolean {
-    return this.rx.enqueue(payload, src, srcPort);
+  deliver(payload: Uint8Array, src: Ipv4Address, srcPort: number, dst: Ipv4Address = 0, dstPort = 0): boolean {
+    return this.rx.enqueue(payload, src, srcPort, dst, dstPort);
   }
 }
