@@ -20,7 +20,7 @@ function errnoOf(f: () => unknown): string {
   }
 }
 
-const commands: Record<string, (a: string[]) => number> = {
+const commands: Record<string, (a: string[]) => number | Promise<number>> = {
   exit: (a) => Number(a[0] ?? 0),
 
   cat() {
@@ -523,7 +523,7 @@ function reply(tag: number, result: number, aux: number, payload: Uint8Array): U
   return b;
 }
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const cmd = commands[argv[1] ?? ''];
   if (!cmd) {
     mh.eprintln(`usage: probe ${Object.keys(commands).join('|')} [args]`);
