@@ -5,7 +5,10 @@
 // `pollAt(now)` says when polling is next needed. There are no timers: the caller owns time.
 //
 // Outgoing frames are built in one preallocated buffer; TCP payload is copied straight from
-// the socket's send ring into it. Every drop is counted in `stats` with its reason.
+// the socket's send ring into it. UDP and ICMP frames whose neighbour is unresolved wait in
+// the neighbour queue. IPv6 frames go to the IPv6 layer (ipv6.ts). A promiscuous interface
+// (a NAT gateway) also takes unicast IPv4 for other addresses. Every drop is counted in
+// `stats` with its reason.
 import { ETHERNET_HEADER_LEN, MAX_FRAME_LEN, DEFAULT_TTL } from '../params.js';
 import { NetStats } from '../stats.js';
 import { ETHERNET_BROADCAST, IPV4_BROADCAST, Ipv4Cidr, isLoopback, isMulticast, type EthernetAddress, type Ipv4Address } from '../wire/address.js';
