@@ -19,7 +19,7 @@ export type Part =
   /** `$((...))`. */
   | { t: 'arith'; src: string; pos: Pos; quoted: boolean }
   /** `$name(args)` or `@name(args)`: one of Ion's methods. */
-  | { t: 'method'; name: string; args: Word[]; array: boolean; quoted: boolean; pos: Pos }
+  | { t: 'method'; name: string; args: Word[]; array: boolean; quoted: boolean; pos: Pos; index: Word | null }
   /** `{a,b,c}`: alternatives, each a word. */
   | { t: 'brace'; alts: Word[] }
   /** `{1..10}`, `{1..=10}`, `{a..e}`, with an optional step `{0..10..2}`. */

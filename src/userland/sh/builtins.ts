@@ -36,7 +36,7 @@ export function runArgv(sh: Shell, argv: string[], io: Io): number {
     return sh.runSource(argv.map(q).join(' '), io);
   }
   const pid = mh.spawn(prog, argv, { env: sh.exportedEnv(), fds: [[0, io.in], [1, io.out], [2, io.err]], ...(sh.jobControl ? { pgid: 0 } : {}) });
-  return sh.jobs.waitForeground(sh.jobs.add(pid, [pid], argv.join(' '), false), sh.jobControl);
+  return sh.jobs.waitForeground(sh.jobs.add(pid, [pid], argv.join(' '), false, sh.jobControl), sh.jobControl);
 }
 
 function fileTest(op: string, path: string): boolean {
@@ -222,9 +222,7 @@ function kill(sh: Shell, argv: string[], io: Io): number {
   for (const a of args) {
     try {
       if (a.startsWith('%')) {
-        const job = jobSpec(sh, 'kill', a);
-        mh.kill(-job.pgid, sig);
-        if (sig === mh.Sig.SIGCONT) job.state = 'running';
+        sh.jobs.signal(jobSpec(sh, 'kill', a), sig);
       } else mh.kill(Number(a), sig);
     } catch (e) {
       err(io, `kill: ${a}: ${e instanceof Error ? e.message : String(e)}\n`);

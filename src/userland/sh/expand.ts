@@ -63,7 +63,7 @@ export function isArrayWord(w: Word): boolean {
   switch (p.t) {
     case 'arr': return !p.quoted && (p.index === null || isSliceIndex(p.index));
     case 'cmd': return p.array && !p.quoted;
-    case 'method': return p.array && !p.quoted;
+    case 'method': return p.array && !p.quoted && (p.index === null || isSliceIndex(p.index));
     case 'list': case 'brace': case 'range': return true;
     default: return false;
   }
@@ -173,6 +173,7 @@ export class Expander {
           } catch (e) {
             throw new ExpandError((e as Error).message, p.pos);
           }
+          if (p.index && Array.isArray(r)) r = index(r, this.string(p.index), p.pos);
           if (Array.isArray(r) && !p.quoted) many(r);
           else add(str(r));
           break;

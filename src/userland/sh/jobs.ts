@@ -22,6 +22,8 @@ export interface Job {
   status: number;
   state: JobState;
   text: string;
+  /** Whether the job has a process group of its own (else it shares the shell's). */
+  grouped: boolean;
 }
 
 export class JobTable {
@@ -32,9 +34,9 @@ export class JobTable {
 
   constructor(private readonly term: Terminal, private readonly shellPgid: number, private readonly err: (s: string) => void) {}
 
-  add(pgid: number, pids: number[], text: string, background: boolean): Job {
+  add(pgid: number, pids: number[], text: string, background: boolean, grouped: boolean): Job {
     const id = this.jobs.reduce((m, j) => Math.max(m, j.id), 0) + 1;
-    const job: Job = { id, pgid, pids, live: new Set(pids), status: 0, state: 'running', text };
+    const job: Job = { id, pgid, pids, live: new Set(pids), status: 0, state: 'running', text, grouped };
     this.jobs.push(job);
     if (background) {
       this.lastBackground = pids[pids.length - 1] ?? 0;
@@ -143,13 +145,15 @@ export class JobTable {
     return job.id === this.current ? '+' : job.id === this.previous ? '-' : ' ';
   }
 
+  /** Signals the whole job: its group, or each of its processes when it has no group. */
+  signal(job: Job, sig: number): void {
+    if (job.grouped) mh.kill(-job.pgid, sig);
+    else for (const pid of job.live) mh.kill(pid, sig);
+    if (sig === mh.Sig.SIGCONT) job.state = 'running';
+  }
+
   continue(job: Job): void {
-    job.state = 'running';
-    try {
-      mh.kill(-job.pgid, mh.Sig.SIGCONT);
-    } catch {
-      for (const pid of job.live) mh.kill(pid, mh.Sig.SIGCONT);
-    }
+    this.signal(job, mh.Sig.SIGCONT);
   }
 
   forget(job: Job): void {

@@ -85,13 +85,15 @@ function repl(sh: Shell): number {
     }
   }
   let buffer = '';
+  let line0 = 1; // the input line the buffer starts at, so errors give the line in the script
+  let lineNo = 0;
   for (;;) {
     if (sh.interactive) sh.jobs.notify();
     const line = input.readLine(buffer ? '> ' : sh.interactive ? promptFor(sh) : '');
     if (line === null) {
       if (buffer) {
         try {
-          parse(buffer);
+          parse(buffer, line0);
         } catch (e) {
           if (e instanceof ShSyntaxError) writeSink(2, `${sh.source}: syntax error at ${e.message}\n`);
           return 2;
@@ -100,10 +102,12 @@ function repl(sh: Shell): number {
       if (sh.interactive) writeSink(2, 'exit\n');
       return sh.status;
     }
+    if (!buffer) line0 = lineNo + 1;
+    lineNo++;
     buffer += line + '\n';
     let stmts: Stmt[];
     try {
-      stmts = parse(buffer);
+      stmts = parse(buffer, line0);
     } catch (e) {
       if (!(e instanceof ShSyntaxError)) throw e;
       if (e.incomplete) continue;

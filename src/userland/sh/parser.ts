@@ -19,16 +19,17 @@ const PIPE_OPS = new Set<Op>(['|', '^|', '&|']);
 const LET_OPS: LetOp[] = ['//=', '**=', '++=', '::=', '+=', '-=', '*=', '/=', '%=', '='];
 const TYPE = /^(str|bool|int|float|\[str\]|\[bool\]|\[int\]|\[float\]|hmap\[\w+\]|bmap\[\w+\])$/;
 
-export function parse(src: string): Stmt[] {
-  return new Parser(src).program();
+/** Parses a whole text; `firstLine` numbers its first line (for input read piecemeal). */
+export function parse(src: string, firstLine = 1): Stmt[] {
+  return new Parser(src, firstLine).program();
 }
 
 class Parser {
   private readonly toks: Token[];
   private k = 0;
 
-  constructor(private readonly src: string) {
-    this.toks = tokenize(src);
+  constructor(private readonly src: string, firstLine: number) {
+    this.toks = tokenize(src, { line: firstLine, col: 1, offset: 0 });
   }
 
   program(): Stmt[] {

@@ -139,7 +139,6 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
       if (program && rio.out instanceof Capture) {
         const [r, w] = mh.pipe();
         closeLater.push(w);
-        opened.push(r);
         drain = { fd: r, into: rio.out };
         rio.out = w;
       }
@@ -148,6 +147,7 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
   } catch (e) {
     for (const s of stages) s.opened.forEach((fd) => mh.close(fd));
     closeLater.forEach((fd) => mh.close(fd));
+    if (drain) mh.close(drain.fd);
     throw e;
   }
 
@@ -206,7 +206,7 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
   }
 
   if (pids.length === 0) return statuses[n - 1] ?? 0;
-  const job = sh.jobs.add(pgid || pids[0]!, pids, p.text, background);
+  const job = sh.jobs.add(pgid || pids[0]!, pids, p.text, background, group);
   if (background) {
     if (sh.interactive) writeSink(io.err, `[${job.id}] ${pids[pids.length - 1]}\n`);
     return 0;

@@ -248,7 +248,7 @@ export class Shell implements ExpandEnv {
       if (direct) return runPipeline(this, a.first, bio, true);
       const script = `${this.serialize()}\n${a.text}`;
       const pid = mh.spawn(this.self, ['sh', '-c', script], { env: this.exportedEnv(), fds: [[0, bio.in], [1, bio.out as number], [2, bio.err as number]], pgid: 0 });
-      const job = this.jobs.add(pid, [pid], a.text, true);
+      const job = this.jobs.add(pid, [pid], a.text, true, true);
       if (this.interactive) writeSink(io.err, `[${job.id}] ${pid}\n`);
       return 0;
     } finally {

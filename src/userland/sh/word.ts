@@ -165,8 +165,9 @@ class WordParser {
       if (s[j] === '(') {
         const e = this.close(j);
         const args = parseWordList(s.slice(j + 1, e), at(this.pos, s, j + 1));
-        this.parts.push({ t: 'method', name, args, array, quoted, pos: p });
-        return e + 1;
+        const index = array ? this.index(e + 1) : null;
+        this.parts.push({ t: 'method', name, args, array, quoted, pos: p, index });
+        return this.afterIndex(e + 1);
       }
       if (array) {
         this.parts.push({ t: 'arr', name, index: this.index(j), quoted });
