@@ -177,3 +177,4 @@ export function syscall(nr: number, a: number[] = [], input: Uint8Array | null =
   const result = inLen === undefined ? c.call(nr, a[0], a[1], a[2], a[3], input) : c.call(nr, a[0], a[1], a[2], a[3], null, inLen);
   return { result, out: c.out() };
 }
+export * from './fsmeta.js';

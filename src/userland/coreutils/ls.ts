@@ -1,0 +1,219 @@
+// ls: lists directories and files as GNU ls does when its output is not a terminal (one name
+// per line), with -l's long format (columns aligned per listing, `total` in 1 KiB blocks),
+// -a/-A, -h, -R, -d, -F, -i, -n, -r, -t, -S, -L. Names sort by their code units, as GNU does in
+// the C locale. Errors on operands are reported and give status 2 (1 for a subdirectory that
+// cannot be read), GNU's convention.
+
+import * as mh from 'libmh';
+import { type Applet, getopts, joinPath, out, quote, userName, groupName, warn, errText } from './common.js';
+import { humanSize, lsDate, modeString } from './format.js';
+
+interface Entry {
+  name: string;
+  path: string;
+  st: mh.Stat | null;
+  /** For -L or a followed operand: what the name points to. */
+  target?: string;
+}
+
+interface Opts {
+  all: boolean;
+  almostAll: boolean;
+  long: boolean;
+  human: boolean;
+  recursive: boolean;
+  dirAsFile: boolean;
+  classify: boolean;
+  inode: boolean;
+  numeric: boolean;
+  reverse: boolean;
+  sort: 'name' | 'time' | 'size' | 'none';
+  follow: boolean;
+}
+
+const IFMT = mh.S.IFMT;
+const isDirMode = (m: number): boolean => (m & IFMT) === mh.S.IFDIR;
+
+function byName(a: Entry, b: Entry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function sortEntries(list: Entry[], o: Opts): Entry[] {
+  if (o.sort === 'none') return list;
+  const cmp =
+    o.sort === 'time'
+      ? (a: Entry, b: Entry) => (b.st?.mtimeMs ?? 0) - (a.st?.mtimeMs ?? 0) || byName(a, b)
+      : o.sort === 'size'
+        ? (a: Entry, b: Entry) => (b.st?.size ?? 0) - (a.st?.size ?? 0) || byName(a, b)
+        : byName;
+  list.sort(cmp);
+  if (o.reverse) list.reverse();
+  return list;
+}
+
+function classifyChar(mode: number): string {
+  switch (mode & IFMT) {
+    case mh.S.IFDIR: return '/';
+    case mh.S.IFLNK: return '@';
+    case mh.S.IFIFO: return '|';
+    case mh.S.IFSOCK: return '=';
+    default: return mode & 0o111 ? '*' : '';
+  }
+}
+
+function statOf(path: string, follow: boolean): mh.Stat {
+  if (!follow) return mh.lstat(path);
+  try {
+    return mh.stat(path);
+  } catch {
+    return mh.lstat(path); // a dangling link is listed as the link itself
+  }
+}
+
+/** Prints entries: names, or long lines with columns sized to this group. */
+function printEntries(entries: Entry[], o: Opts, withTotal: boolean): void {
+  if (!o.long) {
+    for (const e of entries) {
+      const ino = o.inode ? `${e.st?.ino ?? '?'} ` : '';
+      out.line(ino + e.name + (o.classify && e.st ? classifyChar(e.st.mode) : ''));
+    }
+    return;
+  }
+  if (withTotal) {
+    let blocks = 0;
+    for (const e of entries) blocks += e.st?.blocks ?? 0;
+    out.line(`total ${o.human ? humanSize(blocks * 512) : Math.ceil(blocks / 2)}`);
+  }
+  const now = mh.now();
+  const rows = entries.map((e) => {
+    const st = e.st!;
+    let name = e.name;
+    if ((st.mode & IFMT) === mh.S.IFLNK) {
+      try {
+        name += ` -> ${mh.readlink(e.path)}`;
+      } catch {
+        // unreadable target: the name alone
+      }
+    } else if (o.classify) {
+      name += classifyChar(st.mode);
+    }
+    return [
+      o.inode ? String(st.ino) : '',
+      modeString(st.mode),
+      String(st.nlink),
+      o.numeric ? String(st.uid) : userName(st.uid),
+      o.numeric ? String(st.gid) : groupName(st.gid),
+      o.human ? humanSize(st.size) : String(st.size),
+      lsDate(st.mtimeMs, now),
+      name,
+    ];
+  });
+  const w = [0, 0, 0, 0, 0, 0];
+  for (const r of rows) for (let i = 0; i < 6; i++) w[i] = Math.max(w[i]!, r[i]!.length);
+  for (const r of rows) {
+    const ino = o.inode ? r[0]!.padStart(w[0]!) + ' ' : '';
+    out.line(`${ino}${r[1]} ${r[2]!.padStart(w[2]!)} ${r[3]!.padEnd(w[3]!)} ${r[4]!.padEnd(w[4]!)} ${r[5]!.padStart(w[5]!)} ${r[6]} ${r[7]}`);
+  }
+}
+
+/** Lists one directory; returns false when it (or, with -R, one below) could not be read. */
+function listDirectory(path: string, o: Opts, header: boolean, first: { v: boolean }): boolean {
+  let names: string[];
+  try {
+    names = mh.readdir(path).map((d) => d.name);
+  } catch (e) {
+    warn(`cannot open directory ${quote(path)}: ${errText(e)}`);
+    return false;
+  }
+  if (o.all) {
+    for (const dot of ['..', '.']) if (!names.includes(dot)) names.unshift(dot);
+  } else {
+    names = names.filter((n) => !n.startsWith('.') || (o.almostAll && n !== '.' && n !== '..'));
+  }
+  const entries: Entry[] = [];
+  const needStat = o.long || o.classify || o.inode || o.sort !== 'name' || o.recursive;
+  for (const name of names) {
+    const p = joinPath(path, name);
+    let st: mh.Stat | null = null;
+    if (needStat) {
+      try {
+        st = statOf(p, o.follow);
+      } catch (e) {
+        warn(`cannot access ${quote(p)}: ${errText(e)}`);
+        continue;
+      }
+    }
+    entries.push({ name, path: p, st });
+  }
+  sortEntries(entries, o);
+  if (header) {
+    if (!first.v) out.line('');
+    out.line(`${path}:`);
+  }
+  first.v = false;
+  printEntries(entries, o, true);
+  let ok = true;
+  if (o.recursive) {
+    for (const e of entries) {
+      if (e.name === '.' || e.name === '..' || !e.st || !isDirMode(e.st.mode)) continue;
+      ok = listDirectory(e.path, o, true, first) && ok;
+    }
+  }
+  return ok;
+}
+
+export const lsApplets = {
+  ls: {
+    usage: '[-1aAdFhiLlnRrSt] [FILE]...',
+    usageStatus: 2,
+    run(args) {
+      const p = getopts(args, {
+        short: '1aAdFhiLlnRrStU',
+        long: {
+          all: 'a', 'almost-all': 'A', directory: 'd', classify: 'F', 'human-readable': 'h', inode: 'i',
+          dereference: 'L', 'numeric-uid-gid': 'n', recursive: 'R', reverse: 'r', color: { key: 'color', arg: 'optional' },
+        },
+      });
+      const o: Opts = {
+        all: p.has('a'),
+        almostAll: p.has('A'),
+        long: p.has('l') || p.has('n'),
+        human: p.has('h'),
+        recursive: p.has('R'),
+        dirAsFile: p.has('d'),
+        classify: p.has('F'),
+        inode: p.has('i'),
+        numeric: p.has('n'),
+        reverse: p.has('r'),
+        sort: 'name',
+        follow: p.has('L'),
+      };
+      // The last of -t, -S, -U wins, as in GNU ls.
+      for (const [k] of p.list) if (k === 't' || k === 'S' || k === 'U') o.sort = k === 't' ? 'time' : k === 'S' ? 'size' : 'none';
+      const operands = p.operands.length ? p.operands : ['.'];
+      let status = 0;
+      const files: Entry[] = [];
+      const dirs: Entry[] = [];
+      for (const name of operands) {
+        let st: mh.Stat;
+        try {
+          // Operands are followed unless -l, -d or -F asks about the link itself (GNU's rule).
+          st = statOf(name, o.follow || !(o.long || o.dirAsFile || o.classify));
+        } catch (e) {
+          warn(`cannot access ${quote(name)}: ${errText(e)}`);
+          status = 2;
+          continue;
+        }
+        if (isDirMode(st.mode) && !o.dirAsFile) dirs.push({ name, path: name, st });
+        else files.push({ name, path: name, st });
+      }
+      sortEntries(files, o);
+      sortEntries(dirs, o);
+      printEntries(files, o, false);
+      const first = { v: files.length === 0 };
+      const header = operands.length > 1 || o.recursive;
+      for (const d of dirs) if (!listDirectory(d.path, o, header, first) && status === 0) status = 1;
+      return status;
+    },
+  },
+} satisfies Record<string, Applet>;

@@ -1,0 +1,422 @@
+// sed: the stream editor's core as GNU sed has it — addresses (N, $, /RE/, \cREc, first~step,
+// ranges A1,A2, negation !), blocks { }, and the commands s (flags g p N i), d, p, q, Q, =, y,
+// a/i/c (one-line GNU form and the classic `a\` form), n, N, #. Options -n, -e, -f, -E/-r,
+// -s, -i[SUFFIX]. Patterns go through regex.ts; `.` matches the newline N puts into the
+// pattern space, as in POSIX.
+
+import * as mh from 'libmh';
+import { type Applet, getopts, Lines, openInput, closeInput, out, readInput, decode, UsageError, warn, errText } from './common.js';
+import { translate, type Dialect } from './regex.js';
+
+type Addr = { kind: 'line'; n: number } | { kind: 'last' } | { kind: 're'; re: RegExp | null } | { kind: 'step'; first: number; step: number };
+
+interface Cmd {
+  a1?: Addr;
+  a2?: Addr;
+  neg: boolean;
+  name: string;
+  /** s: the pattern (null: the last one used), replacement, flags. */
+  re?: RegExp | null;
+  repl?: string;
+  global?: boolean;
+  nth?: number;
+  print?: boolean;
+  text?: string;
+  map?: Map<string, string>;
+  /** `{`: the index of its `}`. */
+  end?: number;
+  active?: boolean;
+}
+
+class Parser {
+  i = 0;
+  constructor(readonly s: string, readonly dialect: Dialect) {}
+
+  fail(msg: string): never {
+    throw new UsageError(`-e expression #1, char ${this.i}: ${msg}`);
+  }
+
+  skipSpace(): void {
+    while (this.i < this.s.length && /[ \t]/.test(this.s[this.i]!)) this.i++;
+  }
+
+  /** Text up to an unescaped `delim`; `\delim` becomes delim, other escapes are kept. */
+  delimited(delim: string): string {
+    let r = '';
+    for (; this.i < this.s.length; this.i++) {
+      const c = this.s[this.i]!;
+      if (c === delim) {
+        this.i++;
+        return r;
+      }
+      if (c === '\\' && this.i + 1 < this.s.length) {
+        const n = this.s[++this.i]!;
+        r += n === delim ? delim : n === 'n' ? '\n' : '\\' + n;
+        continue;
+      }
+      if (c === '\n' && delim !== '\n') this.fail(`unterminated address regex`);
+      r += c;
+    }
+    this.fail(`unterminated \`s' command`);
+  }
+
+  regex(src: string, flags = ''): RegExp | null {
+    if (src === '') return null;
+    try {
+      return new RegExp(translate(src, this.dialect), 's' + flags);
+    } catch (e) {
+      this.fail(errText(e));
+    }
+  }
+
+  addr(): Addr | undefined {
+    const s = this.s;
+    const m = /^(\d+)~(\d+)/.exec(s.slice(this.i)) ?? /^\d+/.exec(s.slice(this.i));
+    if (m) {
+      this.i += m[0].length;
+      return m[2] !== undefined && m.length > 2 ? { kind: 'step', first: Number(m[1]), step: Number(m[2]) } : { kind: 'line', n: Number(m[0]) };
+    }
+    if (s[this.i] === '$') {
+      this.i++;
+      return { kind: 'last' };
+    }
+    if (s[this.i] === '/' || s[this.i] === '\\') {
+      const delim = s[this.i] === '\\' ? s[++this.i]! : '/';
+      this.i++;
+      const src = this.delimited(delim);
+      let flags = '';
+      while (s[this.i] === 'I' || s[this.i] === 'M') flags += s[this.i++] === 'I' ? 'i' : 'm';
+      return { kind: 're', re: this.regex(src, flags) };
+    }
+    return undefined;
+  }
+
+  /** a/i/c text: the rest of the line, `a\` + newline form included, with `\` continuations. */
+  text(): string {
+    this.skipSpace();
+    if (this.s[this.i] === '\\') {
+      this.i++;
+      if (this.s[this.i] === '\n') this.i++;
+    }
+    let r = '';
+    for (; this.i < this.s.length && this.s[this.i] !== '\n'; this.i++) {
+      const c = this.s[this.i]!;
+      if (c === '\\' && this.i + 1 < this.s.length) r += this.s[++this.i]!;
+      else r += c;
+    }
+    return r;
+  }
+
+  parse(): Cmd[] {
+    const cmds: Cmd[] = [];
+    const open: number[] = [];
+    const s = this.s;
+    for (;;) {
+      while (this.i < s.length && /[ \t\n;]/.test(s[this.i]!)) this.i++;
+      if (this.i >= s.length) break;
+      if (s[this.i] === '#') {
+        while (this.i < s.length && s[this.i] !== '\n') this.i++;
+        continue;
+      }
+      const cmd: Cmd = { neg: false, name: '' };
+      cmd.a1 = this.addr();
+      if (cmd.a1 && s[this.i] === ',') {
+        this.i++;
+        cmd.a2 = this.addr() ?? this.fail('unexpected `,\'');
+      }
+      this.skipSpace();
+      while (s[this.i] === '!') {
+        cmd.neg = true;
+        this.i++;
+        this.skipSpace();
+      }
+      const name = s[this.i++];
+      if (name === undefined) this.fail('missing command');
+      cmd.name = name;
+      switch (name) {
+        case '{':
+          open.push(cmds.length);
+          break;
+        case '}':
+          if (!open.length) this.fail('unexpected `}\'');
+          cmds[open.pop()!]!.end = cmds.length;
+          break;
+        case 's': {
+          const delim = s[this.i++];
+          if (!delim || delim === '\n' || delim === '\\') this.fail('unterminated `s\' command');
+          const src = this.delimited(delim);
+          cmd.repl = this.delimited(delim);
+          let flags = '';
+          cmd.nth = 1;
+          for (;;) {
+            const f = s[this.i];
+            if (f === 'g') cmd.global = true;
+            else if (f === 'p') cmd.print = true;
+            else if (f === 'i' || f === 'I') flags += 'i';
+            else if (f === 'm' || f === 'M') flags += 'm';
+            else if (f !== undefined && /\d/.test(f)) {
+              const m = /^\d+/.exec(s.slice(this.i))!;
+              cmd.nth = Number(m[0]);
+              this.i += m[0].length - 1;
+            } else break;
+            this.i++;
+          }
+          cmd.re = this.regex(src, 'g' + flags);
+          break;
+        }
+        case 'y': {
+          const delim = s[this.i++]!;
+          const from = [...this.delimited(delim).replace(/\\\\/g, '\\')];
+          const to = [...this.delimited(delim).replace(/\\\\/g, '\\')];
+          if (from.length !== to.length) this.fail('strings for `y\' command are different lengths');
+          cmd.map = new Map(from.map((c, k) => [c, to[k]!]));
+          break;
+        }
+        case 'a': case 'i': case 'c':
+          cmd.text = this.text();
+          break;
+        case 'd': case 'D': case 'p': case 'P': case 'q': case 'Q': case '=': case 'n': case 'N': case 'h': case 'H': case 'g': case 'G': case 'x':
+          break;
+        default:
+          this.i--;
+          this.fail(`unknown command: \`${name}'`);
+      }
+      cmds.push(cmd);
+    }
+    if (open.length) this.fail('unmatched `{\'');
+    return cmds;
+  }
+}
+
+/** Expands a replacement for one match: & and \1..\9, \n, escaped characters. */
+function replacement(repl: string, m: RegExpExecArray): string {
+  let r = '';
+  for (let i = 0; i < repl.length; i++) {
+    const c = repl[i]!;
+    if (c === '&') r += m[0];
+    else if (c === '\\' && i + 1 < repl.length) {
+      const n = repl[++i]!;
+      if (/[0-9]/.test(n)) r += m[Number(n)] ?? '';
+      else r += n === 'n' ? '\n' : n === 't' ? '\t' : n;
+    } else r += c;
+  }
+  return r;
+}
+
+/** One input stream across files, with the one-line lookahead `$` needs. */
+class Input {
+  private fi = 0;
+  private cur: { fd: number; lines: Lines } | null = null;
+  private peeked: string | null | undefined = undefined;
+  lineNo = 0;
+  constructor(private readonly files: string[], private readonly onError: (f: string, e: unknown) => void) {}
+
+  private raw(): string | null {
+    for (;;) {
+      if (!this.cur) {
+        if (this.fi >= this.files.length) return null;
+        const f = this.files[this.fi++]!;
+        try {
+          const fd = openInput(f);
+          this.cur = { fd, lines: new Lines(fd) };
+        } catch (e) {
+          this.onError(f, e);
+          continue;
+        }
+      }
+      const l = this.cur.lines.next();
+      if (l !== null) return l.endsWith('\n') ? l.slice(0, -1) : l;
+      closeInput(this.cur.fd);
+      this.cur = null;
+    }
+  }
+
+  next(): string | null {
+    const l = this.peeked !== undefined ? this.peeked : this.raw();
+    this.peeked = undefined;
+    if (l !== null) this.lineNo++;
+    return l;
+  }
+
+  isLast(): boolean {
+    if (this.peeked === undefined) this.peeked = this.raw();
+    return this.peeked === null;
+  }
+}
+
+function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => void): void {
+  let lastRe: RegExp | null = null;
+  const useRe = (re: RegExp | null | undefined): RegExp => {
+    const r = re ?? lastRe;
+    if (!r) throw new UsageError('no previous regular expression');
+    lastRe = r;
+    return r;
+  };
+  const hit = (a: Addr, ps: string): boolean => {
+    switch (a.kind) {
+      case 'line': return input.lineNo === a.n;
+      case 'last': return input.isLast();
+      case 'step': return a.step <= 0 ? input.lineNo === a.first : input.lineNo >= a.first && (input.lineNo - a.first) % a.step === 0;
+      case 're': {
+        const re = useRe(a.re);
+        re.lastIndex = 0;
+        return re.test(ps);
+      }
+    }
+  };
+  const selects = (c: Cmd, ps: string): boolean => {
+    if (!c.a1) return true;
+    if (!c.a2) return hit(c.a1, ps);
+    if (c.active) {
+      const a2 = c.a2;
+      if (a2.kind === 'line' ? input.lineNo >= a2.n : hit(a2, ps)) c.active = false;
+      return true;
+    }
+    if (!hit(c.a1, ps)) return false;
+    // A range whose end is a line number already passed covers just this line.
+    c.active = !(c.a2.kind === 'line' && c.a2.n <= input.lineNo) && !(c.a2.kind === 'last' && input.isLast());
+    return true;
+  };
+  let hold = '';
+  for (let ps = input.next(); ps !== null; ) {
+    const append: string[] = [];
+    let print = !quiet;
+    let quit = false;
+    let next: string | null | undefined;
+    cycle: for (let pc = 0; pc < cmds.length; pc++) {
+      const c = cmds[pc]!;
+      if (c.name === '}') continue;
+      if (selects(c, ps) === c.neg) {
+        if (c.name === '{') pc = c.end!;
+        continue;
+      }
+      switch (c.name) {
+        case '{': break;
+        case 's': {
+          const re = useRe(c.re);
+          re.lastIndex = 0;
+          let count = 0;
+          let result = '';
+          let pos = 0;
+          let done = false;
+          for (let m = re.exec(ps); m; m = re.exec(ps)) {
+            count++;
+            if (count >= c.nth! && (c.global || count === c.nth)) {
+              result += ps.slice(pos, m.index) + replacement(c.repl!, m);
+              pos = m.index + m[0].length;
+              done = true;
+            }
+            if (m[0] === '') re.lastIndex++;
+            if (!c.global && count >= c.nth!) break;
+          }
+          if (done) {
+            ps = result + ps.slice(pos);
+            if (c.print) emit(ps + '\n');
+          }
+          break;
+        }
+        case 'd': print = false; break cycle;
+        case 'D': {
+          const nl = ps.indexOf('\n');
+          if (nl < 0) {
+            print = false;
+            break cycle;
+          }
+          ps = ps.slice(nl + 1);
+          pc = -1;
+          continue;
+        }
+        case 'p': emit(ps + '\n'); break;
+        case 'P': emit(ps.split('\n')[0] + '\n'); break;
+        case '=': emit(`${input.lineNo}\n`); break;
+        case 'a': append.push(c.text! + '\n'); break;
+        case 'i': emit(c.text! + '\n'); break;
+        case 'c':
+          if (!c.a2 || !c.active) emit(c.text! + '\n');
+          print = false;
+          break cycle;
+        case 'y': ps = [...ps].map((ch) => c.map!.get(ch) ?? ch).join(''); break;
+        case 'h': hold = ps; break;
+        case 'H': hold += '\n' + ps; break;
+        case 'g': ps = hold; break;
+        case 'G': ps += '\n' + hold; break;
+        case 'x': [ps, hold] = [hold, ps]; break;
+        case 'q': quit = true; break cycle;
+        case 'Q': quit = true; print = false; break cycle;
+        case 'n':
+          if (!quiet) emit(ps + '\n');
+          for (const t of append.splice(0)) emit(t);
+          next = input.next();
+          if (next === null) {
+            print = false;
+            quit = true;
+            break cycle;
+          }
+          ps = next;
+          break;
+        case 'N': {
+          const more = input.next();
+          if (more === null) {
+            quit = true;
+            break cycle;
+          }
+          ps += '\n' + more;
+          break;
+        }
+      }
+    }
+    if (print) emit(ps + '\n');
+    for (const t of append) emit(t);
+    if (quit) return;
+    ps = input.next();
+  }
+}
+
+function sedRun(args: string[]): number {
+  const p = getopts(args, {
+    short: 'e:f:Ei:nrsz',
+    long: { expression: 'e', file: 'f', 'regexp-extended': 'E', 'in-place': { key: 'i', arg: 'optional' }, quiet: 'n', silent: 'n', separate: 's', posix: 'posix' },
+  });
+  // -i takes its suffix only when attached (-i.bak); a separate word is a script or file.
+  const ops = p.operands.slice();
+  const parts: string[] = [];
+  for (const [k, v] of p.list) {
+    if (k === 'e') parts.push(v);
+    if (k === 'f') parts.push(decode(readInput(v)).replace(/\n$/, ''));
+  }
+  const inPlace = p.list.find(([k]) => k === 'i');
+  if (inPlace && inPlace[1] !== '' && args.includes('-i') ) ops.unshift(inPlace[1]);
+  if (parts.length === 0) {
+    if (ops.length === 0) throw new UsageError('no script specified');
+    parts.push(ops.shift()!);
+  }
+  const dialect: Dialect = p.has('E') || p.has('r') ? 'extended' : 'basic';
+  const script = parts.join('\n');
+  const quiet = p.has('n');
+  let status = 0;
+  const onError = (f: string, e: unknown): void => {
+    warn(`can't read ${f}: ${errText(e)}`);
+    status = 2;
+  };
+  if (inPlace) {
+    const suffix = args.includes('-i') ? '' : inPlace[1];
+    if (ops.length === 0) throw new UsageError('no input files');
+    for (const f of ops) {
+      let text = '';
+      run(new Parser(script, dialect).parse(), new Input([f], onError), quiet, (s) => (text += s));
+      if (status) continue;
+      if (suffix) mh.writeFile(suffix.includes('*') ? suffix.replace(/\*/g, f) : f + suffix, readInput(f));
+      mh.writeFile(f, text);
+    }
+    return status;
+  }
+  const cmds = new Parser(script, dialect).parse();
+  const files = ops.length ? ops : ['-'];
+  if (p.has('s')) for (const f of files) run(cmds.map((c) => ({ ...c, active: false })), new Input([f], onError), quiet, (s) => out.write(s));
+  else run(cmds, new Input(files, onError), quiet, (s) => out.write(s));
+  return status;
+}
+
+export const sedApplets = {
+  sed: { usage: '[-nErs] [-i[SUFFIX]] [-e SCRIPT]... [-f FILE] [SCRIPT] [FILE]...', run: sedRun },
+} satisfies Record<string, Applet>;
