@@ -91,9 +91,9 @@ class WordParser {
       const c = s[i]!;
       if (c === '\\') {
         const n = s[i + 1] ?? '';
-        if (!quoted) this.lit(n, true);
+        if (n === '\n') { /* a continued line */ } else if (!quoted) this.lit(n, true);
         else if ('$@"\\'.includes(n)) this.lit(n, true);
-        else if (n === '\n') { /* a continued line */ } else this.lit('\\' + n, true);
+        else this.lit('\\' + n, true);
         i += 2;
       } else if (c === "'" && !quoted) {
         const e = s.indexOf("'", i + 1);
