@@ -473,7 +473,8 @@ export function run(budget: i32): i32 {
         const src = f3 >= 5 ? <i64>rs1 : S.xget(rs1);
         const op = f3 & 3; // 1 CSRRW, 2 CSRRS, 3 CSRRC
         const writing = op == 1 || rs1 != 0;
-        C.instretNow = S.instret + (budget - n);
+        // Counters read the instructions retired before this one (n already counts it).
+        C.instretNow = S.instret + (budget - n) - 1;
         const old = csrRead(csr, <i64>insn, writing);
         if (S.exc >= 0) break;
         if (writing) {

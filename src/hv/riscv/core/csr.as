@@ -126,6 +126,8 @@ export function csrRead(csr: i32, insn: i64, writing: bool): i64 {
       // probes them, and "none" is a legal answer for each.
       if ((csr >= 0xc03 && csr <= 0xc1f) || (csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
       if (csr >= 0x3a0 && csr <= 0x3ef) return 0;
+      // Debug triggers: tselect, tdata1-3, tinfo read as zero (no triggers); tcontrol and the rest trap.
+      if (csr >= 0x7a0 && csr <= 0x7a4) return 0;
   }
   S.raise(S.CAUSE_ILLEGAL, insn);
   return 0;

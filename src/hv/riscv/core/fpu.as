@@ -5,10 +5,11 @@
 // whose upper half is not all ones is the canonical NaN. NaN results are canonical.
 // WebAssembly arithmetic always rounds to nearest-even and reports no exceptions, so: the
 // rounding mode is honoured by conversions to integers (where C's casts use RTZ) but not by
-// arithmetic; fflags gets NV (invalid: signalling NaN inputs, NaN from non-NaN inputs, out of
-// range conversions), DZ (division by zero) and NX for conversions, not NX/OF/UF for
-// arithmetic; fused multiply-add is exact for singles (the product of two singles fits a
-// double) but rounds twice for doubles.
+// arithmetic; the flags are worked out from the operands: NV (signalling NaN inputs, NaN from
+// non-NaN inputs, out-of-range conversions), DZ, and NX/OF/UF by checking whether the rounded
+// result equals the exact one (error-free transformations: Knuth's two-sum, Dekker's product),
+// with tininess detected after rounding. Fused multiply-add is exact for singles (the product of
+// two singles fits a double) but rounds twice for doubles.
 import * as S from "./state";
 import { fsDirty } from "./csr";
 
@@ -17,7 +18,40 @@ const NAN_F64: i64 = 0x7ff8000000000000;
 const BOX: i64 = <i64>0xffffffff00000000;
 const FLAG_NV: i32 = 16;
 const FLAG_DZ: i32 = 8;
+const FLAG_OF: i32 = 4;
+const FLAG_UF: i32 = 2;
 const FLAG_NX: i32 = 1;
+const MIN_NORMAL_F64: f64 = 2.2250738585072014e-308;
+const MIN_NORMAL_F32: f64 = 1.1754943508222875e-38;
+
+/** The exact error of s = fl(a + b): a + b = s + error (Knuth's two-sum; exact barring overflow). */
+@inline function addError(a: f64, b: f64, s: f64): f64 {
+  const bb = s - a;
+  return (a - (s - bb)) + (b - bb);
+}
+
+@inline function splitHigh(a: f64): f64 {
+  const c = 134217729.0 * a; // 2^27 + 1
+  return c - (c - a);
+}
+
+/** The exact error of p = fl(a * b): a * b = p + error (Dekker; NaN when a split overflows, taken as inexact). */
+function mulError(a: f64, b: f64, p: f64): f64 {
+  const ah = splitHigh(a), al = a - ah, bh = splitHigh(b), bl = b - bh;
+  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+/** Sets NX, OF and UF for a finite-input result `r` that is `inexact`. */
+function roundingFlags(r: f64, inexact: bool, single: bool, finiteInputs: bool): void {
+  if (isNaN(r)) return;
+  if (!isFinite(r)) {
+    if (finiteInputs) flag(FLAG_OF | FLAG_NX);
+    return;
+  }
+  if (!inexact) return;
+  flag(FLAG_NX);
+  if (Math.abs(r) < (single ? MIN_NORMAL_F32 : MIN_NORMAL_F64)) flag(FLAG_UF);
+}
 
 @inline function flag(f: i32): void {
   S.fcsr |= f;
@@ -138,17 +172,23 @@ export function execFp(insn: u32, xrs1: i64): bool {
     const negAdd = op == 0x47 || op == 0x4f; // FMSUB, FNMADD
     if (fmt == 0) {
       const a = <f64>getS(rs1), b = <f64>getS(rs2), c = <f64>getS(rs3);
-      let p = a * b;
+      let p = a * b; // exact: two 24-bit significands
       if (negProd) p = -p;
-      const r = p + (negAdd ? -c : c);
-      if (isNaN(r) && !isNaN(a) && !isNaN(b) && !isNaN(c)) flag(FLAG_NV);
-      setS(rd, <f32>r);
+      const addend = negAdd ? -c : c;
+      const sum = p + addend;
+      const r32 = <f32>sum;
+      if (isNaN(sum) && !isNaN(a) && !isNaN(b) && !isNaN(c)) flag(FLAG_NV);
+      roundingFlags(<f64>r32, addError(p, addend, sum) != 0 || <f64>r32 != sum, true, isFinite(a) && isFinite(b) && isFinite(c));
+      setS(rd, r32);
     } else if (fmt == 1) {
       const a = getD(rs1), b = getD(rs2), c = getD(rs3);
       let p = a * b;
+      const pErr = mulError(a, b, p);
       if (negProd) p = -p;
-      const r = p + (negAdd ? -c : c);
+      const addend = negAdd ? -c : c;
+      const r = p + addend;
       if (isNaN(r) && !isNaN(a) && !isNaN(b) && !isNaN(c)) flag(FLAG_NV);
+      roundingFlags(r, pErr != 0 || addError(p, addend, r) != 0, false, isFinite(a) && isFinite(b) && isFinite(c));
       setD(rd, r);
     } else return false;
     fsDirty();
@@ -162,18 +202,41 @@ export function execFp(insn: u32, xrs1: i64): bool {
   const sigB = dbl ? isSNaN64(S.fget(rs2)) : isSNaN32(getSBits(rs2));
   let r: f64 = 0;
   switch (f7 & ~1) {
-    case 0x00: r = dbl ? a + b : <f64>(<f32>a + <f32>b); arithFlags(r, a, b, sigA, sigB); break;
-    case 0x04: r = dbl ? a - b : <f64>(<f32>a - <f32>b); arithFlags(r, a, b, sigA, sigB); break;
-    case 0x08: r = dbl ? a * b : <f64>(<f32>a * <f32>b); arithFlags(r, a, b, sigA, sigB); break;
-    case 0x0c:
+    case 0x00: case 0x04: {
+      const bb = (f7 & ~1) == 0x04 ? -b : b;
+      const sum = a + bb; // exact for singles' sum up to the error addError measures
+      r = dbl ? sum : <f64>(<f32>a + <f32>bb);
+      arithFlags(r, a, b, sigA, sigB);
+      roundingFlags(r, addError(a, bb, sum) != 0 || r != sum, !dbl, isFinite(a) && isFinite(b));
+      break;
+    }
+    case 0x08: {
+      const prod = a * b; // exact for singles
+      r = dbl ? prod : <f64>(<f32>a * <f32>b);
+      arithFlags(r, a, b, sigA, sigB);
+      roundingFlags(r, dbl ? mulError(a, b, prod) != 0 : r != prod, !dbl, isFinite(a) && isFinite(b));
+      break;
+    }
+    case 0x0c: {
       r = dbl ? a / b : <f64>(<f32>a / <f32>b);
       arithFlags(r, a, b, sigA, sigB);
       if (b == 0 && !isNaN(a) && a != 0 && isFinite(a)) flag(FLAG_DZ);
+      else if (isFinite(r) && r != 0 && isFinite(b)) {
+        // Exact when the quotient times the divisor gives the dividend back exactly.
+        const back = r * b;
+        roundingFlags(r, back != a || mulError(r, b, back) != 0, !dbl, isFinite(a));
+      } else if (isFinite(a) && isFinite(b) && b != 0) roundingFlags(r, a != 0, !dbl, true);
       break;
-    case 0x2c:
+    }
+    case 0x2c: {
       r = dbl ? Math.sqrt(a) : <f64>Mathf.sqrt(<f32>a);
       if (sigA || (isNaN(r) && !isNaN(a))) flag(FLAG_NV);
+      else if (isFinite(r)) {
+        const sq = r * r;
+        roundingFlags(r, sq != a || mulError(r, r, sq) != 0, !dbl, true);
+      }
       break;
+    }
     case 0x10: {
       // Sign injection works on the raw bits (of the unboxed single).
       if (rm > 2) return false;
@@ -195,7 +258,14 @@ export function execFp(insn: u32, xrs1: i64): bool {
       break;
     case 0x20: // FCVT.S.D and FCVT.D.S
       if (dbl) { if (rs2 != 0) return false; if (sigA) flag(FLAG_NV); setD(rd, <f64>getS(rs1)); }
-      else { if (rs2 != 1) return false; if (isSNaN64(S.fget(rs1))) flag(FLAG_NV); setS(rd, <f32>getD(rs1)); }
+      else {
+        if (rs2 != 1) return false;
+        const x = getD(rs1);
+        if (isSNaN64(S.fget(rs1))) flag(FLAG_NV);
+        const r32 = <f32>x;
+        roundingFlags(<f64>r32, isFinite(x) && <f64>r32 != x, true, isFinite(x));
+        setS(rd, r32);
+      }
       fsDirty();
       return true;
     case 0x50: {
@@ -215,13 +285,18 @@ export function execFp(insn: u32, xrs1: i64): bool {
       S.xset(rd, toInt(a, rm, rs2));
       return true;
     case 0x68: {
-      let v: f64;
-      if (rs2 == 0) v = <f64><i32>xrs1;
-      else if (rs2 == 1) v = <f64><u32>xrs1;
-      else if (rs2 == 2) { if (!dbl) { setS(rd, <f32>xrs1); fsDirty(); return true; } v = <f64>xrs1; }
-      else if (rs2 == 3) { if (!dbl) { setS(rd, <f32><u64>xrs1); fsDirty(); return true; } v = <f64><u64>xrs1; }
-      else return false;
-      if (dbl) setD(rd, v); else setS(rd, <f32>v);
+      if (rs2 > 3) return false;
+      const signed = rs2 == 0 || rs2 == 2;
+      const iv: i64 = rs2 == 0 ? <i64><i32>xrs1 : rs2 == 1 ? <i64><u32>xrs1 : xrs1;
+      // Convert once, then check the result against the integer for NX.
+      let f: f64;
+      if (dbl) f = signed ? <f64>iv : <f64><u64>iv;
+      else f = <f64>(signed ? <f32>iv : <f32><u64>iv);
+      let exact: bool;
+      if (signed) exact = f < 9223372036854775808.0 && f >= -9223372036854775808.0 && <i64>f == iv;
+      else exact = f < 18446744073709551616.0 && <u64>f == <u64>iv;
+      if (!exact) flag(FLAG_NX);
+      if (dbl) setD(rd, f); else setS(rd, <f32>f);
       fsDirty();
       return true;
     }
