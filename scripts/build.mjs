@@ -101,6 +101,16 @@ async function bundleProgram(entry, outFile) {
   }
 }
 
+// Programs have no Node.js: a library module they share with host tools (MHFS, say) may import
+// node:fs for the host's sake, and in a program that import is an empty module.
+const noNode = {
+  name: 'no-node',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'no-node' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-node' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 async function bundleOne(entry, outFile) {
   const result = await build({
     entryPoints: [entry],
@@ -109,7 +119,7 @@ async function bundleOne(entry, outFile) {
     format: 'cjs',
     platform: 'neutral',
     target: 'es2022',
-    plugins: [libmhExternal],
+    plugins: [libmhExternal, noNode],
     logLevel: 'warning',
   });
   mkdirSync(dirname(outFile), { recursive: true });

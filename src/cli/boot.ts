@@ -3,16 +3,23 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
-  usage: 'macrohard boot [-c COMMAND] [--quiet]',
+  usage: 'macrohard boot [--image PATH] [-c COMMAND] [--quiet]',
   async run(args) {
     let cmd: string | undefined;
     let quiet: boolean | undefined;
+    let image: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '-c') {
         cmd = args[++i];
         if (cmd === undefined) {
           process.stderr.write('macrohard boot: -c needs a command\n');
+          return 2;
+        }
+      } else if (a === '--image') {
+        image = args[++i];
+        if (!image) {
+          process.stderr.write('macrohard boot: --image needs a path\n');
           return 2;
         }
       } else if (a === '--quiet' || a === '-q') quiet = true;
@@ -22,7 +29,7 @@ export const command: Command = {
       }
     }
     const { boot } = await import('../host/node/machine.js');
-    const r = await boot({ command: cmd, quiet });
+    const r = await boot({ command: cmd, quiet, image });
     return r.status;
   },
 };

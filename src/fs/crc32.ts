@@ -6,6 +6,8 @@
 //
 // `seed` continues a running CRC: crc32(b, crc32(a)) == crc32(a ++ b).
 
+import * as zlib from 'node:zlib';
+
 const TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -24,13 +26,10 @@ export function crc32Table(data: Uint8Array, seed = 0): number {
 }
 
 type NativeCrc = (data: Uint8Array, value?: number) => number;
-let native: NativeCrc | null = null;
-try {
-  const zlib = (await import('node:zlib')) as { crc32?: NativeCrc };
-  if (typeof zlib.crc32 === 'function') native = zlib.crc32;
-} catch {
-  native = null;
-}
+// A static import (not a top-level await): inside a MACROHARD program, where the bundler makes
+// node: modules empty, this finds no crc32 and the table is used.
+const zlibCrc = (zlib as { crc32?: NativeCrc }).crc32;
+const native: NativeCrc | null = typeof zlibCrc === 'function' ? zlibCrc : null;
 
 export function crc32(data: Uint8Array, seed = 0): number {
   return native ? native(data, seed) >>> 0 : crc32Table(data, seed);

@@ -4,7 +4,9 @@
 import { isErr } from '../../abi/errno.js';
 import { WaitStatus } from '../../abi/flags.js';
 import { Kernel } from '../../kernel/kernel.js';
+import { DiskScheme } from '../../kernel/schemes/disk.js';
 import { InitfsScheme } from '../../kernel/schemes/initfs.js';
+import { FileBlockStore } from './disk.js';
 import { HostConsole, type ConsoleIo } from './console.js';
 import { NodeHost } from './host.js';
 import { loadInitfs } from './initfs.js';
@@ -13,6 +15,8 @@ export const REBOOT_STATUS = 200;
 const VERSION = '0.1.0';
 
 export interface BootOptions {
+  /** A disk image (GPT with an MHFS partition, or a bare MHFS) to boot with as the root. */
+  image?: string;
   /** Run this shell command instead of the interactive console, then power off. */
   command?: string;
   /** Print no boot log (the default with a command). */
@@ -34,7 +38,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   const io = opts.io ?? { input: process.stdin, output: process.stdout };
   const quiet = opts.quiet ?? opts.command !== undefined;
   const host = new NodeHost({ poolSize: opts.poolSize ?? 4 });
-  const cmdline = opts.command !== undefined ? `console=pty0 run=${opts.command}` : 'console=pty0';
+  const cmdline = ['console=pty0', opts.image ? 'root=disk' : 'root=ram', opts.command !== undefined ? `run=${opts.command}` : ''].filter(Boolean).join(' ');
   let console: HostConsole | null = null;
   const early: string[] = [];
   const k = new Kernel(host, {
@@ -50,6 +54,11 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   const files = loadInitfs();
   k.register(new InitfsScheme(files, Date.now()));
   k.klog.log(`initfs: ${files.size} files`);
+  if (opts.image) {
+    const store = await FileBlockStore.open(opts.image);
+    k.register(new DiskScheme([store]));
+    k.klog.log(`disk 0: ${opts.image} (${(store.size / 1048576).toFixed(0)} MiB)`);
+  }
   console = new HostConsole(k, io);
   await console.open();
   for (const l of early) console.print(l);

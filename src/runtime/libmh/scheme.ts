@@ -10,7 +10,8 @@ import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
 import { decodeUtf8 } from '../../abi/utf8.js';
 import { WireReader } from '../../abi/wire.js';
 import { MhError } from './error.js';
-import { read, write } from './fs.js';
+import { write } from './fs.js';
+import { proc } from './process.js';
 
 export const DEFER: unique symbol = Symbol('defer');
 export type Deferred = typeof DEFER;
@@ -73,20 +74,35 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export class SchemeServer {
   private out: Uint8Array[] = [];
   private buf = new Uint8Array(256 * 1024);
+  /** Set (by a signal handler, say) to make run() return after the batch in hand. */
+  stopping = false;
+  /** Called after each batch: a daemon's periodic work (committing, say). */
+  afterBatch: (() => void) | null = null;
 
   constructor(readonly fd: number, private readonly h: SchemeHandler) {}
 
-  /** Serves until the scheme's descriptor reports end of file. */
+  /** Serves until the scheme's descriptor reports end of file, or `stopping` is set. */
   run(): void {
-    while (this.serveOnce()) {
-      /* keep serving */
+    while (!this.stopping && this.serveOnce()) {
+      this.afterBatch?.();
     }
   }
 
-  /** Reads one batch of requests (blocking) and answers it; false at end of file. */
+  /**
+   * Reads one batch of requests (blocking) and answers it; false at end of file, or when a
+   * signal interrupted the wait and its handler set `stopping`.
+   */
   serveOnce(): boolean {
-    const n = read(this.fd, this.buf);
+    const p = proc();
+    let n: number;
+    for (;;) {
+      n = p.sys.read(this.fd, this.buf.length, -1);
+      if (n !== -Errno.EINTR) break;
+      if (this.stopping) return false;
+    }
+    if (n < 0) throw new MhError(-n, 'scheme read');
     if (n === 0) return false;
+    this.buf.set(p.client.data.subarray(0, n));
     const reqs = parseRequests(this.buf.subarray(0, n));
     if (!reqs) throw new Error('scheme: malformed request batch from the kernel');
     for (const r of reqs) this.handle(r);

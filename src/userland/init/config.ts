@@ -11,6 +11,8 @@ export interface Service {
   restart: 'always' | 'never';
   /** Skip the service when this scheme already exists (a disk filesystem already serves file:). */
   unlessScheme?: string;
+  /** Start it only when the kernel command line has this `key=value` (or bare `key`). */
+  when?: string;
 }
 
 export interface InitConfig {
@@ -40,6 +42,7 @@ export function parseConfig(text: string): InitConfig {
       provides: typeof s.provides === 'string' ? s.provides : undefined,
       restart,
       unlessScheme: typeof s.unless_scheme === 'string' ? s.unless_scheme : undefined,
+      when: typeof s.when === 'string' ? s.when : undefined,
     });
   }
   const c = (t.console ?? {}) as Record<string, unknown>;

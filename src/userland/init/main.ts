@@ -135,11 +135,14 @@ export function main(): number {
   }
   const env = Object.entries(cfg.environment).map(([k, v]) => `${k}=${v}`);
   for (const [k, v] of Object.entries(cfg.environment)) mh.setenv(k, v);
-  for (const s of cfg.services) {
-    if (s.unlessScheme && schemeExists(s.unlessScheme)) continue;
-    startService(s, env);
-  }
   const cmdline = kernelCmdline();
+  const wanted = (s: Service): boolean => {
+    if (s.unlessScheme && schemeExists(s.unlessScheme)) return false;
+    if (!s.when) return true;
+    const eq = s.when.indexOf('=');
+    return eq < 0 ? cmdline.has(s.when) : cmdline.get(s.when.slice(0, eq)) === s.when.slice(eq + 1);
+  };
+  for (const s of cfg.services) if (wanted(s)) startService(s, env);
   const oneShot = cmdline.get('run');
   const consoleCmd = oneShot !== undefined ? [cfg.console.cmd[0]!, '-c', oneShot] : cfg.console.cmd;
   let consolePid = startConsole(consoleCmd, env);
@@ -159,10 +162,15 @@ export function main(): number {
     if (!svc) continue; // an orphan handed to init: reaped, nothing more
     running.delete(r.pid);
     log(`${svc.service.name} (pid ${r.pid}) exited with status ${mh.exitCode(r.status)}`);
-    if (svc.service.restart === 'always') {
+    // A service that keeps dying right after it starts is given up on, not restarted forever.
+    const quick = mh.now() - svc.started < 1000;
+    const failures = quick ? svc.restarts + 1 : 0;
+    if (svc.service.restart === 'always' && failures >= 5) {
+      log(`${svc.service.name} failed ${failures} times in a row; not restarting it`);
+    } else if (svc.service.restart === 'always') {
       const again = startService(svc.service, env);
       if (again) {
-        again.restarts = svc.restarts + 1;
+        again.restarts = failures;
         log(`${svc.service.name} restarted (pid ${again.pid})`);
       }
     }

@@ -1,0 +1,66 @@
+// fsd: the MHFS file daemon. Opens a disk (`/scheme/disk/0` by default), finds the MHFS
+// partition through its GPT (or takes the whole device for a bare one), mounts it, registers
+// the `file` scheme, and enters capability mode: from then on it holds its disk and its
+// scheme descriptors and can name nothing else.
+//
+// Usage: fsd [--scheme NAME] [--ready FD] [--read-only] [DISK]
+//
+// Changes are committed (made durable, atomically) when a client calls fsync, at most a second
+// after they were made while requests keep coming, and at shutdown (SIGTERM).
+
+import * as mh from 'libmh';
+import { Access } from '../../fs/volume.js';
+import { mhfsDevice } from '../../fs/image.js';
+import { Mhfs } from '../../fs/mhfs.js';
+import { isFsError } from '../../fs/errors.js';
+import { DescriptorBlockDevice } from './device.js';
+import { FileServer } from './serve.js';
+
+const COMMIT_INTERVAL_MS = 1000;
+
+export function main(argv: string[]): number {
+  let scheme = 'file';
+  let ready = -1;
+  let disk = '/scheme/disk/0';
+  let readOnly = false;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--scheme') scheme = argv[++i]!;
+    else if (a === '--ready') ready = Number(argv[++i]);
+    else if (a === '--read-only') readOnly = true;
+    else if (a.startsWith('-')) {
+      mh.eprintln(`fsd: unknown option ${a}\nusage: fsd [--scheme NAME] [--ready FD] [--read-only] [DISK]`);
+      return 2;
+    } else disk = a;
+  }
+  let fs: Mhfs;
+  try {
+    const fd = mh.open(disk, readOnly ? mh.O.RDONLY : mh.O.RDWR);
+    fs = Mhfs.mount(mhfsDevice(new DescriptorBlockDevice(fd)), readOnly ? Access.ReadOnly : Access.ReadWrite);
+  } catch (e) {
+    mh.eprintln(`fsd: cannot mount ${disk}: ${isFsError(e) ? e.message : (e as Error).message}`);
+    return 1;
+  }
+  const schemeFd = mh.schemeCreate(scheme);
+  if (ready >= 0) {
+    mh.write(ready, 'r');
+    mh.close(ready);
+  }
+  mh.mkns([]);
+  const files = new FileServer(fs);
+  const server = new mh.SchemeServer(schemeFd, files);
+  mh.signal(mh.Sig.SIGTERM, () => {
+    server.stopping = true;
+  });
+  let lastCommit = mh.now();
+  server.afterBatch = () => {
+    const t = mh.now();
+    if (t - lastCommit >= COMMIT_INTERVAL_MS) {
+      files.commit();
+      lastCommit = t;
+    }
+  };
+  server.run();
+  fs.unmount();
+  return 0;
+}
