@@ -6,13 +6,13 @@
 
 import { isErr } from '../../abi/errno.js';
 import { O } from '../../abi/flags.js';
-import { L, readTermios, TERMIOS_BYTES, writeTermios } from '../../abi/termios.js';
+import { L, OFLAG, readTermios, TERMIOS_BYTES, writeTermios } from '../../abi/termios.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { kclose, kdup, kopen, kread, kwrite } from '../../kernel/kio.js';
 
 export interface ConsoleIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
-  output: NodeJS.WritableStream & { columns?: number; rows?: number; on(ev: 'resize', f: () => void): unknown };
+  output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on(ev: 'resize', f: () => void): unknown };
 }
 
 export class HostConsole {
@@ -33,7 +33,7 @@ export class HostConsole {
     const s = await kdup(this.k, m, 'slave');
     if (isErr(s)) throw new Error(`console: ${s}`);
     this.slave = s;
-    if (!this.io.input.isTTY) await this.setEcho(false);
+    await this.setMode(!!this.io.input.isTTY, !!this.io.output.isTTY);
     await this.sendWinsize();
   }
 
@@ -50,11 +50,16 @@ export class HostConsole {
     }
   }
 
-  private setEcho(on: boolean): Promise<void> {
+  /**
+   * Input that is not a terminal is not echoed (it is not being typed); output that is not a
+   * terminal gets no CR before NL (it is a file or a pipe).
+   */
+  private setMode(inputIsTty: boolean, outputIsTty: boolean): Promise<void> {
     return this.control('termios', (cur) => {
       const t = readTermios(cur);
       if (!t) return null;
-      t.lflag = on ? t.lflag | L.ECHO : t.lflag & ~L.ECHO;
+      if (!inputIsTty) t.lflag &= ~L.ECHO;
+      if (!outputIsTty) t.oflag &= ~OFLAG.ONLCR;
       const b = new Uint8Array(TERMIOS_BYTES);
       writeTermios(b, t);
       return b;

@@ -13,6 +13,8 @@ export interface Service {
   unlessScheme?: string;
   /** Start it only when the kernel command line has this `key=value` (or bare `key`). */
   when?: string;
+  /** Without it the system cannot run (the root filesystem): if it fails to start, power off. */
+  required: boolean;
 }
 
 export interface InitConfig {
@@ -43,6 +45,7 @@ export function parseConfig(text: string): InitConfig {
       restart,
       unlessScheme: typeof s.unless_scheme === 'string' ? s.unless_scheme : undefined,
       when: typeof s.when === 'string' ? s.when : undefined,
+      required: s.required === true,
     });
   }
   const c = (t.console ?? {}) as Record<string, unknown>;

@@ -66,6 +66,7 @@ function schemeExists(name: string): boolean {
   return mh.readText('/scheme/sys/schemes').split('\n').includes(name);
 }
 
+/** Starts a service; null if it could not start or died before providing its scheme. */
 function startService(s: Service, env: string[]): Running | null {
   let ready = -1;
   let fds: [number, number][] = [[0, 0], [1, 1], [2, 2]];
@@ -90,7 +91,11 @@ function startService(s: Service, env: string[]): Running | null {
     // One byte when the scheme is registered, or end of file if the service died first.
     const got = mh.read(ready, new Uint8Array(1));
     mh.close(ready);
-    if (got === 0) log(`${s.name} exited before providing ${s.provides}`);
+    if (got === 0) {
+      log(`${s.name} exited before providing ${s.provides}`);
+      mh.waitpid(pid);
+      return null;
+    }
   }
   const r = { service: s, pid, started: mh.now(), restarts: 0 };
   running.set(pid, r);
@@ -142,7 +147,14 @@ export function main(): number {
     const eq = s.when.indexOf('=');
     return eq < 0 ? cmdline.has(s.when) : cmdline.get(s.when.slice(0, eq)) === s.when.slice(eq + 1);
   };
-  for (const s of cfg.services) if (wanted(s)) startService(s, env);
+  for (const s of cfg.services) {
+    if (!wanted(s)) continue;
+    if (!startService(s, env) && s.required) {
+      log(`${s.name} is required and did not start: powering off`);
+      stopServices();
+      return 1;
+    }
+  }
   const oneShot = cmdline.get('run');
   const consoleCmd = oneShot !== undefined ? [cfg.console.cmd[0]!, '-c', oneShot] : cfg.console.cmd;
   let consolePid = startConsole(consoleCmd, env);
