@@ -178,3 +178,4 @@ export function syscall(nr: number, a: number[] = [], input: Uint8Array | null =
   return { result, out: c.out() };
 }
 export * from './fsmeta.js';
+export * from './term.js';
