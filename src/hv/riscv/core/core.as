@@ -274,15 +274,17 @@ export function run(budget: i32): i32 {
     const f3 = (insn >> 12) & 7;
     let next = pc + len;
     switch (insn & 0x7f) {
-      case 0x37: S.xset(rd, <i64><i32>(insn & 0xfffff000)); break; // LUI
-      case 0x17: S.xset(rd, pc + <i64><i32>(insn & 0xfffff000)); break; // AUIPC
-      case 0x6f: S.xset(rd, next); next = pc + immJ(insn); break; // JAL
+      // The common instructions end with `pc = next; continue`: they cannot trap, so they skip the
+      // trap and re-check tests after the switch.
+      case 0x37: S.xset(rd, <i64><i32>(insn & 0xfffff000)); pc = next; continue; // LUI
+      case 0x17: S.xset(rd, pc + <i64><i32>(insn & 0xfffff000)); pc = next; continue; // AUIPC
+      case 0x6f: S.xset(rd, pc + len); pc += immJ(insn); continue; // JAL
       case 0x67: { // JALR
         if (f3 != 0) { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         const t = (S.xget(rs1) + immI(insn)) & ~1;
         S.xset(rd, next);
-        next = t;
-        break;
+        pc = t;
+        continue;
       }
       case 0x63: { // BRANCH
         const a = S.xget(rs1), b = S.xget(rs2);
@@ -296,8 +298,9 @@ export function run(budget: i32): i32 {
           case 7: taken = <u64>a >= <u64>b; break;
           default: S.raise(S.CAUSE_ILLEGAL, <i64>insn); taken = false;
         }
-        if (taken) next = pc + immB(insn);
-        break;
+        if (S.exc >= 0) break;
+        pc = taken ? pc + immB(insn) : next;
+        continue;
       }
       case 0x03: { // LOAD
         if (f3 == 7) { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
@@ -315,13 +318,15 @@ export function run(budget: i32): i32 {
             case 5: v = <i64>load<u16>(h); break;
             default: v = <i64>load<u32>(h);
           }
-        } else {
-          v = loadSlow(va, size);
-          if (S.exc >= 0) break;
-          if (f3 == 0) v = <i64><i8>v;
-          else if (f3 == 1) v = <i64><i16>v;
-          else if (f3 == 2) v = <i64><i32>v;
+          S.xset(rd, v);
+          pc = next;
+          continue;
         }
+        v = loadSlow(va, size);
+        if (S.exc >= 0) break;
+        if (f3 == 0) v = <i64><i8>v;
+        else if (f3 == 1) v = <i64><i16>v;
+        else if (f3 == 2) v = <i64><i32>v;
         S.xset(rd, v);
         break;
       }
@@ -336,6 +341,8 @@ export function run(budget: i32): i32 {
           else if (f3 == 2) store<i32>(h, <i32>v);
           else if (f3 == 1) store<i16>(h, <i16>v);
           else store<i8>(h, <i8>v);
+          pc = next;
+          continue;
         } else {
           storeSlow(va, size, v);
           if (S.stopReq) { exit = S.EXIT_STOP; leave = true; }
@@ -364,8 +371,10 @@ export function run(budget: i32): i32 {
           case 6: r = a | imm; break;
           default: r = a & imm;
         }
+        if (S.exc >= 0) break; // a shift with a bad funct6
         S.xset(rd, r);
-        break;
+        pc = next;
+        continue;
       }
       case 0x1b: { // OP-IMM-32
         const a = S.xget(rs1);
@@ -378,7 +387,8 @@ export function run(budget: i32): i32 {
         else if (f3 == 5 && f7 == 0x20) r = <i64>(<i32>a >> sh);
         else { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         S.xset(rd, r);
-        break;
+        pc = next;
+        continue;
       }
       case 0x33: { // OP
         const a = S.xget(rs1), b = S.xget(rs2);
@@ -401,7 +411,8 @@ export function run(budget: i32): i32 {
           r = mulDiv(f3, a, b, false);
         } else { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         S.xset(rd, r);
-        break;
+        pc = next;
+        continue;
       }
       case 0x3b: { // OP-32
         const a = S.xget(rs1), b = S.xget(rs2);
@@ -416,7 +427,8 @@ export function run(budget: i32): i32 {
         else if (f7 == 1 && (f3 == 0 || f3 >= 4)) r = mulDiv(f3, a, b, true);
         else { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         S.xset(rd, r);
-        break;
+        pc = next;
+        continue;
       }
       case 0x0f: // MISC-MEM: FENCE, FENCE.I. One hart, fetches read memory directly: nothing to do.
         if (f3 > 1) S.raise(S.CAUSE_ILLEGAL, <i64>insn);
