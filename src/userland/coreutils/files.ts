@@ -290,7 +290,7 @@ export const fileApplets = {
             if (p.has('v')) out.line(`rmdir: removing directory, ${quote(cur)}`);
           } catch (e) {
             if (!(p.has('ignore') && errCode(e) === 'ENOTEMPTY')) {
-              warnFile('failed to remove', cur, e);
+              warnFile(cur === d.replace(/\/+$/, '') ? 'failed to remove' : 'failed to remove directory', cur, e);
               ok = false;
             }
             break;

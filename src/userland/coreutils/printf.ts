@@ -5,6 +5,27 @@
 //
 // Pure: unit-tested on the host; the printf applet wires it to standard output.
 
+/**
+ * Octal and \\x escapes name bytes, not characters: `printf '\\377'` writes the single byte
+ * 0xff. Such bytes (0x80-0xff) travel through the text as U+F780..U+F7FF, a private-use range
+ * (as Python's surrogateescape does with surrogates), and encodeOutput turns them back.
+ */
+const RAW_BASE = 0xf700;
+const rawByte = (b: number): string => String.fromCharCode(b < 0x80 ? b : RAW_BASE + b);
+
+/** UTF-8 for the text, with escaped raw bytes restored. */
+export function encodeOutput(text: string): Uint8Array {
+  const enc = new TextEncoder();
+  if (!/[\uf780-\uf7ff]/.test(text)) return enc.encode(text);
+  const parts: number[] = [];
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    if (c >= RAW_BASE + 0x80 && c <= RAW_BASE + 0xff) parts.push(c - RAW_BASE);
+    else parts.push(...enc.encode(ch));
+  }
+  return Uint8Array.from(parts);
+}
+
 export interface PrintfResult {
   text: string;
   errors: string[];
@@ -45,7 +66,7 @@ export function unescape(s: string, echoStyle: boolean): { text: string; stopped
           out += '\\x';
           break;
         }
-        out += String.fromCharCode(parseInt(m[0], 16));
+        out += rawByte(parseInt(m[0], 16));
         i += m[0].length;
         break;
       }
@@ -62,7 +83,7 @@ export function unescape(s: string, echoStyle: boolean): { text: string; stopped
       default: {
         const octal = echoStyle ? (n === '0' ? /^[0-7]{0,3}/.exec(s.slice(i + 1)) : null) : /^[0-7]{1,3}/.exec(s.slice(i));
         if (octal) {
-          out += String.fromCharCode(parseInt(octal[0] || '0', 8) & 0xff);
+          out += rawByte(parseInt(octal[0] || '0', 8) & 0xff);
           i += echoStyle ? octal[0].length : octal[0].length - 1;
         } else if (!echoStyle && n === '"') {
           out += '"';

@@ -209,7 +209,12 @@ class Input {
   private cur: { fd: number; lines: Lines } | null = null;
   private peeked: string | null | undefined = undefined;
   lineNo = 0;
+  /** Whether the line last returned ended with a newline (GNU keeps a missing one missing). */
+  hadNewline = true;
+  private peekedNl = true;
   constructor(private readonly files: string[], private readonly onError: (f: string, e: unknown) => void) {}
+
+  private rawNl = true;
 
   private raw(): string | null {
     for (;;) {
@@ -225,26 +230,53 @@ class Input {
         }
       }
       const l = this.cur.lines.next();
-      if (l !== null) return l.endsWith('\n') ? l.slice(0, -1) : l;
+      if (l !== null) {
+        this.rawNl = l.endsWith('\n');
+        return this.rawNl ? l.slice(0, -1) : l;
+      }
       closeInput(this.cur.fd);
       this.cur = null;
     }
   }
 
   next(): string | null {
-    const l = this.peeked !== undefined ? this.peeked : this.raw();
+    let l: string | null;
+    if (this.peeked !== undefined) {
+      l = this.peeked;
+      this.hadNewline = this.peekedNl;
+    } else {
+      l = this.raw();
+      this.hadNewline = this.rawNl;
+    }
     this.peeked = undefined;
     if (l !== null) this.lineNo++;
     return l;
   }
 
   isLast(): boolean {
-    if (this.peeked === undefined) this.peeked = this.raw();
+    if (this.peeked === undefined) {
+      this.peeked = this.raw();
+      this.peekedNl = this.rawNl;
+    }
     return this.peeked === null;
   }
 }
 
-function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => void): void {
+function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => void): void {
+  // A last line without a newline is printed without one, unless more output follows it.
+  let missing = false;
+  const emit = (s: string): void => {
+    if (missing) sink('\n');
+    missing = false;
+    sink(s);
+  };
+  const emitPS = (ps: string): void => {
+    if (input.hadNewline) emit(ps + '\n');
+    else {
+      emit(ps);
+      missing = true;
+    }
+  };
   let lastRe: RegExp | null = null;
   const useRe = (re: RegExp | null | undefined): RegExp => {
     const r = re ?? lastRe;
@@ -311,7 +343,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => voi
           }
           if (done) {
             ps = result + ps.slice(pos);
-            if (c.print) emit(ps + '\n');
+            if (c.print) emitPS(ps);
           }
           break;
         }
@@ -326,7 +358,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => voi
           pc = -1;
           continue;
         }
-        case 'p': emit(ps + '\n'); break;
+        case 'p': emitPS(ps); break;
         case 'P': emit(ps.split('\n')[0] + '\n'); break;
         case '=': emit(`${input.lineNo}\n`); break;
         case 'a': append.push(c.text! + '\n'); break;
@@ -344,7 +376,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => voi
         case 'q': quit = true; break cycle;
         case 'Q': quit = true; print = false; break cycle;
         case 'n':
-          if (!quiet) emit(ps + '\n');
+          if (!quiet) emitPS(ps);
           for (const t of append.splice(0)) emit(t);
           next = input.next();
           if (next === null) {
@@ -365,7 +397,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, emit: (s: string) => voi
         }
       }
     }
-    if (print) emit(ps + '\n');
+    if (print) emitPS(ps);
     for (const t of append) emit(t);
     if (quit) return;
     ps = input.next();

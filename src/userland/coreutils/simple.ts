@@ -7,7 +7,7 @@
 import * as mh from 'libmh';
 import { APPLETS } from './applets.js';
 import { type Applet, getopts, out, resolveCommand, UsageError, warn, which, quote } from './common.js';
-import { printf, unescape } from './printf.js';
+import { encodeOutput, printf, unescape } from './printf.js';
 
 /** dirname(1)'s rule: strip trailing slashes, the last component, then slashes again. */
 export function dirName(p: string): string {
@@ -96,8 +96,10 @@ function envRun(args: string[]): number {
   try {
     mh.exec(path, ops.slice(i), { env });
   } catch (e) {
-    warn(`${quote(cmd)}: ${e instanceof mh.MhError ? e.message.replace(/^.*: /, '') : String(e)}`);
-    return 126;
+    // exec succeeded when this process's image is gone: that ending must pass through.
+    if (!(e instanceof mh.MhError)) throw e;
+    warn(`${quote(cmd)}: ${e.message.replace(/^.*: /, '')}`);
+    return e.code === 'ENOENT' ? 127 : 126;
   }
 }
 
@@ -130,7 +132,7 @@ export const simpleApplets = {
         text = u.text;
         if (u.stopped) newline = false;
       }
-      out.write(newline ? text + '\n' : text);
+      out.write(encodeOutput(newline ? text + '\n' : text));
       return 0;
     },
   },
@@ -140,7 +142,7 @@ export const simpleApplets = {
     run(args) {
       if (args.length === 0) throw new UsageError('missing operand');
       const r = printf(args[0]!, args.slice(1));
-      out.write(r.text);
+      out.write(encodeOutput(r.text));
       for (const e of r.errors) warn(e);
       return r.errors.length ? 1 : 0;
     },
