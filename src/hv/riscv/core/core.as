@@ -237,6 +237,9 @@ export function run(budget: i32): i32 {
   // The page the last fetch came from: its tag and addend, refreshed on a change of page.
   let fetchTag: i64 = -1;
   let fetchAdd: i64 = 0;
+  // The TLB tag keys of state.as, cached in locals (refreshed with fetchTag).
+  let fkey: i64 = S.fetchKey;
+  let dkey: i64 = S.dataKey;
   // Set by the rare instructions after which the loop must re-check interrupts or leave.
   let recheck = false;
   let leave = false;
@@ -244,14 +247,18 @@ export function run(budget: i32): i32 {
     n--;
     store<i64>(S.XREGS, 0);
     // Fetch.
-    if ((<u64>pc >> 12 | S.fetchKey) != fetchTag) {
-      const h = tlbLookup(S.TLB_FETCH, S.fetchKey, pc, 2);
+    if ((<u64>pc >> 12 | fkey) != fetchTag) {
+      // Every event that changes the translation context also clears fetchTag, so this refill
+      // is where the cached keys catch up.
+      fkey = S.fetchKey;
+      dkey = S.dataKey;
+      const h = tlbLookup(S.TLB_FETCH, fkey, pc, 2);
       if (h != 0) fetchAdd = <i64>h - pc;
       else {
         fetchAdd = fetchPage(pc);
         if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; continue; }
       }
-      fetchTag = <u64>pc >> 12 | S.fetchKey;
+      fetchTag = <u64>pc >> 12 | fkey;
     }
     let insn: u32 = <u32>load<u16>(<usize>(pc + fetchAdd));
     let len: i64 = 4;
@@ -306,7 +313,7 @@ export function run(budget: i32): i32 {
         if (f3 == 7) { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         const va = S.xget(rs1) + immI(insn);
         const size = 1 << (f3 & 3);
-        const h = tlbLookup(S.TLB_READ, S.dataKey, va, size);
+        const h = tlbLookup(S.TLB_READ, dkey, va, size);
         let v: i64;
         if (h != 0) {
           switch (f3) {
@@ -335,7 +342,7 @@ export function run(budget: i32): i32 {
         const va = S.xget(rs1) + immS(insn);
         const size = 1 << f3;
         const v = S.xget(rs2);
-        const h = tlbLookup(S.TLB_WRITE, S.dataKey, va, size);
+        const h = tlbLookup(S.TLB_WRITE, dkey, va, size);
         if (h != 0) {
           if (f3 == 3) store<i64>(h, v);
           else if (f3 == 2) store<i32>(h, <i32>v);
@@ -441,7 +448,7 @@ export function run(budget: i32): i32 {
         const size = f3 == 2 ? 4 : 8;
         if ((insn & 0x7f) == 0x07) {
           const va = S.xget(rs1) + immI(insn);
-          const h = tlbLookup(S.TLB_READ, S.dataKey, va, size);
+          const h = tlbLookup(S.TLB_READ, dkey, va, size);
           let v: i64 = h != 0 ? (size == 4 ? <i64>load<u32>(h) : load<i64>(h)) : loadSlow(va, size);
           if (S.exc >= 0) break;
           if (size == 4) v |= <i64>0xffffffff00000000;
@@ -450,7 +457,7 @@ export function run(budget: i32): i32 {
         } else {
           const va = S.xget(rs1) + immS(insn);
           const v = S.fget(rs2);
-          const h = tlbLookup(S.TLB_WRITE, S.dataKey, va, size);
+          const h = tlbLookup(S.TLB_WRITE, dkey, va, size);
           if (h != 0) { if (size == 4) store<u32>(h, <u32>v); else store<i64>(h, v); }
           else { storeSlow(va, size, v); if (S.stopReq) { exit = S.EXIT_STOP; leave = true; } }
         }
