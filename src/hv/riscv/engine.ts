@@ -6,7 +6,6 @@
 // Interface: `await RiscvHart.create({ ramSize, bus })`, then `run(budget)` until it returns an
 // Exit other than Budget; the caller handles WFI (wait for an interrupt), SBI (answer the call in
 // sbi.ts) and Stop (a device asked to stop, e.g. the test finisher).
-import { readFile } from 'node:fs/promises';
 import { GuestRam } from '../memory.js';
 import type { MmioBus } from '../bus.js';
 import { Wasm, type WasmGlobal, type WasmMemory, type WasmModule } from '../wasm.js';
@@ -83,7 +82,10 @@ let modulePromise: Promise<WasmModule> | undefined;
 export function coreModule(): Promise<WasmModule> {
   modulePromise ??= (async () => {
     const url = new URL('./core.wasm', import.meta.url);
-    const bytes = url.protocol === 'file:' ? await readFile(url) : new Uint8Array(await (await fetch(url)).arrayBuffer());
+    // Node reads the file; a browser fetches it (node:fs is only imported where it exists).
+    const bytes = url.protocol === 'file:'
+      ? new Uint8Array(await (await import('node:fs/promises')).readFile(url))
+      : new Uint8Array(await (await fetch(url)).arrayBuffer());
     return Wasm.compile(bytes);
   })();
   return modulePromise;

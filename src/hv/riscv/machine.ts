@@ -253,8 +253,8 @@ export class RiscvMachine implements SbiPlatform {
       if (!ran && !this.exit) await this.idle();
       if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
       if (performance.now() - lastYield > 20) {
-        // Let console input and the host's timers in.
-        await new Promise<void>((r) => setImmediate(r));
+        // Let console input and the host's timers in (setImmediate in Node, a timer elsewhere).
+        await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
         lastYield = performance.now();
       }
     }
