@@ -206,9 +206,9 @@ export function parseDate(text: string, nowMs: number): number {
     }
   }
   const units: Record<string, number> = { sec: 1e3, second: 1e3, min: 60e3, minute: 60e3, hour: 3600e3, day: 86400e3, week: 604800e3, fortnight: 1209600e3 };
-  const rel = /^([-+]?\d+)?\s*(sec|second|min|minute|hour|day|week|fortnight|month|year)s?\b(\s+ago)?/;
+  const rel = /^([-+]?\s*\d+)?\s*(sec|second|min|minute|hour|day|week|fortnight|month|year)s?\b(\s+ago)?/;
   for (let m = rel.exec(s); m && s; m = rel.exec(s)) {
-    const n = Number(m[1] ?? 1) * (m[3] ? -1 : 1);
+    const n = Number((m[1] ?? '1').replace(/\s+/g, '')) * (m[3] ? -1 : 1);
     if (m[2] === 'month' || m[2] === 'year') {
       const d = new Date(base);
       if (m[2] === 'month') d.setUTCMonth(d.getUTCMonth() + n);

@@ -122,6 +122,22 @@ function pad(s: string, width: number, left: boolean, zero: boolean): string {
   return s.padStart(width);
 }
 
+/**
+ * toFixed with C's rounding: JavaScript breaks an exact tie upwards (2.25 -> 2.3), C's printf
+ * to the even digit (2.2). Other values are already correctly rounded by toFixed.
+ */
+export function fixed(v: number, prec: number): string {
+  const wide = Math.abs(v).toFixed(Math.min(100, prec + 30));
+  const dot = wide.indexOf('.');
+  const tail = wide.slice(dot + 1 + prec);
+  if (!/^50*$/.test(tail)) return v.toFixed(prec);
+  const kept = wide.slice(0, dot + 1 + prec).replace(/\.$/, '');
+  const lastDigit = Number(kept[kept.length - 1]);
+  const down = lastDigit % 2 === 0;
+  const mag = down ? kept : (Math.abs(v) + 0.5 * 10 ** -prec).toFixed(prec);
+  return (v < 0 ? '-' : '') + mag;
+}
+
 /** C's %e mantissa/exponent form with at least two exponent digits. */
 function expForm(v: number, prec: number, upper: boolean): string {
   const s = v.toExponential(prec).replace(/e([-+])(\d)$/, 'e$10$2');
@@ -133,8 +149,12 @@ function gForm(v: number, prec: number, upper: boolean, alt: boolean): string {
   const p = prec === 0 ? 1 : prec;
   if (v === 0) return alt ? (0).toFixed(p - 1) : '0';
   const exp = Math.floor(Math.log10(Math.abs(Number(v.toExponential(p - 1)))));
-  let s = exp < -4 || exp >= p ? expForm(v, p - 1, upper) : v.toFixed(Math.max(0, p - 1 - exp));
-  if (!alt) s = s.replace(/\.?0+(?=$|[eE])/, '').replace(/(\.\d*?)0+(?=[eE])/, '$1');
+  let s = exp < -4 || exp >= p ? expForm(v, p - 1, upper) : fixed(v, Math.max(0, p - 1 - exp));
+  if (!alt) {
+    // Trailing zeros of the fraction go, and the point with them if nothing is left.
+    const [mant, exp2] = s.split(/(?=[eE])/);
+    s = (mant!.includes('.') ? mant!.replace(/0+$/, '').replace(/\.$/, '') : mant!) + (exp2 ?? '');
+  }
   return s;
 }
 
@@ -163,7 +183,7 @@ function formatNumber(conv: string, v: number, flags: string, prec: number | nul
       if (alt && n !== 0 && (conv === 'x' || conv === 'X')) digits = (conv === 'x' ? '0x' : '0X') + digits;
       return digits;
     }
-    case 'f': case 'F': return (v < 0 || Object.is(v, -0) ? '' : plus) + v.toFixed(prec ?? 6);
+    case 'f': case 'F': return (v < 0 || Object.is(v, -0) ? '' : plus) + fixed(v, prec ?? 6);
     case 'e': case 'E': return (v < 0 ? '' : plus) + expForm(v, prec ?? 6, conv === 'E');
     case 'g': case 'G': return (v < 0 ? '' : plus) + gForm(v, prec ?? 6, conv === 'G', alt);
     default: return '';
@@ -228,7 +248,8 @@ export function printf(format: string, args: string[]): PrintfResult {
         s = prec !== null ? u.text.slice(0, prec) : u.text;
         if (u.stopped) return { text: text + pad(s, width, left, false), errors, stopped: true };
       } else if (conv === 'c') {
-        s = (arg ?? '').slice(0, 1);
+        // An empty (or missing) argument is the NUL character, as C's printf("%c", "") gives.
+        s = [...(arg ?? '')][0] ?? '\0';
       } else {
         const integer = /[diouxX]/.test(conv);
         const r = numberArg(arg ?? '', integer);
