@@ -35,7 +35,7 @@ function illegalProgram(dir: string): Uint8Array | undefined {
   return as.status === 0 && ld.status === 0 ? new Uint8Array(readFileSync(join(dir, 'ill'))) : undefined;
 }
 
-test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng, poweroff', { skip, timeout: 120_000 }, async () => {
+test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng, poweroff', { skip, timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mh-linux-'));
   try {
     const ill = illegalProgram(dir);
@@ -76,7 +76,7 @@ test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng
 });
 
 const e2fs = spawnSync('mke2fs', ['-V'], { stdio: 'ignore' }).status === 0 && spawnSync('debugfs', ['-V'], { stdio: 'ignore' }).status === 0;
-test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, powers off; the host reads the file', { skip: skip || (e2fs ? false : 'mke2fs/debugfs (e2fsprogs) not found'), timeout: 120_000 }, async () => {
+test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, powers off; the host reads the file', { skip: skip || (e2fs ? false : 'mke2fs/debugfs (e2fsprogs) not found'), timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mh-disk-'));
   const img = join(dir, 'disk.img');
   try {
@@ -110,7 +110,7 @@ test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, pow
   }
 });
 
-test('two guests on the in-process switch ping each other over virtio-net', { skip, timeout: 120_000 }, async () => {
+test('two guests on the in-process switch ping each other over virtio-net', { skip, timeout: 240_000 }, async () => {
   const sw = new EthernetSwitch();
   const boot = async (n: number) => {
     const con = new GuestConsole();
@@ -141,7 +141,7 @@ test('two guests on the in-process switch ping each other over virtio-net', { sk
   }
 });
 
-test('a running guest survives a whole-machine snapshot into a new machine', { skip, timeout: 120_000 }, async () => {
+test('a running guest survives a whole-machine snapshot into a new machine', { skip, timeout: 240_000 }, async () => {
   const kernel = readFileSync(guest!.kernel);
   const initrd = readFileSync(guest!.initrd);
   const first = new GuestConsole();

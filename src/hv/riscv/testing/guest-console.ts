@@ -21,7 +21,7 @@ export class GuestConsole {
   }
 
   /** Waits until `re` appears after the previous match; rejects after `ms` with the recent output. */
-  expect(re: RegExp, ms = 20_000): Promise<string> {
+  expect(re: RegExp, ms = 60_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const done = (): void => {
         clearTimeout(timer);
