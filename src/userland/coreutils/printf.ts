@@ -190,6 +190,14 @@ function formatNumber(conv: string, v: number, flags: string, prec: number | nul
   }
 }
 
+/** %q: the argument quoted for reuse as shell input (GNU's plain form: single quotes). */
+export function shellQuote(a: string): string {
+  if (a === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,.\/-]+$/.test(a)) return a;
+  if (a.includes("'") && !/["$`\\!]/.test(a)) return `"${a}"`;
+  return `'${a.replace(/'/g, "'\\''")}'`;
+}
+
 /** Applies `format` to `args`, repeating it while arguments remain. */
 export function printf(format: string, args: string[]): PrintfResult {
   const errors: string[] = [];
@@ -213,7 +221,7 @@ export function printf(format: string, args: string[]): PrintfResult {
         text += c;
         continue;
       }
-      const m = /^%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXfFeEgGcsb%])/.exec(format.slice(i));
+      const m = /^%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXfFeEgGcsbq%])/.exec(format.slice(i));
       if (!m) {
         errors.push(`${format.slice(i, i + 2)}: invalid conversion specification`);
         return { text, errors, stopped: true };
@@ -247,6 +255,8 @@ export function printf(format: string, args: string[]): PrintfResult {
         const u = unescape(arg ?? '', true);
         s = prec !== null ? u.text.slice(0, prec) : u.text;
         if (u.stopped) return { text: text + pad(s, width, left, false), errors, stopped: true };
+      } else if (conv === 'q') {
+        s = shellQuote(arg ?? '');
       } else if (conv === 'c') {
         // An empty (or missing) argument is the NUL character, as C's printf("%c", "") gives.
         s = [...(arg ?? '')][0] ?? '\0';
@@ -256,7 +266,7 @@ export function printf(format: string, args: string[]): PrintfResult {
         if (!r.ok) errors.push(`'${arg}': ${integer && /^[-+]?\d*\.\d*$/.test(arg!.trim()) ? 'value not completely converted' : 'expected a numeric value'}`);
         s = formatNumber(conv, r.value, flags, prec);
       }
-      const zero = flags.includes('0') && !left && !/[scb]/.test(conv) && (prec === null || !/[diouxX]/.test(conv));
+      const zero = flags.includes('0') && !left && !/[scbq]/.test(conv) && (prec === null || !/[diouxX]/.test(conv));
       text += pad(s, width, left, zero);
     }
     if (ai >= args.length || ai === startAi) break;

@@ -8,7 +8,14 @@ import * as mh from 'libmh';
 import { type Applet, getopts, Lines, openInput, closeInput, out, readInput, decode, UsageError, warn, errText } from './common.js';
 import { translate, type Dialect } from './regex.js';
 
-type Addr = { kind: 'line'; n: number } | { kind: 'last' } | { kind: 're'; re: RegExp | null } | { kind: 'step'; first: number; step: number };
+type Addr =
+  | { kind: 'line'; n: number }
+  | { kind: 'last' }
+  | { kind: 're'; re: RegExp | null }
+  | { kind: 'step'; first: number; step: number }
+  /** Only as a range's end: `addr1,+N` (N more lines) and `addr1,~N` (to a multiple of N). */
+  | { kind: 'plus'; n: number }
+  | { kind: 'mult'; n: number };
 
 interface Cmd {
   a1?: Addr;
@@ -23,9 +30,13 @@ interface Cmd {
   print?: boolean;
   text?: string;
   map?: Map<string, string>;
+  /** s///w and w: the file written to. */
+  wfile?: string;
   /** `{`: the index of its `}`. */
   end?: number;
   active?: boolean;
+  rangeEnd?: number;
+  zeroDone?: boolean;
 }
 
 class Parser {
@@ -122,7 +133,14 @@ class Parser {
       cmd.a1 = this.addr();
       if (cmd.a1 && s[this.i] === ',') {
         this.i++;
-        cmd.a2 = this.addr() ?? this.fail('unexpected `,\'');
+        const rel = /^([+~])(\d+)/.exec(s.slice(this.i));
+        if (rel) {
+          this.i += rel[0].length;
+          cmd.a2 = rel[1] === '+' ? { kind: 'plus', n: Number(rel[2]) } : { kind: 'mult', n: Number(rel[2]) };
+        } else cmd.a2 = this.addr() ?? this.fail('unexpected `,\'');
+      }
+      if (cmd.a1?.kind === 'line' && cmd.a1.n === 0 && cmd.a2?.kind !== 're') this.fail('invalid usage of line address 0');
+      {
       }
       this.skipSpace();
       while (s[this.i] === '!') {
@@ -154,6 +172,11 @@ class Parser {
             else if (f === 'p') cmd.print = true;
             else if (f === 'i' || f === 'I') flags += 'i';
             else if (f === 'm' || f === 'M') flags += 'm';
+            else if (f === 'w') {
+              this.i++;
+              cmd.wfile = this.text();
+              break;
+            }
             else if (f !== undefined && /\d/.test(f)) {
               const m = /^\d+/.exec(s.slice(this.i))!;
               cmd.nth = Number(m[0]);
@@ -175,6 +198,9 @@ class Parser {
         case 'a': case 'i': case 'c':
           cmd.text = this.text();
           break;
+        case 'w':
+          cmd.wfile = this.text();
+          break;
         case 'd': case 'D': case 'p': case 'P': case 'q': case 'Q': case '=': case 'n': case 'N': case 'h': case 'H': case 'g': case 'G': case 'x':
           break;
         default:
@@ -188,17 +214,35 @@ class Parser {
   }
 }
 
-/** Expands a replacement for one match: & and \1..\9, \n, escaped characters. */
+/**
+ * Expands a replacement for one match: & and \\1..\\9, \\n, escaped characters, and GNU's case
+ * conversions \\U \\L (until \\E) and \\u \\l (the next character).
+ */
 function replacement(repl: string, m: RegExpExecArray): string {
   let r = '';
+  let mode: 'U' | 'L' | '' = '';
+  let once: 'u' | 'l' | '' = '';
+  const add = (t: string): void => {
+    for (const ch of t) {
+      let c = mode === 'U' ? ch.toUpperCase() : mode === 'L' ? ch.toLowerCase() : ch;
+      if (once) {
+        c = once === 'u' ? c.toUpperCase() : c.toLowerCase();
+        once = '';
+      }
+      r += c;
+    }
+  };
   for (let i = 0; i < repl.length; i++) {
     const c = repl[i]!;
-    if (c === '&') r += m[0];
+    if (c === '&') add(m[0]);
     else if (c === '\\' && i + 1 < repl.length) {
       const n = repl[++i]!;
-      if (/[0-9]/.test(n)) r += m[Number(n)] ?? '';
-      else r += n === 'n' ? '\n' : n === 't' ? '\t' : n;
-    } else r += c;
+      if (/[0-9]/.test(n)) add(m[Number(n)] ?? '');
+      else if (n === 'U' || n === 'L') mode = n;
+      else if (n === 'E') mode = '';
+      else if (n === 'u' || n === 'l') once = n;
+      else add(n === 'n' ? '\n' : n === 't' ? '\t' : n);
+    } else add(c);
   }
   return r;
 }
@@ -287,6 +331,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
   const hit = (a: Addr, ps: string): boolean => {
     switch (a.kind) {
       case 'line': return input.lineNo === a.n;
+      case 'plus': case 'mult': return false;
       case 'last': return input.isLast();
       case 'step': return a.step <= 0 ? input.lineNo === a.first : input.lineNo >= a.first && (input.lineNo - a.first) % a.step === 0;
       case 're': {
@@ -299,16 +344,61 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
   const selects = (c: Cmd, ps: string): boolean => {
     if (!c.a1) return true;
     if (!c.a2) return hit(c.a1, ps);
+    const a2 = c.a2;
     if (c.active) {
-      const a2 = c.a2;
-      if (a2.kind === 'line' ? input.lineNo >= a2.n : hit(a2, ps)) c.active = false;
+      let ended: boolean;
+      if (a2.kind === 'line') ended = input.lineNo >= a2.n;
+      else if (a2.kind === 'plus') ended = input.lineNo >= c.rangeEnd!;
+      else if (a2.kind === 'mult') ended = a2.n <= 0 || input.lineNo % a2.n === 0;
+      else ended = hit(a2, ps);
+      if (ended) c.active = false;
+      return true;
+    }
+    // 0,/re/: the range is open before the first line, so /re/ may end it on line 1.
+    const zero = c.a1.kind === 'line' && c.a1.n === 0 && !c.zeroDone;
+    if (zero) {
+      c.zeroDone = true;
+      c.active = !hit(a2, ps);
       return true;
     }
     if (!hit(c.a1, ps)) return false;
     // A range whose end is a line number already passed covers just this line.
-    c.active = !(c.a2.kind === 'line' && c.a2.n <= input.lineNo) && !(c.a2.kind === 'last' && input.isLast());
+    if (a2.kind === 'line') c.active = a2.n > input.lineNo;
+    else if (a2.kind === 'plus') {
+      c.rangeEnd = input.lineNo + a2.n;
+      c.active = a2.n > 0;
+    } else if (a2.kind === 'mult') c.active = a2.n > 0 && input.lineNo % a2.n !== 0;
+    else c.active = !(a2.kind === 'last' && input.isLast());
     return true;
   };
+  const wfds = new Map<string, number>();
+  const writeTo = (file: string, text: string): void => {
+    if (file === '/dev/stdout') return emit(text);
+    if (file === '/dev/stderr') return void mh.write(2, text);
+    let fd = wfds.get(file);
+    if (fd === undefined) {
+      fd = mh.open(file, mh.O.WRONLY | mh.O.CREAT | mh.O.TRUNC, 0o666);
+      wfds.set(file, fd);
+    }
+    mh.write(fd, text);
+  };
+  try {
+    cycles(cmds, input, quiet, { emit, emitPS, writeTo, useRe, selects });
+  } finally {
+    for (const fd of wfds.values()) mh.close(fd);
+  }
+}
+
+interface Engine {
+  emit(s: string): void;
+  emitPS(ps: string): void;
+  writeTo(file: string, text: string): void;
+  useRe(re: RegExp | null | undefined): RegExp;
+  selects(c: Cmd, ps: string): boolean;
+}
+
+function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
+  const { emit, emitPS, writeTo, useRe, selects } = e;
   let hold = '';
   for (let ps = input.next(); ps !== null; ) {
     const append: string[] = [];
@@ -331,7 +421,15 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
           let result = '';
           let pos = 0;
           let done = false;
+          let prevEnd = -1;
           for (let m = re.exec(ps); m; m = re.exec(ps)) {
+            // An empty match just where a non-empty one ended is no match (POSIX, GNU).
+            if (m[0] === '' && m.index === prevEnd) {
+              re.lastIndex++;
+              prevEnd = -1;
+              continue;
+            }
+            prevEnd = m[0] === '' ? -1 : m.index + m[0].length;
             count++;
             if (count >= c.nth! && (c.global || count === c.nth)) {
               result += ps.slice(pos, m.index) + replacement(c.repl!, m);
@@ -344,6 +442,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
           if (done) {
             ps = result + ps.slice(pos);
             if (c.print) emitPS(ps);
+            if (c.wfile) writeTo(c.wfile, ps + '\n');
           }
           break;
         }
@@ -359,6 +458,7 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
           continue;
         }
         case 'p': emitPS(ps); break;
+        case 'w': writeTo(c.wfile!, ps + '\n'); break;
         case 'P': emit(ps.split('\n')[0] + '\n'); break;
         case '=': emit(`${input.lineNo}\n`); break;
         case 'a': append.push(c.text! + '\n'); break;

@@ -191,8 +191,16 @@ function sortRun(args: string[]): number {
   const result = o.unique ? sorted.filter((l, i) => i === 0 || cmp(sorted[i - 1]!, l) !== 0) : sorted;
   const text = result.length ? result.join('\n') + '\n' : '';
   const target = p.get('o');
-  if (target !== undefined) mh.writeFile(target, text);
-  else out.write(text);
+  if (target === undefined) {
+    out.write(text);
+    return status;
+  }
+  try {
+    mh.writeFile(target, text);
+  } catch (e) {
+    warn(`open failed: ${target}: ${errText(e)}`);
+    return 2;
+  }
   return status;
 }
 
