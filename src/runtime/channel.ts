@@ -8,8 +8,15 @@
 
 import { ChannelView, Ctl, DATA_SIZE } from '../abi/channel.js';
 
-/** Spin iterations before sleeping; each is one atomic load (a few nanoseconds). */
-const SPIN = 4000;
+/**
+ * Spin iterations before sleeping; each is one atomic load (a few nanoseconds). The budget
+ * adapts: a reply that came while spinning doubles it (the kernel is answering from its
+ * polling loop), one that needed a sleep halves it (the kernel is busy elsewhere or has no
+ * core to run on, and spinning would only take CPU from it).
+ */
+const SPIN_MAX = 8000;
+// Never below what a busy kernel needs to answer (about a microsecond), or it could not recover.
+const SPIN_MIN = 1000;
 
 /**
  * Thrown inside a process whose life the kernel has ended while it waited in a syscall (its
@@ -30,6 +37,7 @@ export class SyscallClient {
   readonly data: Uint8Array;
   /** Called after every call when the kernel has flagged pending signals with handlers. */
   onSignals: (() => void) | null = null;
+  private spin = SPIN_MAX;
 
   constructor(buffer: SharedArrayBuffer) {
     this.view = new ChannelView(buffer);
@@ -61,13 +69,15 @@ export class SyscallClient {
     ctl[Ctl.IN_LEN] = inLen;
     Atomics.store(ctl, Ctl.KSTATE, 1);
     if (Atomics.load(ctl, Ctl.KSPIN) === 0) Atomics.notify(ctl, Ctl.KSTATE);
-    let spins = SPIN;
+    let spins = this.spin;
+    let slept = false;
     while (Atomics.load(ctl, Ctl.USTATE) === 0 && Atomics.load(ctl, Ctl.DEAD) === 0) {
       if (--spins <= 0) {
         Atomics.wait(ctl, Ctl.USTATE, 0);
-        spins = SPIN;
+        slept = true;
       }
     }
+    this.spin = slept ? Math.max(SPIN_MIN, this.spin >> 1) : Math.min(SPIN_MAX, this.spin * 2);
     if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw new ProcessEnded();
     Atomics.store(ctl, Ctl.USTATE, 0);
     ctl[Ctl.CALLS] = (ctl[Ctl.CALLS]! + 1) | 0;
