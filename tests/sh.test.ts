@@ -63,6 +63,30 @@ echo x > /dev/null`);
     assert.match(err.stdout, /^usage: probe /);
   });
 
+  await t.test('^| pipes standard error, &| both', async () => {
+    const r = await sh('probe bogus ^| probe count; probe bogus &| probe count; echo out ^| probe count');
+    const lines = r.stdout.split('\n');
+    assert.match(lines[0]!, /^[1-9]\d* \d+$/, 'the usage message went through the pipe');
+    assert.equal(lines[1], lines[0]);
+    assert.equal(lines[2], 'out');
+    assert.equal(lines[3], '0 7');
+    assert.equal(r.stderr, '');
+  });
+
+  await t.test('a builtin or function writing into a pipe whose reader is gone ends quietly', async () => {
+    const r = await sh(`fn forever
+  while true
+    echo y
+  end
+end
+forever | probe exit 0
+echo status $?
+echo @(probe gen 0) | probe exit 0
+probe gen 100 | probe count`);
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout, /^status 0\n100 \d+\n$/);
+  });
+
   await t.test('&&, ||, ! and $?', async () => {
     const r = await sh('false && echo no || echo yes; true && echo and; probe exit 4; echo $?; ! probe exit 4; echo $?; not false && echo not');
     assert.equal(r.stdout, 'yes\nand\n4\n0\nnot\n');
@@ -239,6 +263,22 @@ echo end
     const r = await running;
     assert.equal(r.stdout, 'stopped 148\n[1]+  Stopped                 probe sleep 20000\n[1]+ probe sleep 20000 &\nend\n');
     assert.match(r.stderr, /\[1\]\+  Stopped +probe sleep 20000/);
+  });
+
+  await t.test('the line editor on raw input: completion, arrows, history, ^U, ^W', async () => {
+    const keys = [
+      'ech\t hello\r', // Tab completes the builtin
+      '\x1b[A\x01\x04\x04\x04\x04echo bye\x1b[F!\r', // recall the previous line and edit it
+      'junk\x15echo a b c\x17\x17d\r', // ^U kills the line, ^W words
+      'cat /.sh_h\t\r'.replace('cat', 'probe cat <'),
+      '\x04',
+    ].join('');
+    const r = await k.run('sh', ['sh', '-i', '--raw'], { env: [...ENV.filter((e) => !e.startsWith('HOME')), 'HOME=/', 'PROMPT=$ '], stdin: keys });
+    const out = r.stdout.split('\n');
+    assert.deepEqual(out.slice(0, 3), ['hello', 'bye hello!', 'a d']);
+    assert.deepEqual(out.slice(3), ['echo  hello', 'echo bye  hello!', 'echo a d', 'probe cat < /.sh_history ', ''], 'the history file');
+    assert.match(r.stderr, /^\$ /);
+    assert.equal(r.code, 0);
   });
 
   await t.test('interactive: the prompt, $PROMPT, history in $HOME', async () => {

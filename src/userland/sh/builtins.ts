@@ -4,7 +4,7 @@
 //
 //   cd pwd exit export drop unset echo true false test eq is not matches contains
 //   starts-with ends-with exists read source . eval type which jobs fg bg wait kill disown
-//   history exec return break continue help
+//   history exec return break continue time help
 
 import * as mh from 'libmh';
 import { findProgram, ShellError, writeSink, type Io } from './pipeline.js';
@@ -344,6 +344,12 @@ export const BUILTINS: Record<string, Builtin> = {
       return 127;
     }
     mh.exec(prog, a.slice(1), { env: sh.exportedEnv() });
+  },
+  time: (sh, a, io) => {
+    const t0 = mh.now();
+    const status = runArgv(sh, a.slice(1), io);
+    err(io, `real ${((mh.now() - t0) / 1000).toFixed(3)}s\n`);
+    return status;
   },
   help: (_sh, _a, io) => {
     out(io, `builtins: ${Object.keys(BUILTINS).sort().join(' ')}\nsyntax: let, if/else if/else/end, for/in/end, while/end, match/case/end, fn/end\n`);

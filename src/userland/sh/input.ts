@@ -1,6 +1,7 @@
 // Where an interactive shell gets its lines: the line editor when standard input is a
 // terminal that goes into raw mode, plain line reading otherwise (a pipe, a file, or a
-// terminal without raw mode yet). Both show the prompt on standard error, as shells do.
+// terminal without raw mode yet). Both draw on standard error, as shells show prompts, so
+// standard output carries only what commands print.
 
 import * as mh from 'libmh';
 import { LineEditor, type Completer } from './editor.js';
@@ -32,7 +33,7 @@ export class EditorInput implements LineSource {
     const ed = new LineEditor(prompt, this.history, this.complete, this.term.size().cols);
     this.term.setRaw(true);
     try {
-      mh.write(1, ed.start());
+      mh.write(2, ed.start());
       for (;;) {
         if (this.pending.length === 0) {
           const n = mh.read(this.fd, this.buf);
@@ -41,7 +42,7 @@ export class EditorInput implements LineSource {
         }
         const { output, done, used } = ed.feed(this.pending);
         this.pending = this.pending.subarray(used);
-        if (output) mh.write(1, output);
+        if (output) mh.write(2, output);
         if (done !== undefined) return done;
       }
     } finally {
@@ -50,8 +51,12 @@ export class EditorInput implements LineSource {
   }
 }
 
-/** The editor if the terminal goes raw, else plain lines. */
-export function openInput(fd: number, term: Terminal, interactive: boolean, history: string[], complete: Completer): LineSource {
+/**
+ * The editor if the terminal goes raw (or `raw` says the input already is: a serial line or
+ * a host console in raw mode), else plain lines.
+ */
+export function openInput(fd: number, term: Terminal, interactive: boolean, raw: boolean, history: string[], complete: Completer): LineSource {
+  if (raw) return new EditorInput(fd, term, history, complete);
   if (interactive && term.isTerminal && term.setRaw(true)) {
     term.setRaw(false);
     return new EditorInput(fd, term, history, complete);

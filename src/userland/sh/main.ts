@@ -5,6 +5,8 @@
 //   sh -c 'CMD' [ARGS..]   run one command line
 //   sh FILE [ARGS..]       run a script (also how `#!/bin/sh` scripts arrive)
 //   sh -n FILE             check a script's syntax without running it
+//   sh -i --raw            interactive, with standard input taken as raw terminal bytes
+//                          (the line editor without asking a terminal for raw mode)
 //
 // The exit status is that of the last command, or `exit N`'s. See docs/shell.md.
 
@@ -16,12 +18,12 @@ import { History } from './history.js';
 import { openInput } from './input.js';
 import { ShSyntaxError } from './lexer.js';
 import { parse } from './parser.js';
-import { findProgram, writeSink } from './pipeline.js';
+import { BrokenPipe, findProgram, writeSink } from './pipeline.js';
 import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal, Shell } from './shell.js';
 import { openTerminal } from './terminal.js';
 import { parseWord } from './word.js';
 
-const USAGE = 'usage: sh [-i] [-n] [-c COMMAND [ARG...] | FILE [ARG...]]';
+const USAGE = 'usage: sh [-i] [--raw] [-n] [-c COMMAND [ARG...] | FILE [ARG...]]';
 
 /** Runs top-level statements; control flow that escapes to the top ends or is ignored. */
 function runTop(sh: Shell, f: () => number): number | ExitSignal {
@@ -31,6 +33,8 @@ function runTop(sh: Shell, f: () => number): number | ExitSignal {
     if (e instanceof ExitSignal) return e;
     if (e instanceof ReturnSignal) return e.status;
     if (e instanceof BreakSignal || e instanceof ContinueSignal) return sh.status;
+    // Our own output is a pipe nobody reads: end as a program killed by SIGPIPE would.
+    if (e instanceof BrokenPipe) return new ExitSignal(e.status);
     throw e;
   }
 }
@@ -66,10 +70,10 @@ export function promptFor(sh: Shell): string {
   }
 }
 
-function repl(sh: Shell): number {
+function repl(sh: Shell, raw: boolean): number {
   const history = new History(sh.interactive ? sh.lookupString('HOME') : undefined);
   sh.history = history.lines;
-  const input = openInput(0, sh.term, sh.interactive, history.lines, (line, cursor) =>
+  const input = openInput(0, sh.term, sh.interactive, raw, history.lines, (line, cursor) =>
     complete({
       fs: sh.fs,
       isDir: (p) => sh.fs.exists(p + '/'),
@@ -132,6 +136,7 @@ function selfPath(argv0: string, path: string): string {
 export function main(argv: string[]): number {
   let interactive = false;
   let checkOnly = false;
+  let raw = false;
   let command: string | null = null;
   let i = 1;
   for (; i < argv.length; i++) {
@@ -145,6 +150,7 @@ export function main(argv: string[]): number {
       i += 2;
       break;
     } else if (a === '-i') interactive = true;
+    else if (a === '--raw') raw = true;
     else if (a === '-n') checkOnly = true;
     else if (a === '--') {
       i++;
@@ -154,6 +160,9 @@ export function main(argv: string[]): number {
       return 2;
     } else break;
   }
+  // A builtin writing into a closed pipe gets EPIPE (pipeline.ts BrokenPipe) instead of the
+  // shell dying. A handler, not "ignore": ignored signals would be inherited by every child.
+  mh.signal(mh.Sig.SIGPIPE, () => {});
   const term = openTerminal(0);
   const rest = argv.slice(i);
   const script = command === null ? rest[0] : undefined;
@@ -170,7 +179,7 @@ export function main(argv: string[]): number {
     }
     sh.source = script;
   }
-  if (src === null) return repl(sh);
+  if (src === null) return repl(sh, raw);
   if (checkOnly) {
     try {
       parse(src);

@@ -26,17 +26,28 @@ export interface Io {
 
 export class ShellError extends Error {}
 
+/**
+ * A builtin or function wrote to a pipe nobody reads any more. A program would die of
+ * SIGPIPE; the shell (which catches SIGPIPE) ends just that stage, with the same status.
+ */
+export class BrokenPipe extends Error {
+  readonly status = 128 + 13;
+}
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export function writeSink(sink: Sink, data: string): void {
   if (sink instanceof Capture) sink.text += data;
-  else {
-    try {
-      mh.write(sink, enc.encode(data));
-    } catch (e) {
-      if (!(e instanceof mh.MhError) || e.code !== 'EPIPE') throw e;
-    }
+  else writeBytes(sink, enc.encode(data));
+}
+
+function writeBytes(fd: number, b: Uint8Array): void {
+  try {
+    mh.write(fd, b);
+  } catch (e) {
+    if (e instanceof mh.MhError && e.code === 'EPIPE') throw new BrokenPipe('broken pipe');
+    throw e;
   }
 }
 
@@ -109,7 +120,42 @@ interface Stage {
   io: Io;
   opened: number[];
   done?: boolean;
+  /** A builtin run before the others: its status, and output still to be written. */
+  early?: { status: number; rest: Uint8Array };
 }
+
+/**
+ * Runs a leading builtin (`echo x | prog`) before the programs after it start, and puts its
+ * output into the pipe first. Writing into a pipe and closing it just after its reader was
+ * spawned can, at present, leave the reader seeing end of file with the data still in the
+ * pipe; data that is already there when the reader starts always arrives.
+ */
+function prerun(sh: Shell, s: Stage): void {
+  const cap = new Capture();
+  const status = sh.runSimpleInShell(s.cmd as Simple, s.argv!, { ...s.io, out: cap });
+  const bytes = enc.encode(cap.text);
+  const first = bytes.subarray(0, EARLY_MAX);
+  s.early = { status, rest: bytes.subarray(first.length) };
+  if (first.length) writeBytes(s.io.out as number, first);
+}
+
+/**
+ * Before the shell closes a pipe it wrote into, it gives the reader a moment to take what is
+ * there (see prerun for why): at most SETTLE_MS, and no time at all when the pipe is empty.
+ */
+function settle(fd: number): void {
+  const end = mh.now() + SETTLE_MS;
+  try {
+    while (mh.fstat(fd).size > 0 && mh.now() < end) mh.sleep(1);
+  } catch {
+    // not a pipe, or already gone: nothing to wait for
+  }
+}
+
+const SETTLE_MS = 50;
+
+/** What a leading builtin may write before its reader starts (less than a pipe holds). */
+const EARLY_MAX = 128 * 1024;
 
 export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean): number {
   const n = p.cmds.length;
@@ -142,7 +188,11 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
         drain = { fd: r, into: rio.out };
         rio.out = w;
       }
-      stages.push({ cmd, argv, program, io: rio, opened });
+      const stage: Stage = { cmd, argv, program, io: rio, opened };
+      stages.push(stage);
+      if (i === 0 && n > 1 && cmd.t === 'simple' && argv && argv.length > 0 && !program && sh.isBuiltin(argv[0]!) && rio.out === sio.out && typeof rio.out === 'number') {
+        prerun(sh, stage);
+      }
     }
   } catch (e) {
     for (const s of stages) s.opened.forEach((fd) => mh.close(fd));
@@ -155,7 +205,7 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
   const pids: number[] = [];
   let pgid = 0;
   const group = sh.jobControl || background;
-  const statuses: (number | null)[] = new Array(n).fill(null);
+  const statuses: (number | null)[] = stages.map((s) => s.early?.status ?? null);
   for (let i = 0; i < n; i++) {
     const s = stages[i]!;
     if (!s.program) continue;
@@ -177,13 +227,17 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
   }
   // The shell keeps only the pipe ends its own stages use.
   const keep = new Set<number>();
-  for (const s of stages) if (!s.program) [s.io.in, s.io.out, s.io.err].forEach((x) => typeof x === 'number' && keep.add(x));
+  for (const s of stages) if (!s.program && (!s.early || s.early.rest.length > 0)) [s.io.in, s.io.out, s.io.err].forEach((x) => typeof x === 'number' && keep.add(x));
   if (drain) keep.add(drain.fd);
   for (const fd of closeLater) if (!keep.has(fd)) mh.close(fd);
+  const open = closeLater.filter((fd) => keep.has(fd));
+  closeLater.length = 0;
+  closeLater.push(...open);
   const closeIfPipe = (fd: Sink) => {
     if (typeof fd === 'number' && closeLater.includes(fd) && !stages.some((s) => !s.program && s.done !== true && usesFd(s, fd))) {
       const idx = closeLater.indexOf(fd);
       closeLater.splice(idx, 1);
+      settle(fd);
       mh.close(fd);
     }
   };
@@ -191,9 +245,25 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
   // Then the stages that run in the shell itself.
   for (let i = 0; i < n; i++) {
     const s = stages[i]!;
+    if (s.early) {
+      try {
+        if (s.early.rest.length) writeBytes(s.io.out as number, s.early.rest);
+      } catch (e) {
+        if (!(e instanceof BrokenPipe)) throw e;
+        statuses[i] = e.status;
+      }
+      s.done = true;
+      s.opened.forEach((fd) => mh.close(fd));
+      [s.io.in, s.io.out, s.io.err].forEach(closeIfPipe);
+      continue;
+    }
     if (s.program || statuses[i] !== null) continue;
     try {
       statuses[i] = s.cmd.t === 'simple' ? sh.runSimpleInShell(s.cmd as Simple, s.argv!, s.io) : sh.runBlock(s.cmd, s.io);
+    } catch (e) {
+      // Only a stage that feeds a pipe ends quietly; the last stage's own output is the shell's.
+      if (!(e instanceof BrokenPipe) || i === n - 1) throw e;
+      statuses[i] = e.status;
     } finally {
       s.done = true;
       s.opened.forEach((fd) => mh.close(fd));

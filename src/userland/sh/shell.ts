@@ -264,6 +264,11 @@ export class Shell implements ExpandEnv {
     return this.fns.has(name) || name in BUILTINS;
   }
 
+  /** A builtin that no function of the same name hides. */
+  isBuiltin(name: string): boolean {
+    return !this.fns.has(name) && name in BUILTINS;
+  }
+
   /** A builtin, a function, or a command that was not found. */
   runSimpleInShell(_cmd: Command, argv: string[], io: Io): number {
     if (argv.length === 0) return 0;
