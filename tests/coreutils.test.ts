@@ -221,8 +221,8 @@ test('coreutils inside MACROHARD', async (t) => {
     rmSync(host, { recursive: true, force: true });
   });
   await k.startRamfs();
-  const run = async (argv: string[], opts: { stdin?: string; cwd?: string } = {}): Promise<RunResult> => {
-    const go = () => k.run(BIN, argv, { env: ENV, cwd: opts.cwd ?? '/data', ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
+  const run = async (argv: string[], opts: { stdin?: string; cwd?: string; uid?: number } = {}): Promise<RunResult> => {
+    const go = () => k.run(BIN, argv, { env: ENV, cwd: opts.cwd ?? '/data', uid: opts.uid ?? -1, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
     let r = await go();
     // The harness writes stdin after the spawn, and now and then (about 1 run in 50, with any
     // program, tests/programs/probe's cat too) the child reads end-of-file before the data:
@@ -462,6 +462,15 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.match(await ok(['uptime']), /^ \d\d:\d\d:\d\d up \d+ min, +\d+ processes\n$/);
     assert.match(await ok(['uptime', '-p']), /^up /);
     assert.equal((await run(['dmesg'])).code, 0);
+  });
+
+  await t.test('shutdown and reboot ask init, and only for root', async () => {
+    assert.equal(await ok(['shutdown', '-k', '-r', 'now', 'for', 'upgrades']), 'The system will reboot now! for upgrades\n');
+    const user = await run(['reboot'], { uid: 1000, cwd: '/' });
+    assert.deepEqual([user.code, user.stderr], [1, 'reboot: must be superuser.\n']);
+    const later = await run(['shutdown', '+5']);
+    assert.equal(later.code, 1);
+    assert.match(later.stderr, /^shutdown: only an immediate shutdown is supported, not '\+5'\n/);
   });
 
   await t.test('tail -f follows a file as it grows', async () => {

@@ -4,9 +4,9 @@
 
 export const APPLETS = [
   'basename', 'cat', 'chgrp', 'chmod', 'chown', 'clear', 'cp', 'cut', 'date', 'df', 'dirname',
-  'dmesg', 'du', 'echo', 'env', 'false', 'find', 'free', 'grep', 'egrep', 'fgrep', 'head',
-  'hexdump', 'kill', 'ln', 'ls', 'mkdir', 'mount', 'mv', 'printf', 'ps', 'pwd', 'readlink',
-  'rm', 'rmdir', 'sed', 'seq', 'sleep', 'sort', 'stat', 'tail', 'tee', 'top', 'touch', 'tr',
+  'dmesg', 'du', 'echo', 'env', 'false', 'find', 'free', 'grep', 'egrep', 'fgrep', 'halt', 'head',
+  'hexdump', 'kill', 'ln', 'ls', 'mkdir', 'mount', 'mv', 'poweroff', 'printf', 'ps', 'pwd', 'readlink', 'reboot',
+  'rm', 'rmdir', 'sed', 'seq', 'shutdown', 'sleep', 'sort', 'stat', 'tail', 'tee', 'top', 'touch', 'tr',
   'true', 'uname', 'uniq', 'uptime', 'wc', 'which', 'xargs', 'yes',
 ] as const;
 

@@ -23,11 +23,12 @@ import { diskApplets } from './disk.js';
 import { permApplets } from './perm.js';
 import { procApplets } from './procs.js';
 import { sysApplets } from './system.js';
+import { powerApplets } from './power.js';
 
 const table = {
   ...lsApplets, ...simpleApplets, ...textApplets, ...sortApplets, ...cutApplets, ...grepApplets,
   ...sedApplets, ...fileApplets, ...statApplets, ...findApplets, ...diskApplets, ...permApplets,
-  ...procApplets, ...sysApplets,
+  ...procApplets, ...sysApplets, ...powerApplets,
 } satisfies Record<AppletName, Applet>;
 
 function isApplet(name: string): name is AppletName {
