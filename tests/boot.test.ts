@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,18 @@ test('a disk image: files written in one boot are there in the next and on the h
   assert.equal(r.stdout, 'persisted\n');
   assert.equal(macrohard(['fs', 'cat', img, '/home/user/note.txt']).stdout, 'persisted\n');
   assert.equal(macrohard(['fsck', img]).status, 0);
+});
+
+test("the root filesystem's /etc/init.toml adds to initfs's configuration", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'macrohard-boot-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const img = join(dir, 'disk.img');
+  const conf = join(dir, 'init.toml');
+  writeFileSync(conf, '[console]\ncmd = ["/scheme/initfs/bin/sh"]\n\n[environment]\nGREETING = "from the root filesystem"\n');
+  assert.equal(macrohard(['mkfs', img, '32M']).status, 0);
+  assert.equal(macrohard(['fs', 'put', img, conf, '/etc/init.toml']).status, 0);
+  const r = macrohard(['boot', '--image', img, '-c', 'echo $GREETING; echo $PATH']);
+  assert.equal(r.stdout, 'from the root filesystem\n/bin:/usr/bin:/scheme/initfs/bin\n');
 });
 
 test('a corrupt image is refused with a clear message, and boot still ends cleanly', (t) => {

@@ -1,4 +1,4 @@
-// init, PID 1: starts the services of /etc/init.toml in order (waiting for each scheme a
+// init, PID 1: starts the services of its configuration in order (waiting for each scheme a
 // service provides), restarts the ones that die, runs the console program, and shuts the
 // system down cleanly: on SIGTERM (poweroff), SIGINT (reboot), when the console program exits
 // (if so configured), or after the one command given on the kernel command line as
@@ -24,21 +24,20 @@ function log(msg: string): void {
   mh.eprintln(`init: ${msg}`);
 }
 
-function loadConfig(): InitConfig {
-  for (const path of ['/etc/init.toml', '/scheme/initfs/etc/init.toml']) {
-    let text: string;
-    try {
-      text = mh.readText(path);
-    } catch {
-      continue;
-    }
-    try {
-      return parseConfig(text);
-    } catch (e) {
-      log(`${path}: ${(e as Error).message}; trying the built-in configuration`);
-    }
+/** Reads and parses a configuration; null if the file is not there, and a message if it is bad. */
+function readConfig(path: string): InitConfig | null {
+  let text: string;
+  try {
+    text = mh.readText(path);
+  } catch {
+    return null;
   }
-  throw new Error('no usable init.toml');
+  try {
+    return parseConfig(text);
+  } catch (e) {
+    log(`${path}: ${(e as Error).message}`);
+    return null;
+  }
 }
 
 function kernelCmdline(): Map<string, string> {
@@ -131,15 +130,15 @@ export function main(): number {
   if (mh.getpid() !== 1) log('warning: not running as PID 1');
   mh.signal(mh.Sig.SIGTERM, () => void (stopping = 'poweroff'));
   mh.signal(mh.Sig.SIGINT, () => void (stopping = 'reboot'));
-  let cfg: InitConfig;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    log((e as Error).message);
+  // Two stages, as in Redox: initfs's configuration starts what the root filesystem needs;
+  // then the root's /etc/init.toml, if there is one, adds its services and may replace the
+  // console and environment.
+  const early = readConfig('/scheme/initfs/etc/init.toml');
+  if (!early) {
+    log('no usable /scheme/initfs/etc/init.toml');
     return 1;
   }
-  const env = Object.entries(cfg.environment).map(([k, v]) => `${k}=${v}`);
-  for (const [k, v] of Object.entries(cfg.environment)) mh.setenv(k, v);
+  let cfg: InitConfig = early;
   const cmdline = kernelCmdline();
   const wanted = (s: Service): boolean => {
     if (s.unlessScheme && schemeExists(s.unlessScheme)) return false;
@@ -147,13 +146,27 @@ export function main(): number {
     const eq = s.when.indexOf('=');
     return eq < 0 ? cmdline.has(s.when) : cmdline.get(s.when.slice(0, eq)) === s.when.slice(eq + 1);
   };
-  for (const s of cfg.services) {
-    if (!wanted(s)) continue;
-    if (!startService(s, env) && s.required) {
-      log(`${s.name} is required and did not start: powering off`);
-      stopServices();
-      return 1;
+  const started = new Set<string>();
+  let env: string[] = [];
+  const startAll = (c: InitConfig): boolean => {
+    for (const [k, v] of Object.entries(c.environment)) mh.setenv(k, v);
+    env = Object.entries(mh.env()).map(([k, v]) => `${k}=${v}`);
+    for (const s of c.services) {
+      if (started.has(s.name) || !wanted(s)) continue;
+      started.add(s.name);
+      if (!startService(s, env) && s.required) {
+        log(`${s.name} is required and did not start: powering off`);
+        stopServices();
+        return false;
+      }
     }
+    return true;
+  };
+  if (!startAll(early)) return 1;
+  const root = readConfig('/etc/init.toml');
+  if (root) {
+    if (!startAll(root)) return 1;
+    cfg = { ...root, environment: { ...early.environment, ...root.environment } };
   }
   const oneShot = cmdline.get('run');
   const consoleCmd = oneShot !== undefined ? [cfg.console.cmd[0]!, '-c', oneShot] : cfg.console.cmd;
