@@ -34,6 +34,18 @@ test('the shell inside MACROHARD', async (t) => {
     assert.equal(r.code, 0);
   });
 
+  await t.test('pipelines of coreutils, with loops and globs feeding them', { skip: !hasCoreutils && 'coreutils not built' }, async () => {
+    const r = await sh(`seq 1 100 | grep 7 | wc -l
+mkdir -p /cu/sub
+touch /cu/b.txt /cu/a.txt /cu/c.md
+ls /cu | sort -r | head -n 2
+for f in /cu/*.txt; echo $f; end | xargs echo
+seq 5 | while read n; echo $((n * n)); end | sort -n | tail -n 2
+echo hello world | tr a-z A-Z`);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, '19\nsub\nc.md\n/cu/a.txt /cu/b.txt\n16\n25\nHELLO WORLD\n');
+  });
+
   await t.test('builtins and functions take part in pipelines; $(...) captures large output', async () => {
     const r = await sh(`fn tag
   while read line
