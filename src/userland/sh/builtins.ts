@@ -4,7 +4,7 @@
 //
 //   cd pwd exit export drop unset echo true false test eq is not matches contains
 //   starts-with ends-with exists read source . eval type which jobs fg bg wait kill disown
-//   history exec return break continue time help
+//   history exec return break continue time fn (lists functions) help
 
 import * as mh from 'libmh';
 import { findProgram, ShellError, writeSink, type Io } from './pipeline.js';
@@ -350,6 +350,13 @@ export const BUILTINS: Record<string, Builtin> = {
     const status = runArgv(sh, a.slice(1), io);
     err(io, `real ${((mh.now() - t0) / 1000).toFixed(3)}s\n`);
     return status;
+  },
+  fn: (sh, _a, io) => {
+    for (const f of [...sh.fns.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const params = f.params.map((p) => (p.type ? `${p.name}:${p.type}` : p.name)).join(' ');
+      out(io, `${f.name}${params ? ' ' + params : ''}${f.description ? ' -- ' + f.description : ''}\n`);
+    }
+    return 0;
   },
   help: (_sh, _a, io) => {
     out(io, `builtins: ${Object.keys(BUILTINS).sort().join(' ')}\nsyntax: let, if/else if/else/end, for/in/end, while/end, match/case/end, fn/end\n`);

@@ -107,6 +107,7 @@ test('globbing: matches sorted, hidden files only by a dot, quoted text literal,
   assert.deepEqual(words('\\*.txt'), ['*.txt']);
   assert.equal(globMatch('a\\*', 'a*'), true);
   assert.equal(globMatch('a\\*', 'ab'), false);
+  assert.equal(globMatch('[z-a]', '[z-a]'), true, 'a reversed range is no class: the bracket is literal');
   assert.deepEqual(glob('/e*/h*', fs), ['/etc/hosts']);
 });
 

@@ -45,7 +45,14 @@ export function globRegex(pattern: string): RegExp {
         neg = true;
         body = body.slice(1);
       }
-      re += `[${neg ? '^' : ''}${body.replace(/[\\\]^]/g, (m) => '\\' + m)}]`;
+      const cls = `[${neg ? '^' : ''}${body.replace(/[\\\]^]/g, (m) => '\\' + m)}]`;
+      try {
+        new RegExp(cls);
+      } catch {
+        re += '\\['; // not a valid class (say a reversed range): the bracket is literal
+        continue;
+      }
+      re += cls;
       i = end;
     } else re += escapeRe(c);
   }

@@ -70,7 +70,32 @@ export function promptFor(sh: Shell): string {
   }
 }
 
+/** An interactive shell first runs /etc/shrc and then $HOME/.shrc, when they exist. */
+function startupFiles(sh: Shell): number | ExitSignal {
+  const files = ['/etc/shrc'];
+  const home = sh.lookupString('HOME');
+  if (home) files.push(`${home.replace(/\/+$/, '')}/.shrc`);
+  for (const f of files) {
+    let text: string;
+    try {
+      text = mh.readText(f);
+    } catch {
+      continue;
+    }
+    const saved = sh.source;
+    sh.source = f;
+    const r = runTop(sh, () => sh.runSource(text));
+    sh.source = saved;
+    if (r instanceof ExitSignal) return r;
+  }
+  return 0;
+}
+
 function repl(sh: Shell, raw: boolean): number {
+  if (sh.interactive) {
+    const r = startupFiles(sh);
+    if (r instanceof ExitSignal) return r.status;
+  }
   const history = new History(sh.interactive ? sh.lookupString('HOME') : undefined);
   sh.history = history.lines;
   const input = openInput(0, sh.term, sh.interactive, raw, history.lines, (line, cursor) =>

@@ -89,7 +89,7 @@ class Parser {
   private stmt(): Stmt {
     const t = this.peek();
     if (this.isKeyword(t, 'let')) return this.let();
-    if (this.isKeyword(t, 'fn')) return this.fn();
+    if (this.isKeyword(t, 'fn') && this.toks[this.k + 1]?.kind === 'word') return this.fn();
     return this.andor();
   }
 
