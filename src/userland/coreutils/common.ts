@@ -10,6 +10,8 @@ import { parseOptions, UsageError, type OptSpec, type Parsed } from './getopt.js
 
 export { UsageError };
 
+export { Failure } from './failure.js';
+
 /** An applet: its usage line (after the name), and its body, which returns the exit status. */
 export interface Applet {
   usage: string;
@@ -170,6 +172,35 @@ export function eachInput(files: string[], f: (name: string) => void): boolean {
       if (!(e instanceof mh.MhError)) throw e;
       warn(`${name}: ${errText(e)}`);
       ok = false;
+    }
+  }
+  return ok;
+}
+
+/**
+ * Opens each operand (or '-') and runs `f` on its descriptor, with GNU head/tail's messages:
+ * `cannot open 'x' for reading: ...` and `error reading 'x': ...`. False if any failed.
+ */
+export function eachFd(files: string[], f: (fd: number, name: string) => void): boolean {
+  let ok = true;
+  for (const name of files.length ? files : ['-']) {
+    let fd: number;
+    try {
+      fd = openInput(name);
+    } catch (e) {
+      if (!(e instanceof mh.MhError)) throw e;
+      warn(`cannot open ${quote(name)} for reading: ${errText(e)}`);
+      ok = false;
+      continue;
+    }
+    try {
+      f(fd, name);
+    } catch (e) {
+      if (!(e instanceof mh.MhError)) throw e;
+      warn(`error reading ${quote(name)}: ${errText(e)}`);
+      ok = false;
+    } finally {
+      closeInput(fd);
     }
   }
   return ok;

@@ -10,14 +10,14 @@ import { unescape } from './printf.js';
 export type Ranges = [number, number][];
 
 /** Parses a cut list ("1,3-5,7-") into sorted 1-based inclusive ranges. */
-export function parseList(list: string): Ranges {
+export function parseList(list: string, what = 'fields'): Ranges {
   const r: Ranges = [];
   for (const part of list.split(',')) {
     const m = /^(\d*)(-(\d*))?$/.exec(part);
     if (!m || (m[1] === '' && (m[3] ?? '') === '')) throw new UsageError(`invalid byte, character or field list`);
     const lo = m[1] === '' ? 1 : Number(m[1]);
     const hi = m[2] === undefined ? lo : m[3] === '' ? Infinity : Number(m[3]);
-    if (lo === 0) throw new UsageError('fields and positions are numbered from 1');
+    if (lo === 0) throw new UsageError(`${what} are numbered from 1`);
     if (hi < lo) throw new UsageError('invalid decreasing range');
     r.push([lo, hi]);
   }
@@ -34,7 +34,7 @@ function cutRun(args: string[]): number {
   const modes = ['b', 'c', 'f'].filter((k) => p.has(k));
   if (modes.length !== 1) throw new UsageError(modes.length ? 'only one type of list may be specified' : 'you must specify a list of bytes, characters, or fields');
   const mode = modes[0]!;
-  const ranges = parseList(p.get(mode)!);
+  const ranges = parseList(p.get(mode)!, mode === 'f' ? 'fields' : 'byte/character positions');
   const comp = p.has('complement');
   const pick = (i: number): boolean => inRanges(ranges, i) !== comp;
   const delim = p.get('d') ?? '\t';

@@ -8,7 +8,7 @@
 
 import * as mh from 'libmh';
 import { APPLETS, type AppletName } from './applets.js';
-import { type Applet, baseName, errText, out, setProg, UsageError, warn } from './common.js';
+import { type Applet, baseName, errText, Failure, out, setProg, UsageError, warn } from './common.js';
 import { lsApplets } from './ls.js';
 import { simpleApplets } from './simple.js';
 import { textApplets } from './text.js';
@@ -53,6 +53,10 @@ export function runApplet(name: AppletName, args: string[]): number {
         // stderr closed
       }
       return applet.usageStatus ?? 1;
+    }
+    if (e instanceof Failure) {
+      warn(e.message);
+      return e.status;
     }
     if (e instanceof mh.MhError || e instanceof SyntaxError) {
       warn(errText(e));

@@ -44,7 +44,7 @@ function bracket(re: string, i: number): [string, number] {
     }
     out += c === '-' ? '-' : escapeInClass(c);
   }
-  throw new SyntaxError('unmatched [');
+  throw new SyntaxError('Unmatched [, [^, [:, [., or [=');
 }
 
 function escapeInClass(s: string): string {
@@ -61,6 +61,8 @@ export function translate(re: string, dialect: Dialect): string {
   let out = '';
   // True where a `*` would be literal (BRE: at the start, after `\(` or `\|` or `^`).
   let atStart = true;
+  // ERE: a `)` with no group open is an ordinary character (GNU).
+  let depth = 0;
   for (let i = 0; i < re.length; i++) {
     const c = re[i]!;
     const wasStart = atStart;
@@ -134,7 +136,17 @@ export function translate(re: string, dialect: Dialect): string {
         i = end;
         continue;
       }
-      if (c === '(') atStart = true;
+      if (c === '(') {
+        atStart = true;
+        depth++;
+      }
+      if (c === ')') {
+        if (depth === 0) {
+          out += '\\)';
+          continue;
+        }
+        depth--;
+      }
       if (c === '|') atStart = true;
       if ((c === '*' || c === '+' || c === '?') && wasStart) {
         out += '\\' + c;
@@ -172,7 +184,22 @@ export function compile(patterns: string[], o: MatchOptions): RegExp {
   let src = parts.length === 1 ? parts[0]! : parts.map((p) => `(?:${p})`).join('|');
   if (o.line) src = `^(?:${src})$`;
   else if (o.word) src = `(?<![\\w])(?:${src})(?![\\w])`;
-  return new RegExp(src, o.ignoreCase ? 'gi' : 'g');
+  try {
+    return new RegExp(src, o.ignoreCase ? 'gi' : 'g');
+  } catch (e) {
+    throw new SyntaxError(gnuRegexError(String((e as Error).message)));
+  }
+}
+
+/** JavaScript's complaint about a translated pattern, in GNU regex's words. */
+export function gnuRegexError(msg: string): string {
+  if (/Unterminated group/.test(msg)) return 'Unmatched ( or \\(';
+  if (/Unmatched '\)'/.test(msg)) return 'Unmatched ) or \\)';
+  if (/Unterminated character class/.test(msg)) return 'Unmatched [, [^, [:, [., or [=';
+  if (/Nothing to repeat/.test(msg)) return 'Invalid preceding regular expression';
+  if (/numbers out of order/.test(msg)) return 'Invalid content of \\{\\}';
+  if (/Invalid (escape|group)|\\ at end/.test(msg)) return 'Trailing backslash';
+  return msg.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
 }
 
 /**

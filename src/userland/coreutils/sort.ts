@@ -5,7 +5,7 @@
 // the whole lines decide (GNU's last-resort comparison) unless -s or -u.
 
 import * as mh from 'libmh';
-import { type Applet, getopts, out, readLines, UsageError, warn, errText, quote } from './common.js';
+import { type Applet, Failure, getopts, out, readLines, UsageError, warn, errText, quote } from './common.js';
 
 export interface SortKey {
   sf: number;
@@ -21,7 +21,9 @@ const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 /** Parses one -k KEYDEF. */
 export function parseKey(def: string): SortKey {
   const m = /^(\d+)(?:\.(\d+))?([bdfghiMnrRV]*)(?:,(\d+)(?:\.(\d+))?([bdfghiMnrRV]*))?$/.exec(def);
-  if (!m || Number(m[1]) === 0 || m[2] === '0' || m[4] === '0') throw new UsageError(`invalid key specification ${quote(def)}`);
+  if (m && (Number(m[1]) === 0 || m[4] === '0')) throw new Failure(`field number is zero: invalid field specification ${quote(def)}`, 2);
+  if (m && m[2] === '0') throw new Failure(`character offset is zero: invalid field specification ${quote(def)}`, 2);
+  if (!m) throw new Failure(`invalid field specification ${quote(def)}`, 2);
   const endOpts = m[6] ?? '';
   return {
     sf: Number(m[1]),
@@ -219,7 +221,13 @@ function uniqRun(args: string[]): number {
     return p.has('i') ? s.toLowerCase() : s;
   };
   if (p.operands.length > 2) throw new UsageError(`extra operand ${quote(p.operands[2]!)}`);
-  const lines = readLines(p.operands[0] ?? '-').map((l) => (l.endsWith('\n') ? l.slice(0, -1) : l));
+  let input: string[];
+  try {
+    input = readLines(p.operands[0] ?? '-');
+  } catch (e) {
+    throw new Failure(`${p.operands[0]}: ${errText(e)}`);
+  }
+  const lines = input.map((l) => (l.endsWith('\n') ? l.slice(0, -1) : l));
   const outLines: string[] = [];
   for (let i = 0; i < lines.length; ) {
     let j = i + 1;

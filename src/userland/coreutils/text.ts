@@ -4,7 +4,7 @@
 // default and -C layouts, with `*` for repeated lines).
 
 import * as mh from 'libmh';
-import { type Applet, closeInput, eachInput, getopts, Lines, openInput, out, quote, UsageError, warn, errText } from './common.js';
+import { type Applet, closeInput, eachFd, eachInput, getopts, Lines, openInput, out, quote, UsageError, warn, errText } from './common.js';
 import { intArg } from './getopt.js';
 import { parseSize } from './format.js';
 
@@ -69,9 +69,8 @@ function headRun(args: string[]): number {
   const files = p.operands.length ? p.operands : ['-'];
   const headers = p.has('v') || (files.length > 1 && !p.has('q'));
   let first = true;
-  const ok = eachInput(files, (name) => {
-    const fd = openInput(name);
-    try {
+  const ok = eachFd(files, (fd, name) => {
+    {
       if (headers) header(name, first);
       first = false;
       if (byBytes) {
@@ -102,8 +101,6 @@ function headRun(args: string[]): number {
         if (l === null) break;
         out.write(l);
       }
-    } finally {
-      closeInput(fd);
     }
   });
   return ok ? 0 : 1;
@@ -155,14 +152,17 @@ function tailRun(args: string[]): number {
   const headers = p.has('v') || (files.length > 1 && !p.has('q'));
   const followed: { name: string; fd: number }[] = [];
   let first = true;
-  const ok = eachInput(files, (name) => {
-    const fd = openInput(name);
+  const ok = eachFd(files, (fd, name) => {
     if (headers) header(name, first);
     first = false;
     out.write(tailSlice(mh.readAll(fd), n, sign === '+', byBytes));
     // A pipe cannot grow once at its end: GNU ignores -f for standard input that is a pipe.
-    if (follow && name !== '-') followed.push({ name, fd });
-    else closeInput(fd);
+    // eachFd closes what it opened, so a followed file gets a descriptor of its own.
+    if (follow && name !== '-') {
+      const again = mh.open(name, mh.O.RDONLY);
+      mh.seek(again, mh.fstat(fd).size);
+      followed.push({ name, fd: again });
+    }
   });
   if (!follow || followed.length === 0) return ok ? 0 : 1;
   out.flush();
@@ -343,6 +343,7 @@ function hexdumpRun(args: string[]): number {
     }
   }
   if (data.length > 0) out.line(hex(skip + data.length, canonical ? 8 : 7));
+  if (!ok && chunks.length === 0) warn('all input file arguments failed');
   return ok ? 0 : 1;
 }
 
