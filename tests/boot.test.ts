@@ -22,6 +22,11 @@ test('boot -c runs one command, prints its output and exits with its status', ()
   assert.equal(macrohard(['boot', '-c', 'exit 3']).status, 3);
 });
 
+test('/dev links lead into the device schemes (a redirect out of the file scheme)', () => {
+  const r = macrohard(['boot', '-c', 'echo gone > /dev/null; head -c 16 /dev/urandom | wc -c; cat /dev/null; ls -l /dev/zero']);
+  assert.match(r.stdout, /^16\n.*zero -> \/scheme\/zero\n$/s);
+});
+
 test('the console: commands typed on stdin run, and the end of input powers off', async () => {
   const child = spawn(process.execPath, [bin, 'boot'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';

@@ -47,6 +47,16 @@ export class Err {
   }
 }
 
+/**
+ * A path that leads out of its scheme (a symbolic link to /scheme/...): callers that can follow
+ * it (open, stat) go on with `path`; to any other it is EXDEV.
+ */
+export class Redirect extends Err {
+  constructor(readonly path: string) {
+    super(Errno.EXDEV);
+  }
+}
+
 /** Preallocated so that hot paths return errors without allocating. */
 export const E = Object.fromEntries(Object.entries(Errno).map(([k, v]) => [k, new Err(v)])) as Record<ErrnoName, Err>;
 

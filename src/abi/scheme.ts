@@ -50,9 +50,11 @@ export type OpName = keyof typeof Op;
 /**
  * VALUE: result is a value or -errno. FD: result is a descriptor of the daemon's, handed to the
  * caller as the result of an open or dup. EVENT: unsolicited; the readiness of the handle in
- * aux changed to the mask in result (tag ignored).
+ * aux changed to the mask in result (tag ignored). REDIRECT: the path led, through a symbolic
+ * link, out of the scheme; the payload is the absolute path to go on with (/dev/null ->
+ * /scheme/null), which the kernel resolves in the caller's namespace.
  */
-export const ReplyKind = { VALUE: 0, FD: 1, EVENT: 2 } as const;
+export const ReplyKind = { VALUE: 0, FD: 1, EVENT: 2, REDIRECT: 3 } as const;
 
 export interface Request {
   tag: number;

@@ -2,7 +2,7 @@
 // first bytes — `\0asm` (WebAssembly/WASI), `#MHJS1\n` (an MH-JS bundle built from a
 // TypeScript program against libmh), or `#!interpreter [arg]` (run by that interpreter).
 
-import { E, isErr, type Result } from '../abi/errno.js';
+import { E, isErr, Redirect, type Result } from '../abi/errno.js';
 import { O, S } from '../abi/flags.js';
 import { fromUtf8 } from '../abi/wire.js';
 import type { ProgramImage } from './host.js';
@@ -20,11 +20,12 @@ export interface LoadedImage {
   image: ProgramImage;
 }
 
-export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean): Promise<Result<{ bytes: Uint8Array; canonical: string }>> {
+export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<{ bytes: Uint8Array; canonical: string }>> {
   const r = k.resolve(as, path);
   if (isErr(r)) return r;
   const caller = as.caller();
   const opened = await settle(() => r.scheme.open(r.ref, O.RDONLY, 0, caller));
+  if (opened instanceof Redirect) return depth < 8 ? readWholeFile(k, as, opened.path, needExec, depth + 1) : E.ELOOP;
   if (isErr(opened)) return opened;
   const h = opened.handle;
   try {

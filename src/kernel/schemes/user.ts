@@ -4,7 +4,7 @@
 // settles; replies may come in any order. When the daemon dies, every queued and in-flight
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
-import { E, Err, isErr, type Result } from '../../abi/errno.js';
+import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
 import { EVENT_READ, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
 import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
@@ -75,6 +75,11 @@ export class UserScheme extends Scheme {
       const pend = this.inflight.get(r.tag);
       if (!pend) continue; // cancelled by its caller, or a stray tag
       this.inflight.delete(r.tag);
+      if (r.kind === ReplyKind.REDIRECT) {
+        const path = fromUtf8(r.payload);
+        pend.resolve(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
+        continue;
+      }
       if (r.kind === ReplyKind.FD) {
         const e = this.daemon.fds.get(r.result);
         if (!e) pend.resolve(E.EBADF);

@@ -1,6 +1,6 @@
 // Descriptor calls: open, read, write, seek and the rest that act on an open file.
 
-import { E, isErr } from '../../abi/errno.js';
+import { E, isErr, Redirect, type Result } from '../../abi/errno.js';
 import { canRead, canWrite, F, FD_CLOEXEC, O, SEEK } from '../../abi/flags.js';
 import { Sig } from '../../abi/signal.js';
 import { writeStat } from '../../abi/stat.js';
@@ -9,7 +9,8 @@ import type { Call } from '../call.js';
 import type { Kernel } from '../kernel.js';
 import { beneath, splitScheme } from '../namespace.js';
 import type { Process } from '../process.js';
-import type { Opened, Scheme } from '../scheme.js';
+import type { Answer, Opened, Scheme } from '../scheme.js';
+import { WouldBlock } from '../waitqueue.js';
 import { desc, intArg, nonblock, pathArg, then } from './util.js';
 
 function install(k: Kernel, p: Process, scheme: Scheme, o: Opened, flags: number, path: string): number | import('../../abi/errno.js').Err {
@@ -19,6 +20,9 @@ function install(k: Kernel, p: Process, scheme: Scheme, o: Opened, flags: number
   return fd;
 }
 
+/** Links out of a scheme followed in one open, as Linux's limit on symlinks in a lookup. */
+const MAX_REDIRECTS = 8;
+
 export function open(k: Kernel, p: Process, c: Call) {
   const path = pathArg(c);
   if (isErr(path)) return path;
@@ -26,9 +30,26 @@ export function open(k: Kernel, p: Process, c: Call) {
   const mode = intArg(c, 1);
   if (isErr(flags)) return flags;
   if (isErr(mode)) return mode;
+  return openPath(k, p, path, flags, mode & ~p.umask & 0o7777, 0);
+}
+
+/** Opens a path, going on where a scheme redirects (a link from /dev/null to /scheme/null). */
+function openPath(k: Kernel, p: Process, path: string, flags: number, mode: number, depth: number): Answer<number> {
   const r = k.resolve(p, path);
   if (isErr(r)) return r;
-  return then(r.scheme.open(r.ref, flags, mode & ~p.umask & 0o7777, p.caller()), (o) => install(k, p, r.scheme, o, flags, r.canonical));
+  const next = (o: Result<Opened>): Answer<number> => {
+    if (o instanceof Redirect) return depth >= MAX_REDIRECTS ? E.ELOOP : openPath(k, p, o.path, flags, mode, depth + 1);
+    return isErr(o) ? o : install(k, p, r.scheme, o, flags, r.canonical);
+  };
+  const a = r.scheme.open(r.ref, flags, mode, p.caller());
+  if (a instanceof Promise) return a.then((o) => settleNow(next(o)));
+  if (a instanceof WouldBlock) return a;
+  return next(a);
+}
+
+/** A nested answer inside a promise: promises flatten; a wait cannot happen on this path. */
+function settleNow(a: Answer<number>): Result<number> | Promise<Result<number>> {
+  return a instanceof WouldBlock ? E.EAGAIN : a;
 }
 
 /** Opens relative to a held directory: what is beneath it, and nothing above. */

@@ -1,7 +1,7 @@
 // Path calls: the kernel resolves the path to its scheme and forwards the operation. Two-path
 // calls (rename, link) must stay within one scheme.
 
-import { E, isErr, type Result } from '../../abi/errno.js';
+import { E, isErr, Redirect, type Result } from '../../abi/errno.js';
 import { O, S } from '../../abi/flags.js';
 import { writeStat, type Stat } from '../../abi/stat.js';
 import { utf8, WireReader } from '../../abi/wire.js';
@@ -9,6 +9,7 @@ import type { Call } from '../call.js';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
 import type { Answer, Scheme } from '../scheme.js';
+import { WouldBlock } from '../waitqueue.js';
 import { intArg, pathArg, then } from './util.js';
 
 type Target = { scheme: Scheme; ref: string; canonical: string };
@@ -98,9 +99,25 @@ export function utimens(k: Kernel, p: Process, c: Call) {
   return isErr(t) ? t : t.scheme.utimens(t.ref, c.arg(0), c.arg(1), p.caller());
 }
 
-/** stat by path; schemes that have no path stat are asked by opening and fstat-ing. */
-export function statPath(k: Kernel, p: Process, t: Target, nofollow: boolean): Answer<Stat> {
+/**
+ * stat by path, going on where a scheme redirects; schemes that have no path stat are asked by
+ * opening and fstat-ing.
+ */
+export function statPath(k: Kernel, p: Process, t: Target, nofollow: boolean, depth = 0): Answer<Stat> {
+  const follow = (r: Redirect): Answer<Stat> => {
+    if (depth >= 8) return E.ELOOP;
+    const next = k.resolve(p, r.path);
+    return isErr(next) ? next : statPath(k, p, next, nofollow, depth + 1);
+  };
   const a = t.scheme.stat(t.ref, nofollow, p.caller());
+  if (a instanceof Redirect) return follow(a);
+  if (a instanceof Promise) {
+    return a.then((v) => {
+      if (!(v instanceof Redirect)) return v;
+      const f = follow(v);
+      return f instanceof WouldBlock ? E.EAGAIN : f;
+    });
+  }
   if (a !== E.EOPNOTSUPP) return a;
   return then(t.scheme.open(t.ref, O.PATH | (nofollow ? O.NOFOLLOW : 0), 0, p.caller()), (o) => {
     const close = () => t.scheme.close(o.handle);

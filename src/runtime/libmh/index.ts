@@ -23,7 +23,7 @@ export * from './spawn.js';
 export { signal, sigprocmask } from './signals.js';
 export { MhError } from './error.js';
 export { toKernelPath } from './path.js';
-export { SchemeServer, DEFER, type SchemeHandler, type Caller, type OpenResult, type StatVfs } from './scheme.js';
+export { SchemeServer, DEFER, Redirect, type SchemeHandler, type Caller, type OpenResult, type StatVfs } from './scheme.js';
 export { Sig, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK };
 export { WaitStatus } from '../../abi/flags.js';
 export { Errno } from '../../abi/errno.js';

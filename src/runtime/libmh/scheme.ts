@@ -2,7 +2,8 @@
 // schemeCreate returned, calls the handler's method for each, and writes the replies back in
 // one batch (protocol in src/abi/scheme.ts). A handler method answers with a value or throws
 // MhError; it may also return DEFER and answer later with `server.reply(...)`, so a daemon
-// can hold a request (a read with no data yet) while it serves others.
+// can hold a request (a read with no data yet) while it serves others. A method that meets a
+// symbolic link leading out of the scheme throws `{ redirect: '/scheme/...' }` (see Redirect).
 
 import { Errno } from '../../abi/errno.js';
 import { Op, parseRequests, putReply, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
@@ -152,6 +153,15 @@ export class SchemeServer {
       if (a === DEFER) return;
       this.reply(r.tag, a[0], a[1] ?? empty, a[2] ?? 0);
     } catch (e) {
+      // A path that left the scheme through a symbolic link: the kernel goes on with it.
+      const redirect = (e as { redirect?: unknown } | null)?.redirect;
+      if (typeof redirect === 'string') {
+        const payload = new TextEncoder().encode(redirect);
+        const b = new Uint8Array(replySize(payload.length));
+        putReply(b, 0, { tag: r.tag, kind: ReplyKind.REDIRECT, result: 0, aux: 0, payload });
+        this.out.push(b);
+        return;
+      }
       // Any error carrying an errno (MhError, or a daemon's own copy of it) is an answer.
       const errno = (e as { errno?: unknown } | null)?.errno;
       if (typeof errno === 'number' && errno > 0) this.reply(r.tag, -errno);
@@ -269,4 +279,11 @@ function need<F>(f: F | undefined, errno: number = Errno.EOPNOTSUPP): F {
 
 function unsupported(errno: number): never {
   throw new MhError(errno, 'scheme');
+}
+
+/** Thrown by a handler when a path leaves the scheme through a link to `/scheme/...`. */
+export class Redirect extends Error {
+  constructor(readonly redirect: string) {
+    super(`redirect to ${redirect}`);
+  }
 }

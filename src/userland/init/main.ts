@@ -24,6 +24,30 @@ function log(msg: string): void {
   mh.eprintln(`init: ${msg}`);
 }
 
+/**
+ * What every root filesystem has, made when missing (a fresh RAM root, an image built without
+ * them): /dev's links into the device schemes, and a world-writable /tmp.
+ */
+function populateRoot(): void {
+  const links: [string, string][] = [['null', '/scheme/null'], ['zero', '/scheme/zero'], ['random', '/scheme/rand'], ['urandom', '/scheme/rand']];
+  try {
+    if (!mh.exists('/dev')) mh.mkdir('/dev', 0o755);
+    for (const [name, target] of links) {
+      try {
+        mh.lstat(`/dev/${name}`);
+      } catch {
+        mh.symlink(target, `/dev/${name}`);
+      }
+    }
+    if (!mh.exists('/tmp')) {
+      mh.mkdir('/tmp', 0o1777);
+      mh.chmod('/tmp', 0o1777);
+    }
+  } catch (e) {
+    log(`cannot populate the root filesystem: ${(e as Error).message}`);
+  }
+}
+
 /** Reads and parses a configuration; null if the file is not there, and a message if it is bad. */
 function readConfig(path: string): InitConfig | null {
   let text: string;
@@ -163,6 +187,7 @@ export function main(): number {
     return true;
   };
   if (!startAll(early)) return 1;
+  populateRoot();
   const root = readConfig('/etc/init.toml');
   if (root) {
     if (!startAll(root)) return 1;

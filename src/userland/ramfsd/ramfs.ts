@@ -18,6 +18,13 @@ const fail = (errno: number): never => {
   throw new FsError(errno);
 };
 
+/** The path leaves this filesystem through a link into another scheme. */
+export class LeavesScheme extends Error {
+  constructor(readonly redirect: string) {
+    super(`leaves the scheme for ${redirect}`);
+  }
+}
+
 export interface Who {
   uid: number;
   gid: number;
@@ -89,9 +96,11 @@ export class RamFs {
     return e.node;
   }
 
-  private followLink(dir: Inode, link: Inode, who: Who, depth: number): Inode {
+  private followLink(dir: Inode, link: Inode, who: Who, depth: number, rest = ''): Inode {
     if (depth >= MAX_LINKS) fail(Errno.ELOOP);
     const t = link.target;
+    // A link into another scheme (/dev/null -> /scheme/null): the kernel goes on from there.
+    if (t === '/scheme' || t.startsWith('/scheme/')) throw new LeavesScheme(rest ? `${t.replace(/\/+$/, '')}/${rest}` : t);
     const base = t.startsWith('/') ? '' : this.pathOf(dir);
     return this.lookup(joinPath(base, t), who, true, depth + 1);
   }
@@ -110,7 +119,7 @@ export class RamFs {
       const e = dir.entries!.get(part);
       if (!e) return fail(Errno.ENOENT);
       let n = e.node;
-      if (n.isLink) n = this.followLink(dir, n, who, depth);
+      if (n.isLink) n = this.followLink(dir, n, who, depth, parts.slice(i + 1).join('/'));
       if (!n.isDir) fail(Errno.ENOTDIR);
       dir = n;
     }
