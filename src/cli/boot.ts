@@ -3,11 +3,12 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
-  usage: 'macrohard boot [--image PATH] [-c COMMAND] [--quiet]',
+  usage: 'macrohard boot [--image PATH] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME]] [-c COMMAND] [--quiet]',
   async run(args) {
     let cmd: string | undefined;
     let quiet: boolean | undefined;
     let image: string | undefined;
+    let net: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '-c') {
@@ -22,6 +23,12 @@ export const command: Command = {
           process.stderr.write('macrohard boot: --image needs a path\n');
           return 2;
         }
+      } else if (a === '--net') {
+        net = args[++i];
+        if (!net) {
+          process.stderr.write('macrohard boot: --net needs none, user or tap\n');
+          return 2;
+        }
       } else if (a === '--quiet' || a === '-q') quiet = true;
       else {
         process.stderr.write(`macrohard boot: unknown option '${a}'\nusage: ${this.usage}\n`);
@@ -29,7 +36,7 @@ export const command: Command = {
       }
     }
     const { boot } = await import('../host/node/machine.js');
-    const r = await boot({ command: cmd, quiet, image });
+    const r = await boot({ command: cmd, quiet, image, net });
     return r.status;
   },
 };

@@ -10,6 +10,7 @@ import { FileBlockStore } from './disk.js';
 import { HostConsole, type ConsoleIo } from './console.js';
 import { NodeHost } from './host.js';
 import { loadInitfs } from './initfs.js';
+import { netLinks } from './netlinks.js';
 
 export const REBOOT_STATUS = 200;
 const VERSION = '0.1.0';
@@ -24,6 +25,8 @@ export interface BootOptions {
   io?: ConsoleIo;
   /** Threads kept ready for new processes. */
   poolSize?: number;
+  /** The network link: none (the default), loopback, user[,hostfwd=...], tap[,ifname=...]. */
+  net?: string;
 }
 
 export interface BootResult {
@@ -38,7 +41,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   const io = opts.io ?? { input: process.stdin, output: process.stdout };
   const quiet = opts.quiet ?? opts.command !== undefined;
   const host = new NodeHost({ poolSize: opts.poolSize ?? 4 });
-  const cmdline = ['console=pty0', opts.image ? 'root=disk' : 'root=ram', opts.command !== undefined ? `run=${opts.command}` : ''].filter(Boolean).join(' ');
+  const cmdline = ['console=pty0', opts.image ? 'root=disk' : 'root=ram', opts.net && !opts.net.startsWith('none') ? `net=${opts.net.split(',')[0]}` : '', opts.command !== undefined ? `run=${opts.command}` : ''].filter(Boolean).join(' ');
   let console: HostConsole | null = null;
   const early: string[] = [];
   const k = new Kernel(host, {
@@ -59,6 +62,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
     k.register(new DiskScheme([store]));
     k.klog.log(`disk 0: ${opts.image} (${(store.size / 1048576).toFixed(0)} MiB)`);
   }
+  if (opts.net) await netLinks(k, opts.net);
   console = new HostConsole(k, io);
   await console.open();
   for (const l of early) console.print(l);

@@ -1,0 +1,120 @@
+// Network links the host can hand the kernel's nic scheme that need nothing from the host's
+// own network: a loopback cable (what the daemon sends comes back to it) and ports of an
+// in-process Ethernet switch, so tests can join several kernels, or a kernel and a plain stack
+// in the test process, on one segment. The user-mode NAT (nat.ts) and TAP (tap.ts) are the
+// links to the outside. Also here: the `net=` option parser shared by boot and tests.
+
+import type { NicLink } from '../../kernel/schemes/nic.js';
+import { VirtualSwitch, type SwitchPort } from '../../net/iface/switch.js';
+import { formatMac, type EthernetAddress } from '../../net/wire/address.js';
+
+/** The config text a link reports: one `key=value` per line. */
+export function linkConfig(fields: Record<string, string | number | undefined>): string {
+  return Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}\n`).join('');
+}
+
+/** Frames sent come back as received, on the next turn of the event loop. */
+export class LoopbackLink implements NicLink {
+  readonly name = 'loopback';
+  readonly config: string;
+  private rx: ((f: Uint8Array) => void) | null = null;
+  constructor(mac: EthernetAddress = 0x02_00_00_00_00_01, addr?: string) {
+    this.config = linkConfig({ name: this.name, mac: formatMac(mac), mtu: 1500, addr });
+  }
+  attach(rx: (f: Uint8Array) => void): void {
+    this.rx = rx;
+  }
+  send(frame: Uint8Array): boolean {
+    const copy = frame.slice();
+    queueMicrotask(() => this.rx?.(copy));
+    return true;
+  }
+  close(): void {
+    this.rx = null;
+  }
+}
+
+/**
+ * A learning switch whose ports become kernel links (`link()`) or stay plain devices for a
+ * stack in this process (`port()`, polled by its owner). Frames forwarded to a link's port are
+ * delivered to its kernel on the next microtask.
+ */
+export class HostSwitch {
+  readonly sw = new VirtualSwitch(512);
+  private readonly links: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null }[] = [];
+  private draining = false;
+  /** Called after frames were forwarded, so plain ports' owners know to poll. */
+  onForward: (() => void) | null = null;
+
+  link(mac: EthernetAddress, addr?: string, gateway?: string): NicLink {
+    const entry: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null } = { port: this.sw.port(), rx: null };
+    this.links.push(entry);
+    const self = this;
+    return {
+      name: 'switch',
+      config: linkConfig({ name: 'switch', mac: formatMac(mac), mtu: 1500, addr, gateway }),
+      attach(rx) {
+        entry.rx = rx;
+      },
+      send(frame) {
+        const ok = entry.port.transmit(performance.now(), frame);
+        self.schedule();
+        return ok;
+      },
+      close() {
+        entry.rx = null;
+      },
+    };
+  }
+
+  /** A port for a stack that lives in this process; call `deliver()` after it transmits. */
+  port(): SwitchPort {
+    return this.sw.port();
+  }
+
+  deliver(): void {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.draining) return;
+    this.draining = true;
+    queueMicrotask(() => {
+      this.draining = false;
+      for (const l of this.links) {
+        for (let f = l.port.receive(); f; f = l.port.receive()) l.rx?.(f);
+      }
+      this.onForward?.();
+    });
+  }
+}
+
+export interface NetOption {
+  mode: 'none' | 'user' | 'tap' | 'loopback';
+  /** Port forwards for user mode: host port to guest port. */
+  forwards: { proto: 'tcp'; hostPort: number; guestPort: number; hostAddr?: string }[];
+  /** TAP: the host interface name to create or attach to. */
+  ifname?: string;
+}
+
+/**
+ * Parses `none`, `loopback`, `user[,hostfwd=tcp::8080-:80,...]` or `tap[,ifname=mh0]` (the
+ * form QEMU's -netdev uses). Returns a message for anything else.
+ */
+export function parseNetOption(text: string): NetOption | string {
+  const [mode, ...opts] = text.split(',');
+  if (mode !== 'none' && mode !== 'user' && mode !== 'tap' && mode !== 'loopback') return `unknown network mode '${mode}' (none, user, tap, loopback)`;
+  const out: NetOption = { mode, forwards: [] };
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    const key = eq < 0 ? o : o.slice(0, eq);
+    const val = eq < 0 ? '' : o.slice(eq + 1);
+    if (key === 'hostfwd' && mode === 'user') {
+      const m = /^tcp:([\d.]*):(\d+)-[\d.]*:(\d+)$/.exec(val);
+      if (!m) return `bad hostfwd '${val}' (want tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT)`;
+      out.forwards.push({ proto: 'tcp', hostAddr: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
+    } else if (key === 'ifname' && mode === 'tap') out.ifname = val;
+    else return `unknown option '${o}' for ${mode}`;
+  }
+  return out;
+}

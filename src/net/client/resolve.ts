@@ -1,0 +1,71 @@
+// Name resolution for MACROHARD programs: a dotted quad as it is, then /etc/hosts, then an A
+// query over udp: to each `nameserver` of /etc/resolv.conf in turn (two tries each, one and
+// two seconds). `localhost` is 127.0.0.1 even without a hosts file.
+
+import * as mh from 'libmh';
+import { formatIpv4, ipv4 } from '../wire/address.js';
+import { DnsPacket, DnsType, dnsBufferLen, dnsQuery, emitDns, parseDns } from '../wire/dns.js';
+import { waitReadable } from './stream.js';
+
+function readOr(path: string): string {
+  try {
+    return mh.readText(path);
+  } catch {
+    return '';
+  }
+}
+
+export function fromHosts(name: string, text = readOr('/etc/hosts')): string | null {
+  for (const line of text.split('\n')) {
+    const f = line.replace(/#.*/, '').trim().split(/\s+/);
+    if (f.length >= 2 && f.slice(1).includes(name) && ipv4(f[0]!) !== null) return f[0]!;
+  }
+  return null;
+}
+
+export function nameservers(text = readOr('/etc/resolv.conf')): string[] {
+  return text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && ipv4(x) !== null);
+}
+
+/** A addresses for `name` from one server, or null when it did not answer. */
+export function queryA(server: string, name: string, timeoutMs = 1000): string[] | null {
+  const fd = mh.open(`/scheme/udp/${server}:53`, mh.O.RDWR);
+  try {
+    const id = (Math.random() * 65536) | 0;
+    const q = dnsQuery(id, name, DnsType.A);
+    const out = new Uint8Array(dnsBufferLen(q));
+    emitDns(q, out);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      mh.write(fd, out);
+      const deadline = Date.now() + timeoutMs * (attempt + 1);
+      while (Date.now() < deadline && waitReadable(fd, deadline - Date.now())) {
+        const buf = new Uint8Array(1500);
+        const n = mh.read(fd, buf);
+        const p = DnsPacket.checked(buf.subarray(0, n));
+        if (typeof p === 'string') continue;
+        const r = parseDns(p);
+        if (typeof r === 'string' || r.id !== id || !r.response) continue;
+        return r.answers.flatMap((a) => (a.data.type === DnsType.A ? [formatIpv4((a.data as { address: number }).address)] : []));
+      }
+    }
+    return null;
+  } finally {
+    mh.close(fd);
+  }
+}
+
+/** The first address of `name`; throws an Error saying what failed. */
+export function resolve(name: string): string {
+  if (ipv4(name) !== null) return name;
+  if (name === 'localhost') return '127.0.0.1';
+  const h = fromHosts(name);
+  if (h) return h;
+  const servers = nameservers();
+  if (servers.length === 0) throw new Error(`cannot resolve ${name}: no nameserver in /etc/resolv.conf`);
+  for (const s of servers) {
+    const r = queryA(s, name);
+    if (r && r.length) return r[0]!;
+    if (r) throw new Error(`cannot resolve ${name}: no such host`);
+  }
+  throw new Error(`cannot resolve ${name}: no answer from ${servers.join(', ')}`);
+}

@@ -1,0 +1,110 @@
+// netd's interfaces: the loopback (127.0.0.1/8, always there, inside the daemon) and one per
+// kernel nic link (/scheme/nic/N), each an Interface of the stack with its own socket set.
+// A nic link's frames move through its descriptor, one frame per read or write; its config
+// file (`key=value` lines: mac, mtu, addr, gateway, dns) says how to set the interface up.
+//
+// A socket lives on the link its traffic uses: the loopback for 127/8 and for our own
+// addresses (which the loopback also answers to, as Linux does), the first nic link for the
+// rest. A listener listens on every link at once.
+
+import * as mh from 'libmh';
+import { Loopback, type Device } from '../../net/iface/device.js';
+import { Interface } from '../../net/iface/interface.js';
+import { SocketSet } from '../../net/socket/set.js';
+import { ipv4, Ipv4Cidr, isLoopback, mac, formatIpv4, type Ipv4Address } from '../../net/wire/address.js';
+
+export interface Link {
+  name: string;
+  iface: Interface;
+  sockets: SocketSet;
+  device: Device;
+  /** The nic descriptor, or -1 for the loopback. */
+  fd: number;
+  /** The dns servers the link's config named. */
+  dns: Ipv4Address[];
+}
+
+/** A kernel nic descriptor as a stack device: reads only when the event loop saw it readable. */
+export class NicDevice implements Device {
+  readonly caps: { mtu: number };
+  readable = true;
+  private readonly buf = new Uint8Array(2048);
+  rxFrames = 0;
+  txFrames = 0;
+
+  constructor(readonly fd: number, mtu: number) {
+    this.caps = { mtu };
+  }
+
+  receive(): Uint8Array | null {
+    if (!this.readable) return null;
+    try {
+      const n = mh.read(this.fd, this.buf);
+      this.rxFrames++;
+      return this.buf.subarray(0, n);
+    } catch (e) {
+      if (e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN) {
+        this.readable = false;
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  transmit(_now: number, frame: Uint8Array): boolean {
+    this.txFrames++;
+    return mh.write(this.fd, frame) === frame.length;
+  }
+}
+
+export function parseConfig(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) m.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  }
+  return m;
+}
+
+export function loopbackLink(): Link {
+  const iface = new Interface({ hardwareAddr: 0x02_00_00_00_00_00, addresses: [new Ipv4Cidr(0x7f00_0001, 8)] });
+  // A memory-to-memory link cannot corrupt frames: skip TCP/UDP checksums, as Linux does on lo.
+  return { name: 'lo', iface, sockets: new SocketSet(), device: new Loopback(1024, true), fd: -1, dns: [] };
+}
+
+/** Opens /scheme/nic/N and sets up an interface from its config; overrides win over it. */
+export function nicLink(n: number, overrides: Map<string, string>): Link {
+  const cfg = parseConfig(mh.readText(`/scheme/nic/${n}/config`));
+  for (const [k, v] of overrides) cfg.set(k, v);
+  const fd = mh.open(`/scheme/nic/${n}`, mh.O.RDWR | mh.O.NONBLOCK);
+  const addresses: Ipv4Cidr[] = [];
+  const addr = cfg.get('addr');
+  if (addr) {
+    const [a, len] = addr.split('/');
+    const v = ipv4(a ?? '');
+    if (v === null) throw new Error(`nic ${n}: bad addr ${addr}`);
+    addresses.push(new Ipv4Cidr(v, Number(len ?? 24)));
+  }
+  const gw = cfg.get('gateway') ? ipv4(cfg.get('gateway')!) : null;
+  const iface = new Interface({ hardwareAddr: mac(cfg.get('mac') ?? '02:00:00:00:00:10'), addresses, gateway: gw ?? undefined });
+  const dns = (cfg.get('dns') ?? '').split(/[ ,]+/).map((s) => ipv4(s)).filter((x): x is number => x !== null);
+  return { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, Number(cfg.get('mtu') ?? 1500)), fd, dns };
+}
+
+/** The link that carries traffic to `dst`, or null when none routes it. */
+export function linkFor(links: readonly Link[], dst: Ipv4Address): Link | null {
+  if (isLoopback(dst) || links.some((l) => l.iface.hasAddress(dst))) return links[0]!;
+  for (const l of links.slice(1)) if (l.iface.nextHop(dst) !== null) return l;
+  return null;
+}
+
+/** Lets the loopback answer to every address of the other links too. */
+export function shareAddresses(links: readonly Link[]): void {
+  const lo = links[0]!;
+  for (const l of links.slice(1)) for (const c of l.iface.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.addresses.push(new Ipv4Cidr(c.address, 32));
+}
+
+export function describe(l: Link): string {
+  const addrs = l.iface.addresses.map((c) => `${formatIpv4(c.address)}/${c.prefixLen}`).join(' ');
+  return `${l.name} ${addrs || '(no address)'}`;
+}

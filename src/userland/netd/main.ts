@@ -1,0 +1,125 @@
+// netd: the network daemon. It owns the TCP/IP stack (src/net) and serves it as three
+// schemes, tcp:, udp: and icmp: (tcp.ts, dgram.ts), over the loopback and every kernel nic
+// link (links.ts). Once set up it enters capability mode: it keeps only the descriptors it
+// holds (its schemes, its links, an event queue and a timer).
+//
+// Usage: netd [--ready FD] [--no-nic] [--nic N] [--set key=value]...
+//   --ready FD     write one byte to FD once the schemes are registered
+//   --no-nic       serve the loopback only
+//   --set k=v      override the link's config (addr=10.0.0.5/24, gateway=10.0.0.1, ...)
+//
+// The loop: wait on the event queue for a scheme request, a frame, or the timer armed at the
+// stack's next deadline; serve what came; poll every interface until nothing moves; answer
+// held requests and report readiness changes; arm the timer again.
+
+import * as mh from 'libmh';
+import { describe, loopbackLink, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
+import { TcpService } from './tcp.js';
+import { IcmpService, UdpService } from './dgram.js';
+
+const EVENT_RECORD = 24;
+const TOKEN_TIMER = 100;
+const TOKEN_NIC = 200;
+
+export function main(argv: string[]): number {
+  let ready = -1;
+  let useNic = true;
+  let nicIndex = 0;
+  const overrides = new Map<string, string>();
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--ready') ready = Number(argv[++i]);
+    else if (a === '--no-nic') useNic = false;
+    else if (a === '--nic') nicIndex = Number(argv[++i]);
+    else if (a === '--set') {
+      const kv = argv[++i] ?? '';
+      const eq = kv.indexOf('=');
+      overrides.set(kv.slice(0, eq), kv.slice(eq + 1));
+    } else {
+      mh.eprintln(`netd: unknown option ${a}\nusage: netd [--ready FD] [--no-nic] [--nic N] [--set key=value]...`);
+      return 2;
+    }
+  }
+
+  const links: Link[] = [loopbackLink()];
+  if (useNic && mh.exists(`/scheme/nic/${nicIndex}`)) links.push(nicLink(nicIndex, overrides));
+  shareAddresses(links);
+  for (const l of links) mh.eprintln(`netd: ${describe(l)}`);
+
+  const tcp = new TcpService(links);
+  const udp = new UdpService(links);
+  const icmp = new IcmpService(links);
+  const services = [tcp, udp, icmp];
+  const servers = [
+    (tcp.server = new mh.SchemeServer(mh.schemeCreate('tcp'), tcp)),
+    (udp.server = new mh.SchemeServer(mh.schemeCreate('udp'), udp)),
+    (icmp.server = new mh.SchemeServer(mh.schemeCreate('icmp'), icmp)),
+  ];
+  const ev = mh.open('/scheme/event', mh.O.RDWR);
+  const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
+  const watch: number[] = [];
+  servers.forEach((s, i) => watch.push(s.fd, 1, i));
+  watch.push(timer, 1, TOKEN_TIMER);
+  links.forEach((l, i) => l.fd >= 0 && watch.push(l.fd, 1, TOKEN_NIC + i));
+  mh.write(ev, new Uint8Array(new Float64Array(watch).buffer));
+  writeResolvConf(links);
+
+  if (ready >= 0) {
+    mh.write(ready, 'r');
+    mh.close(ready);
+  }
+  mh.mkns([]);
+
+  const events = new Uint8Array(EVENT_RECORD * 16);
+  const evView = new Float64Array(events.buffer);
+  const when = new Uint8Array(16);
+  const whenView = new DataView(when.buffer);
+  const scratch = new Uint8Array(16);
+  let armed = Infinity;
+  for (;;) {
+    // Work first: the stack may have output due before anything new arrives.
+    const now = Date.now();
+    for (let round = 0; round < 64; round++) {
+      let moved = false;
+      for (const l of links) if (l.iface.poll(now, l.device, l.sockets)) moved = true;
+      for (const s of services) s.pump();
+      if (!moved) break;
+    }
+    for (const s of servers) s.flush();
+    let due = Infinity;
+    for (const l of links) due = Math.min(due, l.iface.pollAt(now, l.sockets));
+    if (due !== armed && due !== Infinity) {
+      // The realtime clock in milliseconds, as Date.now() reads it in this process.
+      const at = Math.max(due, now + 1);
+      whenView.setFloat64(0, Math.floor(at / 1000), true);
+      whenView.setFloat64(8, (at % 1000) * 1e6, true);
+      mh.write(timer, when);
+      armed = due;
+    }
+    const n = mh.read(ev, events);
+    for (let i = 0; i < n / EVENT_RECORD; i++) {
+      const token = evView[i * 3 + 2]!;
+      if (token < servers.length) {
+        if (!servers[token]!.serveOnce()) return 0;
+      } else if (token === TOKEN_TIMER) {
+        mh.read(timer, scratch); // clears the fired state
+        armed = Infinity;
+      } else if (token >= TOKEN_NIC) {
+        const dev = links[token - TOKEN_NIC]!.device as NicDevice;
+        dev.readable = true;
+      }
+    }
+  }
+}
+
+/** Writes /etc/resolv.conf from a link's dns servers, when the file system allows it. */
+function writeResolvConf(links: Link[]): void {
+  const dns = links.flatMap((l) => l.dns);
+  if (dns.length === 0) return;
+  try {
+    if (!mh.exists('/etc')) mh.mkdir('/etc', 0o755);
+    mh.writeFile('/etc/resolv.conf', dns.map((a) => `nameserver ${(a >>> 24)}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}\n`).join(''), 0o644);
+  } catch {
+    // No writable root (yet): programs fall back to /etc/hosts and literal addresses.
+  }
+}

@@ -1,0 +1,292 @@
+// The tcp: scheme. `tcp:HOST:PORT` connects (the open is answered once the handshake is done,
+// or fails with ECONNREFUSED / ETIMEDOUT); `tcp:/PORT` (or `tcp:0.0.0.0:PORT`) listens on
+// every link, and `dup(fd, "accept")` takes one connection from it. Reads and writes are the
+// socket's byte stream: a read with nothing to read, a write into a full buffer, a connect in
+// progress and an accept with an empty backlog are held (DEFER) and answered from `pump`,
+// which runs after every poll of the stack. A read at end of stream answers 0 bytes.
+//
+// Readiness goes to the kernel with `notify` whenever a handle's mask changes, so programs can
+// wait on many connections with the event scheme.
+
+import * as mh from 'libmh';
+import { emptyStat, type Stat } from '../../abi/stat.js';
+import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
+import { Readiness } from '../../net/socket/readiness.js';
+import { ipv4 } from '../../net/wire/address.js';
+import { linkFor, type Link } from './links.js';
+import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
+
+interface Conn {
+  kind: 'conn';
+  link: Link;
+  sock: TcpSocket;
+  reads: Held[];
+  writes: Held[];
+  mask: number;
+}
+
+interface Listener {
+  kind: 'listen';
+  port: number;
+  socks: { link: Link; sock: TcpSocket }[];
+  accepts: Held[];
+  mask: number;
+}
+
+type Entry = Conn | Listener | { kind: 'ctl' };
+
+const OPTIONS: TcpOptions = { rxBufferSize: 256 * 1024, txBufferSize: 256 * 1024 };
+const BACKLOG = 128;
+
+/** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
+export function parseEndpoint(ref: string): { addr: number; port: number } | null {
+  const m = /^([^:/]*):(\d+)$/.exec(ref);
+  if (!m) return null;
+  const addr = m[1] === 'localhost' ? 0x7f00_0001 : m[1] === '' ? 0 : ipv4(m[1]!);
+  const port = Number(m[2]);
+  if (addr === null || port > 65535) return null;
+  return { addr, port };
+}
+
+export class TcpService implements mh.SchemeHandler {
+  private entries = new Map<number, Entry>();
+  private connecting: { tag: number; link: Link; sock: TcpSocket }[] = [];
+  /** Sockets whose handle is closed, kept until their FIN handshake ends. */
+  private closing: { link: Link; sock: TcpSocket }[] = [];
+  private next = 1;
+  server!: mh.SchemeServer;
+
+  constructor(private readonly links: readonly Link[]) {}
+
+  open(path: string, _flags: number, _mode: number, c: mh.Caller): number | typeof mh.DEFER {
+    const ref = path.replace(/^\/+/, '');
+    const listenPort = /^\d+$/.test(ref) ? Number(ref) : null;
+    const ep = listenPort !== null ? { addr: 0, port: listenPort } : parseEndpoint(ref);
+    if (!ep || ep.port === 0) fail(Errno.EINVAL);
+    if (ep.addr === 0) return this.listen(ep.port);
+    const link = linkFor(this.links, ep.addr) ?? fail(Errno.ENETUNREACH);
+    const sock = link.sockets.add(new TcpSocket(OPTIONS));
+    const local = link.sockets.ephemeralPort();
+    if (local === 0 || sock.connect(ep.addr, ep.port, local) !== null) {
+      link.sockets.remove(sock);
+      fail(Errno.EADDRNOTAVAIL);
+    }
+    this.connecting.push({ tag: c.tag, link, sock });
+    return mh.DEFER;
+  }
+
+  private listen(port: number): number {
+    for (const e of this.entries.values()) if (e.kind === 'listen' && e.port === port) fail(Errno.EADDRINUSE);
+    const socks = this.links.map((link) => {
+      const sock = link.sockets.add(new TcpSocket({ ...OPTIONS, backlog: BACKLOG }));
+      sock.listen(port, 0, BACKLOG);
+      return { link, sock };
+    });
+    return this.add({ kind: 'listen', port, socks, accepts: [], mask: 0 });
+  }
+
+  private add(e: Entry): number {
+    const h = this.next++;
+    this.entries.set(h, e);
+    return h;
+  }
+
+  read(h: number, _offset: number, len: number, c: mh.Caller): Uint8Array | typeof mh.DEFER {
+    const e = this.conn(h);
+    const r = this.tryRead(e, len);
+    if (r) return r;
+    e.reads.push({ tag: c.tag, len });
+    return mh.DEFER;
+  }
+
+  /** Data, end of stream (empty), null for "nothing yet"; throws for a failed connection. */
+  private tryRead(e: Conn, len: number): Uint8Array | null {
+    const buf = new Uint8Array(Math.min(len, e.sock.recvQueue || 1));
+    const n = e.sock.recv(buf);
+    if (n === 'finished') return buf.subarray(0, 0);
+    if (n === 'invalid-state') return e.sock.error ? fail(errnoOf(e.sock)) : buf.subarray(0, 0);
+    return n > 0 ? buf.subarray(0, n) : null;
+  }
+
+  write(h: number, _offset: number, data: Uint8Array, c: mh.Caller): number | typeof mh.DEFER {
+    const e = this.conn(h);
+    if (e.writes.length === 0) {
+      const n = this.trySend(e, data);
+      if (n > 0) return n;
+    }
+    e.writes.push({ tag: c.tag, len: data.length, data: data.slice() });
+    return mh.DEFER;
+  }
+
+  private trySend(e: Conn, data: Uint8Array): number {
+    const n = e.sock.send(data);
+    if (n === 'invalid-state') return fail(e.sock.error ? errnoOf(e.sock) : Errno.EPIPE);
+    return n;
+  }
+
+  dup(h: number, sub: string, c: mh.Caller): number | typeof mh.DEFER {
+    const e = this.entries.get(h) ?? fail(Errno.EBADF);
+    if (sub === 'shutdown' && e.kind === 'conn') {
+      // shutdown(SHUT_WR): a FIN after the queued data; reads go on until the peer's FIN.
+      // The control handle the caller gets back does nothing and is closed by it at once.
+      e.sock.close();
+      return this.add({ kind: 'ctl' });
+    }
+    if (sub !== 'accept' || e.kind !== 'listen') fail(Errno.EINVAL);
+    const got = this.tryAccept(e as Listener);
+    if (got !== null) return got;
+    (e as Listener).accepts.push({ tag: c.tag, len: 0 });
+    return mh.DEFER;
+  }
+
+  private tryAccept(l: Listener): number | null {
+    for (const { link, sock } of l.socks) {
+      const child = sock.accept();
+      if (child) return this.add({ kind: 'conn', link, sock: child, reads: [], writes: [], mask: 0 });
+    }
+    return null;
+  }
+
+  fstat(h: number): Stat {
+    this.entries.get(h) ?? fail(Errno.EBADF);
+    return { ...emptyStat(), mode: S_IFSOCK | 0o666 };
+  }
+
+  close(h: number): void {
+    const e = this.entries.get(h);
+    if (!e) return;
+    this.entries.delete(h);
+    if (e.kind === 'ctl') return;
+    if (e.kind === 'listen') {
+      for (const { link, sock } of e.socks) {
+        sock.close();
+        link.sockets.remove(sock);
+      }
+      return;
+    }
+    e.sock.close();
+    this.closing.push({ link: e.link, sock: e.sock });
+  }
+
+  cancel(tag: number): void {
+    for (const e of this.entries.values()) {
+      if (e.kind === 'ctl') continue;
+      if (e.kind === 'conn') {
+        e.reads = e.reads.filter((r) => r.tag !== tag);
+        e.writes = e.writes.filter((r) => r.tag !== tag);
+      } else e.accepts = e.accepts.filter((r) => r.tag !== tag);
+    }
+    const i = this.connecting.findIndex((p) => p.tag === tag);
+    if (i >= 0) {
+      const [p] = this.connecting.splice(i, 1);
+      p!.sock.abort();
+      this.closing.push(p!);
+    }
+  }
+
+  private conn(h: number): Conn {
+    const e = this.entries.get(h);
+    if (!e) return fail(Errno.EBADF);
+    if (e.kind !== 'conn') return fail(Errno.ENOTCONN);
+    return e;
+  }
+
+  /** After a poll: finish what was held, drop what has closed, report readiness. */
+  pump(): void {
+    const s = this.server;
+    if (this.connecting.length) {
+      this.connecting = this.connecting.filter((p) => {
+        if (p.sock.state === TcpState.Established || p.sock.state === TcpState.CloseWait) {
+          s.reply(p.tag, this.add({ kind: 'conn', link: p.link, sock: p.sock, reads: [], writes: [], mask: 0 }), new Uint8Array(0), 1);
+          return false;
+        }
+        if (p.sock.state === TcpState.Closed) {
+          s.reply(p.tag, -errnoOf(p.sock));
+          this.closing.push(p);
+          return false;
+        }
+        return true;
+      });
+    }
+    for (const [h, e] of this.entries) {
+      if (e.kind === 'ctl') continue;
+      if (e.kind === 'listen') {
+        while (e.accepts.length) {
+          const got = this.tryAccept(e);
+          if (got === null) break;
+          s.reply(e.accepts.shift()!.tag, got, new Uint8Array(0), 1);
+        }
+      } else {
+        this.pumpConn(e);
+      }
+      const m = maskOf(e);
+      if (m !== e.mask) {
+        e.mask = m;
+        s.notify(h, m);
+      }
+    }
+    if (this.closing.length) {
+      this.closing = this.closing.filter(({ link, sock }) => {
+        if (sock.state !== TcpState.Closed) return true;
+        link.sockets.remove(sock);
+        return false;
+      });
+    }
+  }
+
+  private pumpConn(e: Conn): void {
+    const s = this.server;
+    while (e.reads.length) {
+      const r = e.reads[0]!;
+      let got: Uint8Array | null;
+      try {
+        got = this.tryRead(e, r.len);
+      } catch (err) {
+        s.reply(r.tag, -(err as mh.MhError).errno);
+        e.reads.shift();
+        continue;
+      }
+      if (!got) break;
+      e.reads.shift();
+      s.reply(r.tag, got.length, got);
+    }
+    while (e.writes.length) {
+      const w = e.writes[0]!;
+      let n: number;
+      try {
+        n = this.trySend(e, w.data!);
+      } catch (err) {
+        s.reply(w.tag, -(err as mh.MhError).errno);
+        e.writes.shift();
+        continue;
+      }
+      if (n === 0) break;
+      e.writes.shift();
+      s.reply(w.tag, n);
+    }
+  }
+
+  /** How many connections and listeners are open (for the log and tests). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function maskOf(e: Conn | Listener): number {
+  const r = e.kind === 'listen' ? e.socks.reduce((m, x) => m | x.sock.readiness, 0) : e.sock.readiness;
+  return (r & (Readiness.Read | Readiness.Hangup | Readiness.Error) ? EV_READ : 0) | (r & Readiness.Write ? EV_WRITE : 0);
+}
+
+function errnoOf(s: TcpSocket): number {
+  switch (s.error) {
+    case 'refused':
+      return Errno.ECONNREFUSED;
+    case 'timeout':
+      return Errno.ETIMEDOUT;
+    case 'reset':
+    case 'aborted':
+      return Errno.ECONNRESET;
+    default:
+      return Errno.ECONNREFUSED;
+  }
+}

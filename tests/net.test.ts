@@ -1,0 +1,57 @@
+// The network daemon inside a booted kernel: netd serving tcp:, udp: and icmp: over its
+// loopback, with programs (nc, fetch, httpd, ping, host) talking to each other through it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { isErr } from '../src/abi/errno.js';
+import { kclose, kpipe, kreadAll } from '../src/kernel/kio.js';
+import { bootKernel, type TestKernel } from './kernel-harness.js';
+
+/** Starts netd (loopback only unless a nic is registered) and waits for its schemes. */
+export async function startNetd(t: TestKernel, args: string[] = []): Promise<number> {
+  const k = t.k;
+  const ready = kpipe(k);
+  const none = kpipe(k);
+  const err = kpipe(k);
+  const child = await k.spawn(null, {
+    path: '/scheme/initfs/bin/netd', argv: ['netd', '--ready', '3', ...args], env: [], cwd: '', flags: 0, pgid: 0,
+    uid: -1, gid: -1, fds: [[0, none.read], [1, none.write], [2, err.write], [3, ready.write]], ns: null, filter: null,
+  });
+  kclose(k, ready.write);
+  kclose(k, none.read);
+  kclose(k, none.write);
+  kclose(k, err.write);
+  if (isErr(child)) throw new Error(`netd: ${child}`);
+  await kreadAll(k, ready.read);
+  kclose(k, ready.read);
+  void kreadAll(k, err.read).then((b) => {
+    kclose(k, err.read);
+    if (!isErr(b) && process.env.MH_NET_DEBUG) process.stderr.write(new TextDecoder().decode(b));
+  });
+  if (!k.schemes.has('tcp')) throw new Error('netd did not register tcp:');
+  return child.pid;
+}
+
+let t: TestKernel;
+before(async () => {
+  t = bootKernel(4);
+  await startNetd(t, ['--no-nic']);
+});
+after(() => t.shutdown());
+
+test('netd: nc sends a line from one process to another over tcp loopback', async () => {
+  const server = t.run('nc', ['nc', '-l', '7001']);
+  await new Promise((r) => setTimeout(r, 100));
+  const client = await t.run('nc', ['nc', '127.0.0.1', '7001'], { stdin: 'hello over macrohard tcp\n' });
+  const s = await server;
+  assert.equal(client.stderr, '');
+  assert.equal(client.code, 0);
+  assert.equal(s.stdout, 'hello over macrohard tcp\n');
+  assert.equal(s.code, 0);
+});
+
+test('netd: a refused connection is ECONNREFUSED', async () => {
+  const r = await t.run('nc', ['nc', '127.0.0.1', '7999'], { stdin: '' });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /refused/i);
+});
