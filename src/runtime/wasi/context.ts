@@ -56,7 +56,9 @@ export function rightsFor(filetype: number, accmode: number): number {
   if (filetype === Filetype.DIRECTORY) return RIGHTS_DIR;
   else if (filetype === Filetype.REGULAR_FILE || filetype === Filetype.BLOCK_DEVICE) r = RIGHTS_FILE;
   else if (filetype === Filetype.SOCKET_STREAM || filetype === Filetype.SOCKET_DGRAM) r = RIGHTS_SOCKET;
-  else r = RIGHTS_STREAM;
+  // A pipe gets seek and tell so lseek fails as POSIX says (ESPIPE, from the kernel); a
+  // terminal must not have them, since that is how wasi-libc's isatty recognises one.
+  else r = filetype === Filetype.CHARACTER_DEVICE ? RIGHTS_STREAM : RIGHTS_STREAM | (1 << 2) | (1 << 5);
   if (accmode === O.RDONLY) r &= ~RIGHTS_NEED_WRITE;
   if (accmode === O.WRONLY) r &= ~RIGHTS_NEED_READ;
   return r;
@@ -273,8 +275,10 @@ export class WasiContext {
   /** The entry, checked for `rights` (ENOTCAPABLE when it lacks them). */
   need(fd: number, rights: number): FdEntry {
     const e = this.entry(fd);
-    if ((e.rightsBase & rights) !== rights) {
-      if (e.filetype === Filetype.DIRECTORY && rights & (1 << 1 | 1 << 6)) throw new WasiError(WasiErrno.EISDIR);
+    const lacking = rights & ~e.rightsBase;
+    if (lacking !== 0) {
+      // Reading or writing a descriptor not open for it is EBADF in POSIX, EISDIR for a directory.
+      if (lacking & (1 << 1 | 1 << 6)) throw new WasiError(e.filetype === Filetype.DIRECTORY ? WasiErrno.EISDIR : WasiErrno.EBADF);
       throw new WasiError(WasiErrno.ENOTCAPABLE);
     }
     return e;

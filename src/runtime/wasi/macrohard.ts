@@ -13,8 +13,8 @@ import { RingEnd } from '../../abi/ring.js';
 import { SIG_DFL, SIG_HANDLER, SIG_IGN } from '../../abi/signal.js';
 import { encodeSpawn, SpawnFlags } from '../../abi/spawn.js';
 import { Sys } from '../../abi/syscall.js';
-import { Filetype, RIGHTS_STREAM, RIGHTS_NEED_READ, RIGHTS_NEED_WRITE } from './constants.js';
-import type { WasiContext } from './context.js';
+import { Filetype } from './constants.js';
+import { rightsFor, type WasiContext } from './context.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 
 /** pipe2() flags as the SDK passes them (wasi-libc's O_* values do not carry these). */
@@ -41,7 +41,7 @@ export function macrohardFunctions(ctx: WasiContext) {
   function pipeEntry(fd: number, write: boolean): void {
     ctx.forgetFd(fd);
     ctx.fds.set(fd, {
-      fd, filetype: Filetype.UNKNOWN, rightsBase: RIGHTS_STREAM & ~(write ? RIGHTS_NEED_READ : RIGHTS_NEED_WRITE),
+      fd, filetype: Filetype.UNKNOWN, rightsBase: rightsFor(Filetype.UNKNOWN, write ? O.WRONLY : O.RDONLY),
       rightsInheriting: 0, fdflags: 0, path: null, preopen: null,
     });
   }

@@ -50,7 +50,6 @@ function resolve(ctx: WasiContext, dirfd: number, ptr: number, len: number, righ
 }
 
 export function pathFunctions(ctx: WasiContext) {
-  const enc = new TextEncoder();
 
   function twoPaths(nr: number, a: string, b: string): number {
     ctx.must(nr, 0, 0, 0, 0, new WireWriter().str(a).str(b).finish());
@@ -66,7 +65,8 @@ export function pathFunctions(ctx: WasiContext) {
       const path = beneath(dirPath(ctx, dir), ctx.str(ptr, len));
       const asked = Number(base & 0x3fffffffn);
       const read = (asked & RIGHTS_NEED_READ) !== 0;
-      const write = (asked & RIGHTS_NEED_WRITE) !== 0 || (oflags & Oflags.TRUNC) !== 0;
+      // A directory is never opened for writing, whatever rights were asked for with it.
+      const write = !(oflags & Oflags.DIRECTORY) && ((asked & RIGHTS_NEED_WRITE) !== 0 || (oflags & Oflags.TRUNC) !== 0);
       const acc = read && write ? O.RDWR : write ? O.WRONLY : O.RDONLY;
       let flags: number = acc;
       if (oflags & Oflags.CREAT) flags |= O.CREAT;

@@ -153,24 +153,26 @@ export function pollFunctions(ctx: WasiContext) {
       }
       const clocksDue = (): void => {
         const now = Number(monotonicNs()) / 1e6;
-        for (const s of subs) if (s.type === Eventtype.CLOCK && s.deadline <= now + 0.001) events.push({ userdata: s.userdata, error: 0, type: Eventtype.CLOCK, nbytes: 0 });
+        for (const s of subs) if (s.type === Eventtype.CLOCK && s.deadline <= now) events.push({ userdata: s.userdata, error: 0, type: Eventtype.CLOCK, nbytes: 0 });
       };
-      if (events.length === 0) {
+      // Host timers fire on whole milliseconds and may come a fraction early: wait again for
+      // what is left until something is ready or a clock is due.
+      while (events.length === 0) {
+        const ms = deadline - Number(monotonicNs()) / 1e6;
         if (fdSubs.length === 0) {
-          const ms = Math.max(0, deadline - Number(monotonicNs()) / 1e6);
           if (ms > 0) {
-            const r = ctx.call(Sys.nanosleep, Math.floor(ms / 1000), Math.floor((ms % 1000) * 1e6));
+            const wait = Math.ceil(ms * 1000) / 1000;
+            const r = ctx.call(Sys.nanosleep, Math.floor(wait / 1000), Math.floor((wait % 1000) * 1e6));
             if (r === -4) return WasiErrno.EINTR;
           }
-          clocksDue();
         } else {
           const ready = new Set<number>();
           if (waitKernel(fdSubs, deadline, ready)) return WasiErrno.EINTR;
           fdSubs.forEach((s, i) => {
             if (ready.has(i)) events.push({ userdata: s.userdata, error: 0, type: s.type, nbytes: 1 });
           });
-          clocksDue();
         }
+        clocksDue();
       }
       const dv = ctx.dv();
       if ((out >>> 0) + events.length * EVENT.SIZE > dv.byteLength) return WasiErrno.EFAULT;

@@ -1,0 +1,144 @@
+// C programs of our own, built with `macrohard cc` during the run and run as processes inside
+// a booted MACROHARD: files and directories, processes and pipes, signals, waiting, and the
+// ways a program can fail. Where the same source makes sense natively, it is also built with
+// gcc and run on the host, and the two transcripts must be the same.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootWithFs, CBuild, install, skipReason } from './c/harness.js';
+
+const skip = skipReason();
+
+function native(bin: string | null, args: string[], cwd?: string) {
+  if (!bin) return null;
+  const r = spawnSync(bin, args, { encoding: 'utf8', cwd, timeout: 20000 });
+  return { stdout: r.stdout, code: r.status, signal: r.signal };
+}
+
+test('C programs under MACROHARD, beside the same source built natively', { skip }, async (t) => {
+  const b = new CBuild();
+  const { t: k, fs } = await bootWithFs(3);
+  t.after(() => {
+    k.shutdown();
+    b.cleanup();
+  });
+  for (const name of ['files', 'procs', 'signals', 'poll', 'traps']) install(k, name, b.wasm(name));
+
+  await t.test('files: create, write, seek, pread/pwrite, truncate, append, stat, rename, symlink, readdir', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    const r = await k.run('/scheme/initfs/bin/files', ['files', '/']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^mkdir again: EEXIST\n/);
+    assert.match(r.stdout, /lines read: 1000, last: line 0999\n/);
+    assert.match(r.stdout, /ls d: lines link@ sub\/ \(d_ino matches st_ino\)\n/);
+    const dir = mkdtempSync(join(tmpdir(), 'mh-files-'));
+    try {
+      const n = native(b.native('files'), [dir]);
+      if (n) assert.equal(r.stdout.replace('cwd is the argument: 1', ''), n.stdout.replace('cwd is the argument: 1', ''));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  await t.test('procs: posix_spawn, exit statuses, pipes, a pipeline, environment, getppid, kill, dup2', async () => {
+    const self = '/scheme/initfs/bin/procs';
+    const r = await k.run(self, ['procs', self]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 5, r.stdout);
+    assert.match(r.stdout, /child exit 21: exited 1 status 21\n/);
+    assert.match(r.stdout, /pipeline: 300000 bytes\n/);
+    assert.match(r.stdout, /killed child: signaled 1 by 15\n/);
+    const bin = b.native('procs');
+    const n = native(bin, [bin!]);
+    if (n) {
+      assert.equal(r.stdout, n.stdout);
+      assert.equal(n.code, 5);
+    }
+  });
+
+  await t.test('signals: handlers, SIG_IGN, SIG_DFL, SIGPIPE and EPIPE', async () => {
+    const self = '/scheme/initfs/bin/signals';
+    const r = await k.run(self, ['signals', self]);
+    assert.equal(r.signal, 15);
+    assert.equal(r.stdout, [
+      'handler ran for raise: 1', 'handler ran for kill: 1', 'survived an ignored SIGTERM',
+      'pipe writer (SIGPIPE default): killed by 13', 'write: -1 EPIPE', 'pipe writer (SIGPIPE ignored): exited 0', '',
+    ].join('\n'));
+    const bin = b.native('signals');
+    const n = native(bin, [bin!]);
+    if (n) {
+      assert.equal(r.stdout, n.stdout);
+      assert.equal(n.signal, 'SIGTERM');
+    }
+  });
+
+  await t.test('poll: timeouts, readiness, sleeps and clocks', async () => {
+    const r = await k.run('/scheme/initfs/bin/poll', ['poll']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, [
+      'empty pipe, no wait: 0 ready', 'empty pipe, 60 ms: 0 ready, waited enough 1', 'write end: 1 ready, POLLOUT 1',
+      'after write: 1 ready, POLLIN 1', 'read 2', 'usleep 30 ms: waited enough 1', 'realtime after 2020: 1',
+      'monotonic does not go back: 1', '',
+    ].join('\n'));
+  });
+
+  await t.test('traps end the process with the signal a native program would get, and a message', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['abort', 6, /traps: trap: unreachable/],
+      ['segv', 11, /traps: trap: memory access out of bounds/],
+      ['div', 8, /traps: trap: divide by zero/],
+      ['stack', 11, /traps: trap: stack overflow/],
+    ];
+    for (const [how, sig, msg] of cases) {
+      const r = await k.run('/scheme/initfs/bin/traps', ['traps', how]);
+      assert.equal(r.signal, sig, how);
+      assert.equal(r.stdout, `before ${how}\n`);
+      assert.match(r.stderr, msg);
+    }
+    assert.equal((await k.run('/scheme/initfs/bin/poll', ['poll'])).code, 0, 'nothing else is disturbed');
+  });
+
+  await t.test('out of memory: malloc returns NULL at the module\'s memory limit', async () => {
+    install(k, 'traps-small', b.wasm('traps', ['-Wl,--max-memory=67108864']));
+    const r = await k.run('/scheme/initfs/bin/traps-small', ['traps', 'oom']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'before oom\nmalloc returned NULL after some MiB\n');
+  });
+
+  await t.test('a module with imports nobody provides is refused with the list, or traps on opt-in', async () => {
+    install(k, 'traps-import', b.wasm('traps', ['-DUNKNOWN_IMPORT']));
+    const r = await k.run('/scheme/initfs/bin/traps-import', ['traps', 'import']);
+    assert.equal(r.code, 126);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'traps: cannot run: unresolved imports: env.not_provided\n');
+    const t2 = await k.run('/scheme/initfs/bin/traps-import', ['traps', 'import'], { env: ['MACROHARD_TRAP_UNKNOWN_IMPORTS=1'] });
+    assert.equal(t2.signal, 4);
+    assert.match(t2.stderr, /trap: unknown import env.not_provided called/);
+  });
+
+  await t.test('a truncated module is refused at spawn with ENOEXEC', async () => {
+    install(k, 'truncated', b.wasm('traps').subarray(0, 4000));
+    await assert.rejects(k.run('/scheme/initfs/bin/truncated', ['truncated']), /ENOEXEC/);
+    assert.ok(k.log.some((l) => /invalid WebAssembly/.test(l)));
+  });
+
+  await t.test('a module that cannot be instantiated (memory beyond the limit) exits 126 with a message', async () => {
+    // A hand-made module: memory of 65536 pages minimum (4 GiB) and an empty _start.
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+      0x03, 0x02, 0x01, 0x00, // func 0
+      0x05, 0x05, 0x01, 0x00, 0x80, 0x80, 0x04, // memory min 65536
+      0x07, 0x13, 0x02, 0x06, ...Buffer.from('memory'), 0x02, 0x00, 0x06, ...Buffer.from('_start'), 0x00, 0x00,
+      0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+    ]);
+    install(k, 'huge', bytes);
+    const r = await k.run('/scheme/initfs/bin/huge', ['huge']);
+    if (r.code === 0) return; // this host could reserve 4 GiB: nothing to refuse
+    assert.equal(r.code, 126);
+    assert.match(r.stderr, /huge: cannot instantiate: /);
+  });
+});
