@@ -32,6 +32,11 @@ export async function startNetd(t: TestKernel, args: string[] = []): Promise<num
   return child.pid;
 }
 
+/** Ends every process of the test kernel running `name` (servers that never exit by themselves). */
+export function killAll(tk: TestKernel, name: string): void {
+  for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === name) tk.k.signal(p, 9);
+}
+
 let t: TestKernel;
 before(async () => {
   t = bootKernel(4);
@@ -54,4 +59,28 @@ test('netd: a refused connection is ECONNREFUSED', async () => {
   const r = await t.run('nc', ['nc', '127.0.0.1', '7999'], { stdin: '' });
   assert.equal(r.code, 1);
   assert.match(r.stderr, /refused/i);
+});
+
+test('netd: fetch downloads from httpd in another process (files, listing, redirect, range)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const httpd = t.run('httpd', ['httpd', '-p', '8081', '-q', '/scheme/initfs']);
+  await new Promise((r) => setTimeout(r, 150));
+  try {
+    const toml = await t.run('fetch', ['fetch', '-q', 'http://127.0.0.1:8081/etc/init.toml']);
+    assert.equal(toml.stderr, '');
+    assert.equal(toml.stdout, readFileSync(new URL('../../src/userland/init/init.toml', import.meta.url), 'utf8'));
+    const big = await t.run('fetch', ['fetch', '-q', 'http://127.0.0.1:8081/bin/netd']);
+    assert.equal(big.code, 0);
+    assert.equal(big.stdout, readFileSync(new URL('../initfs/bin/netd', import.meta.url), 'utf8'));
+    const dir = await t.run('fetch', ['fetch', 'http://127.0.0.1:8081/etc']);
+    assert.match(dir.stderr, /301 -> \/etc\//);
+    assert.match(dir.stdout, /<a href="init.toml">init.toml<\/a>/);
+    const part = await t.run('fetch', ['fetch', '-q', '-r', '2-9', 'http://127.0.0.1:8081/etc/init.toml']);
+    assert.equal(part.stdout, toml.stdout.slice(2, 10));
+    const missing = await t.run('fetch', ['fetch', '-q', 'http://127.0.0.1:8081/nope']);
+    assert.equal(missing.code, 1);
+  } finally {
+    killAll(t, 'httpd');
+    await httpd.catch(() => undefined);
+  }
 });

@@ -41,6 +41,11 @@ export class StreamReader {
   eof = false;
   constructor(readonly fd: number) {}
 
+  /** Bytes read from the descriptor and not yet consumed. */
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
   private fill(): boolean {
     if (this.eof) return false;
     if (this.start === this.end) this.start = this.end = 0;

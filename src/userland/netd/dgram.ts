@@ -55,7 +55,10 @@ abstract class DgramService implements mh.SchemeHandler {
   read(h: number, _offset: number, len: number, c: mh.Caller): Uint8Array | typeof mh.DEFER {
     const d = this.get(h);
     const got = this.receive(d, len);
-    if (got) return got;
+    if (got) {
+      this.refresh(h, d);
+      return got;
+    }
     d.reads.push({ tag: c.tag, len });
     return mh.DEFER;
   }
@@ -86,13 +89,18 @@ abstract class DgramService implements mh.SchemeHandler {
         if (!got) break;
         this.server.reply(d.reads.shift()!.tag, got.length, got);
       }
-      let r = 0;
-      for (const { sock } of d.socks) r |= sock.readiness;
-      const m = (r & Readiness.Read ? EV_READ : 0) | (r & Readiness.Write ? EV_WRITE : 0);
-      if (m !== d.mask) {
-        d.mask = m;
-        this.server.notify(h, m);
-      }
+      this.refresh(h, d);
+    }
+  }
+
+  /** Reports readiness changes, at once after a read so a drained socket is not seen ready. */
+  protected refresh(h: number, d: Dgram): void {
+    let r = 0;
+    for (const { sock } of d.socks) r |= sock.readiness;
+    const m = (r & Readiness.Read ? EV_READ : 0) | (r & Readiness.Write ? EV_WRITE : 0);
+    if (m !== d.mask) {
+      d.mask = m;
+      this.server.notify(h, m);
     }
   }
 }

@@ -94,7 +94,10 @@ export class TcpService implements mh.SchemeHandler {
   read(h: number, _offset: number, len: number, c: mh.Caller): Uint8Array | typeof mh.DEFER {
     const e = this.conn(h);
     const r = this.tryRead(e, len);
-    if (r) return r;
+    if (r) {
+      this.refresh(h, e);
+      return r;
+    }
     e.reads.push({ tag: c.tag, len });
     return mh.DEFER;
   }
@@ -112,7 +115,10 @@ export class TcpService implements mh.SchemeHandler {
     const e = this.conn(h);
     if (e.writes.length === 0) {
       const n = this.trySend(e, data);
-      if (n > 0) return n;
+      if (n > 0) {
+        this.refresh(h, e);
+        return n;
+      }
     }
     e.writes.push({ tag: c.tag, len: data.length, data: data.slice() });
     return mh.DEFER;
@@ -134,7 +140,10 @@ export class TcpService implements mh.SchemeHandler {
     }
     if (sub !== 'accept' || e.kind !== 'listen') fail(Errno.EINVAL);
     const got = this.tryAccept(e as Listener);
-    if (got !== null) return got;
+    if (got !== null) {
+      this.refresh(h, e as Listener);
+      return got;
+    }
     (e as Listener).accepts.push({ tag: c.tag, len: 0 });
     return mh.DEFER;
   }
@@ -191,6 +200,18 @@ export class TcpService implements mh.SchemeHandler {
     return e;
   }
 
+  /**
+   * Reports a handle's readiness at once after a call changed it, in the same batch as the
+   * reply: a program that drained a socket must not see it still readable and block.
+   */
+  private refresh(h: number, e: Conn | Listener): void {
+    const m = maskOf(e);
+    if (m !== e.mask) {
+      e.mask = m;
+      this.server.notify(h, m);
+    }
+  }
+
   /** After a poll: finish what was held, drop what has closed, report readiness. */
   pump(): void {
     const s = this.server;
@@ -219,11 +240,7 @@ export class TcpService implements mh.SchemeHandler {
       } else {
         this.pumpConn(e);
       }
-      const m = maskOf(e);
-      if (m !== e.mask) {
-        e.mask = m;
-        s.notify(h, m);
-      }
+      this.refresh(h, e);
     }
     if (this.closing.length) {
       this.closing = this.closing.filter(({ link, sock }) => {
