@@ -306,6 +306,12 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.equal(await ok(['ls', '-R', '/l']), '/l:\nbig\nlink\nsub\n\n/l/sub:\ndeeper\nsmall\n\n/l/sub/deeper:\n');
     assert.equal(await ok(['ls', '-F', '/l']), 'big\nlink@\nsub/\n');
     assert.equal(await ok(['ls', '-a', '/l/sub/deeper']), '.\n..\n');
+    const schemes = (await ok(['ls', '/scheme'])).split('\n');
+    assert.ok(schemes.includes('file') && schemes.includes('sys'), schemes.join(' '));
+    assert.match(await ok(['ls', '-la', '/scheme/sys']), /^-r--r--r-- 1 root root +\d+ .* proc$/m);
+    // Started through its own link, as the shell will start it.
+    const viaLink = await k.run('/scheme/initfs/bin/ls', ['ls', '/l/sub'], { env: ENV });
+    assert.equal(viaLink.stdout, 'deeper\nsmall\n');
     const missing = await run(['ls', '/l/nope']);
     assert.deepEqual([missing.code, missing.stderr], [2, "ls: cannot access '/l/nope': No such file or directory\n"]);
   });
@@ -373,6 +379,10 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.equal(await ok(['stat', '-c', '%u %g', '/m', '/m/f']), '7 0\n7 50\n');
     await ok(['chgrp', '9', '/m/f']);
     assert.equal(await ok(['stat', '-c', '%g', '/m/f']), '9\n');
+    await ok(['touch', '-d', '2021-06-01 12:00', '/m/f']);
+    await ok(['cp', '-p', '/m/f', '/m/g']);
+    const [f, g] = (await ok(['stat', '-c', '%u %g %a %Y', '/m/f', '/m/g'])).split('\n');
+    assert.equal(g, f);
 
     const du = await ok(['du', '-a', '-b', '/l']);
     assert.match(du, /^1500\t\/l\/big\n/m);

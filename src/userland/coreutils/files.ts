@@ -101,6 +101,11 @@ function copy(src: string, dst: string, o: CopyOpts, top: boolean): boolean {
         mh.writeFile(dst, data, st.mode & 0o777);
       }
       if (o.preserve) {
+        try {
+          mh.chown(dst, st.uid, st.gid); // only root may give files away; others keep theirs
+        } catch {
+          // as GNU cp -p: ownership is preserved when permitted
+        }
         mh.chmod(dst, st.mode & 0o7777);
         mh.utimens(dst, st.atimeMs, st.mtimeMs);
       }

@@ -61,6 +61,30 @@ function classifyChar(mode: number): string {
   }
 }
 
+function exists(path: string): boolean {
+  try {
+    mh.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * /scheme itself is no directory the kernel serves, but a user expects `ls /scheme` to show
+ * the schemes (as on Redox): list the names this process can reach, as directories.
+ */
+function schemeRoot(path: string): string[] | null {
+  if (path.replace(/\/+$/, '') !== '/scheme') return null;
+  const ns = mh.getns();
+  if (ns) return ns.slice().sort();
+  try {
+    return new TextDecoder().decode(mh.readFile('/scheme/sys/schemes')).split('\n').filter(Boolean);
+  } catch {
+    return null;
+  }
+}
+
 function statOf(path: string, follow: boolean): mh.Stat {
   if (!follow) return mh.lstat(path);
   try {
@@ -126,7 +150,8 @@ function listDirectory(path: string, o: Opts, header: boolean, first: { v: boole
     return false;
   }
   if (o.all) {
-    for (const dot of ['..', '.']) if (!names.includes(dot)) names.unshift(dot);
+    // Some schemes list neither '.' nor '..'; show them when they can be reached.
+    for (const dot of ['..', '.']) if (!names.includes(dot) && exists(joinPath(path, dot))) names.unshift(dot);
   } else {
     names = names.filter((n) => !n.startsWith('.') || (o.almostAll && n !== '.' && n !== '..'));
   }
@@ -200,6 +225,12 @@ export const lsApplets = {
           // Operands are followed unless -l, -d or -F asks about the link itself (GNU's rule).
           st = statOf(name, o.follow || !(o.long || o.dirAsFile || o.classify));
         } catch (e) {
+          const schemes = schemeRoot(name);
+          if (schemes && !o.dirAsFile) {
+            if (operands.length > 1) out.line(`${name}:`);
+            for (const n of schemes) out.line(n + (o.classify ? '/' : ''));
+            continue;
+          }
           warn(`cannot access ${quote(name)}: ${errText(e)}`);
           status = 2;
           continue;
