@@ -309,6 +309,19 @@ test('coreutils inside MACROHARD', async (t) => {
     const schemes = (await ok(['ls', '/scheme'])).split('\n');
     assert.ok(schemes.includes('file') && schemes.includes('sys'), schemes.join(' '));
     assert.match(await ok(['ls', '-la', '/scheme/sys']), /^-r--r--r-- 1 root root +\d+ .* proc$/m);
+    // -C: columns filled downwards, as GNU ls lays them out for the same width.
+    const names = ['a', 'bb', 'ccc', 'averyveryverylongname.txt', ...Array.from({ length: 25 }, (_, i) => `file_${i + 1}`), 'z'];
+    await ok(['mkdir', '/cols']);
+    await ok(['touch', ...names], { cwd: '/cols' });
+    const colsDir = join(host, 'cols');
+    mkdirSync(colsDir);
+    for (const n of names) writeFileSync(join(colsDir, n), '');
+    for (const width of ['60', '100', '20']) {
+      const mine = await k.run(BIN, ['ls', '-C', '/cols'], { env: [...ENV, `COLUMNS=${width}`] });
+      const gnu = spawnSync('ls', ['-C', 'cols'], { cwd: host, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C', COLUMNS: width } });
+      assert.equal(mine.stdout, gnu.stdout, `ls -C at ${width} columns`);
+    }
+    rmSync(colsDir, { recursive: true });
     // Started through its own link, as the shell will start it.
     const viaLink = await k.run('/scheme/initfs/bin/ls', ['ls', '/l/sub'], { env: ENV });
     assert.equal(viaLink.stdout, 'deeper\nsmall\n');

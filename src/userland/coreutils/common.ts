@@ -206,6 +206,37 @@ export function eachFd(files: string[], f: (fd: number, name: string) => void): 
   return ok;
 }
 
+/**
+ * The width of the terminal behind `fd`, or null when it is not a terminal (a pty: its path
+ * is under /scheme/pty). COLUMNS overrides, as in GNU ls; the pty's "winsize" control
+ * descriptor (u16 rows, u16 cols, little-endian) answers otherwise; 80 if neither does.
+ */
+export function terminalWidth(fd: number): number | null {
+  let path: string;
+  try {
+    path = mh.fpath(fd);
+  } catch {
+    return null;
+  }
+  if (!path.startsWith('/scheme/pty/')) return null;
+  const env = Number(mh.getenv('COLUMNS'));
+  if (Number.isInteger(env) && env > 0) return env;
+  let cfd = -1;
+  try {
+    cfd = mh.dup(fd, 'winsize');
+    const b = mh.readAll(cfd);
+    if (b.length >= 4) {
+      const cols = b[2]! | (b[3]! << 8);
+      if (cols > 0) return cols;
+    }
+  } catch {
+    // the size is unknown: the classic 80 columns
+  } finally {
+    if (cfd >= 0) mh.close(cfd);
+  }
+  return 80;
+}
+
 export function isDir(path: string, follow = true): boolean {
   try {
     const st = follow ? mh.stat(path) : mh.lstat(path);

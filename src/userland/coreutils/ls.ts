@@ -5,7 +5,7 @@
 // cannot be read), GNU's convention.
 
 import * as mh from 'libmh';
-import { type Applet, getopts, joinPath, out, quote, userName, groupName, warn, errText } from './common.js';
+import { type Applet, getopts, joinPath, out, quote, userName, groupName, warn, errText, terminalWidth } from './common.js';
 import { humanSize, lsDate, modeString } from './format.js';
 
 interface Entry {
@@ -29,6 +29,8 @@ interface Opts {
   reverse: boolean;
   sort: 'name' | 'time' | 'size' | 'none';
   follow: boolean;
+  /** Columns across this width (-C, or a terminal), or null for one name per line. */
+  width: number | null;
 }
 
 const IFMT = mh.S.IFMT;
@@ -94,13 +96,61 @@ function statOf(path: string, follow: boolean): mh.Stat {
   }
 }
 
+/**
+ * GNU ls's columns: names fill down each column; the most columns whose line stays narrower
+ * than the width win, each column as wide as its longest name plus two spaces (the last
+ * column without them). Padding uses tabs where a tab stop (every 8) allows, as GNU does.
+ */
+export function columnize(names: string[], width: number): string[] {
+  const n = names.length;
+  if (n === 0) return [];
+  const maxCols = Math.max(1, Math.min(n, Math.floor(width / 3)));
+  let best = 1;
+  let bestWidths: number[] = [Math.max(...names.map((x) => x.length))];
+  for (let cols = 2; cols <= maxCols; cols++) {
+    const rows = Math.ceil(n / cols);
+    const widths = new Array<number>(cols).fill(0);
+    names.forEach((name, i) => {
+      const c = Math.floor(i / rows);
+      widths[c] = Math.max(widths[c]!, name.length + (c === cols - 1 ? 0 : 2));
+    });
+    if (widths.reduce((a, b) => a + b, 0) < width) {
+      best = cols;
+      bestWidths = widths;
+    }
+  }
+  const rows = Math.ceil(n / best);
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    let line = '';
+    let pos = 0;
+    for (let i = r, c = 0; i < n; i += rows, c++) {
+      line += names[i]!;
+      if (i + rows >= n) break;
+      let from = pos + names[i]!.length;
+      const to = pos + bestWidths[c]!;
+      while (from < to) {
+        if (Math.floor(to / 8) > Math.floor((from + 1) / 8)) {
+          line += '\t';
+          from += 8 - (from % 8);
+        } else {
+          line += ' ';
+          from++;
+        }
+      }
+      pos = to;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 /** Prints entries: names, or long lines with columns sized to this group. */
 function printEntries(entries: Entry[], o: Opts, withTotal: boolean): void {
   if (!o.long) {
-    for (const e of entries) {
-      const ino = o.inode ? `${e.st?.ino ?? '?'} ` : '';
-      out.line(ino + e.name + (o.classify && e.st ? classifyChar(e.st.mode) : ''));
-    }
+    const names = entries.map((e) => (o.inode ? `${e.st?.ino ?? '?'} ` : '') + e.name + (o.classify && e.st ? classifyChar(e.st.mode) : ''));
+    if (o.width === null) for (const n of names) out.line(n);
+    else for (const l of columnize(names, o.width)) out.line(l);
     return;
   }
   if (withTotal) {
@@ -189,11 +239,11 @@ function listDirectory(path: string, o: Opts, header: boolean, first: { v: boole
 
 export const lsApplets = {
   ls: {
-    usage: '[-1aAdFhiLlnRrSt] [FILE]...',
+    usage: '[-1aACdFhiLlnRrSt] [FILE]...',
     usageStatus: 2,
     run(args) {
       const p = getopts(args, {
-        short: '1aAdFhiLlnRrStU',
+        short: '1aACdFhiLlnRrStU',
         long: {
           all: 'a', 'almost-all': 'A', directory: 'd', classify: 'F', 'human-readable': 'h', inode: 'i',
           dereference: 'L', 'numeric-uid-gid': 'n', recursive: 'R', reverse: 'r', color: { key: 'color', arg: 'optional' },
@@ -212,7 +262,13 @@ export const lsApplets = {
         reverse: p.has('r'),
         sort: 'name',
         follow: p.has('L'),
+        width: null,
       };
+      // Columns with -C, or on a terminal unless -1 (the last of -1 and -C wins).
+      const tty = terminalWidth(1);
+      let layout: string = tty !== null ? 'C' : '1';
+      for (const [k] of p.list) if (k === '1' || k === 'C') layout = k;
+      if (layout === 'C' && !o.long) o.width = tty ?? (Number(mh.getenv('COLUMNS')) || 80);
       // The last of -t, -S, -U wins, as in GNU ls.
       for (const [k] of p.list) if (k === 't' || k === 'S' || k === 'U') o.sort = k === 't' ? 'time' : k === 'S' ? 'size' : 'none';
       const operands = p.operands.length ? p.operands : ['.'];
