@@ -38,6 +38,9 @@ export interface FdEntry {
 const SMALL_WRITE = 4096;
 const WBUF_SIZE = 64 * 1024;
 
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
 export function filetypeOf(mode: number): number {
   switch (mode & S.IFMT) {
     case S.IFDIR: return Filetype.DIRECTORY;
@@ -124,7 +127,7 @@ export class WasiContext {
     return m.subarray(ptr, ptr + len);
   }
   str(ptr: number, len: number): string {
-    return new TextDecoder().decode(this.bytes(ptr, len));
+    return utf8Decoder.decode(this.bytes(ptr, len));
   }
   /** A NUL-terminated C string. */
   cstr(ptr: number): string {
@@ -132,7 +135,7 @@ export class WasiContext {
     let end = ptr >>> 0;
     while (end < m.length && m[end] !== 0) end++;
     if (end >= m.length) throw new WasiError(WasiErrno.EFAULT);
-    return new TextDecoder().decode(m.subarray(ptr >>> 0, end));
+    return utf8Decoder.decode(m.subarray(ptr >>> 0, end));
   }
   /** A NULL-terminated array of C strings (argv, envp). */
   cstrs(ptr: number): string[] {
@@ -165,7 +168,7 @@ export class WasiContext {
   }
 
   pathBytes(path: string): Uint8Array {
-    const b = new TextEncoder().encode(path);
+    const b = utf8Encoder.encode(path);
     if (b.length > DATA_SIZE) throw new WasiError(WasiErrno.ENAMETOOLONG);
     return b;
   }
