@@ -11,6 +11,8 @@ export interface Case {
   name: string;
   /** A peer is the yardstick the MACROHARD cases are compared against. */
   peer?: boolean;
+  /** The case this one is compared with (by name); by default the first peer. */
+  vs?: string;
   unit: string;
   better: Better;
   run(): Promise<number> | number;
@@ -33,6 +35,7 @@ export interface Row {
   min: number;
   max: number;
   ratio: number | null;
+  against: string | null;
 }
 
 export function median(xs: number[]): number {
@@ -57,10 +60,11 @@ export async function runBenchmark(b: Benchmark, log: (s: string) => void = () =
     await b.teardown?.();
   }
   const firstPeer = b.cases.find((c) => c.peer);
-  const peerMedian = firstPeer ? median(samples.get(firstPeer)!) : null;
   return b.cases.map((c) => {
     const xs = samples.get(c)!;
     const m = median(xs);
+    const against = c.vs !== undefined ? b.cases.find((x) => x.name === c.vs) : c.peer ? c : firstPeer;
+    const pm = against ? median(samples.get(against)!) : null;
     return {
       name: c.name,
       peer: !!c.peer,
@@ -68,7 +72,8 @@ export async function runBenchmark(b: Benchmark, log: (s: string) => void = () =
       median: m,
       min: Math.min(...xs),
       max: Math.max(...xs),
-      ratio: peerMedian ? m / peerMedian : null,
+      ratio: pm ? m / pm : null,
+      against: against?.name ?? null,
     };
   });
 }
@@ -89,11 +94,11 @@ export function table(b: Benchmark, rows: Row[]): string {
     '',
     b.description,
     '',
-    `| case | median | min | max | unit | vs ${peer ? peer.name : 'peer'} |`,
+    `| case | median | min | max | unit | ratio to its peer |`,
     '|---|---:|---:|---:|---|---:|',
   ];
   for (const r of rows) {
-    const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}x`;
+    const ratio = r.ratio === null ? '' : r.against && r.against !== peer?.name && r.against !== r.name ? `${r.ratio.toFixed(2)}x (vs ${r.against})` : `${r.ratio.toFixed(2)}x`;
     lines.push(`| ${r.peer ? '(peer) ' : ''}${r.name} | ${fmt(r.median)} | ${fmt(r.min)} | ${fmt(r.max)} | ${r.unit} | ${ratio} |`);
   }
   return lines.join('\n') + '\n';

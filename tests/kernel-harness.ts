@@ -7,6 +7,8 @@ import type { SpawnRequest } from '../src/abi/spawn.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import { kclose, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
 import { InitfsScheme, type InitfsFile } from '../src/kernel/schemes/initfs.js';
+import { DiskScheme } from '../src/kernel/schemes/disk.js';
+import { FileBlockStore } from '../src/host/node/disk.js';
 import { NodeHost } from '../src/host/node/host.js';
 import { loadInitfs } from '../src/host/node/initfs.js';
 
@@ -29,6 +31,8 @@ export interface TestKernel {
   run(path: string, argv?: string[], opts?: Partial<SpawnRequest> & { stdin?: string }): Promise<RunResult>;
   /** Starts ramfsd serving `file:`; resolves once the scheme is registered. */
   startRamfs(): Promise<void>;
+  /** Serves `file:` from a disk image (GPT or bare MHFS) through fsd. */
+  startFsd(image: string): Promise<void>;
   shutdown(): void;
 }
 
@@ -71,23 +75,31 @@ export function bootKernel(poolSize = 2): TestKernel {
         stderr: isErr(e) ? '' : dec.decode(e),
       };
     },
-    async startRamfs() {
-      const ready = kpipe(k);
-      const none = kpipe(k);
-      const child = await k.spawn(null, {
-        path: '/scheme/initfs/bin/ramfsd', argv: ['ramfsd', '--ready', '3'], env: [], cwd: '', flags: 0, pgid: 0,
-        uid: -1, gid: -1, fds: [[0, none.read], [1, none.write], [2, none.write], [3, ready.write]], ns: null, filter: null,
-      });
-      kclose(k, ready.write);
-      kclose(k, none.read);
-      kclose(k, none.write);
-      if (isErr(child)) throw new Error(`ramfsd: ${child}`);
-      await kreadAll(k, ready.read);
-      kclose(k, ready.read);
-      if (!k.schemes.has('file')) throw new Error('ramfsd did not register file:');
+    startRamfs() {
+      return startDaemon(['/scheme/initfs/bin/ramfsd', '--ready', '3']);
+    },
+    async startFsd(image: string) {
+      k.register(new DiskScheme([await FileBlockStore.open(image)]));
+      return startDaemon(['/scheme/initfs/bin/fsd', '--ready', '3', '/scheme/disk/0']);
     },
     shutdown() {
       k.shutdown();
     },
   };
+
+  async function startDaemon(argv: string[]): Promise<void> {
+    const ready = kpipe(k);
+    const none = kpipe(k);
+    const child = await k.spawn(null, {
+      path: argv[0]!, argv, env: [], cwd: '', flags: 0, pgid: 0,
+      uid: -1, gid: -1, fds: [[0, none.read], [1, none.write], [2, none.write], [3, ready.write]], ns: null, filter: null,
+    });
+    kclose(k, ready.write);
+    kclose(k, none.read);
+    kclose(k, none.write);
+    if (isErr(child)) throw new Error(`${argv[0]}: ${child}`);
+    await kreadAll(k, ready.read);
+    kclose(k, ready.read);
+    if (!k.schemes.has('file')) throw new Error(`${argv[0]} did not register file:`);
+  }
 }

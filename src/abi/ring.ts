@@ -86,7 +86,10 @@ export class RingView {
     if (used === 0 || used > this.cap) {
       Atomics.store(h, Ring.RLOCK, 0);
       if (used > this.cap) return RING_AGAIN; // a corrupted header is treated as empty
-      return Atomics.load(h, Ring.WRITERS) === 0 ? 0 : RING_AGAIN;
+      if (Atomics.load(h, Ring.WRITERS) !== 0) return RING_AGAIN;
+      // No writer is left — but the last one may have written and closed since HEAD was read:
+      // its data counts before the end of file.
+      return Atomics.load(h, Ring.HEAD) === head ? 0 : RING_BUSY;
     }
     const n = Math.min(used, dst.length);
     const start = tail & (this.cap - 1);

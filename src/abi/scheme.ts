@@ -14,6 +14,12 @@
 export const REQ_HEADER = 48;
 export const REPLY_HEADER = 32;
 
+/**
+ * The largest payload one request or reply carries: one request, or one reply, must fit a
+ * channel's data area whole (256 KiB). Reads and writes beyond it are short, and callers loop.
+ */
+export const MAX_PAYLOAD = 256 * 1024 - 64;
+
 export const Op = {
   OPEN: 1,       // payload: path; arg0 flags, arg1 mode          -> handle
   READ: 2,       // arg0 offset, arg1 length                      -> n, payload: data

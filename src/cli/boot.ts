@@ -30,6 +30,7 @@ export const command: Command = {
           return 2;
         }
       } else if (a === '--quiet' || a === '-q') quiet = true;
+      else if (a === '--verbose' || a === '-v') quiet = false;
       else {
         process.stderr.write(`macrohard boot: unknown option '${a}'\nusage: ${this.usage}\n`);
         return 2;

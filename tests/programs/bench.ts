@@ -41,6 +41,50 @@ const commands: Record<string, (a: string[]) => number> = {
     return 0;
   },
 
+  /** MB/s writing a[1] MiB to a[0] in 1 MiB calls, fsync included. */
+  fswrite(a) {
+    const mb = Number(a[1] ?? 256);
+    const chunk = new Uint8Array(1 << 20).map((_, i) => i & 0xff);
+    const t0 = Date.now();
+    const fd = mh.open(a[0]!, mh.O.WRONLY | mh.O.CREAT | mh.O.TRUNC, 0o644);
+    for (let i = 0; i < mb; i++) mh.write(fd, chunk);
+    mh.fsync(fd);
+    mh.close(fd);
+    mh.println((mb * 1.048576) / ((Date.now() - t0) / 1000));
+    return 0;
+  },
+
+  /** MB/s reading a[0] in 1 MiB calls. */
+  fsread(a) {
+    const buf = new Uint8Array(1 << 20);
+    const t0 = Date.now();
+    const fd = mh.open(a[0]!);
+    let total = 0;
+    for (let n = mh.read(fd, buf); n > 0; n = mh.read(fd, buf)) total += n;
+    mh.close(fd);
+    mh.println(total / 1e6 / ((Date.now() - t0) / 1000));
+    return 0;
+  },
+
+  /** Milliseconds to create, stat and delete a[1] small files in directory a[0]. */
+  smallfiles(a) {
+    const dir = a[0]!;
+    const n = Number(a[1] ?? 10000);
+    const data = new TextEncoder().encode('small file\n');
+    const t0 = Date.now();
+    mh.mkdir(dir, 0o755);
+    for (let i = 0; i < n; i++) {
+      const fd = mh.open(`${dir}/f${i}`, mh.O.WRONLY | mh.O.CREAT, 0o644);
+      mh.write(fd, data);
+      mh.close(fd);
+    }
+    for (let i = 0; i < n; i++) mh.stat(`${dir}/f${i}`);
+    for (let i = 0; i < n; i++) mh.unlink(`${dir}/f${i}`);
+    mh.rmdir(dir);
+    mh.println(Date.now() - t0);
+    return 0;
+  },
+
   writer(a) {
     const chunk = new Uint8Array(64 * 1024).fill(7);
     const n = (Number(a[0]) * 1024 * 1024) / chunk.length;

@@ -5,7 +5,7 @@
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
 import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
-import { EVENT_READ, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
+import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
 import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
 import type { FileDescription } from '../file.js';
@@ -160,10 +160,12 @@ export class UserScheme extends Scheme {
   }
 
   override read(h: number, dst: Uint8Array, offset: number, caller: Caller): Answer<number | Uint8Array> {
-    return this.ask(Op.READ, h, caller, offset, dst.length, new Uint8Array(0), (r) => r.payload.subarray(0, Math.min(r.payload.length, dst.length)));
+    const len = Math.min(dst.length, MAX_PAYLOAD);
+    return this.ask(Op.READ, h, caller, offset, len, new Uint8Array(0), (r) => r.payload.subarray(0, Math.min(r.payload.length, len)));
   }
 
   override write(h: number, src: Uint8Array, offset: number, caller: Caller): Answer<number> {
+    if (src.length > MAX_PAYLOAD) src = src.subarray(0, MAX_PAYLOAD); // a short write; the caller goes on
     return this.ask(Op.WRITE, h, caller, offset, src.length, src, (r) => {
       if (offset < 0) this.appendPos.set(h, r.aux);
       return r.result;

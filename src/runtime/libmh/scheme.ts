@@ -5,6 +5,7 @@
 // can hold a request (a read with no data yet) while it serves others. A method that meets a
 // symbolic link leading out of the scheme throws `{ redirect: '/scheme/...' }` (see Redirect).
 
+import { DATA_SIZE } from '../../abi/channel.js';
 import { Errno } from '../../abi/errno.js';
 import { Op, parseRequests, putReply, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
 import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
@@ -125,17 +126,23 @@ export class SchemeServer {
     this.out.push(b);
   }
 
+  /** Writes the replies in hand, as few writes as fit a channel's data area each. */
   flush(): void {
-    if (this.out.length === 0) return;
-    const total = this.out.reduce((n, b) => n + b.length, 0);
-    const all = new Uint8Array(total);
-    let off = 0;
-    for (const b of this.out) {
-      all.set(b, off);
-      off += b.length;
+    let i = 0;
+    while (i < this.out.length) {
+      let total = 0;
+      let j = i;
+      while (j < this.out.length && (j === i || total + this.out[j]!.length <= DATA_SIZE)) total += this.out[j++]!.length;
+      const all = new Uint8Array(total);
+      let off = 0;
+      for (let k = i; k < j; k++) {
+        all.set(this.out[k]!, off);
+        off += this.out[k]!.length;
+      }
+      write(this.fd, all);
+      i = j;
     }
     this.out = [];
-    write(this.fd, all);
   }
 
   private handle(r: Request): void {
