@@ -334,6 +334,8 @@ test('coreutils inside MACROHARD', async (t) => {
     await ok(['cp', '-r', '/data', '/w/copy']);
     assert.equal(await ok(['ls', '/w/copy']), await ok(['ls', '/data']));
     assert.equal(await ok(['cat', '/w/copy/fruit.txt']), FILES['fruit.txt']);
+    const into = await run(['cp', '-r', '/w', '/w/a/b']);
+    assert.deepEqual([into.code, into.stderr], [1, "cp: cannot copy a directory, '/w', into itself, '/w/a/b/w'\n"]);
     const noR = await run(['cp', '/data', '/w/x']);
     assert.deepEqual([noR.code, noR.stderr], [1, "cp: -r not specified; omitting directory '/data'\n"]);
     await ok(['cp', '/data/csv.txt', '/data/log.txt', '/w/a']);

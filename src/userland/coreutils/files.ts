@@ -190,7 +190,15 @@ export const fileApplets = {
         deref: p.has('L'),
       };
       let ok = true;
-      for (const [s, d] of targets(p.operands, p.has('T'))) ok = copy(s, d, o, true) && ok;
+      for (const [s, d] of targets(p.operands, p.has('T'))) {
+        const from = absolute(s);
+        if (o.recursive && (absolute(d) + '/').startsWith(from + '/') && isDir(s)) {
+          warn(`cannot copy a directory, ${quote(s)}, into itself, ${quote(d)}`);
+          ok = false;
+          continue;
+        }
+        ok = copy(s, d, o, true) && ok;
+      }
       return ok ? 0 : 1;
     },
   },
@@ -391,6 +399,17 @@ export const fileApplets = {
     },
   },
 } satisfies Record<string, Applet>;
+
+/** `path` made absolute and normalized (no . or .. left), without resolving links. */
+function absolute(path: string): string {
+  const parts: string[] = [];
+  for (const part of (path.startsWith('/') ? path : joinPath(mh.getcwd(), path)).split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return '/' + parts.join('/');
+}
 
 /** The absolute path with every link resolved (readlink -f). */
 function canonical(path: string, depth = 0): string {

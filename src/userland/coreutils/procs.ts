@@ -6,7 +6,7 @@
 
 import * as mh from 'libmh';
 import { Sig, signalName } from '../../abi/signal.js';
-import { type Applet, getopts, out, quote, UsageError, warn, errText, userName, userId, decode } from './common.js';
+import { type Applet, getopts, out, quote, UsageError, warn, errText, userName, userId, decode, terminalWidth } from './common.js';
 import { humanSize, strftime } from './format.js';
 import { intArg } from './getopt.js';
 
@@ -133,7 +133,10 @@ function summary(rows: ProcRow[]): string {
 
 function topRun(args: string[]): number {
   const p = getopts(args, { short: 'bd:n:p:', long: { batch: 'b', delay: 'd', iterations: 'n', pid: 'p' } });
-  const iterations = p.get('n') !== undefined ? intArg(p.get('n')!, 'iterations') : 1;
+  // On a terminal (and without -b or -n), redraw the screen until interrupted (^C or q is
+  // not read: there is no raw-mode input here yet); otherwise print snapshots.
+  const tty = p.has('b') ? null : terminalWidth(1);
+  const iterations = p.get('n') !== undefined ? intArg(p.get('n')!, 'iterations') : tty !== null ? Infinity : 1;
   const delay = Number(p.get('d') ?? '3') * 1000;
   if (!(delay >= 0)) throw new UsageError(`bad delay interval ${quote(p.get('d')!)}`);
   const only = p.has('p') ? p.all('p').flatMap((v) => v.split(',')).map(Number) : null;
@@ -142,8 +145,9 @@ function topRun(args: string[]): number {
     if (i > 0) {
       out.flush();
       mh.sleep(delay);
-      out.line('');
+      if (tty === null) out.line('');
     }
+    if (tty !== null) out.write('\x1b[H\x1b[2J');
     let rows = procs();
     if (only) rows = rows.filter((r) => only.includes(r.pid));
     const mem = meminfo();
@@ -157,7 +161,10 @@ function topRun(args: string[]): number {
     const head = ['PID', 'USER', 'S', 'MEM', 'CALLS', 'TIME', 'COMMAND'];
     const all = [head, ...cells];
     const w = head.map((_, k) => Math.max(...all.map((r) => r[k]!.length)));
-    for (const r of all) out.line(r.map((c, k) => (k === r.length - 1 ? c : k === 1 || k === 2 ? c.padEnd(w[k]!) : c.padStart(w[k]!))).join(' '));
+    for (const r of all) {
+      const line = r.map((c, k) => (k === r.length - 1 ? c : k === 1 || k === 2 ? c.padEnd(w[k]!) : c.padStart(w[k]!))).join(' ');
+      out.line(tty !== null ? line.slice(0, tty) : line);
+    }
     prev = new Map(rows.map((r) => [r.pid, r.calls]));
   }
   return 0;
