@@ -31,6 +31,11 @@ test('programs run through the whole kernel: pipes, spawn, wait, signals, capabi
     assert.equal(r.stdout, 'got 10 then eof; child 0\n');
   });
 
+  await t.test('regression (eof-before-last-write): the last writer\'s data always comes before end of file', async () => {
+    const r = await k.run('probe', ['probe', 'eofrace', '150']);
+    assert.equal(r.stdout, 'lost 0 of 150\n');
+  });
+
   await t.test('a writer to a closed pipe dies of SIGPIPE; with SIGPIPE ignored it gets EPIPE', async () => {
     const r = await k.run('probe', ['probe', 'sigpipe']);
     assert.equal(r.stdout, 'signaled 13\nEPIPE\n');

@@ -135,6 +135,23 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     return 0;
   },
 
+  /** A child writes one byte and exits at once, N times: the byte must always come before EOF. */
+  eofrace(a) {
+    const n = Number(a[0] ?? 100);
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      const [r, w] = mh.pipe();
+      const pid = mh.spawn(SELF, ['probe', 'gen', '1'], { fds: [[1, w], [2, 2]] });
+      mh.close(w);
+      const got = mh.readAll(r);
+      mh.close(r);
+      mh.wait(pid);
+      if (got.length !== 1) lost++;
+    }
+    mh.println(`lost ${lost} of ${n}`);
+    return 0;
+  },
+
   handler() {
     let caught = 0;
     mh.signal(mh.Sig.SIGUSR1, (s) => {
