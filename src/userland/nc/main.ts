@@ -67,10 +67,19 @@ function pump(fd: number, udp: boolean, listen: boolean, linger: number): number
   const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
   const watch = (f: number, on: boolean, token: number) => mh.write(ev, new Uint8Array(new Float64Array([f, on ? 1 : 0, token]).buffer));
   watch(fd, true, 1);
-  watch(0, true, 0);
   const buf = new Uint8Array(udp ? 65507 : 128 * 1024);
   const evbuf = new Float64Array(12);
   let inputOpen = true;
+  // A regular file as input is always readable: send it whole first, without the event queue.
+  if ((mh.fstat(0).mode & mh.S.IFMT) === mh.S.IFREG && !(udp && listen)) {
+    for (let k = mh.read(0, buf); k > 0; k = mh.read(0, buf)) mh.write(fd, buf.subarray(0, k));
+    inputOpen = false;
+    if (!udp) mh.close(mh.dup(fd, 'shutdown'));
+    if (linger >= 0) {
+      arm(timer, linger);
+      watch(timer, true, 2);
+    }
+  } else watch(0, true, 0);
   // A UDP listener cannot send before someone has spoken to it.
   let heard = !(udp && listen);
   const pendingInput: Uint8Array[] = [];

@@ -3,7 +3,7 @@
 // link (links.ts). Once set up it enters capability mode: it keeps only the descriptors it
 // holds (its schemes, its links, an event queue and a timer).
 //
-// Usage: netd [--ready FD] [--no-nic] [--nic N] [--set key=value]...
+// Usage: netd [-v] [--ready FD] [--no-nic] [--nic N] [--set key=value]...
 //   --ready FD     write one byte to FD once the schemes are registered
 //   --no-nic       serve the loopback only
 //   --set k=v      override the link's config (addr=10.0.0.5/24, gateway=10.0.0.1, ...)
@@ -24,12 +24,14 @@ const TOKEN_NIC = 200;
 export function main(argv: string[]): number {
   let ready = -1;
   let useNic = true;
+  let verbose = false;
   let nicIndex = 0;
   const overrides = new Map<string, string>();
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--ready') ready = Number(argv[++i]);
     else if (a === '--no-nic') useNic = false;
+    else if (a === '-v') verbose = true;
     else if (a === '--nic') nicIndex = Number(argv[++i]);
     else if (a === '--set') {
       const kv = argv[++i] ?? '';
@@ -44,7 +46,7 @@ export function main(argv: string[]): number {
   const links: Link[] = [loopbackLink()];
   if (useNic && mh.exists(`/scheme/nic/${nicIndex}`)) links.push(nicLink(nicIndex, overrides));
   shareAddresses(links);
-  for (const l of links) mh.eprintln(`netd: ${describe(l)}`);
+  if (verbose) for (const l of links) mh.eprintln(`netd: ${describe(l)}`);
 
   const tcp = new TcpService(links);
   const udp = new UdpService(links);
