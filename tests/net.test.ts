@@ -84,3 +84,31 @@ test('netd: fetch downloads from httpd in another process (files, listing, redir
     await httpd.catch(() => undefined);
   }
 });
+
+test('netd: ping over the loopback', async () => {
+  const r = await t.run('ping', ['ping', '-c', '3', '-i', '0.05', '127.0.0.1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /64 bytes from 127\.0\.0\.1: icmp_seq=1 time=/);
+  assert.match(r.stdout, /3 packets transmitted, 3 received, 0% packet loss/);
+});
+
+test('netd: nc over udp, both ends', async () => {
+  const server = t.run('nc', ['nc', '-u', '-l', '7002']);
+  await new Promise((r) => setTimeout(r, 100));
+  const client = await t.run('nc', ['nc', '-u', '-w', '0.3', '127.0.0.1', '7002'], { stdin: 'datagram one\n' });
+  assert.equal(client.code, 0, client.stderr);
+  const s = await server;
+  assert.equal(s.stdout, 'datagram one\n');
+});
+
+test('netd: ip shows interfaces, routes, sockets and counters from netcfg:', async () => {
+  const a = await t.run('ip', ['ip', 'addr']);
+  assert.match(a.stdout, /^lo: mtu 1500 loopback\n.*inet 127\.0\.0\.1\/8/s);
+  const r = await t.run('ip', ['ip', 'route']);
+  assert.match(r.stdout, /127\.0\.0\.0\/8 dev lo src 127\.0\.0\.1/);
+  const s = await t.run('ip', ['ip', 'stats']);
+  assert.match(s.stdout, /tcp +rx \d+ tx \d+/);
+  const ss = await t.run('ip', ['ip', 'sockets']);
+  assert.match(ss.stdout, /^proto local remote state/);
+  assert.equal((await t.run('ip', ['ip', 'bogus'])).code, 2);
+});

@@ -107,3 +107,34 @@ test('nat: the host reaches MACROHARD\'s httpd through a port forward (curl)', a
     b.kill();
   }
 });
+
+test('nat: UDP out through the host (a DNS answer for host), ping and ip inside', async () => {
+  const { createSocket } = await import('node:dgram');
+  const { DnsPacket, DnsType, dnsBufferLen, emitDns, parseDns } = await import('../src/net/wire/dns.js');
+  const dns = createSocket('udp4');
+  dns.on('message', (m, from) => {
+    const p = DnsPacket.checked(new Uint8Array(m.buffer, m.byteOffset, m.length));
+    if (typeof p === 'string') return;
+    const q = parseDns(p);
+    if (typeof q === 'string') return;
+    const name = q.questions[0]!.name;
+    const answers = name === 'macrohard.test' ? [{ name, class: 1, ttl: 60, data: { type: DnsType.A as const, address: 0x0a_01_02_03 } }] : [];
+    const r = { ...q, response: true, recursionAvailable: true, rcode: answers.length ? 0 : 3, answers };
+    const out = new Uint8Array(dnsBufferLen(r));
+    emitDns(r, out);
+    dns.send(out, from.port, from.address);
+  });
+  await new Promise<void>((r) => dns.bind(0, '127.0.0.1', () => r()));
+  const port = dns.address().port;
+  try {
+    const b = boot(['--net', 'user', '-c', `host macrohard.test 10.0.2.2:${port}; host nothing.test 10.0.2.2:${port}; ping -c 1 10.0.2.2; ip addr; ip route`]);
+    const r = await b.done;
+    assert.match(r.out, /macrohard\.test has address 10\.1\.2\.3/);
+    assert.match(r.out, /Host nothing\.test not found/);
+    assert.match(r.out, /1 packets transmitted, 1 received/);
+    assert.match(r.out, /eth0: mtu 1500 link nic\n +ether 52:54:00:12:34:56\n +inet 10\.0\.2\.15\/24/);
+    assert.match(r.out, /default via 10\.0\.2\.2 dev eth0/);
+  } finally {
+    dns.close();
+  }
+});

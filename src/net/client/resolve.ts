@@ -27,9 +27,9 @@ export function nameservers(text = readOr('/etc/resolv.conf')): string[] {
   return text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && ipv4(x) !== null);
 }
 
-/** A addresses for `name` from one server, or null when it did not answer. */
+/** A addresses for `name` from one server (ADDR or ADDR:PORT), or null when it did not answer. */
 export function queryA(server: string, name: string, timeoutMs = 1000): string[] | null {
-  const fd = mh.open(`/scheme/udp/${server}:53`, mh.O.RDWR);
+  const fd = mh.open(`/scheme/udp/${server.includes(':') ? server : `${server}:53`}`, mh.O.RDWR);
   try {
     const id = (Math.random() * 65536) | 0;
     const q = dnsQuery(id, name, DnsType.A);

@@ -1,6 +1,6 @@
 // netd: the network daemon. It owns the TCP/IP stack (src/net) and serves it as three
 // schemes, tcp:, udp: and icmp: (tcp.ts, dgram.ts), over the loopback and every kernel nic
-// link (links.ts). Once set up it enters capability mode: it keeps only the descriptors it
+// link (links.ts), and its configuration and state as netcfg: (netcfg.ts). Once set up it enters capability mode: it keeps only the descriptors it
 // holds (its schemes, its links, an event queue and a timer).
 //
 // Usage: netd [-v] [--ready FD] [--no-nic] [--nic N] [--set key=value]...
@@ -16,6 +16,7 @@ import * as mh from 'libmh';
 import { describe, loopbackLink, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
 import { TcpService } from './tcp.js';
 import { IcmpService, UdpService } from './dgram.js';
+import { NetcfgService } from './netcfg.js';
 
 const EVENT_RECORD = 24;
 const TOKEN_TIMER = 100;
@@ -56,6 +57,7 @@ export function main(argv: string[]): number {
     (tcp.server = new mh.SchemeServer(mh.schemeCreate('tcp'), tcp)),
     (udp.server = new mh.SchemeServer(mh.schemeCreate('udp'), udp)),
     (icmp.server = new mh.SchemeServer(mh.schemeCreate('icmp'), icmp)),
+    new mh.SchemeServer(mh.schemeCreate('netcfg'), new NetcfgService(links)),
   ];
   const ev = mh.open('/scheme/event', mh.O.RDWR);
   const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
