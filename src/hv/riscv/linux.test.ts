@@ -19,6 +19,7 @@ import { VirtioRng } from '../virtio/rng.js';
 import { VirtioBlk } from '../virtio/blk.js';
 import { FileDisk } from '../devices/file-disk.js';
 import { VirtioNet } from '../virtio/net.js';
+import { VirtioConsole } from '../virtio/console.js';
 import { EthernetSwitch } from '../ethernet-switch.js';
 import { toolchain } from './testing/gnu-as.js';
 
@@ -35,16 +36,20 @@ function illegalProgram(dir: string): Uint8Array | undefined {
   return as.status === 0 && ld.status === 0 ? new Uint8Array(readFileSync(join(dir, 'ill'))) : undefined;
 }
 
-test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng, poweroff', { skip, timeout: 240_000 }, async () => {
+test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng, virtio-console, poweroff', { skip, timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mh-linux-'));
   try {
     const ill = illegalProgram(dir);
     const base = parseCpio(readFileSync(guest!.initrd));
     const initrd = ill ? buildCpio([...base, { name: 'bin/ill', mode: S_IFREG | 0o755, data: ill }]) : readFileSync(guest!.initrd);
     const con = new GuestConsole();
+    const hvc: number[] = [];
     const m = await RiscvMachine.create({
       ramSize: 128 << 20, kernel: readFileSync(guest!.kernel), initrd, cmdline: 'console=ttyS0 quiet', output: con.sink,
-      virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng())],
+      virtio: [
+        (irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng()),
+        (irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioConsole((b) => hvc.push(...b))),
+      ],
     });
     const running = m.run({ maxInstructions: 20_000_000_000n });
     try {
@@ -62,6 +67,10 @@ test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng
       const rng = await con.expect(PROMPT);
       assert.match(rng, /virtio_rng/);
       assert.match(rng, /\n64\r?\n/);
+      // hvc0 is the SBI console (HVC_RISCV_SBI); the virtio-console port is the next hvc.
+      m.input('echo through-virtio-console > /dev/hvc1; echo sent\n');
+      await con.expect(/sent\r?\n[^]*\/ # $/);
+      assert.match(new TextDecoder().decode(Uint8Array.from(hvc)), /through-virtio-console/);
       m.input('poweroff -f\n');
     } catch (e) {
       m.stop();

@@ -248,7 +248,7 @@ export class RiscvMachine implements SbiPlatform {
         if (why === Exit.Sbi) this.sbi.handle(hart, i);
         else if (why === Exit.Stop) this.onFinisher();
         else if (why === Exit.Wfi) this.waiting[i] = true;
-        if (hart.priv === Priv.M && !this.exit) this.exit = { kind: 'fault', report: this.faultReport(i) };
+        if (!this.exit && (hart.priv === Priv.M || this.trapLoop(hart))) this.exit = { kind: 'fault', report: this.faultReport(i) };
       }
       if (!ran && !this.exit) await this.idle();
       if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
@@ -308,6 +308,18 @@ export class RiscvMachine implements SbiPlatform {
       }
     }
     this.clint.tick();
+  }
+
+  /**
+   * A guest whose S-mode trap handler cannot even be fetched (stvec unset or unmapped) traps
+   * forever at its own handler: scause is an instruction fault and sepc is stvec. That is a
+   * crash, reported like a fall into M-mode.
+   */
+  private trapLoop(hart: RiscvHart): boolean {
+    if (hart.priv !== Priv.S) return false;
+    const cause = hart.csr(0x142);
+    if (cause !== 1n && cause !== 12n) return false;
+    return hart.csr(0x141) === ((hart.csr(0x105) ?? 0n) & ~3n);
   }
 
   private onFinisher(): void {
