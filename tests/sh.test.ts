@@ -5,6 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isErr } from '../src/abi/errno.js';
+import { O } from '../src/abi/flags.js';
+import { SpawnFlags } from '../src/abi/spawn.js';
+import { kclose, kdup, kopen, kread, kwrite } from '../src/kernel/kio.js';
 import { bootKernel, type RunResult, type TestKernel } from './kernel-harness.js';
 
 const ENV = ['PATH=/scheme/initfs/bin', 'HOME=/home', 'USER=root'];
@@ -313,4 +317,85 @@ echo end
     const h = await sh('probe cat < /.sh_history');
     assert.match(h.stdout, /echo remembered\nhistory\n$/);
   });
+});
+
+/** A console: a pty whose master side the test types into and reads, the shell on its slave. */
+async function openConsole(k: TestKernel, env: string[]) {
+  const master = await kopen(k.k, '/scheme/pty', O.RDWR);
+  if (isErr(master)) throw new Error(`pty: ${master}`);
+  const slave = await kdup(k.k, master, 'slave');
+  if (isErr(slave)) throw new Error(`pty slave: ${slave}`);
+  const child = await k.k.spawn(null, {
+    path: '/scheme/initfs/bin/sh', argv: ['sh'], env, cwd: '', flags: SpawnFlags.SETSID, pgid: 0,
+    uid: -1, gid: -1, fds: [[0, slave], [1, slave], [2, slave]], ns: null, filter: null,
+  });
+  kclose(k.k, slave);
+  if (isErr(child)) throw new Error(`sh: ${child}`);
+  const exited = k.k.waitExit(child.pid);
+  let screen = '';
+  let seen = 0;
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for (;;) {
+      const b = await kread(k.k, master);
+      if (isErr(b) || b.length === 0) return;
+      screen += dec.decode(b, { stream: true });
+    }
+  })();
+  return {
+    type: async (s: string) => void (await kwrite(k.k, master, new TextEncoder().encode(s))),
+    /** Waits until the output after what was already matched matches `re`. */
+    async expect(re: RegExp, ms = 5000): Promise<string> {
+      const end = Date.now() + ms;
+      for (;;) {
+        const rest = screen.slice(seen);
+        const m = re.exec(rest);
+        if (m) {
+          seen += m.index + m[0].length;
+          return rest.slice(0, m.index + m[0].length);
+        }
+        if (Date.now() > end) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(rest)}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+    /** Waits for the shell to end, then hangs up. */
+    async close() {
+      const status = await exited;
+      kclose(k.k, master);
+      await reading;
+      return status;
+    },
+  };
+}
+
+test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', async (t) => {
+  const k = bootKernel(3);
+  t.after(() => k.shutdown());
+  const con = await openConsole(k, ['PATH=/scheme/initfs/bin', 'HOME=/', 'PROMPT=sh> ']);
+  await con.expect(/sh> /);
+  await con.type('ech\t hello\r');
+  // The editor redraws the line (with the prompt) as it changes, so wait for the output itself.
+  await con.expect(/\r\nhello\r\nsh> /);
+  await con.type('echo one two three\x17\x17four\r');
+  await con.expect(/\r\none four\r\nsh> /);
+  await con.type('\x1b[A\x01\x1b[C\x1b[C\x1b[C\x1b[C\x1b[C\x0b1\r');
+  await con.expect(/\r\n1\r\nsh> /);
+  await con.type('probe sleep 20000\r');
+  const shell = [...k.k.procs.values()].find((p) => p.argv[0] === 'sh')!;
+  // The job sleeps, and so does the shell: in waitpid, after handing the job the terminal.
+  const sleeper = await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'));
+  assert.notEqual(sleeper.pgid, shell.pgid, 'the job has its own process group');
+  await con.type('\x1a');
+  await con.expect(/\[1\]\+ +Stopped +probe sleep 20000\r?\nsh> /);
+  await con.type('jobs\r');
+  await con.expect(/\r\n\[1\]\+ +Stopped +probe sleep 20000\r\nsh> /);
+  await con.type('fg\r');
+  await con.expect(/\r\nprobe sleep 20000\r\n/);
+  await waitFor(() => k.k.procs.get(sleeper.pid)?.state === 'sleeping' && shell.state === 'sleeping');
+  await con.type('\x03');
+  await con.expect(/sh> /);
+  await con.type('echo status $?\r');
+  await con.expect(/\r\nstatus 130\r\nsh> /);
+  await con.type('exit 4\r');
+  assert.equal(await con.close(), 4 << 8);
 });

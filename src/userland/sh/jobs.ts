@@ -31,6 +31,8 @@ export class JobTable {
   private current = 0;
   private previous = 0;
   lastBackground = 0;
+  /** Background jobs that stopped (say, reading the terminal) since the last report. */
+  private stoppedLately: Job[] = [];
 
   constructor(private readonly term: Terminal, private readonly shellPgid: number, private readonly err: (s: string) => void) {}
 
@@ -54,6 +56,7 @@ export class JobTable {
 
   private record(job: Job, pid: number, status: number): void {
     if (mh.WaitStatus.ifStopped(status)) {
+      if (job.state === 'running') this.stoppedLately.push(job);
       job.state = 'stopped';
       job.status = 128 + mh.WaitStatus.stopSig(status);
       return;
@@ -66,6 +69,7 @@ export class JobTable {
   /** Waits for a job in the foreground: until every process ends or one stops. */
   waitForeground(job: Job, jobControl: boolean): number {
     if (jobControl) this.term.setForeground(job.pgid);
+    let retries = 3;
     try {
       job.state = 'running';
       while (job.live.size > 0 && job.state === 'running') {
@@ -77,12 +81,21 @@ export class JobTable {
           job.live.delete(pid); // already reaped elsewhere
           continue;
         }
-        if (r) this.record(job, r.pid, r.status);
+        if (!r) continue;
+        this.record(job, r.pid, r.status);
+        // A job that touched the terminal before the shell handed it over was stopped by
+        // SIGTTIN/SIGTTOU; it holds the foreground now, so it goes on.
+        const sig = mh.WaitStatus.ifStopped(r.status) ? mh.WaitStatus.stopSig(r.status) : 0;
+        if (jobControl && (sig === mh.Sig.SIGTTIN || sig === mh.Sig.SIGTTOU) && retries-- > 0) {
+          this.stoppedLately = this.stoppedLately.filter((j) => j !== job);
+          this.signal(job, mh.Sig.SIGCONT);
+        }
       }
     } finally {
-      if (jobControl) this.term.setForeground(this.shellPgid);
+      if (jobControl) this.term.reclaim(this.shellPgid);
     }
     if ((job.state as JobState) === 'stopped') {
+      this.stoppedLately = this.stoppedLately.filter((j) => j !== job);
       this.makeCurrent(job);
       this.err(`\n[${job.id}]+  Stopped                 ${job.text}\n`);
       return job.status;
@@ -114,7 +127,10 @@ export class JobTable {
 
   /** Reports finished jobs as an interactive shell does, before its prompt. */
   notify(): void {
-    for (const j of this.reap()) this.err(`[${j.id}]+  Done${j.status ? `(${j.status})` : ''}                    ${j.text}\n`);
+    for (const j of this.reap()) this.err(`[${j.id}]${this.mark(j)}  Done${j.status ? `(${j.status})` : ''}                    ${j.text}\n`);
+    for (const j of this.stoppedLately.splice(0)) {
+      if (j.state === 'stopped') this.err(`[${j.id}]${this.mark(j)}  Stopped                 ${j.text}\n`);
+    }
   }
 
   private remove(job: Job): void {

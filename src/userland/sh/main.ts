@@ -106,12 +106,25 @@ function repl(sh: Shell, raw: boolean): number {
       path: () => sh.lookupString('PATH') ?? '',
     }, line, cursor));
   if (sh.interactive) {
-    // ^C at the prompt abandons the line rather than killing the shell; jobs get their own.
-    mh.signal(mh.Sig.SIGINT, () => {});
-    mh.signal(mh.Sig.SIGQUIT, 'ignore');
-    if (sh.jobControl) {
-      for (const s of [mh.Sig.SIGTSTP, mh.Sig.SIGTTIN, mh.Sig.SIGTTOU]) mh.signal(s, 'ignore');
-    }
+    // ^C at the prompt abandons the line rather than killing the shell, ^\ and ^Z leave it be.
+    // Handlers that do nothing rather than "ignore": an ignored signal stays ignored in every
+    // child, and a job must stop at ^Z and die at ^C.
+    const none = (): void => {};
+    for (const s of [mh.Sig.SIGINT, mh.Sig.SIGQUIT]) mh.signal(s, none);
+    if (sh.jobControl) for (const s of [mh.Sig.SIGTSTP, mh.Sig.SIGTTIN, mh.Sig.SIGTTOU]) mh.signal(s, none);
+    // The terminal hung up: pass it on to every job (stopped ones are woken to hear it).
+    mh.signal(mh.Sig.SIGHUP, () => {
+      for (const j of sh.jobs.list()) {
+        for (const sig of [mh.Sig.SIGHUP, mh.Sig.SIGCONT]) {
+          try {
+            sh.jobs.signal(j, sig);
+          } catch {
+            // already gone
+          }
+        }
+      }
+      mh.exit(128 + mh.Sig.SIGHUP);
+    });
   }
   let buffer = '';
   let line0 = 1; // the input line the buffer starts at, so errors give the line in the script

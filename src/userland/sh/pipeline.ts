@@ -216,7 +216,11 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
         fds: [[0, s.io.in], [1, s.io.out as number], [2, s.io.err as number]],
         ...(group ? { pgid } : {}),
       });
-      if (group && pgid === 0) pgid = pid;
+      if (group && pgid === 0) {
+        pgid = pid;
+        // Hand the terminal over as soon as the group exists, before the job can read it.
+        if (sh.jobControl && !background) sh.term.setForeground(pgid);
+      }
       pids.push(pid);
     } catch (e) {
       writeSink(s.io.err, `sh: ${s.argv![0]}: ${e instanceof mh.MhError ? e.message.replace(/^spawn '[^']*': /, '') : String(e)}\n`);

@@ -81,10 +81,14 @@ export class Shell implements ExpandEnv {
     this.self = o.self;
     let pgid = 0;
     try {
+      if (this.jobControl && mh.getpgid() !== mh.getpid() && mh.getsid() !== mh.getpid()) mh.setpgid(0, 0);
       pgid = mh.getpgid();
     } catch {
       // no process groups: job control stays off
     }
+    // With job control the shell leads its own group and holds the terminal's foreground
+    // whenever no job does.
+    if (this.jobControl && pgid) o.term.setForeground(pgid);
     this.jobs = new JobTable(o.term, pgid, (s) => writeSink(2, s));
     this.expander = new Expander(this);
   }

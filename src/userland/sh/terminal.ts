@@ -1,12 +1,12 @@
-// The shell's view of its terminal: the one module that a terminal (pty) scheme plugs into.
+// The shell's view of its terminal: the one module that knows about the pty scheme.
 //
-// Job control and line editing need three things from a terminal: to know that standard
-// input is one, to hand the foreground to a process group (so ^C and ^Z reach the job, not
-// the shell) and take it back, and to switch raw mode on for the line editor and off again
-// for the commands it runs. Until MACROHARD has a pty scheme no descriptor is a terminal, and
-// `NoTerminal` answers "not a terminal": the shell then reads plain lines and runs jobs
-// without handing over the foreground. A pty implementation replaces `openTerminal`'s
-// detection and fills in `PtyTerminal`'s three calls; nothing else in the shell changes.
+// Job control and line editing need four things from a terminal: to know that standard input
+// is one, to hand the foreground to a process group (so ^C and ^Z reach the job, not the
+// shell), to take it back afterwards with the shell's own settings restored (a job may have
+// left the terminal raw), and to switch raw mode on for the line editor. `PtyTerminal` does
+// these through libmh's termios calls (the pty's "termios", "pgrp" and "winsize" control
+// descriptors); on anything else `NoTerminal` answers "not a terminal", and the shell reads
+// plain lines and runs jobs without handing over the foreground.
 
 import * as mh from 'libmh';
 
@@ -20,6 +20,8 @@ export interface Terminal {
   readonly isTerminal: boolean;
   /** Makes `pgid` the terminal's foreground process group. */
   setForeground(pgid: number): void;
+  /** Takes the foreground back for the shell's group and restores the shell's settings. */
+  reclaim(shellPgid: number): void;
   /** Raw mode (no echo, no line discipline, bytes as typed) on or off; false if unsupported. */
   setRaw(on: boolean): boolean;
   size(): WindowSize;
@@ -29,6 +31,7 @@ export interface Terminal {
 export class NoTerminal implements Terminal {
   readonly isTerminal = false;
   setForeground(): void {}
+  reclaim(): void {}
   setRaw(): boolean {
     return false;
   }
@@ -37,52 +40,60 @@ export class NoTerminal implements Terminal {
   }
 }
 
-/**
- * A pty: control goes through descriptors derived from the terminal's own, in the manner of
- * Redox's `dup(fd, "...")` sub-handles: "pgrp" takes a process group id, "termios" the mode,
- * "winsize" reads `cols rows`. Every call degrades to doing nothing if the scheme refuses it.
- */
 export class PtyTerminal implements Terminal {
   readonly isTerminal = true;
-  constructor(private readonly fd: number) {}
+  /** The settings the shell found the terminal in: what it returns to after each job. */
+  private readonly modes: mh.Termios | null;
 
-  private control(sub: string, text: string | null): string | null {
-    let cfd = -1;
+  constructor(private readonly fd: number) {
+    let modes: mh.Termios | null = null;
     try {
-      cfd = mh.dup(this.fd, sub);
-      if (text !== null) {
-        mh.write(cfd, text);
-        return '';
-      }
-      return new TextDecoder().decode(mh.readAll(cfd));
+      modes = mh.tcgetattr(fd);
     } catch {
-      return null;
-    } finally {
-      if (cfd >= 0) mh.close(cfd);
+      // a terminal that will not tell its settings: raw mode stays off
     }
+    this.modes = modes;
   }
 
   setForeground(pgid: number): void {
-    this.control('pgrp', String(pgid));
+    try {
+      mh.tcsetpgrp(this.fd, pgid);
+    } catch {
+      // not our session's terminal: jobs simply share it
+    }
+  }
+
+  reclaim(shellPgid: number): void {
+    this.setForeground(shellPgid);
+    if (this.modes) {
+      try {
+        mh.tcsetattr(this.fd, this.modes);
+      } catch {
+        // leave the settings as the job left them
+      }
+    }
   }
 
   setRaw(on: boolean): boolean {
-    return this.control('termios', on ? 'raw' : 'cooked') !== null;
+    if (!this.modes) return false;
+    try {
+      mh.tcsetattr(this.fd, on ? mh.makeRaw(this.modes) : this.modes);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   size(): WindowSize {
-    const t = this.control('winsize', null);
-    const m = t ? /^(\d+)\s+(\d+)/.exec(t) : null;
-    return m ? { cols: Number(m[1]), rows: Number(m[2]) } : { cols: 80, rows: 24 };
+    try {
+      return mh.getWinsize(this.fd);
+    } catch {
+      return { cols: 80, rows: 24 };
+    }
   }
 }
 
 /** The terminal behind `fd`, if it is one. */
 export function openTerminal(fd: number): Terminal {
-  try {
-    if (/^\/scheme\/pty\//.test(mh.fpath(fd))) return new PtyTerminal(fd);
-  } catch {
-    // not a descriptor we can ask about: no terminal
-  }
-  return new NoTerminal();
+  return mh.isatty(fd) ? new PtyTerminal(fd) : new NoTerminal();
 }
