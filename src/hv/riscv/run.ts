@@ -104,8 +104,11 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
       (irq, m) => new VirtioMmio(m.hart.ram, irq, new VirtioRng()),
     ],
   });
-  const timer = o.timeoutS ? setTimeout(() => machine.stop(), o.timeoutS * 1000) : undefined;
   let timedOut = false;
+  const timer = o.timeoutS ? setTimeout(() => {
+    timedOut = true;
+    machine.stop();
+  }, o.timeoutS * 1000) : undefined;
   if (timer) timer.unref?.();
   const stdin = io.stdin;
   let onData: ((b: Buffer) => void) | undefined;
@@ -144,7 +147,6 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
   let exit: MachineExit;
   try {
     exit = await machine.run();
-    if (exit.kind === 'stopped' && o.timeoutS && !quitArmed) timedOut = true;
   } finally {
     if (timer) clearTimeout(timer);
     if (onData) stdin.off('data', onData);
