@@ -3,7 +3,7 @@
 
 /** An image the kernel has read and recognised, ready for a process thread to run. */
 export type ProgramImage =
-  | { kind: 'mhjs'; source: string }
+  | { kind: 'mhjs'; source: string; /** Names this image (path and file identity) for caches. */ key: string }
   | { kind: 'wasm'; module: WebAssembly.Module };
 
 export interface StartInfo {

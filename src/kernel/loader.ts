@@ -20,7 +20,15 @@ export interface LoadedImage {
   image: ProgramImage;
 }
 
-export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<{ bytes: Uint8Array; canonical: string }>> {
+/**
+ * Recognised images, by path and the file's identity (device, inode, mtime, size): a program
+ * spawned again is neither read nor decoded again — only opened and stat-ed, so permissions
+ * are checked each time.
+ */
+const cache = new Map<string, ProgramImage>();
+const CACHE_ENTRIES = 64;
+
+export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<{ bytes: Uint8Array | null; canonical: string; key: string }>> {
   const r = k.resolve(as, path);
   if (isErr(r)) return r;
   const caller = as.caller();
@@ -33,6 +41,8 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
     if (isErr(st)) return st;
     if ((st.mode & S.IFMT) === S.IFDIR) return E.EACCES;
     if (needExec && (st.mode & S.IFMT) !== 0 && (st.mode & 0o111) === 0) return E.EACCES;
+    const key = `${r.canonical}\0${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+    if (cache.has(key)) return { bytes: null, canonical: r.canonical, key };
     const chunks: Uint8Array[] = [];
     let total = 0;
     const buf = new Uint8Array(256 * 1024);
@@ -51,7 +61,7 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
       bytes.set(c, off);
       off += c.length;
     }
-    return { bytes, canonical: r.canonical };
+    return { bytes, canonical: r.canonical, key };
   } finally {
     r.scheme.close(h);
   }
@@ -61,13 +71,25 @@ export async function loadImage(k: Kernel, as: Process, path: string, argv: stri
   if (depth > MAX_INTERP_DEPTH) return E.ELOOP;
   const file = await readWholeFile(k, as, path, true);
   if (isErr(file)) return file;
-  const b = file.bytes;
+  const hit = cache.get(file.key);
+  if (hit) {
+    cache.delete(file.key);
+    cache.set(file.key, hit);
+    return { path: file.canonical, argv, image: hit };
+  }
+  const image = await recognise(k, file.bytes!, file.canonical, file.key, path, argv, as, depth);
+  if (isErr(image) || 'interpreted' in image) return isErr(image) ? image : image.interpreted;
+  if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(file.key, image);
+  return { path: file.canonical, argv, image };
+}
+
+async function recognise(k: Kernel, b: Uint8Array, canonical: string, key: string, path: string, argv: string[], as: Process, depth: number): Promise<Result<ProgramImage | { interpreted: Result<LoadedImage> }>> {
   if (b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) {
     try {
-      const module = await k.host.compileWasm(b);
-      return { path: file.canonical, argv, image: { kind: 'wasm', module } };
+      return { kind: 'wasm', module: await k.host.compileWasm(b) };
     } catch (e) {
-      k.klog.log(`exec ${file.canonical}: invalid WebAssembly: ${(e as Error).message}`);
+      k.klog.log(`exec ${canonical}: invalid WebAssembly: ${(e as Error).message}`);
       return E.ENOEXEC;
     }
   }
@@ -75,7 +97,7 @@ export async function loadImage(k: Kernel, as: Process, path: string, argv: stri
   if (head === MHJS_MAGIC) {
     const source = fromUtf8(b.subarray(MHJS_MAGIC.length));
     if (source === null) return E.ENOEXEC;
-    return { path: file.canonical, argv, image: { kind: 'mhjs', source } };
+    return { kind: 'mhjs', source, key };
   }
   if (b.length >= 2 && b[0] === 0x23 && b[1] === 0x21) {
     const nl = b.indexOf(0x0a);
@@ -85,7 +107,7 @@ export async function loadImage(k: Kernel, as: Process, path: string, argv: stri
     if (parts.length === 0) return E.ENOEXEC;
     const interp = parts[0]!;
     const rest = parts.length > 1 ? [parts.slice(1).join(' ')] : [];
-    return loadImage(k, as, interp, [interp, ...rest, path, ...argv.slice(1)], depth + 1);
+    return { interpreted: await loadImage(k, as, interp, [interp, ...rest, path, ...argv.slice(1)], depth + 1) };
   }
   return E.ENOEXEC;
 }

@@ -91,25 +91,25 @@ function fail(message: string, status: number): void {
 const scripts = new Map<string, vm.Script>();
 const SCRIPT_CACHE = 16;
 
-function programScript(source: string, path: string): vm.Script {
-  let s = scripts.get(source);
+function programScript(source: string, key: string, path: string): vm.Script {
+  let s = scripts.get(key);
   if (s) {
-    scripts.delete(source);
+    scripts.delete(key);
   } else {
     s = new vm.Script(`(function (module, exports, require) {${source}\n})`, { filename: path });
     if (scripts.size >= SCRIPT_CACHE) scripts.delete(scripts.keys().next().value!);
   }
-  scripts.set(source, s);
+  scripts.set(key, s);
   return s;
 }
 
-function startMhjs(info: StartInfo, source: string): void {
+function startMhjs(info: StartInfo, source: string, key: string): void {
   const { api, context, channel } = sandbox;
   api.boot(channel, JSON.stringify({ pid: info.pid, path: info.path, argv: info.argv, env: info.env, fdRings: info.fdRings }));
   for (const r of info.rings) api.addRing(r.id, rehome(r.buffer));
   let body: unknown;
   try {
-    body = programScript(source, info.path).runInContext(context);
+    body = programScript(source, key, info.path).runInContext(context);
   } catch (e) {
     return fail(`cannot load program: ${(e as Error).message}`, 126);
   }
@@ -137,7 +137,7 @@ port.on('message', (m: Message) => {
   const s = sandbox;
   if (m.type === 'start' && m.info && !s.started) {
     s.started = m.info;
-    if (m.info.image.kind === 'mhjs') startMhjs(m.info, m.info.image.source);
+    if (m.info.image.kind === 'mhjs') startMhjs(m.info, m.info.image.source, m.info.image.key);
     else startWasm(m.info, m.info.image.module);
   } else if (m.type === 'ring' && m.buffer && s.started?.image.kind === 'mhjs') {
     s.api.addRing(m.id!, rehome(m.buffer));

@@ -72,7 +72,9 @@ export class PtyScheme extends Scheme {
   private add(pty: Pty, kind: Kind): Opened {
     const h = this.nextHandle++;
     this.handles.set(h, { pty, kind });
-    return { handle: h, stream: true };
+    // The terminal's two sides are streams; a control descriptor reads like a small file (its
+    // record at offset 0, then end of file), so whole-file readers stop.
+    return { handle: h, stream: kind === 'master' || kind === 'slave' };
   }
 
   override open(ref: string, _flags: number, _mode: number, caller: Caller): Result<Opened> {
@@ -117,10 +119,11 @@ export class PtyScheme extends Scheme {
 
   // ---- data --------------------------------------------------------------------------------
 
-  override read(h: number, dst: Uint8Array, _offset: number, caller: Caller): Answer<number> {
+  override read(h: number, dst: Uint8Array, offset: number, caller: Caller): Answer<number> {
     const hd = this.handles.get(h);
     if (!hd) return E.EBADF;
     const pty = hd.pty;
+    if (hd.kind !== 'master' && hd.kind !== 'slave' && offset > 0) return 0;
     switch (hd.kind) {
       case 'master': {
         if (pty.output.length === 0) {
