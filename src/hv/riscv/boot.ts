@@ -69,3 +69,25 @@ export function planBoot(ramBase: number, ramSize: number, header: ImageHeader, 
   }
   return { kernelAddr, kernelEnd, dtbAddr, initrd };
 }
+
+// Leading bytes of what Linux unpacks as an initramfs: a newc cpio archive, or one compressed
+// with a decompressor the kernel may have (gzip, bzip2, xz, lzma, lzo, lz4, zstd).
+const INITRD_MAGICS: Array<[string, number[]]> = [
+  ['cpio (newc)', [0x30, 0x37, 0x30, 0x37, 0x30, 0x31]],
+  ['cpio (crc)', [0x30, 0x37, 0x30, 0x37, 0x30, 0x32]],
+  ['gzip', [0x1f, 0x8b]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['lzma', [0x5d, 0x00, 0x00]],
+  ['lzo', [0x89, 0x4c, 0x5a, 0x4f]],
+  ['lz4', [0x02, 0x21, 0x4c, 0x18]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
+
+/** Names the initrd's format, or throws BootError when it is none Linux can unpack. */
+export function checkInitrd(initrd: Uint8Array): string {
+  for (const [name, magic] of INITRD_MAGICS) {
+    if (magic.every((b, i) => initrd[i] === b)) return name;
+  }
+  throw new BootError('initrd is neither a newc cpio archive nor a compressed one (gzip, bzip2, xz, lzma, lzo, lz4, zstd)');
+}

@@ -31,10 +31,13 @@ test('a kernel without the Image magic, or an ELF, is refused before boot', asyn
 });
 
 test('RAM too small for kernel, initrd and device tree is refused with sizes', async () => {
-  await assert.rejects(
-    RiscvMachine.create({ ramSize: 4 << 20, kernel: image([0]), initrd: new Uint8Array(3 << 20), cmdline: '', output: quiet }),
-    /cannot hold the kernel/,
-  );
+  const initrd = new Uint8Array(3 << 20);
+  initrd.set([0x1f, 0x8b]);
+  await assert.rejects(RiscvMachine.create({ ramSize: 4 << 20, kernel: image([0]), initrd, cmdline: '', output: quiet }), /cannot hold the kernel/);
+});
+
+test('an initrd that is neither cpio nor compressed is refused', async () => {
+  await assert.rejects(RiscvMachine.create({ ramSize: 16 << 20, kernel: image([0]), initrd: new Uint8Array(100), cmdline: '', output: quiet }), /initrd is neither/);
 });
 
 test('a guest that crashes before it has a trap handler stops the machine with a report', async () => {
@@ -48,9 +51,11 @@ test('a guest that crashes before it has a trap handler stops the machine with a
 });
 
 test('the boot hart starts in S-mode with a0 = hart id and a1 = a device tree describing the machine', async () => {
+  const cpioLike = new Uint8Array(4096).fill(7);
+  cpioLike.set(new TextEncoder().encode('070701'));
   const m = await RiscvMachine.create({
     ramSize: 32 << 20, harts: 2, kernel: image([0x10500073]), cmdline: 'console=ttyS0 hello', output: quiet, clock: 'virtual',
-    initrd: new Uint8Array(4096).fill(7), virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng())],
+    initrd: cpioLike, virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng())],
   });
   const a1 = Number(m.hart.x(11));
   assert.equal(m.hart.x(10), 0n);
@@ -64,6 +69,6 @@ test('the boot hart starts in S-mode with a0 = hart id and a1 = a device tree de
   const end = root.find('/chosen')!.getCells('linux,initrd-end')!;
   const initrdAt = start[0]! * 2 ** 32 + start[1]!;
   assert.equal(end[1]! - start[1]!, 4096);
-  assert.equal(m.hart.ram.u8(initrdAt), 7);
+  assert.deepEqual(m.hart.ram.read(initrdAt, 4096), cpioLike);
   assert.ok(initrdAt > 0x80200000 && initrdAt < a1, 'initrd between the kernel and the device tree');
 });

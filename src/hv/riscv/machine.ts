@@ -22,7 +22,7 @@ import { Clint } from './clint.js';
 import { Plic } from './plic.js';
 import { HartState, ResetType, Sbi, SBI_ERR_ALREADY_STARTED, SBI_ERR_ALREADY_STOPPED, SBI_ERR_INVALID_PARAM, SBI_SUCCESS, type SbiPlatform } from './sbi.js';
 import { VIRT, virtDtb } from './virt.js';
-import { parseImageHeader, planBoot } from './boot.js';
+import { checkInitrd, parseImageHeader, planBoot } from './boot.js';
 
 /** Instructions per host batch: small enough for prompt timers and input, large enough to amortize the exit. */
 const BATCH = 50_000;
@@ -126,6 +126,7 @@ export class RiscvMachine implements SbiPlatform {
     // Lay out the guest. The device tree's size does not depend on where the initrd goes, so a
     // first tree with a placeholder initrd sizes the plan.
     const header = parseImageHeader(config.kernel);
+    if (config.initrd) checkInitrd(config.initrd);
     const dtOptions = { ramSize: config.ramSize, harts: harts.length, bootargs: config.cmdline, virtioSlots: slots, rngSeed: crypto.getRandomValues(new Uint8Array(32)) };
     const probe = virtDtb({ ...dtOptions, initrd: config.initrd ? { start: 0, end: 0 } : undefined });
     const plan = planBoot(VIRT.RAM_BASE, config.ramSize, header, config.initrd?.byteLength, probe.byteLength);
