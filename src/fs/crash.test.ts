@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { BLOCK_SIZE, FileBlockDevice, MemoryBlockDevice, type BlockDevice } from './blockdev.js';
 import { fsck, FsckStatus } from './fsck.js';
+import { FsError } from './errors.js';
 import { Mhfs } from './mhfs.js';
 import { imageSnapshot, Workload } from './workload.js';
 import { rng, tempDir } from './testutil.js';
@@ -101,6 +102,36 @@ describe('MHFS crash consistency', () => {
       }
       checkAgainstModel(dev.survivor(r), seed, w.syncs, `power-loss run ${i} (seed ${seed}, ${w.syncs} syncs)`);
     }
+  });
+
+  it('refuses changes after a device error in a commit; the disk keeps the last commit', () => {
+    const base = new MemoryBlockDevice(2048);
+    const fs0 = Mhfs.format(base, { hashSalt: 3 });
+    const keep = fs0.create(fs0.root, 'kept', 0o644);
+    fs0.write(keep, 0, new Uint8Array(10_000).fill(7));
+    fs0.sync();
+    let failAfter = Infinity;
+    const flaky: BlockDevice = {
+      blockCount: base.blockCount,
+      read: (b, buf) => base.read(b, buf),
+      write: (b, buf) => {
+        if (--failAfter < 0) throw new FsError('EIO', `write of block ${b} failed`);
+        base.write(b, buf);
+      },
+      flush: () => base.flush(),
+      close: () => {},
+    };
+    const fs = Mhfs.mount(flaky);
+    const f = fs.create(fs.root, 'lost', 0o644);
+    fs.write(f, 0, new Uint8Array(5000).fill(1));
+    failAfter = 2; // fails inside the commit's metadata writes
+    assert.throws(() => fs.sync(), /EIO: write of block \d+ failed/);
+    assert.throws(() => fs.create(fs.root, 'more', 0o644), /EIO: an earlier commit failed .* remounted/);
+    assert.throws(() => fs.sync(), /remounted/);
+    const again = Mhfs.mount(base);
+    assert.deepEqual(again.readAll(again.lookup(again.root, 'kept')), new Uint8Array(10_000).fill(7));
+    assert.throws(() => again.lookup(again.root, 'lost'), /ENOENT/);
+    assert.equal(fsck(base).status, FsckStatus.Clean);
   });
 
   it('agrees with the model when every space check commits and drops the caches', () => {

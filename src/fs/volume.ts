@@ -58,6 +58,9 @@ export class Volume {
   private freeIds = new Set<number>();
   private scanCursor = 1;
   private readonly bitmapBlocks: number;
+  /** Set when a commit failed half way (a device error): memory no longer matches any
+   *  committed state, so further changes are refused until a remount. */
+  private failure: string | null = null;
 
   private constructor(readonly dev: BlockDevice, header: Header, used: Uint8Array, access: Access) {
     this.header = header;
@@ -245,6 +248,7 @@ export class Volume {
    *  commit still finds room for everything dirty. Called before an operation changes anything.
    *  Blocks freed since the last commit are quarantined; committing releases them. */
   ensure(blocks: number, purpose: SpacePurpose = SpacePurpose.Grow): void {
+    this.checkHealthy();
     const need = () => blocks + this.store.dirtyBlocks + this.bitmapBlocks + COMMIT_SLACK + (purpose === SpacePurpose.Grow ? GROW_RESERVE : 0);
     if (this.alloc.available >= need()) return;
     if (this.readOnly) fail('EROFS', 'filesystem mounted read-only');
@@ -263,10 +267,25 @@ export class Volume {
     return false;
   }
 
-  /** Makes everything done so far durable; returns when it is. */
+  private checkHealthy(): void {
+    if (this.failure) fail('EIO', `an earlier commit failed (${this.failure}); the filesystem must be remounted`);
+  }
+
+  /** Makes everything done so far durable; returns when it is. If it throws, the disk still
+   *  holds the last commit whole, and this volume refuses further changes. */
   commit(t: Timespec = now()): void {
     if (this.readOnly) return;
+    this.checkHealthy();
     if (!this.dirty && this.header.generation > 0) return;
+    try {
+      this.writeCommit(t);
+    } catch (e) {
+      this.failure = (e as Error).message;
+      throw e;
+    }
+  }
+
+  private writeCommit(t: Timespec): void {
     for (const [id, tree] of this.trees) {
       if (!tree.dirty) continue;
       const ptr = tree.flush();
