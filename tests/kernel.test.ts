@@ -154,7 +154,7 @@ test('capabilities and sandboxing', async (t) => {
 
   await t.test('zero, rand and null, by long and short names', async () => {
     const r = await k.run('probe', ['probe', 'devices']);
-    assert.equal(r.stdout, 'zero 00000000 rand true null 7 eof 0\n');
+    assert.equal(r.stdout, 'zero 00000000 rand true null 7 eof 0 pool 5000 true\n');
   });
 
   await t.test('random syscall frames from a sandboxed process are all answered; the kernel goes on', async () => {

@@ -396,6 +396,12 @@ test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', async (
   await con.expect(/sh> /);
   await con.type('echo status $?\r');
   await con.expect(/\r\nstatus 130\r\nsh> /);
+  await con.type('probe sleep 20000\r');
+  await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'));
+  await con.type('\x1a');
+  await con.expect(/Stopped +probe sleep 20000\r?\nsh> /);
+  await con.type('exit\r');
+  await con.expect(/There are stopped jobs\.\r\nsh> /);
   await con.type('exit 4\r');
   assert.equal(await con.close(), 4 << 8);
 });

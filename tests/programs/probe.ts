@@ -427,7 +427,8 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     const x = new Uint8Array(32);
     mh.read(r, x);
     const n = mh.open('null:', mh.O.WRONLY);
-    mh.println(`zero ${b.join('')} rand ${x.some((v) => v !== 0)} null ${mh.write(n, 'discard')} eof ${mh.read(mh.open('/scheme/null'), b)}`);
+    const pooled = mh.randomBytes(5000);
+    mh.println(`zero ${b.join('')} rand ${x.some((v) => v !== 0)} null ${mh.write(n, 'discard')} eof ${mh.read(mh.open('/scheme/null'), b)} pool ${pooled.length} ${new Set(pooled).size > 200}`);
     return 0;
   },
 

@@ -179,3 +179,4 @@ export function syscall(nr: number, a: number[] = [], input: Uint8Array | null =
 }
 export * from './fsmeta.js';
 export * from './term.js';
+export * from './random.js';
