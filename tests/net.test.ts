@@ -103,7 +103,7 @@ test('netd: nc over udp, both ends', async () => {
 
 test('netd: ip shows interfaces, routes, sockets and counters from netcfg:', async () => {
   const a = await t.run('ip', ['ip', 'addr']);
-  assert.match(a.stdout, /^lo: mtu 1500 loopback\n.*inet 127\.0\.0\.1\/8/s);
+  assert.match(a.stdout, /^lo: mtu 65535 loopback\n.*inet 127\.0\.0\.1\/8/s);
   const r = await t.run('ip', ['ip', 'route']);
   assert.match(r.stdout, /127\.0\.0\.0\/8 dev lo src 127\.0\.0\.1/);
   const s = await t.run('ip', ['ip', 'stats']);

@@ -73,9 +73,9 @@ export class Loopback implements Device {
   readonly caps: DeviceCaps;
   private readonly queue: FrameQueue;
 
-  constructor(capacity = 256, checksumOffload = false) {
-    this.queue = new FrameQueue(capacity);
-    this.caps = { mtu: ETHERNET_MTU, checksumOffload };
+  constructor(capacity = 256, checksumOffload = false, mtu = ETHERNET_MTU) {
+    this.queue = new FrameQueue(capacity, mtu + MAX_FRAME_LEN - ETHERNET_MTU);
+    this.caps = { mtu, checksumOffload };
   }
 
   receive(): Uint8Array | null {

@@ -47,6 +47,11 @@ export interface InterfaceConfig {
   random?: () => number;
   /** Frames taken from the device per poll before sockets get to send. */
   rxBudget?: number;
+  /**
+   * Largest IP packet this interface builds (default the Ethernet 1500). A loopback may use
+   * up to 65535, as Linux's lo does: fewer, larger segments for the same bytes.
+   */
+  mtu?: number;
 }
 
 const TCP_BASE = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
@@ -67,7 +72,7 @@ export class Interface implements TcpTransmit {
   promiscuous: boolean;
   private readonly random: () => number;
   private readonly rxBudget: number;
-  private readonly txBuf = new Uint8Array(MAX_FRAME_LEN);
+  private readonly txBuf: Uint8Array;
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
   private readonly tcpIndex = new Map<number, TcpSocket>();
@@ -87,6 +92,7 @@ export class Interface implements TcpTransmit {
     this.promiscuous = config.promiscuous ?? false;
     this.random = config.random ?? (() => (Math.random() * 0x1_0000_0000) >>> 0);
     this.rxBudget = config.rxBudget ?? 64;
+    this.txBuf = new Uint8Array(Math.max(MAX_FRAME_LEN, (config.mtu ?? 0) + ETHERNET_HEADER_LEN));
     if (config.gateway !== undefined) this.routes.addDefault(config.gateway);
     this.ident = this.random() & 0xffff;
     const self = this;

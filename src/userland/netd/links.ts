@@ -66,10 +66,13 @@ export function parseConfig(text: string): Map<string, string> {
   return m;
 }
 
+/** The loopback's MTU: as large as an IPv4 packet can be, so bulk data moves in few segments. */
+export const LOOPBACK_MTU = 65535;
+
 export function loopbackLink(): Link {
-  const iface = new Interface({ hardwareAddr: 0x02_00_00_00_00_00, addresses: [new Ipv4Cidr(0x7f00_0001, 8)] });
+  const iface = new Interface({ hardwareAddr: 0x02_00_00_00_00_00, addresses: [new Ipv4Cidr(0x7f00_0001, 8)], mtu: LOOPBACK_MTU, rxBudget: 32 });
   // A memory-to-memory link cannot corrupt frames: skip TCP/UDP checksums, as Linux does on lo.
-  return { name: 'lo', iface, sockets: new SocketSet(), device: new Loopback(1024, true), fd: -1, dns: [] };
+  return { name: 'lo', iface, sockets: new SocketSet(), device: new Loopback(128, true, LOOPBACK_MTU), fd: -1, dns: [] };
 }
 
 /** Opens /scheme/nic/N and sets up an interface from its config; overrides win over it. */

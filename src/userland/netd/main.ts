@@ -21,6 +21,7 @@ import { NetcfgService } from './netcfg.js';
 const EVENT_RECORD = 24;
 const TOKEN_TIMER = 100;
 const TOKEN_NIC = 200;
+const F_SETFL = 4;
 
 export function main(argv: string[]): number {
   let ready = -1;
@@ -80,6 +81,8 @@ export function main(argv: string[]): number {
   const whenView = new DataView(when.buffer);
   const scratch = new Uint8Array(16);
   let armed = Infinity;
+  let evNonblock = false;
+  const stats = { since: Date.now(), loops: 0, busy: 0, served: 0 };
   for (;;) {
     // Work first: the stack may have output due before anything new arrives.
     const now = Date.now();
@@ -92,18 +95,36 @@ export function main(argv: string[]): number {
     for (const s of servers) s.flush();
     let due = Infinity;
     for (const l of links) due = Math.min(due, l.iface.pollAt(now, l.sockets));
-    if (due !== armed && due !== Infinity) {
+    // Work already due (more segments than one round moves): look for news without sleeping.
+    const busy = due <= Date.now();
+    if (busy !== evNonblock) {
+      mh.fcntl(ev, F_SETFL, busy ? mh.O.NONBLOCK : 0);
+      evNonblock = busy;
+    }
+    if (!busy && due !== armed && due !== Infinity) {
       // The realtime clock in milliseconds, as Date.now() reads it in this process.
-      const at = Math.max(due, now + 1);
-      whenView.setFloat64(0, Math.floor(at / 1000), true);
-      whenView.setFloat64(8, (at % 1000) * 1e6, true);
+      whenView.setFloat64(0, Math.floor(due / 1000), true);
+      whenView.setFloat64(8, (due % 1000) * 1e6, true);
       mh.write(timer, when);
       armed = due;
     }
-    const n = mh.read(ev, events);
+    let n = 0;
+    stats.loops++;
+    if (busy) stats.busy++;
+    // -v: a line of loop counters every few seconds, for whoever tunes the daemon.
+    if (verbose && Date.now() - stats.since > 5000) {
+      mh.eprintln(`netd: ${JSON.stringify(stats)}`);
+      stats.since = Date.now();
+    }
+    try {
+      n = mh.read(ev, events);
+    } catch (e) {
+      if (!(e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN)) throw e;
+    }
     for (let i = 0; i < n / EVENT_RECORD; i++) {
       const token = evView[i * 3 + 2]!;
       if (token < servers.length) {
+        stats.served++;
         if (!servers[token]!.serveOnce()) return 0;
       } else if (token === TOKEN_TIMER) {
         mh.read(timer, scratch); // clears the fired state

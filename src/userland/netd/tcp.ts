@@ -36,6 +36,11 @@ interface Listener {
 type Entry = Conn | Listener | { kind: 'ctl' };
 
 const OPTIONS: TcpOptions = { rxBufferSize: 256 * 1024, txBufferSize: 256 * 1024 };
+
+/** Socket options for a link: the MSS follows its MTU (IPv4 and TCP headers take 40 bytes). */
+function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
+  return { ...OPTIONS, mss: link.device.caps.mtu - 40, ...extra };
+}
 const BACKLOG = 128;
 
 /** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
@@ -65,7 +70,7 @@ export class TcpService implements mh.SchemeHandler {
     if (!ep || ep.port === 0) fail(Errno.EINVAL);
     if (ep.addr === 0) return this.listen(ep.port);
     const link = linkFor(this.links, ep.addr) ?? fail(Errno.ENETUNREACH);
-    const sock = link.sockets.add(new TcpSocket(OPTIONS));
+    const sock = link.sockets.add(new TcpSocket(optionsFor(link)));
     const local = link.sockets.ephemeralPort();
     if (local === 0 || sock.connect(ep.addr, ep.port, local) !== null) {
       link.sockets.remove(sock);
@@ -78,7 +83,7 @@ export class TcpService implements mh.SchemeHandler {
   private listen(port: number): number {
     for (const e of this.entries.values()) if (e.kind === 'listen' && e.port === port) fail(Errno.EADDRINUSE);
     const socks = this.links.map((link) => {
-      const sock = link.sockets.add(new TcpSocket({ ...OPTIONS, backlog: BACKLOG }));
+      const sock = link.sockets.add(new TcpSocket(optionsFor(link, { backlog: BACKLOG })));
       sock.listen(port, 0, BACKLOG);
       return { link, sock };
     });
