@@ -277,7 +277,7 @@ export class Kernel {
 
   private releaseRings(p: Process): void {
     for (const id of p.mappedRings) this.pipes.ring(id)?.releaseLocks(p.pid);
-    for (const id of p.spareRings) this.pipes.dropRing(id);
+    for (const id of p.spareRings) this.pipes.recycleSpare(id);
     p.spareRings.length = 0;
     p.mappedRings.clear();
   }

@@ -21,4 +21,6 @@ export const params = {
   shmMaxBytes: 1024 * 1024 * 1024,
   /** Pipe rings handed to each process in advance, so that pipe() needs no buffer hand-off. */
   spareRings: 2,
+  /** Unused spare rings kept for reuse. */
+  spareRingPool: 64,
 } as const;

@@ -76,12 +76,30 @@ export class PipeScheme extends Scheme {
   private nextRing = 1;
   private nextHandle = 1;
 
+  /**
+   * Spare rings of exited processes that never used them, ready to hand out again: spawning
+   * would otherwise allocate two fresh buffers per process. Their previous owner is gone, so
+   * no one else holds them (docs/security.md says what such a buffer may still contain).
+   */
+  private free: SharedArrayBuffer[] = [];
+
   createRing(): PipeRing {
-    const buffer = new SharedArrayBuffer(ringBytes(params.pipeCapacity));
+    const buffer = this.free.pop() ?? new SharedArrayBuffer(ringBytes(params.pipeCapacity));
     initRing(buffer);
     const ring = new PipeRing(this.nextRing++, buffer);
     this.rings.set(ring.id, ring);
     return ring;
+  }
+
+  /** Takes back the unused spare ring of a process that has exited. */
+  recycleSpare(id: number): void {
+    const r = this.rings.get(id);
+    if (!r) return;
+    this.rings.delete(id);
+    const h = r.view.h;
+    // Only a ring whose header never moved: nothing passed through it.
+    for (let i = 0; i < 16; i++) if (i !== Ring.CAP && Atomics.load(h, i) !== 0) return;
+    if (this.free.length < params.spareRingPool) this.free.push(r.buffer);
   }
 
   ring(id: number): PipeRing | undefined {
