@@ -3,7 +3,7 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
-  usage: 'macrohard boot [--image PATH] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME]] [-c COMMAND] [--quiet]',
+  usage: 'macrohard boot [--image PATH] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME,addr=A/N]] [-c COMMAND] [--quiet]',
   async run(args) {
     let cmd: string | undefined;
     let quiet: boolean | undefined;

@@ -19,9 +19,9 @@ export async function netLinks(k: Kernel, option: string): Promise<NicLink[]> {
     const fwd = opt.forwards.map((f) => `${f.hostAddr ?? '127.0.0.1'}:${f.hostPort} -> :${f.guestPort}`).join(', ');
     k.klog.log(`nic 0: user-mode NAT, guest 10.0.2.15/24 via 10.0.2.2${fwd ? `; forwards ${fwd}` : ''}`);
   } else if (opt.mode === 'tap') {
-    const tap = await openTap(opt.ifname ?? 'mh0');
+    const tap = openTap(opt.ifname ?? 'mh0', { addr: opt.addr, gateway: opt.gateway, dns: opt.dns });
     links.push(tap);
-    k.klog.log(`nic 0: TAP device ${tap.ifname}`);
+    k.klog.log(`nic 0: TAP device ${tap.ifname}${opt.addr ? `, MACROHARD at ${opt.addr}` : ''}`);
   } else if (opt.mode === 'loopback') {
     links.push(new LoopbackLink(0x02_00_00_00_00_01, '10.0.3.1/24'));
     k.klog.log('nic 0: loopback cable');

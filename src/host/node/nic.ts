@@ -95,11 +95,16 @@ export interface NetOption {
   forwards: { proto: 'tcp'; hostPort: number; guestPort: number; hostAddr?: string }[];
   /** TAP: the host interface name to create or attach to. */
   ifname?: string;
+  /** TAP: how netd configures its side (address/prefix, gateway, name server). */
+  addr?: string;
+  gateway?: string;
+  dns?: string;
 }
 
 /**
- * Parses `none`, `loopback`, `user[,hostfwd=tcp::8080-:80,...]` or `tap[,ifname=mh0]` (the
- * form QEMU's -netdev uses). Returns a message for anything else.
+ * Parses `none`, `loopback`, `user[,hostfwd=tcp::8080-:80,...]` or
+ * `tap[,ifname=mh0][,addr=A/N][,gateway=G][,dns=D]` (the form QEMU's -netdev uses). Returns a
+ * message for anything else.
  */
 export function parseNetOption(text: string): NetOption | string {
   const [mode, ...opts] = text.split(',');
@@ -114,6 +119,7 @@ export function parseNetOption(text: string): NetOption | string {
       if (!m) return `bad hostfwd '${val}' (want tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT)`;
       out.forwards.push({ proto: 'tcp', hostAddr: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
     } else if (key === 'ifname' && mode === 'tap') out.ifname = val;
+    else if ((key === 'addr' || key === 'gateway' || key === 'dns') && mode === 'tap') out[key] = val;
     else return `unknown option '${o}' for ${mode}`;
   }
   return out;
