@@ -19,6 +19,7 @@ describe('CRC32', () => {
     assert.equal(crc32Table(b), crc32(b));
     assert.equal(crc32(b.subarray(5000), crc32(b.subarray(0, 5000))), crc32(b));
     assert.equal(crc32Table(b, 1234), crc32(b, 1234));
+    for (let n = 0; n < 40; n++) assert.equal(crc32Table(b.subarray(n, n + n * 3), n), crc32(b.subarray(n, n + n * 3), n), `length ${n * 3}`);
   });
 });
 
