@@ -103,6 +103,7 @@ export class UserScheme extends Scheme {
     if (this.dead) return;
     this.dead = true;
     this.k.unregister(this);
+    const failed = this.inflight.size + this.queue.length;
     for (const p of this.inflight.values()) p.resolve(E.EIO);
     this.inflight.clear();
     this.queue = [];
@@ -110,7 +111,9 @@ export class UserScheme extends Scheme {
     this.requests.wake();
     this.room.wake();
     for (const r of this.readiness.values()) r.queue.wake();
-    this.k.klog.log(`scheme ${this.name}: daemon pid ${this.daemon.pid} gone; pending requests failed with EIO`);
+    this.k.klog.log(failed
+      ? `scheme ${this.name}: daemon pid ${this.daemon.pid} gone; ${failed} pending request(s) failed with EIO`
+      : `scheme ${this.name}: unregistered (daemon pid ${this.daemon.pid} exited)`);
   }
 
   // ---- the callers' side -------------------------------------------------------------------
