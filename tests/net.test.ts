@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { isErr } from '../src/abi/errno.js';
 import { kclose, kpipe, kreadAll } from '../src/kernel/kio.js';
 import { bootKernel, type TestKernel } from './kernel-harness.js';
+import { NicScheme } from '../src/kernel/schemes/nic.js';
+import { HostSwitch, LoopbackLink } from '../src/host/node/nic.js';
 
 /** Starts netd (loopback only unless a nic is registered) and waits for its schemes. */
 export async function startNetd(t: TestKernel, args: string[] = []): Promise<number> {
@@ -111,4 +113,43 @@ test('netd: ip shows interfaces, routes, sockets and counters from netcfg:', asy
   const ss = await t.run('ip', ['ip', 'sockets']);
   assert.match(ss.stdout, /^proto local remote state/);
   assert.equal((await t.run('ip', ['ip', 'bogus'])).code, 2);
+});
+
+test('netd: two kernels on one in-process switch reach each other over Ethernet (ARP, ping, TCP)', async () => {
+  const sw = new HostSwitch();
+  const a = bootKernel(3);
+  const b = bootKernel(3);
+  try {
+    a.k.register(new NicScheme([sw.link(0x02_00_00_00_0a_01, '10.9.0.1/24')]));
+    b.k.register(new NicScheme([sw.link(0x02_00_00_00_0a_02, '10.9.0.2/24')]));
+    await startNetd(a);
+    await startNetd(b);
+    const ping = await a.run('ping', ['ping', '-c', '2', '-i', '0.05', '10.9.0.2']);
+    assert.match(ping.stdout, /2 packets transmitted, 2 received/, ping.stdout + ping.stderr);
+    const server = b.run('nc', ['nc', '-l', '7400']);
+    await new Promise((r) => setTimeout(r, 100));
+    const text = 'across the switch\n'.repeat(5000);
+    const c = await a.run('nc', ['nc', '10.9.0.2', '7400'], { stdin: text });
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal((await server).stdout, text);
+    const ifaces = await b.run('ip', ['ip', 'addr']);
+    assert.match(ifaces.stdout, /eth0: mtu 1500 link nic\n +ether 02:00:00:00:0a:02\n +inet 10\.9\.0\.2\/24/);
+  } finally {
+    a.shutdown();
+    b.shutdown();
+  }
+});
+
+test('netd: a nic on a loopback cable takes the address its config names', async () => {
+  const c = bootKernel(3);
+  try {
+    c.k.register(new NicScheme([new LoopbackLink(0x02_00_00_00_0b_01, '10.8.0.1/24')]));
+    await startNetd(c);
+    const r = await c.run('ping', ['ping', '-c', '1', '10.8.0.1']);
+    assert.match(r.stdout, /1 received/);
+    const nic = await c.run('ip', ['ip', 'addr']);
+    assert.match(nic.stdout, /inet 10\.8\.0\.1\/24/);
+  } finally {
+    c.shutdown();
+  }
 });

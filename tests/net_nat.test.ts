@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { DnsPacket, DnsType, dnsBufferLen, emitDns, parseDns, type DnsRecord } from '../src/net/wire/dns.js';
 
 const bin = fileURLToPath(new URL('../../bin/macrohard.js', import.meta.url));
 
@@ -110,7 +111,6 @@ test('nat: the host reaches MACROHARD\'s httpd through a port forward (curl)', a
 
 test('nat: UDP out through the host (a DNS answer for host), ping and ip inside', async () => {
   const { createSocket } = await import('node:dgram');
-  const { DnsPacket, DnsType, dnsBufferLen, emitDns, parseDns } = await import('../src/net/wire/dns.js');
   const dns = createSocket('udp4');
   dns.on('message', (m, from) => {
     const p = DnsPacket.checked(new Uint8Array(m.buffer, m.byteOffset, m.length));
@@ -118,7 +118,7 @@ test('nat: UDP out through the host (a DNS answer for host), ping and ip inside'
     const q = parseDns(p);
     if (typeof q === 'string') return;
     const name = q.questions[0]!.name;
-    const answers = name === 'macrohard.test' ? [{ name, class: 1, ttl: 60, data: { type: DnsType.A as const, address: 0x0a_01_02_03 } }] : [];
+    const answers: DnsRecord[] = name === 'macrohard.test' ? [{ name, class: 1, ttl: 60, data: { type: DnsType.A, address: 0x0a_01_02_03 } }] : [];
     const r = { ...q, response: true, recursionAvailable: true, rcode: answers.length ? 0 : 3, answers };
     const out = new Uint8Array(dnsBufferLen(r));
     emitDns(r, out);

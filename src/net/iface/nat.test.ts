@@ -8,6 +8,7 @@ import dgram from 'node:dgram';
 import { UdpSocket } from '../socket/udp.js';
 import { SimPair } from './sim.js';
 import { NatGateway, type HostNet, type HostTcp, type HostTcpEvents } from './nat.js';
+import { nodeHostNet as hostNet } from '../../host/node/nat.js';
 import { TcpSocket, TcpState } from '../socket/tcp.js';
 import { formatIpv4, ip, type Ipv4Address } from '../wire/address.js';
 import { pattern } from '../testkit.js';
@@ -156,46 +157,9 @@ test('nat: a connection the host refuses is reset for the guest', () => {
   assert.equal(nat.counts.refused, 1);
 });
 
-/** HostNet over Node's `net` (the shape netd's host adapter will have), loopback only. */
+/** The host adapter MACROHARD boots with (src/host/node/nat.ts); the tests poll by themselves. */
 function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>): HostNet {
-  const wire = (s: net.Socket, ev: HostTcpEvents): HostTcp => {
-    open.add(s);
-    s.on('connect', () => ev.onConnect());
-    s.on('data', (d) => ev.onData(new Uint8Array(d.buffer, d.byteOffset, d.length)));
-    s.on('drain', () => ev.onDrain());
-    s.on('end', () => ev.onEnd());
-    s.on('error', (e) => ev.onError(e.message));
-    s.on('close', () => open.delete(s));
-    return { write: (d) => s.write(d), end: () => s.end(), destroy: () => s.destroy(), pause: () => s.pause(), resume: () => s.resume() };
-  };
-  return {
-    openUdp(onMessage) {
-      const s = dgram.createSocket('udp4');
-      open.add(s);
-      s.on('message', (m, r) => onMessage(new Uint8Array(m.buffer, m.byteOffset, m.length), Number(r.address.split('.').reduce((a, x) => a * 256 + Number(x), 0)), r.port));
-      s.bind(0, '127.0.0.1');
-      return { send: (d, addr, port) => s.send(d, port, formatIpv4(addr)), close: () => { open.delete(s); s.close(); } };
-    },
-    connectTcp: (addr, p, ev) => wire(net.connect({ host: formatIpv4(addr), port: p }), ev),
-    listenTcp(port, accept) {
-      const server = net.createServer({ allowHalfOpen: true }, (s) => {
-        let ev: HostTcpEvents | null = null;
-        const conn = wire(s, {
-          onConnect: () => ev?.onConnect(), onData: (d) => ev?.onData(d), onDrain: () => ev?.onDrain(),
-          onEnd: () => ev?.onEnd(), onError: (e) => ev?.onError(e),
-        });
-        ev = accept(conn);
-      });
-      server.listen(port, '127.0.0.1');
-      open.add(server);
-      return {
-        get port() {
-          return (server.address() as net.AddressInfo | null)?.port ?? 0;
-        },
-        close: () => server.close(),
-      };
-    },
-  };
+  return hostNet(open, () => undefined);
 }
 
 /** Runs the simulation in real time until done() or the deadline, letting Node's I/O in. */
