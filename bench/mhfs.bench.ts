@@ -1,16 +1,14 @@
 // MHFS library on a host image file, side by side with Node's fs on the host filesystem:
 // sequential 1 MiB writes (then fsync / sync) and reads of one large file, and creating,
-// stat-ing and deleting many small files. This is the library alone; the path through the
-// kernel and the file daemon is measured once the daemon exists.
+// stat-ing and deleting many small files. This is the library alone; bench/fsd.bench.ts measures
+// the whole path (a process, the kernel, fsd, the disk scheme).
 //
-// Each MHFS case follows its host peer; the harness's ratio column compares everything with
-// the first peer, so the teardown prints each pair's own ratio.
+// Each MHFS case is compared with the host case before it (`vs`).
 // Size with MHFS_BENCH_MIB (default 256) and MHFS_BENCH_FILES (default 10000).
 import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, statSync, unlinkSync, writeSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark } from './harness.js';
-import { median } from './harness.js';
 import { FileBlockDevice } from '../src/fs/blockdev.js';
 import { Mhfs } from '../src/fs/mhfs.js';
 import { isFsError } from '../src/fs/errors.js';
@@ -24,13 +22,6 @@ const small = new Uint8Array(100).fill(7);
 let dir = '';
 let dev: FileBlockDevice | null = null;
 let fs: Mhfs | null = null;
-const samples = new Map<string, number[]>();
-
-function record(name: string, v: number): number {
-  samples.set(name, [...(samples.get(name) ?? []), v]);
-  return v;
-}
-
 function mibPerSec(ms: number): number {
   return SIZE_MIB / (ms / 1000);
 }
@@ -58,11 +49,12 @@ const bench: Benchmark = {
         for (let i = 0; i < SIZE_MIB; i++) writeSync(fd, chunk);
         fsyncSync(fd);
         closeSync(fd);
-        return record('write host', mibPerSec(performance.now() - t));
+        return mibPerSec(performance.now() - t);
       },
     },
     {
       name: 'MHFS: sequential write + sync',
+      vs: 'host fs: sequential write + fsync',
       unit: 'MiB/s',
       better: 'higher',
       run() {
@@ -77,7 +69,7 @@ const bench: Benchmark = {
         const id = f.create(f.root, 'big', 0o644);
         for (let i = 0; i < SIZE_MIB; i++) f.write(id, i * MIB, chunk);
         f.sync();
-        return record('write mhfs', mibPerSec(performance.now() - t));
+        return mibPerSec(performance.now() - t);
       },
     },
     {
@@ -91,11 +83,12 @@ const bench: Benchmark = {
         const fd = openSync(join(dir, 'host', 'big'), 'r');
         for (let i = 0; i < SIZE_MIB; i++) readSync(fd, buf, 0, MIB, i * MIB);
         closeSync(fd);
-        return record('read host', mibPerSec(performance.now() - t));
+        return mibPerSec(performance.now() - t);
       },
     },
     {
       name: 'MHFS: sequential read',
+      vs: 'host fs: sequential read',
       unit: 'MiB/s',
       better: 'higher',
       run() {
@@ -104,7 +97,7 @@ const bench: Benchmark = {
         const t = performance.now();
         const id = f.lookup(f.root, 'big');
         for (let i = 0; i < SIZE_MIB; i++) f.read(id, i * MIB, buf);
-        return record('read mhfs', mibPerSec(performance.now() - t));
+        return mibPerSec(performance.now() - t);
       },
     },
     {
@@ -123,11 +116,12 @@ const bench: Benchmark = {
         }
         for (let i = 0; i < FILES; i++) statSync(join(d, `f${i}`));
         for (let i = 0; i < FILES; i++) unlinkSync(join(d, `f${i}`));
-        return record('small host', performance.now() - t);
+        return performance.now() - t;
       },
     },
     {
       name: `MHFS: create+stat+delete ${FILES} files, then sync`,
+      vs: `host fs: create+stat+delete ${FILES} files`,
       unit: 'ms',
       better: 'lower',
       run() {
@@ -139,7 +133,7 @@ const bench: Benchmark = {
         for (let i = 0; i < FILES; i++) f.unlink(d, `f${i}`);
         f.rmdir(f.root, 'small');
         f.sync();
-        return record('small mhfs', performance.now() - t);
+        return performance.now() - t;
       },
     },
   ],
@@ -147,17 +141,6 @@ const bench: Benchmark = {
     fs?.unmount();
     dev?.close();
     rmSync(dir, { recursive: true, force: true });
-    const pair = (what: string, a: string, b: string, higher: boolean) => {
-      const x = median(samples.get(a) ?? [NaN]);
-      const y = median(samples.get(b) ?? [NaN]);
-      return `| ${what} | ${(higher ? y / x : x / y).toFixed(2)}x |`;
-    };
-    process.stdout.write(
-      ['', '| MHFS vs host, each against its own peer | speed ratio (higher is better) |', '|---|---:|',
-        pair('sequential write', 'write host', 'write mhfs', true),
-        pair('sequential read', 'read host', 'read mhfs', true),
-        pair('small files', 'small host', 'small mhfs', false), ''].join('\n') + '\n',
-    );
   },
 };
 
