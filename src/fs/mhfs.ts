@@ -407,8 +407,10 @@ export class Mhfs {
     if (cookie === 0) this.accessed(dirId);
     const out: DirentOut[] = [];
     if (cookie < 1) out.push({ name: '.', ino: dirId, type: DT_DIR, cookie: 1 });
-    if (cookie < 2) out.push({ name: '..', ino: r.parent, type: DT_DIR, cookie: 2 });
-    for (const e of dirList(this.vol, dirId, Math.max(cookie, 2), Math.max(1, max - out.length))) {
+    if (cookie < 2 && out.length < max) out.push({ name: '..', ino: r.parent, type: DT_DIR, cookie: 2 });
+    if (out.length >= max) return out;
+    // At most `max` entries, unless names sharing one hash must stay together (vanishingly rare).
+    for (const e of dirList(this.vol, dirId, Math.max(cookie, 2), max - out.length)) {
       out.push({ name: dec.decode(e.name), ino: e.node, type: e.type, cookie: e.cookie });
     }
     return out;

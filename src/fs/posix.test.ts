@@ -361,6 +361,14 @@ for (const backend of backends()) {
         if (++calls === 5) for (let i = 0; i < 500; i++) fs.create(d, `late-${i}`, 0o644);
       }
       for (const n of names) assert.ok(seen.has(n), `listed ${n}`);
+      // One entry at a time, as a tiny getdents buffer would ask.
+      const one: string[] = [];
+      for (let c = 0, b = fs.readdir(d, 0, 1); b.length; c = b[0]!.cookie, b = fs.readdir(d, c, 1)) {
+        assert.equal(b.length, 1);
+        one.push(b[0]!.name);
+      }
+      assert.equal(one.length, 2 + 3500);
+      assert.deepEqual(one.slice(0, 2), ['.', '..']);
       const fs2 = remount(dev, fs);
       assert.equal(fs2.stat(d).nlink, 2);
       assert.equal(fs2.vol.record(d).entries, 3500);
