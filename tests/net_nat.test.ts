@@ -127,7 +127,7 @@ test('nat: UDP out through the host (a DNS answer for host), ping and ip inside'
   await new Promise<void>((r) => dns.bind(0, '127.0.0.1', () => r()));
   const port = dns.address().port;
   try {
-    const b = boot(['--net', 'user', '-c', `host macrohard.test 10.0.2.2:${port}; host nothing.test 10.0.2.2:${port}; ping -c 1 10.0.2.2; ip addr; ip route`]);
+    const b = boot(['--net', 'user', '-c', `host macrohard.test 10.0.2.2:${port}; host nothing.test 10.0.2.2:${port}; ping -c 1 -W 5 10.0.2.2; ip addr; ip route`]);
     const r = await b.done;
     assert.match(r.out, /macrohard\.test has address 10\.1\.2\.3/);
     assert.match(r.out, /Host nothing\.test not found/);
