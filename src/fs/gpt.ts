@@ -12,7 +12,7 @@
 // CRC32 of the entry array. Entry: type GUID, unique GUID, first LBA, last LBA (inclusive),
 // attributes, name (36 UTF-16LE code units). GUIDs are stored mixed-endian: the first three
 // fields little-endian, the last two as bytes.
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './entropy.js';
 import { BLOCK_SIZE, PartitionBlockDevice, type BlockDevice } from './blockdev.js';
 import { crc32 } from './crc32.js';
 import { FsError } from './errors.js';
@@ -57,7 +57,7 @@ export function randomGuid(): string {
   const b = randomBytes(16);
   b[6] = (b[6]! & 0x0f) | 0x40; // version 4
   b[8] = (b[8]! & 0x3f) | 0x80; // RFC 4122 variant
-  const h = b.toString('hex');
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

@@ -7,7 +7,7 @@
 // generation into ring slot generation % 16, flush again. Mount takes the valid header with
 // the highest generation. Until the header write is durable, nothing the last commit refers to
 // has been overwritten, so a crash anywhere leaves the last commit whole.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomU32 } from './entropy.js';
 import { BLOCK_SIZE, type BlockDevice } from './blockdev.js';
 import { Allocator } from './alloc.js';
 import { BlockStore } from './store.js';
@@ -85,8 +85,8 @@ export class Volume {
     const shape = bitmapShape(blockCount);
     const t = opts.time ?? now();
     const header: Header = {
-      generation: 0, uuid: opts.uuid ?? new Uint8Array(randomBytes(16)), blockCount,
-      hashSalt: opts.hashSalt ?? randomBytes(4).readUInt32LE(0), nodeRoot: NULL_PTR, nodeHeight: 0, bitmapRoot: NULL_PTR,
+      generation: 0, uuid: opts.uuid ?? randomBytes(16), blockCount,
+      hashSalt: opts.hashSalt ?? randomU32(), nodeRoot: NULL_PTR, nodeHeight: 0, bitmapRoot: NULL_PTR,
       bitmapHeight: shape.height, nodeHighWater: ORPHAN_NODE + 1, usedBlocks: 0, usedNodes: 0,
       commitSec: t.sec, commitNsec: t.nsec, label: opts.label ?? '',
     };
