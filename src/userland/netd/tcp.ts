@@ -35,12 +35,17 @@ interface Listener {
 
 type Entry = Conn | Listener | { kind: 'ctl' };
 
-const OPTIONS: TcpOptions = { rxBufferSize: 256 * 1024, txBufferSize: 256 * 1024 };
-
-/** Socket options for a link: the MSS follows its MTU (IPv4 and TCP headers take 40 bytes). */
+/**
+ * Socket options for a link: the MSS follows its MTU (IPv4 and TCP headers take 40 bytes).
+ * Buffers are allocated whole when a socket is made, so their size bounds memory per
+ * connection: 64 KiB each way on a real link (a thousand connections cost 128 MiB), 256 KiB
+ * on the loopback, where one connection between two local processes wants bandwidth.
+ */
 function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
-  return { ...OPTIONS, mss: link.device.caps.mtu - 40, ...extra };
+  const buf = link.fd < 0 ? 256 * 1024 : 64 * 1024;
+  return { rxBufferSize: buf, txBufferSize: buf, mss: link.device.caps.mtu - 40, ...extra };
 }
+
 const BACKLOG = 128;
 
 /** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
