@@ -224,8 +224,9 @@ export function terminalWidth(fd: number): number | null {
   let cfd = -1;
   try {
     cfd = mh.dup(fd, 'winsize');
-    const b = mh.readAll(cfd);
-    if (b.length >= 4) {
+    // One read: a control descriptor answers every read afresh and never reaches an end.
+    const b = new Uint8Array(4);
+    if (mh.read(cfd, b) >= 4) {
       const cols = b[2]! | (b[3]! << 8);
       if (cols > 0) return cols;
     }

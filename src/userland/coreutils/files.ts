@@ -111,7 +111,7 @@ function copy(src: string, dst: string, o: CopyOpts, top: boolean): boolean {
       }
     }
   } catch (e) {
-    warnFile(errCode(e) === 'ENOENT' && !lstatOrNull(dirName(dst)) ? 'cannot create regular file' : 'cannot create regular file', dst, e);
+    warnFile(kind(st) === mh.S.IFLNK ? 'cannot create symbolic link' : 'cannot create regular file', dst, e);
     return false;
   }
   if (o.verbose) out.line(`${quote(src)} -> ${quote(dst)}`);

@@ -111,10 +111,30 @@ function compareText(a: string, b: string, opts: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** -V: runs of digits compare as numbers, the rest as text (1.9 < 1.10, file2 < file10). */
+export function compareVersion(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!, y = pb[i]!;
+    if (x === y) continue;
+    const dx = /^\d/.test(x), dy = /^\d/.test(y);
+    if (dx && dy) {
+      const d = BigInt(x) - BigInt(y);
+      if (d !== 0n) return d < 0n ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
 export function compareKey(a: string, b: string, opts: string): number {
-  const kind = /[nhgM]/.exec(opts)?.[0];
+  const kind = /[nhgMV]/.exec(opts)?.[0];
   let r: number;
-  if (kind === 'M') {
+  if (kind === 'V') {
+    r = compareVersion(a, b);
+  } else if (kind === 'M') {
     const m = (s: string) => MONTHS.indexOf(s.trim().slice(0, 3).toUpperCase()) + 1;
     r = m(a) - m(b);
   } else if (kind) {
@@ -152,11 +172,11 @@ export function lineComparator(o: SortOptions): (a: string, b: string) => number
 
 function sortRun(args: string[]): number {
   const p = getopts(args, {
-    short: 'bcCdfghk:Mno:rst:uz',
+    short: 'bcCdfghk:Mno:rst:uVz',
     long: {
       'ignore-leading-blanks': 'b', check: { key: 'c', arg: 'optional' }, 'dictionary-order': 'd', 'ignore-case': 'f',
       'general-numeric-sort': 'g', 'human-numeric-sort': 'h', key: 'k', 'month-sort': 'M', 'numeric-sort': 'n',
-      output: 'o', reverse: 'r', stable: 's', 'field-separator': 't', unique: 'u', 'zero-terminated': 'z',
+      output: 'o', reverse: 'r', stable: 's', 'field-separator': 't', unique: 'u', 'zero-terminated': 'z', 'version-sort': 'V',
     },
   });
   const sep = p.get('t') ?? null;
@@ -164,7 +184,7 @@ function sortRun(args: string[]): number {
   const o: SortOptions = {
     keys: p.all('k').map(parseKey),
     sep,
-    global: [...'bdfghMnr'].filter((c) => p.has(c)).join(''),
+    global: [...'bdfghMnrV'].filter((c) => p.has(c)).join(''),
     stable: p.has('s'),
     unique: p.has('u'),
   };
@@ -248,6 +268,6 @@ function uniqRun(args: string[]): number {
 }
 
 export const sortApplets = {
-  sort: { usage: '[-bcCdfghMnrsu] [-k KEYDEF]... [-t SEP] [-o FILE] [FILE]...', usageStatus: 2, run: sortRun },
+  sort: { usage: '[-bcCdfghMnrsuV] [-k KEYDEF]... [-t SEP] [-o FILE] [FILE]...', usageStatus: 2, run: sortRun },
   uniq: { usage: '[-cdDiu] [-f N] [-s N] [-w N] [INPUT [OUTPUT]]', run: uniqRun },
 } satisfies Record<string, Applet>;

@@ -8,8 +8,6 @@ import { type Applet, closeInput, eachFd, eachInput, getopts, Lines, openInput, 
 import { intArg } from './getopt.js';
 import { parseSize } from './format.js';
 
-const enc = new TextEncoder();
-
 /** GNU head/tail accept the obsolete `-N` for `-n N`. */
 function obsoleteCount(args: string[]): string[] {
   const a = args[0];
@@ -356,4 +354,3 @@ export const textApplets = {
   hexdump: { usage: '[-Cv] [-n LENGTH] [-s OFFSET] [FILE]...', run: hexdumpRun },
 } satisfies Record<string, Applet>;
 
-export { enc };
