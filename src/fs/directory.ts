@@ -1,7 +1,8 @@
 // Directory operations over a volume: lookup, insert, remove, retarget and listing of the
 // hashed bucket table described in dirblock.ts. Callers (mhfs.ts) check permissions, name
 // validity and space first; these functions keep the table and the entry count right.
-import { DirBucket, bucketOf, entrySize, MAX_DIR_BITS, MIN_HASH, nameHash, type DirEntry } from './dirblock.js';
+import { BUCKET_HEADER, DirBucket, bucketOf, entrySize, MAX_DIR_BITS, MIN_HASH, nameHash, type DirEntry } from './dirblock.js';
+import { BLOCK_SIZE } from './layout.js';
 import { fail } from './errors.js';
 import type { Volume } from './volume.js';
 
@@ -20,10 +21,26 @@ export function dirLookup(vol: Volume, dirId: number, name: Uint8Array): DirEntr
   return e ? { hash: e.hash, node: e.node, type: e.type, name: e.name.slice() } : null;
 }
 
-/** Worst-case blocks an insert may dirty: a doubling of the table, its pointer blocks, the path. */
-export function dirInsertCost(vol: Volume, dirId: number): number {
-  const buckets = 2 ** (vol.record(dirId).dirBits + 1);
-  return buckets + Math.ceil(buckets / 128) + 2 * vol.dataTree(dirId).height + vol.nodeTree.height + 8;
+/** Blocks inserting `name` may dirty, found before anything changes: the bucket's path when
+ *  the name fits; otherwise as many doublings of the table as it takes for the name's share of
+ *  its bucket to fit (worked out from that bucket's entries, the only ones that can share it). */
+export function dirInsertCost(vol: Volume, dirId: number, name: Uint8Array): number {
+  const bits = vol.record(dirId).dirBits;
+  const path = 2 * vol.dataTree(dirId).height + vol.nodeTree.height + 8;
+  const hash = nameHash(name, vol.header.hashSalt);
+  const b = bucket(vol, dirId, bits, bucketOf(hash, bits), false);
+  const need = entrySize(name.length);
+  if (!b || b.free >= need) return path + 2;
+  const sizes = [...b.entries()].map((e) => ({ hash: e.hash, size: entrySize(e.name.length) }));
+  let cost = path;
+  for (let k = 1; bits + k <= MAX_DIR_BITS; k++) {
+    const buckets = 2 ** (bits + k);
+    cost += buckets + Math.ceil(buckets / 128);
+    const mine = bucketOf(hash, bits + k);
+    const used = sizes.filter((e) => bucketOf(e.hash, bits + k) === mine).reduce((n, e) => n + e.size, 0);
+    if (BUCKET_HEADER + used + need <= BLOCK_SIZE) break;
+  }
+  return cost;
 }
 
 export function dirInsert(vol: Volume, dirId: number, name: Uint8Array, node: number, type: number): void {

@@ -79,6 +79,70 @@ for (const { backend, dropCaches } of configs) {
       assert.deepEqual(Mhfs.mount(dev).readAll(again), bytes(1024 * 1024, 2));
     });
 
+    it('stays consistent under random operations on a disk that keeps filling up', () => {
+      const dev = backend.make(400);
+      const fs = Mhfs.format(dev, { hashSalt: 5 });
+      let seed = 99;
+      const rand = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return Math.floor((seed / 2 ** 32) * n);
+      };
+      const dirs = [fs.root, fs.mkdir(fs.root, 'a', 0o755), fs.mkdir(fs.root, 'b', 0o755)];
+      const name = () => `n${rand(60)}-${'x'.repeat(rand(120))}`;
+      let enospc = 0;
+      for (let step = 0; step < 900; step++) {
+        const d = dirs[rand(dirs.length)]!;
+        try {
+          switch (rand(8)) {
+            case 0:
+            case 1: {
+              const id = fs.create(d, name(), 0o644);
+              fs.write(id, rand(100_000), bytes(rand(60_000), step));
+              break;
+            }
+            case 2: {
+              const e = fs.readdir(d, 2, 50);
+              if (e.length) {
+                const x = e[rand(e.length)]!;
+                if (x.type === 8) fs.write(x.ino, rand(200_000), bytes(rand(30_000), step));
+              }
+              break;
+            }
+            case 3: {
+              const e = fs.readdir(d, 2, 50).filter((x) => x.type === 8);
+              if (e.length) fs.truncate(e[rand(e.length)]!.ino, rand(50_000));
+              break;
+            }
+            case 4: {
+              const e = fs.readdir(d, 2, 50).filter((x) => x.type !== 4);
+              if (e.length) fs.rename(d, e[rand(e.length)]!.name, dirs[rand(dirs.length)]!, name());
+              break;
+            }
+            case 5: {
+              const e = fs.readdir(d, 2, 50).filter((x) => x.type !== 4);
+              if (e.length) fs.unlink(d, e[rand(e.length)]!.name);
+              break;
+            }
+            case 6: {
+              const e = fs.readdir(d, 2, 50).filter((x) => x.type === 8);
+              if (e.length) fs.link(e[rand(e.length)]!.ino, dirs[rand(dirs.length)]!, name());
+              else fs.symlink(d, name(), 'target/' + 'y'.repeat(rand(3000)));
+              break;
+            }
+            default:
+              fs.sync();
+              assertClean(dev);
+          }
+        } catch (e) {
+          if (isFsError(e, 'ENOSPC')) enospc++;
+          else if (!isFsError(e, 'EEXIST')) throw e;
+        }
+      }
+      assert.ok(enospc > 10, `the disk filled (${enospc} ENOSPC)`);
+      fs.sync();
+      assertClean(dev);
+    });
+
     it('fails directory growth cleanly on a full disk', () => {
       const dev = backend.make(300);
       const fs = Mhfs.format(dev);

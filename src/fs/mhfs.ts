@@ -123,7 +123,7 @@ export class Mhfs {
     if (this.vol.record(dirId).nlink === 0) fail('ENOENT', `directory node ${dirId} has been removed`);
     // All the space the operation may need is asked for here, before anything changes, so that
     // nothing later in it can fail for space (or commit half of it to make room).
-    this.vol.ensure(dirInsertCost(this.vol, dirId) + 2 * this.vol.nodeTree.height + 8 + extra);
+    this.vol.ensure(dirInsertCost(this.vol, dirId, b) + 2 * this.vol.nodeTree.height + 8 + extra);
     return b;
   }
 
@@ -217,7 +217,7 @@ export class Mhfs {
 
   /** Space for moving `id` to the orphan directory if dropping a link may leave it nameless but open. */
   private orphanCost(id: number): number {
-    return this.openCount.has(id) ? dirInsertCost(this.vol, ORPHAN_NODE) : 0;
+    return this.openCount.has(id) ? dirInsertCost(this.vol, ORPHAN_NODE, enc.encode(String(id))) : 0;
   }
 
   private victim(dirId: number, name: string, cred: Cred | undefined): { nameBytes: Uint8Array; id: number } {
@@ -281,7 +281,7 @@ export class Mhfs {
       if (oldIsDir && old.entries > 0) fail('ENOTEMPTY', `directory ${JSON.stringify(dstName)} is not empty`);
       if (cred) checkSticky(this.vol.record(dstDir), old, cred, dstName);
     }
-    this.vol.ensure(dirInsertCost(this.vol, dstDir) + this.vol.dataTree(srcDir).height + 3 * this.vol.nodeTree.height + 8 + (existing ? this.orphanCost(existing.node) : 0));
+    this.vol.ensure((existing ? 2 * this.vol.dataTree(dstDir).height + 2 : dirInsertCost(this.vol, dstDir, dstBytes)) + this.vol.dataTree(srcDir).height + 3 * this.vol.nodeTree.height + 8 + (existing ? this.orphanCost(existing.node) : 0));
     const t = now();
     if (existing) {
       dirRetarget(this.vol, dstDir, dstBytes, id, dtOf(node.mode));
