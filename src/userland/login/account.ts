@@ -81,11 +81,13 @@ export function readPassword(prompt: string): string | null {
   mh.write(2, prompt);
   if (!mh.isatty(0)) return readLine(0);
   const saved = mh.tcgetattr(0);
-  mh.tcsetattr(0, { ...saved, lflag: (saved.lflag & ~L.ECHO) | L.ECHONL });
+  mh.tcsetattr(0, { ...saved, lflag: saved.lflag & ~(L.ECHO | L.ECHONL) });
   try {
     return readLine(0);
   } finally {
     mh.tcsetattr(0, saved);
+    // The newline typed after the password was not echoed either.
+    mh.write(2, '\n');
   }
 }
 
@@ -118,7 +120,8 @@ export function startSession(user: PasswdEntry, opts: { command?: string; keepEn
     }
   }
   const shell = user.shell || '/bin/sh';
-  const env = opts.keepEnv ? mh.env() : { ...mh.env(), HOME: user.home || '/', USER: user.name, LOGNAME: user.name, SHELL: shell };
+  const env = opts.keepEnv ? mh.env() : { ...mh.env(), HOME: home, USER: user.name, LOGNAME: user.name, SHELL: shell };
+  env.PWD = mh.getcwd();
   const argv0 = shell.slice(shell.lastIndexOf('/') + 1);
   mh.exec(shell, opts.command !== undefined ? [argv0, '-c', opts.command] : [argv0], { env });
 }
