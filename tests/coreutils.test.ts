@@ -9,6 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isErr } from '../src/abi/errno.js';
+import { O } from '../src/abi/flags.js';
+import { SpawnFlags } from '../src/abi/spawn.js';
+import { kclose, kdup, kopen, kread, kwrite } from '../src/kernel/kio.js';
 import { bootKernel, type RunResult, type TestKernel } from './kernel-harness.js';
 
 const BIN = '/scheme/initfs/bin/coreutils';
@@ -201,6 +205,47 @@ const STDIN_CASES: [string[], string][] = [
 function hostRun(dir: string, argv: string[], stdin?: string): { stdout: string; code: number } {
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: dir, input: stdin ?? '', env: { PATH: process.env.PATH, LC_ALL: 'C', TZ: 'UTC' }, encoding: 'utf8' });
   return { stdout: r.stdout, code: r.status ?? -1 };
+}
+
+/** Runs an applet with a pty of `cols` columns as its standard streams; `output()` is what it wrote. */
+async function onTerminal(k: TestKernel, argv: string[], cols: number, cwd: string) {
+  const master = await kopen(k.k, '/scheme/pty', O.RDWR);
+  if (isErr(master)) throw new Error(`pty: ${master}`);
+  const size = await kdup(k.k, master, 'winsize');
+  if (isErr(size)) throw new Error(`winsize: ${size}`);
+  const ws = new Uint8Array(4);
+  new DataView(ws.buffer).setUint16(0, 24, true);
+  new DataView(ws.buffer).setUint16(2, cols, true);
+  await kwrite(k.k, size, ws);
+  kclose(k.k, size);
+  const slave = await kdup(k.k, master, 'slave');
+  if (isErr(slave)) throw new Error(`pty slave: ${slave}`);
+  const child = await k.k.spawn(null, {
+    path: BIN, argv, env: ['PATH=/scheme/initfs/bin'], cwd, flags: SpawnFlags.SETSID, pgid: 0,
+    uid: -1, gid: -1, fds: [[0, slave], [1, slave], [2, slave]], ns: null, filter: null,
+  });
+  kclose(k.k, slave);
+  if (isErr(child)) throw new Error(`spawn: ${child}`);
+  const exited = k.k.waitExit(child.pid);
+  let screen = '';
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for (;;) {
+      const b = await kread(k.k, master);
+      if (isErr(b) || b.length === 0) return;
+      screen += dec.decode(b, { stream: true });
+    }
+  })();
+  return {
+    pid: child.pid,
+    output: () => screen,
+    async close(): Promise<number> {
+      const status = await exited;
+      kclose(k.k, master);
+      await reading;
+      return status;
+    },
+  };
 }
 
 async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
@@ -496,6 +541,18 @@ test('coreutils inside MACROHARD', async (t) => {
     const later = await run(['shutdown', '+5']);
     assert.equal(later.code, 1);
     assert.match(later.stderr, /^shutdown: only an immediate shutdown is supported, not '\+5'\n/);
+  });
+
+  await t.test('on a terminal: ls lays out columns for the window, top redraws until stopped', { timeout: 20000 }, async () => {
+    const ls = await onTerminal(k, ['ls', '/data'], 50, '/');
+    await ls.close();
+    const gnu = spawnSync('ls', ['-C'], { cwd: host, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C', COLUMNS: '50' } });
+    assert.equal(ls.output().replace(/\r\n/g, '\n'), gnu.stdout);
+    const top = await onTerminal(k, ['top', '-d', '0.05'], 80, '/');
+    await waitFor(() => top.output().split('\x1b[H\x1b[2J').length > 3);
+    k.k.kill(k.k.kernelContext(), top.pid, 2);
+    assert.equal(await top.close(), 2, 'top ends on SIGINT');
+    assert.match(top.output(), /^\x1b\[H\x1b\[2Jtop - /);
   });
 
   await t.test('tail -f follows a file as it grows', async () => {
