@@ -199,6 +199,8 @@ const STDIN_CASES: [string[], string][] = [
   [['sed', 's/o/0/g'], FILES['poem.txt']!],
   [['head', '-c', '-5'], FILES['csv.txt']!],
   [['uniq', '-c'], 'x\nx\ny\n'],
+  [['sort', '-V'], 'file10\nfile2\nfile1\n1.10\n1.9\n1.2.3\nv2.0-rc1\nv2.0\n'],
+  [['sort', '-M'], 'Mar x\njan y\nDEC z\nfeb w\n'],
   [['cut', '-d', ' ', '-f', '1,3'], FILES['fruit.txt']!],
 ];
 
