@@ -15,7 +15,7 @@
 
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { buildImage, type FileEntry, type PackStats } from '../fs/image.js';
 import { loadConfig, type ImageConfig } from './config.js';
 import { cookAll, REPO_ROOT, type PackageResult } from './cookbook.js';
@@ -36,6 +36,8 @@ export interface ImageBuildOptions {
   root?: string;
   /** Where packages and images go (default ROOT/build). */
   buildDir?: string;
+  /** The recipes (default ROOT/recipes). */
+  recipesDir?: string;
   /** Build the image even when its stamp says it is up to date. */
   force?: boolean;
   /** Where progress goes; null for none. */
@@ -124,7 +126,7 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   const buildDir = opts.buildDir ?? join(root, 'build');
   const progress = new Progress(opts.progress === undefined ? process.stderr : opts.progress);
   const cfg = loadConfig(opts.config, cwd);
-  const p = plan(join(root, 'recipes'), cfg.packages, cwd);
+  const p = plan(opts.recipesDir ?? join(root, 'recipes'), cfg.packages, cwd);
   const wanted = new Set(p.installed);
   progress.setTotal(p.order.length + 1);
   const results = await cookAll(
@@ -139,9 +141,10 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   const outDir = join(buildDir, cfg.name);
   const image = join(outDir, 'harddrive.img');
   const stampFile = join(outDir, 'harddrive.stamp');
+  const shown = relative(cwd, image) || image;
   const stamp = stampOf(cfg, results.filter((r) => wanted.has(r.name)));
   if (!opts.force && existsSync(image) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
-    progress.finish(`${image}: up to date`);
+    progress.finish(`${shown}: up to date`);
     return { image, state: 'up to date', packages: results, ms: performance.now() - t0 };
   }
   progress.step(p.order.length, `assembling ${cfg.name} image`);
@@ -172,6 +175,6 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
     rmSync(tmpImage, { force: true });
   }
   const skipped = results.filter((r) => r.state === 'skipped').length;
-  progress.finish(`${image}: ${cfg.general.filesystemSize} MiB, ${stats.files} files, ${(stats.bytes / MiB).toFixed(1)} MiB of data${skipped ? `, ${skipped} package(s) skipped` : ''}`);
+  progress.finish(`${shown}: ${cfg.general.filesystemSize} MiB, ${stats.files} files, ${(stats.bytes / MiB).toFixed(1)} MiB of data${skipped ? `, ${skipped} package(s) skipped` : ''}`);
   return { image, state: 'built', packages: results, stats, ms: performance.now() - t0 };
 }

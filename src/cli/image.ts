@@ -4,7 +4,7 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Build a disk image from a configuration: macrohard image build config/server.toml',
-  usage: 'macrohard image build CONFIG.toml [--build-dir DIR] [--force] [--quiet]\n       macrohard image path CONFIG.toml [--build-dir DIR]',
+  usage: 'macrohard image build CONFIG.toml [--build-dir DIR] [--recipes DIR] [--force] [--quiet]\n       macrohard image path CONFIG.toml [--build-dir DIR]',
   async run(args) {
     const [verb, ...rest] = args;
     if (verb !== 'build' && verb !== 'path') {
@@ -13,6 +13,7 @@ export const command: Command = {
     }
     let config: string | undefined;
     let buildDir: string | undefined;
+    let recipes: string | undefined;
     let force = false;
     let quiet = false;
     for (let i = 0; i < rest.length; i++) {
@@ -21,6 +22,12 @@ export const command: Command = {
         buildDir = rest[++i];
         if (!buildDir) {
           process.stderr.write('macrohard image: --build-dir needs a folder\n');
+          return 2;
+        }
+      } else if (a === '--recipes') {
+        recipes = rest[++i];
+        if (!recipes) {
+          process.stderr.write('macrohard image: --recipes needs a folder\n');
           return 2;
         }
       } else if (a === '--force' || a === '-f') force = true;
@@ -43,7 +50,7 @@ export const command: Command = {
     }
     const { buildConfigImage } = await import('../build/image.js');
     try {
-      await buildConfigImage({ config, buildDir: buildDir ? resolve(buildDir) : undefined, force, progress: quiet ? null : process.stderr });
+      await buildConfigImage({ config, buildDir: buildDir ? resolve(buildDir) : undefined, recipesDir: recipes ? resolve(recipes) : undefined, force, progress: quiet ? null : process.stderr });
       return 0;
     } catch (e) {
       if (e instanceof BuildError) {
