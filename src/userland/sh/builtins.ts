@@ -253,7 +253,13 @@ function typeOf(sh: Shell, argv: string[], io: Io): number {
 export const BUILTINS: Record<string, Builtin> = {
   cd,
   pwd: (_sh, _a, io) => (out(io, mh.getcwd() + '\n'), 0),
-  exit: (sh, a) => {
+  exit: (sh, a, io) => {
+    // As bash does, the first `exit` with stopped jobs only warns; a second one exits.
+    if (sh.interactive && !sh.warnedStopped && sh.jobs.list().some((j) => j.state === 'stopped')) {
+      sh.warnedStopped = true;
+      err(io, 'There are stopped jobs.\n');
+      return 1;
+    }
     throw new ExitSignal(statusArg(sh, 'exit', a[1]));
   },
   return: (sh, a) => {

@@ -99,7 +99,7 @@ export class LineEditor {
     switch (b) {
       case 0x0d: case 0x0a: {
         const line = this.line;
-        return { out: `${this.redrawEnd()}\r\n`, done: line };
+        return { out: `${this.cursor === this.chars.length ? '' : this.redrawEnd()}\r\n`, done: line };
       }
       case 0x1b:
         this.esc = [];

@@ -91,7 +91,32 @@ function startupFiles(sh: Shell): number | ExitSignal {
   return 0;
 }
 
+/**
+ * Stopped jobs would outlive the shell, stopped for ever, holding the terminal: as the kernel
+ * does for an orphaned process group in POSIX, they get SIGHUP and then SIGCONT.
+ */
+function hangUpStopped(sh: Shell): void {
+  for (const j of sh.jobs.list()) {
+    if (j.state !== 'stopped') continue;
+    for (const sig of [mh.Sig.SIGHUP, mh.Sig.SIGCONT]) {
+      try {
+        sh.jobs.signal(j, sig);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
 function repl(sh: Shell, raw: boolean): number {
+  try {
+    return replLoop(sh, raw);
+  } finally {
+    if (sh.interactive) hangUpStopped(sh);
+  }
+}
+
+function replLoop(sh: Shell, raw: boolean): number {
   if (sh.interactive) {
     const r = startupFiles(sh);
     if (r instanceof ExitSignal) return r.status;

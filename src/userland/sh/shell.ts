@@ -71,6 +71,8 @@ export class Shell implements ExpandEnv {
   history: string[] = [];
   /** Where a script's messages say they come from (`sh`, or the script's name). */
   source = 'sh';
+  /** Set once `exit` has warned about stopped jobs. */
+  warnedStopped = false;
 
   constructor(o: ShellOptions) {
     for (const [k, v] of Object.entries(mh.env())) this.env.set(k, v);
