@@ -92,8 +92,9 @@ function numericValue(s: string, kind: string): number {
   if (m[1] === '' && (m[2] ?? '.') === '.') return 0;
   let v = Number(m[0] === '-' ? '0' : m[0].replace(/\.$/, ''));
   if (kind === 'h') {
+    // GNU's SI suffixes are upper case, but for k: 1e2 is 1 with an unknown suffix.
     const suffix = t[m[0].length];
-    const e = suffix ? 'KMGTPEZY'.indexOf(suffix.toUpperCase()) + 1 : 0;
+    const e = suffix ? 'KMGTPEZYRQ'.indexOf(suffix === 'k' ? 'K' : suffix) + 1 : 0;
     if (e > 0) v *= 1024 ** e;
   }
   return v;
