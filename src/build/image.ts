@@ -141,7 +141,8 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   const outDir = join(buildDir, cfg.name);
   const image = join(outDir, 'harddrive.img');
   const stampFile = join(outDir, 'harddrive.stamp');
-  const shown = relative(cwd, image) || image;
+  const rel = relative(cwd, image);
+  const shown = rel && !rel.startsWith('..') ? rel : image;
   const stamp = stampOf(cfg, results.filter((r) => wanted.has(r.name)));
   if (!opts.force && existsSync(image) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
     progress.finish(`${shown}: up to date`);

@@ -32,7 +32,7 @@ export class Progress {
     const width = 20;
     const filled = this.total ? Math.round((i / this.total) * width) : 0;
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    const cols = this.out.columns ?? 80;
+    const cols = this.out.columns || 80;
     this.status = `${bar} ${i + 1}/${this.total} ${text} ${this.seconds()}`.slice(0, cols - 1);
     this.out.write(`\r\x1b[K${this.status}`);
   }
