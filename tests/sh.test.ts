@@ -14,7 +14,7 @@ import { bootKernel, type RunResult, type TestKernel } from './kernel-harness.js
 const ENV = ['PATH=/scheme/initfs/bin', 'HOME=/home', 'USER=root'];
 const hasCoreutils = existsSync(fileURLToPath(new URL('../initfs/bin/coreutils', import.meta.url)));
 
-async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
+async function waitFor<T>(f: () => T | undefined | null | false, ms = 20000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = f();
@@ -24,7 +24,8 @@ async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Pro
   }
 }
 
-test('the shell inside MACROHARD', async (t) => {
+// Timeouts turn a hang into a failure: these run beside other suites on a loaded machine.
+test('the shell inside MACROHARD', { timeout: 120_000 }, async (t) => {
   const k: TestKernel = bootKernel(4);
   t.after(() => k.shutdown());
   await k.startRamfs();
@@ -345,7 +346,7 @@ async function openConsole(k: TestKernel, env: string[]) {
   return {
     type: async (s: string) => void (await kwrite(k.k, master, new TextEncoder().encode(s))),
     /** Waits until the output after what was already matched matches `re`. */
-    async expect(re: RegExp, ms = 5000): Promise<string> {
+    async expect(re: RegExp, ms = 20000): Promise<string> {
       const end = Date.now() + ms;
       for (;;) {
         const rest = screen.slice(seen);
@@ -362,13 +363,13 @@ async function openConsole(k: TestKernel, env: string[]) {
     async close() {
       const status = await exited;
       kclose(k.k, master);
-      await reading;
+      void reading; // ends with the terminal, or with the kernel's shutdown
       return status;
     },
   };
 }
 
-test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', async (t) => {
+test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', { timeout: 60_000 }, async (t) => {
   const k = bootKernel(3);
   t.after(() => k.shutdown());
   const con = await openConsole(k, ['PATH=/scheme/initfs/bin', 'HOME=/', 'PROMPT=sh> ']);
