@@ -219,6 +219,7 @@ const FUZZ_COMMANDS: string[][] = [
   ['wc'], ['wc', '-w'], ['wc', '-L'], ['wc', '-l', '-c'],
   ['sed', 's/a/X/g'], ['sed', '-n', '/b/p'], ['sed', 's/[0-9]\\+/N/2'], ['sed', '-E', 's/(a|b)+/<&>/g'], ['sed', '2,3d'],
   ['sed', '/a/,/b/s/ /_/g'], ['sed', '$!N;P;D'], ['sed', 'y/ab/BA/'], ['sed', '-n', '$='],
+  ['sed', '1!G;h;$!d'], ['sed', 'x;G'], ['sed', 'H;$!d;x'], ['sed', 'n;d'],
   ['head', '-n', '3'], ['tail', '-n', '2'], ['tail', '-c', '5'], ['head', '-c', '7'], ['head', '-n', '-2'], ['tail', '-n', '+3'],
 ];
 

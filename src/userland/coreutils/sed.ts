@@ -77,8 +77,8 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
     missing = false;
     sink(s);
   };
-  const emitPS = (ps: string): void => {
-    if (input.hadNewline) emit(ps + '\n');
+  const emitPS = (ps: string, nl: boolean): void => {
+    if (nl) emit(ps + '\n');
     else {
       emit(ps);
       missing = true;
@@ -154,16 +154,23 @@ function run(cmds: Cmd[], input: Input, quiet: boolean, sink: (s: string) => voi
 
 interface Engine {
   emit(s: string): void;
-  emitPS(ps: string): void;
+  /** Prints the pattern space, with a newline unless `nl` says its last line had none. */
+  emitPS(ps: string, nl: boolean): void;
   writeTo(file: string, text: string): void;
   useRe(re: RegExp | null | undefined): RegExp;
   selects(c: Cmd, ps: string): boolean;
 }
 
 function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
-  const { emit, emitPS, writeTo, useRe, selects } = e;
+  const { emit, writeTo, useRe, selects } = e;
+  // Each buffer remembers whether its text's last line ended with a newline, and h/H/g/G/x
+  // carry that along with the text: GNU sed's rule for a last line without a newline.
   let hold = '';
+  let holdNl = true;
+  let psNl = true;
+  const emitPS = (ps: string): void => e.emitPS(ps, psNl);
   for (let ps = input.next(); ps !== null; ) {
+    psNl = input.hadNewline;
     const append: string[] = [];
     let print = !quiet;
     let quit = false;
@@ -222,7 +229,10 @@ function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
         }
         case 'p': emitPS(ps); break;
         case 'w': writeTo(c.wfile!, ps + '\n'); break;
-        case 'P': emit(ps.split('\n')[0] + '\n'); break;
+        case 'P':
+          if (ps.includes('\n')) emit(ps.slice(0, ps.indexOf('\n') + 1));
+          else emitPS(ps);
+          break;
         case '=': emit(`${input.lineNo}\n`); break;
         case 'a': append.push(c.text! + '\n'); break;
         case 'i': emit(c.text! + '\n'); break;
@@ -231,11 +241,11 @@ function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
           print = false;
           break cycle;
         case 'y': ps = [...ps].map((ch) => c.map!.get(ch) ?? ch).join(''); break;
-        case 'h': hold = ps; break;
-        case 'H': hold += '\n' + ps; break;
-        case 'g': ps = hold; break;
-        case 'G': ps += '\n' + hold; break;
-        case 'x': [ps, hold] = [hold, ps]; break;
+        case 'h': hold = ps; holdNl = psNl; break;
+        case 'H': hold += '\n' + ps; holdNl = psNl; break;
+        case 'g': ps = hold; psNl = holdNl; break;
+        case 'G': ps += '\n' + hold; psNl = holdNl; break;
+        case 'x': [ps, hold, psNl, holdNl] = [hold, ps, holdNl, psNl]; break;
         case 'q': quit = true; break cycle;
         case 'Q': quit = true; print = false; break cycle;
         case 'n':
@@ -248,6 +258,7 @@ function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
             break cycle;
           }
           ps = next;
+          psNl = input.hadNewline;
           break;
         case 'N': {
           const more = input.next();
@@ -256,6 +267,7 @@ function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
             break cycle;
           }
           ps += '\n' + more;
+          psNl = input.hadNewline;
           break;
         }
       }
