@@ -233,6 +233,17 @@ cd /nowhere`);
     assert.equal(r.code, 1);
   });
 
+  await t.test('aliases', async () => {
+    const r = await sh(`alias greet = 'echo hello'
+alias twice='greet greet'
+greet world; twice
+alias
+unalias greet
+greet`);
+    assert.equal(r.stdout, "hello world\nhello greet\nalias greet = 'echo hello'\nalias twice = 'greet greet'\n");
+    assert.equal(r.stderr, 'sh: greet: command not found\n');
+  });
+
   await t.test('exit status of the last command, and exit N', async () => {
     assert.equal((await sh('probe exit 9')).code, 9);
     assert.equal((await sh('exit 3; echo not reached')).code, 3);

@@ -4,7 +4,7 @@
 //
 //   cd pwd exit export drop unset echo true false test eq is not matches contains
 //   starts-with ends-with exists read source . eval type which jobs fg bg wait kill disown
-//   history exec return break continue time fn (lists functions) help
+//   history exec return break continue time fn (lists functions) alias unalias help
 
 import * as mh from 'libmh';
 import { findProgram, ShellError, writeSink, type Io } from './pipeline.js';
@@ -364,6 +364,24 @@ export const BUILTINS: Record<string, Builtin> = {
     }
     return 0;
   },
+  alias: (sh, a, io) => {
+    const args = a.slice(1);
+    if (args.length === 0) {
+      for (const [k, v] of [...sh.aliases].sort()) out(io, `alias ${k} = '${v}'\n`);
+      return 0;
+    }
+    // `alias ll = 'ls -l'` (Ion's spacing) or `alias ll='ls -l'`.
+    const [name, value] = args[1] === '=' ? [args[0]!, args.slice(2).join(' ')] : [args[0]!.split('=')[0]!, args.join(' ').slice(args[0]!.indexOf('=') + 1)];
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || (args[1] !== '=' && !args[0]!.includes('='))) {
+      const v = sh.aliases.get(name);
+      if (v === undefined) throw new ShellError(`alias: ${name}: not found`);
+      out(io, `alias ${name} = '${v}'\n`);
+      return 0;
+    }
+    sh.aliases.set(name, value);
+    return 0;
+  },
+  unalias: (sh, a) => (a.slice(1).forEach((n) => sh.aliases.delete(n)), 0),
   help: (_sh, _a, io) => {
     out(io, `builtins: ${Object.keys(BUILTINS).sort().join(' ')}\nsyntax: let, if/else if/else/end, for/in/end, while/end, match/case/end, fn/end\n`);
     return 0;

@@ -178,7 +178,7 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
       let argv: string[] | null = null;
       let program: string | null = null;
       if (cmd.t === 'simple') {
-        argv = sh.expander.words(cmd.words);
+        argv = sh.commandWords(cmd.words);
         if (argv.length > 0 && !sh.isInShell(argv[0]!)) program = findProgram(argv[0]!, sh.lookupString('PATH') ?? '');
       }
       const { io: rio, opened } = redirect(sh, cmd.redirs, sio);

@@ -8,7 +8,7 @@
 // arguments are the array `@args` (`$0`, `$1`... index it).
 
 import * as mh from 'libmh';
-import type { AndOr, Command, FnDef, Let, Stmt } from './ast.js';
+import type { AndOr, Command, FnDef, Let, Stmt, Word } from './ast.js';
 import { ArithError, apply, formatNumber, toNumber } from './arith.js';
 import { BUILTINS } from './builtins.js';
 import { ExpandError, Expander, type ExpandEnv, type Value } from './expand.js';
@@ -19,6 +19,7 @@ import { MethodError } from './methods.js';
 import { parse } from './parser.js';
 import { Capture, redirect, runPipeline, ShellError, writeSink, type Io, type Sink } from './pipeline.js';
 import type { Terminal } from './terminal.js';
+import { parseWordList } from './word.js';
 
 export class BreakSignal {}
 export class ContinueSignal {}
@@ -73,6 +74,8 @@ export class Shell implements ExpandEnv {
   source = 'sh';
   /** Set once `exit` has warned about stopped jobs. */
   warnedStopped = false;
+  /** `alias name = text`: a command's first word, if it is a name here, stands for the text. */
+  readonly aliases = new Map<string, string>();
 
   constructor(o: ShellOptions) {
     for (const [k, v] of Object.entries(mh.env())) this.env.set(k, v);
@@ -266,6 +269,23 @@ export class Shell implements ExpandEnv {
     }
   }
 
+  /**
+   * A command's words, expanded, with an alias in first place replaced by its text (whose own
+   * first word may be another alias, but never the same one again).
+   */
+  commandWords(words: Word[]): string[] {
+    const first = words[0];
+    if (!first || !first.parts.every((p) => p.t === 'lit' && !p.quoted) || !this.aliases.has(first.raw)) return this.expander.words(words);
+    const seen = new Set<string>();
+    let head: Word[] = [first];
+    while (head[0] && head[0].parts.every((p) => p.t === 'lit' && !p.quoted) && this.aliases.has(head[0].raw) && !seen.has(head[0].raw)) {
+      seen.add(head[0].raw);
+      const text = this.aliases.get(head[0].raw)!;
+      head = [...parseWordList(text, head[0].pos), ...head.slice(1)];
+    }
+    return this.expander.words([...head, ...words.slice(1)]);
+  }
+
   isInShell(name: string): boolean {
     return this.fns.has(name) || name in BUILTINS;
   }
@@ -367,7 +387,7 @@ export class Shell implements ExpandEnv {
           return 0;
         }
         case 'simple':
-          return this.runSimpleInShell(cmd, this.expander.words(cmd.words), io);
+          return this.runSimpleInShell(cmd, this.commandWords(cmd.words), io);
       }
       return 0;
     } finally {
