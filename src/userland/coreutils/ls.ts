@@ -25,6 +25,8 @@ interface Opts {
   dirAsFile: boolean;
   classify: boolean;
   inode: boolean;
+  /** -s: each name's allocated size, in 1 KiB blocks (or human with -h). */
+  blocks: boolean;
   numeric: boolean;
   reverse: boolean;
   sort: 'name' | 'time' | 'size' | 'none';
@@ -147,8 +149,16 @@ export function columnize(names: string[], width: number): string[] {
 
 /** Prints entries: names, or long lines with columns sized to this group. */
 function printEntries(entries: Entry[], o: Opts, withTotal: boolean): void {
+  const sizeOf = (st: mh.Stat | null): string => (st ? (o.human ? humanSize(st.blocks * 512) : String(Math.ceil(st.blocks / 2))) : '?');
+  const sizeWidth = o.blocks ? Math.max(0, ...entries.map((e) => sizeOf(e.st).length)) : 0;
+  const sizeCol = (st: mh.Stat | null): string => (o.blocks ? sizeOf(st).padStart(sizeWidth) + ' ' : '');
+  if (o.blocks && withTotal && !o.long) {
+    let blocks = 0;
+    for (const e of entries) blocks += e.st?.blocks ?? 0;
+    out.line(`total ${o.human ? humanSize(blocks * 512) : Math.ceil(blocks / 2)}`);
+  }
   if (!o.long) {
-    const names = entries.map((e) => (o.inode ? `${e.st?.ino ?? '?'} ` : '') + e.name + (o.classify && e.st ? classifyChar(e.st.mode) : ''));
+    const names = entries.map((e) => (o.inode ? `${e.st?.ino ?? '?'} ` : '') + sizeCol(e.st) + e.name + (o.classify && e.st ? classifyChar(e.st.mode) : ''));
     if (o.width === null) for (const n of names) out.line(n);
     else for (const l of columnize(names, o.width)) out.line(l);
     return;
@@ -180,12 +190,13 @@ function printEntries(entries: Entry[], o: Opts, withTotal: boolean): void {
       o.human ? humanSize(st.size) : String(st.size),
       lsDate(st.mtimeMs, now),
       name,
+      sizeCol(st),
     ];
   });
   const w = [0, 0, 0, 0, 0, 0];
   for (const r of rows) for (let i = 0; i < 6; i++) w[i] = Math.max(w[i]!, r[i]!.length);
   for (const r of rows) {
-    const ino = o.inode ? r[0]!.padStart(w[0]!) + ' ' : '';
+    const ino = (o.inode ? r[0]!.padStart(w[0]!) + ' ' : '') + r[8]!;
     out.line(`${ino}${r[1]} ${r[2]!.padStart(w[2]!)} ${r[3]!.padEnd(w[3]!)} ${r[4]!.padEnd(w[4]!)} ${r[5]!.padStart(w[5]!)} ${r[6]} ${r[7]}`);
   }
 }
@@ -206,7 +217,7 @@ function listDirectory(path: string, o: Opts, header: boolean, first: { v: boole
     names = names.filter((n) => !n.startsWith('.') || (o.almostAll && n !== '.' && n !== '..'));
   }
   const entries: Entry[] = [];
-  const needStat = o.long || o.classify || o.inode || o.sort !== 'name' || o.recursive;
+  const needStat = o.long || o.classify || o.inode || o.blocks || o.sort !== 'name' || o.recursive;
   for (const name of names) {
     const p = joinPath(path, name);
     let st: mh.Stat | null = null;
@@ -239,14 +250,14 @@ function listDirectory(path: string, o: Opts, header: boolean, first: { v: boole
 
 export const lsApplets = {
   ls: {
-    usage: '[-1aACdFhiLlnRrSt] [FILE]...',
+    usage: '[-1aACdFhiLlnRrsSt] [FILE]...',
     usageStatus: 2,
     run(args) {
       const p = getopts(args, {
-        short: '1aACdFhiLlnRrStU',
+        short: '1aACdFhiLlnRrsStU',
         long: {
           all: 'a', 'almost-all': 'A', directory: 'd', classify: 'F', 'human-readable': 'h', inode: 'i',
-          dereference: 'L', 'numeric-uid-gid': 'n', recursive: 'R', reverse: 'r', color: { key: 'color', arg: 'optional' },
+          dereference: 'L', 'numeric-uid-gid': 'n', recursive: 'R', reverse: 'r', size: 's', color: { key: 'color', arg: 'optional' },
         },
       });
       const o: Opts = {
@@ -258,6 +269,7 @@ export const lsApplets = {
         dirAsFile: p.has('d'),
         classify: p.has('F'),
         inode: p.has('i'),
+        blocks: p.has('s'),
         numeric: p.has('n'),
         reverse: p.has('r'),
         sort: 'name',
