@@ -58,7 +58,21 @@ test('history: up and down walk it, and down again returns to what was being typ
 
 test('drawing: the prompt, then a redraw that puts the cursor back in place', () => {
   const r = type('ab\x01');
-  assert.equal(r.out, '$ ab\r$ ab\x1b[K\x1b[2D');
+  assert.equal(r.out, '$ ab\r$ ab\x1b[J\r\x1b[2C');
+});
+
+test('drawing: a line longer than the terminal wraps, and redraws find their rows', () => {
+  const ed = new LineEditor('$ ', [], null, 10);
+  const feed = (s: string) => ed.feed(enc.encode(s)).output;
+  assert.equal(feed('abcdefg'), 'abcdefg', 'typing within the row is echoed as is');
+  assert.equal(feed('h'), '\r$ abcdefgh\x1b[J\r\n\r', 'the character that fills the row wraps explicitly');
+  assert.equal(feed('ij'), 'ij');
+  assert.equal(feed('\x01'), '\x1b[1A\r$ abcdefghij\x1b[J\x1b[1A\r\x1b[2C', 'Home: up from the second row to the first, column 2');
+  assert.equal(feed('\x05'), '\r$ abcdefghij\x1b[J\r\x1b[2C', 'End: from the first row down to the end');
+  assert.equal(ed.line, 'abcdefghij');
+  const colored = new LineEditor('line one\n\x1b[1mok\x1b[0m> ', [], null, 80);
+  colored.feed(enc.encode('x'));
+  assert.equal(colored.feed(enc.encode('\x01')).output, '\r\x1b[1mok\x1b[0m> x\x1b[J\r\x1b[4C', 'only the prompt\'s last line is redrawn; escapes take no columns');
 });
 
 test('tab completion: a single match completes, several complete their common prefix and list on a second Tab', () => {

@@ -7,8 +7,10 @@
 // cursor, or on an empty line means end of input; ^C abandons the line; ^L redraws; Tab
 // completes through the Completer (a second Tab lists the choices).
 //
-// Drawing is one line: carriage return, prompt, text, erase to end of line, then the cursor
-// moved back to its place. Multi-byte UTF-8 characters count as one position.
+// Drawing: a line longer than the terminal is wide wraps onto further rows, so a redraw goes
+// up to the prompt's row, writes the prompt's last line and the text, erases the rest of the
+// screen, and moves the cursor back to its row and column. A character counts as one column;
+// escape sequences in the prompt (colours) count as none.
 
 export interface Completion {
   /** Where in the line the completed word starts. */
@@ -42,9 +44,17 @@ export class LineEditor {
   private histIndex: number;
   private saved: string[] = [];
   private lastTab = false;
+  /** Screen rows from the prompt's (last) row down to the cursor. */
+  private row = 0;
+  /** The prompt's last line, which redraws repeat, and its width on the screen. */
+  private readonly promptLine: string;
+  private readonly promptWidth: number;
 
   constructor(private readonly prompt: string, private readonly history: readonly string[], private readonly complete: Completer | null = null, private readonly cols = 80) {
     this.histIndex = history.length;
+    this.promptLine = prompt.slice(prompt.lastIndexOf('\n') + 1);
+    this.promptWidth = [...this.promptLine.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')].length;
+    if (this.cols <= 0) this.cols = 80;
   }
 
   get line(): string {
@@ -56,8 +66,20 @@ export class LineEditor {
   }
 
   private redraw(): string {
-    const after = this.chars.length - this.cursor;
-    return `\r${this.prompt}${this.line}\x1b[K${after > 0 ? `\x1b[${after}D` : ''}`;
+    const w = this.cols;
+    let out = this.row > 0 ? `\x1b[${this.row}A` : '';
+    out += `\r${this.promptLine}${this.line}\x1b[J`;
+    const end = this.promptWidth + this.chars.length;
+    // At exactly the right margin a terminal waits before wrapping; wrap now, to know the row.
+    if (end > 0 && end % w === 0) out += '\r\n';
+    const endRow = Math.floor(end / w);
+    const at = this.promptWidth + this.cursor;
+    const curRow = Math.floor(at / w);
+    const curCol = at % w;
+    if (endRow > curRow) out += `\x1b[${endRow - curRow}A`;
+    out += `\r${curCol > 0 ? `\x1b[${curCol}C` : ''}`;
+    this.row = curRow;
+    return out;
   }
 
   private set(text: string, cursor = [...text].length): void {
@@ -128,7 +150,9 @@ export class LineEditor {
       case 0x03:
         this.set('');
         return { out: '^C\r\n', done: '' };
-      case 0x0c: return { out: `\x1b[H\x1b[2J${this.redraw()}` };
+      case 0x0c:
+        this.row = 0;
+        return { out: `\x1b[H\x1b[2J${this.prompt}${this.redraw()}` };
       case 0x10: return { out: this.historyMove(-1) };
       case 0x0e: return { out: this.historyMove(1) };
       case 0x09: return { out: this.tab(wasTab) };
@@ -144,7 +168,8 @@ export class LineEditor {
 
   private insert(ch: string): string {
     this.chars.splice(this.cursor++, 0, ch);
-    if (this.cursor === this.chars.length) return ch; // typing at the end needs no redraw
+    // Typing at the end needs no redraw, unless the character fills the row.
+    if (this.cursor === this.chars.length && (this.promptWidth + this.cursor) % this.cols !== 0) return ch;
     return this.redraw();
   }
 
@@ -196,11 +221,13 @@ export class LineEditor {
     if (!second) return '\x07';
     const width = Math.max(...candidates.map((c) => c.length)) + 2;
     const perLine = Math.max(1, Math.floor(this.cols / width));
-    let list = '\r\n';
+    const toEnd = Math.floor((this.promptWidth + this.chars.length) / this.cols) - this.row;
+    let list = `${toEnd > 0 ? `\x1b[${toEnd}B` : ''}\r\n`;
     candidates.forEach((c, i) => {
       list += c.padEnd(width);
       if ((i + 1) % perLine === 0 || i === candidates.length - 1) list += '\r\n';
     });
-    return list + this.redraw();
+    this.row = 0;
+    return list + this.prompt + this.redraw();
   }
 }
