@@ -183,6 +183,16 @@ const SAME_AS_GNU: string[][] = [
   ['date', '-d', '2024-02-29T13:45:07Z', '-Iseconds'],
   ['date', '-d', '@1700000000', '+%A %B %-d %_H %C %D %R %%'],
   ['date', '-d', '@0'],
+  ['stat', '-c', '%n %s %a %A %F %h %U %G %u %g', 'csv.txt', 'fruit.txt'],
+  ['stat', '--printf', '%n:%s\\n', 'csv.txt'],
+  ['du', '-b', 'csv.txt'],
+  ['du', '-ab', 'csv.txt', 'poem.txt'],
+  ['du', '--apparent-size', '-k', 'csv.txt'],
+  ['find', '.', '-maxdepth', '0'],
+  ['find', '.', '-path', './c*'],
+  ['find', '.', '-type', 'f', '-name', 't*', '-exec', 'wc', '-c', '{}', ';'],
+  ['find', 'csv.txt', '-newer', 'nope.txt'],
+  ['xargs', '-n', '2'],
 ];
 
 /** Commands whose input is a pipe rather than a file: stdin given. */

@@ -8,7 +8,7 @@
 
 import * as mh from 'libmh';
 import { APPLETS } from './applets.js';
-import { type Applet, getopts, joinPath, listDir, out, quote, resolveCommand, UsageError, warn, warnFile, errText, userId } from './common.js';
+import { type Applet, Failure, getopts, joinPath, listDir, out, quote, resolveCommand, UsageError, warn, warnFile, errText, userId } from './common.js';
 import { intArg } from './getopt.js';
 import { globToRegExp } from './regex.js';
 
@@ -134,7 +134,13 @@ class ExprParser {
         return { eval: (_p, st) => compare(spec, Math.floor((mh.now() - st.mtimeMs) / unit)) };
       }
       case '-newer': {
-        const ref = mh.stat(this.arg(t)).mtimeMs;
+        const file = this.arg(t);
+        let ref: number;
+        try {
+          ref = mh.stat(file).mtimeMs;
+        } catch (e) {
+          throw new Failure(`${quote(file)}: ${errText(e)}`);
+        }
         return { eval: (_p, st) => st.mtimeMs > ref };
       }
       case '-user': case '-uid': {
