@@ -56,6 +56,16 @@ test('history: up and down walk it, and down again returns to what was being typ
   assert.equal(type(`${ESC}OA!\r`, h).line, 'second!');
 });
 
+test('^R searches the history backwards; Enter runs the match, ^G gives up, other keys edit it', () => {
+  const h = ['make all', 'echo one', 'git status', 'echo two'];
+  assert.equal(type('\x12echo\r', h).line, 'echo two');
+  assert.equal(type('\x12echo\x12\r', h).line, 'echo one', 'a second ^R finds an older match');
+  assert.equal(type('\x12ma\x05!\r', h).line, 'make all!', '^E leaves the search and edits the match');
+  assert.equal(type('draft\x12git\x07\r', h).line, 'draft', '^G restores the line');
+  assert.match(type('\x12zzz', h).out, /\(reverse-i-search\)'zzz': \x07$/, 'no match rings the bell');
+  assert.equal(type('\x12echo t\x7fo\r', h).line, 'echo one', 'Backspace takes back a character of the search');
+});
+
 test('drawing: the prompt, then a redraw that puts the cursor back in place', () => {
   const r = type('ab\x01');
   assert.equal(r.out, '$ ab\r$ ab\x1b[J\r\x1b[2C');

@@ -5,7 +5,9 @@
 // erase; ←/→ (and ^B/^F) move, Home/End (and ^A/^E); ↑/↓ (and ^P/^N) walk the history;
 // ^K kills to the end, ^U to the start, ^W the word before the cursor; ^D deletes under the
 // cursor, or on an empty line means end of input; ^C abandons the line; ^L redraws; Tab
-// completes through the Completer (a second Tab lists the choices).
+// completes through the Completer (a second Tab lists the choices); ^R searches the history
+// backwards for what is typed next (^R again: an older match; Enter runs it; ^G or Esc gives
+// up; any other key keeps the match for editing).
 //
 // Drawing: a line longer than the terminal is wide wraps onto further rows, so a redraw goes
 // up to the prompt's row, writes the prompt's last line and the text, erases the rest of the
@@ -44,6 +46,8 @@ export class LineEditor {
   private histIndex: number;
   private saved: string[] = [];
   private lastTab = false;
+  /** While ^R searches: what is typed, and the history entry that matches it. */
+  private search: { query: string; at: number; before: string; cursor: number } | null = null;
   /** Screen rows from the prompt's (last) row down to the cursor. */
   private row = 0;
   /** The prompt's last line, which redraws repeat, and its width on the screen. */
@@ -100,6 +104,10 @@ export class LineEditor {
 
   /** One byte; null while an escape sequence or a UTF-8 character is incomplete. */
   private key(b: number): { out: string; done?: string | null } | null {
+    if (this.search && !this.esc && this.utf8.length === 0) {
+      const r = this.searchKey(b);
+      if (r) return r;
+    }
     if (this.esc) {
       this.esc.push(b);
       const seq = String.fromCharCode(...this.esc);
@@ -156,9 +164,53 @@ export class LineEditor {
       case 0x10: return { out: this.historyMove(-1) };
       case 0x0e: return { out: this.historyMove(1) };
       case 0x09: return { out: this.tab(wasTab) };
+      case 0x12:
+        this.search = { query: '', at: this.history.length, before: this.line, cursor: this.cursor };
+        return { out: this.drawSearch() };
     }
     if (b < 0x20) return { out: '' };
     return { out: this.insert(String.fromCharCode(b)) };
+  }
+
+  /** A key while searching; null hands it to normal editing (after keeping the match). */
+  private searchKey(b: number): { out: string; done?: string | null } | null {
+    const q = this.search!;
+    if (b === 0x12) return { out: this.find(q.query, q.at - 1) };
+    if (b === 0x7f || b === 0x08) return { out: this.find(q.query.slice(0, -1), this.history.length - 1) };
+    if (b === 0x07 || b === 0x1b) {
+      // Give up: back to the line as it was (an Esc is not also the start of a sequence).
+      this.set(q.before, q.cursor);
+      this.search = null;
+      this.row = 0;
+      return { out: `\r\x1b[J${this.prompt}${this.redraw()}` };
+    }
+    if (b >= 0x20 && b < 0x7f) return { out: this.find(q.query + String.fromCharCode(b), q.at) };
+    // Anything else ends the search with the match in the line, then acts as usual.
+    this.search = null;
+    this.row = 0;
+    const out = `\r\x1b[J${this.prompt}${this.redraw()}`;
+    const r = this.key(b);
+    return { out: out + (r?.out ?? ''), ...(r?.done !== undefined ? { done: r.done } : {}) };
+  }
+
+  /** The newest entry at or before `from` that contains `query`; the line becomes it. */
+  private find(query: string, from: number): string {
+    const q = this.search!;
+    q.query = query;
+    for (let i = Math.min(from, this.history.length - 1); i >= 0; i--) {
+      if (this.history[i]!.includes(query)) {
+        q.at = i;
+        this.set(this.history[i]!, [...this.history[i]!.slice(0, this.history[i]!.indexOf(query))].length);
+        return this.drawSearch();
+      }
+    }
+    return this.drawSearch() + '\x07';
+  }
+
+  private drawSearch(): string {
+    const up = this.row > 0 ? `\x1b[${this.row}A` : '';
+    this.row = 0;
+    return `${up}\r\x1b[J(reverse-i-search)'${this.search!.query}': ${this.line}`;
   }
 
   private redrawEnd(): string {
