@@ -80,6 +80,15 @@ const bench: Benchmark = {
     ...pair(`hash ${HASH_MIB} MiB`, ['hash', String(HASH_MIB)]),
     ...pair(`${WRITES / 1e6}M 16-byte writes to a file`, ['writes', String(WRITES), '/out']),
     ...pair(`stat ${FILES.toLocaleString()} files`, ['stat', String(FILES), '/files']),
+    // The same calls on a kernel scheme (initfs) on MACROHARD's side: the WASI layer and the
+    // syscall without the file daemon's round trip.
+    {
+      ...({ vs: `node:wasi stat ${FILES.toLocaleString()} files` } as object),
+      name: `MACROHARD stat ${FILES.toLocaleString()} times, a file in initfs`,
+      unit: 'ms',
+      better: 'lower',
+      run: () => macrohard(['statone', String(FILES), '/scheme/initfs/bin/wbench']),
+    },
   ],
   teardown() {
     kernel?.shutdown();

@@ -7,6 +7,7 @@
  *   wbench writes N PATH     N writes of 16 bytes to a new file
  *   wbench mkfiles N DIR     creates N empty files in DIR (setup, untimed by the benchmark)
  *   wbench stat N DIR        stats the N files
+ *   wbench statone N PATH    stats one file N times
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -49,6 +50,13 @@ int main(int argc, char **argv) {
     double ms = now() - t0;
     unlink(argv[3]);
     printf("%.3f\n", ms);
+    return 0;
+  }
+  if (!strcmp(argv[1], "statone")) {
+    struct stat st;
+    for (long i = 0; i < n; i++)
+      if (stat(argv[3], &st) != 0) return 1;
+    printf("%.3f\n", now() - t0);
     return 0;
   }
   if (!strcmp(argv[1], "mkfiles") || !strcmp(argv[1], "stat")) {
