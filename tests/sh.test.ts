@@ -328,6 +328,9 @@ echo end
     assert.match(r.stdout, /^remembered\n(\s+\d+ {2}.*\n)*\s+\d+ {2}echo remembered\n\s+\d+ {2}history\n$/);
     const h = await sh('probe cat < /.sh_history');
     assert.match(h.stdout, /echo remembered\nhistory\n$/);
+    // The images' configuration gives a prompt like this one, through the environment.
+    r = await k.run('sh', ['sh', '-i'], { env: ['PATH=/scheme/initfs/bin', 'USER=root', 'HOSTNAME=box', 'PROMPT=$USER@$HOSTNAME:$PWD> '], stdin: 'true\n' });
+    assert.equal(r.stderr, 'root@box:/> root@box:/> exit\n');
   });
 });
 

@@ -79,6 +79,12 @@ export class Shell implements ExpandEnv {
 
   constructor(o: ShellOptions) {
     for (const [k, v] of Object.entries(mh.env())) this.env.set(k, v);
+    // $PWD is the shell's to keep (prompts such as "$USER@$HOSTNAME:$PWD> " read it).
+    try {
+      this.env.set('PWD', mh.getcwd());
+    } catch {
+      // no working directory to name
+    }
     this.scopes[0]!.set('args', o.args);
     this.interactive = o.interactive;
     this.term = o.term;
