@@ -1,0 +1,92 @@
+// Unit tests of the WASI layer that need no C toolchain: the errno table, lexical path
+// resolution beneath a directory, the missing-import check, and a hand-assembled module run
+// as a process inside a booted kernel (fd_write to stdout, then proc_exit).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Errno } from '../../abi/errno.js';
+import type { InitfsScheme } from '../../kernel/schemes/initfs.js';
+import { bootKernel } from '../../../tests/kernel-harness.js';
+import { toWasi, WasiErrno, WasiError } from './errno.js';
+import { beneath } from './path.js';
+import { missingImports } from './run.js';
+
+/** Bytes of a module, from sections given as [id, body]. */
+function moduleBytes(sections: [number, number[]][]): Uint8Array {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  for (const [id, body] of sections) out.push(id, ...leb(body.length), ...body);
+  return new Uint8Array(out);
+}
+function leb(n: number): number[] {
+  const b: number[] = [];
+  do {
+    let x = n & 0x7f;
+    n >>>= 7;
+    if (n) x |= 0x80;
+    b.push(x);
+  } while (n);
+  return b;
+}
+const str = (s: string): number[] => [...leb(s.length), ...Buffer.from(s)];
+
+/** _start: fd_write(1, iovec at 16 -> "hi\n" at 0, 1, nwritten at 32); proc_exit(4). */
+function helloModule(extraImport?: string): Uint8Array {
+  const imports = [
+    [...str('wasi_snapshot_preview1'), ...str('fd_write'), 0x00, 0x00],
+    [...str('wasi_snapshot_preview1'), ...str('proc_exit'), 0x00, 0x01],
+    ...(extraImport ? [[...str('env'), ...str(extraImport), 0x00, 0x02]] : []),
+  ];
+  const code = [0x00, 0x41, 0x01, 0x41, 0x10, 0x41, 0x01, 0x41, 0x20, 0x10, 0x00, 0x1a, 0x41, 0x04, 0x10, 0x01, 0x0b];
+  const start = imports.length;
+  return moduleBytes([
+    [1, [0x03, 0x60, 0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00]],
+    [2, [imports.length, ...imports.flat()]],
+    [3, [0x01, 0x02]],
+    [5, [0x01, 0x00, 0x01]],
+    [7, [0x02, ...str('memory'), 0x02, 0x00, ...str('_start'), 0x00, start]],
+    [10, [0x01, ...leb(code.length), ...code]],
+    [11, [0x02, 0x00, 0x41, 0x00, 0x0b, 0x03, ...Buffer.from('hi\n'), 0x00, 0x41, 0x10, 0x0b, 0x08, 0, 0, 0, 0, 3, 0, 0, 0]],
+  ]);
+}
+
+test('every kernel errno has its own WASI errno', () => {
+  for (const [name, n] of Object.entries(Errno)) {
+    const w = toWasi(-n);
+    assert.ok(n === Errno.EIO || w !== WasiErrno.EIO, `${name} maps to EIO`);
+    assert.equal(w, (WasiErrno as Record<string, number>)[name === 'EOPNOTSUPP' ? 'ENOTSUP' : name], name);
+  }
+  assert.equal(toWasi(5), 0);
+  assert.equal(toWasi(-9999), WasiErrno.EIO);
+});
+
+test('paths resolve beneath their directory, lexically', () => {
+  assert.equal(beneath('/', 'a/b'), '/a/b');
+  assert.equal(beneath('/scheme/initfs', 'bin/./x'), '/scheme/initfs/bin/x');
+  assert.equal(beneath('/d', 'a/../b'), '/d/b');
+  assert.equal(beneath('/d', '.'), '/d');
+  const fails = (base: string, rel: string, errno: number) => assert.throws(() => beneath(base, rel), (e: unknown) => e instanceof WasiError && e.errno === errno, `${base} ${rel}`);
+  fails('/d', '../x', WasiErrno.ENOTCAPABLE);
+  fails('/d', 'a/../../x', WasiErrno.ENOTCAPABLE);
+  fails('/', '..', WasiErrno.ENOTCAPABLE);
+  fails('/d', '/etc', WasiErrno.ENOTCAPABLE);
+  fails('/d', '', WasiErrno.ENOENT);
+});
+
+test('imports the runtime does not provide are listed', async () => {
+  const m = await WebAssembly.compile(helloModule('extra'));
+  assert.deepEqual(missingImports(m, { wasi_snapshot_preview1: { fd_write: 1, proc_exit: 1 } }), ['env.extra']);
+  assert.deepEqual(missingImports(m, { wasi_snapshot_preview1: { fd_write: 1 } }), ['wasi_snapshot_preview1.proc_exit', 'env.extra']);
+});
+
+test('a hand-assembled WASI module runs as a process: fd_write to stdout, proc_exit', async (t) => {
+  const k = bootKernel(2);
+  t.after(() => k.shutdown());
+  const initfs = k.k.schemes.get('initfs') as InitfsScheme;
+  initfs.add('bin/hi', { data: helloModule(), mode: 0o755 });
+  initfs.add('bin/hi-extra', { data: helloModule('extra'), mode: 0o755 });
+  const r = await k.run('/scheme/initfs/bin/hi', ['hi']);
+  assert.deepEqual([r.stdout, r.stderr, r.code], ['hi\n', '', 4]);
+  const e = await k.run('/scheme/initfs/bin/hi-extra', ['hi-extra']);
+  assert.deepEqual([e.stdout, e.stderr, e.code], ['', 'hi-extra: cannot run: unresolved imports: env.extra\n', 126]);
+  const again = await k.run('/scheme/initfs/bin/hi', ['hi']);
+  assert.equal(again.code, 4, 'the thread is reused after a WASI process ends');
+});
