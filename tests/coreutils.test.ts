@@ -454,6 +454,16 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.deepEqual([rmDir.code, rmDir.stderr], [1, "rm: cannot remove '/w/a': Is a directory\n"]);
     const rmdir = await run(['rmdir', '/w/a']);
     assert.deepEqual([rmdir.code, rmdir.stderr], [1, "rmdir: failed to remove '/w/a': Directory not empty\n"]);
+    // -i asks on stderr and reads the answers from stdin.
+    await ok(['mkdir', '-p', '/w/ask/in']);
+    await put('/w/ask/in/keep', 'k\n');
+    await put('/w/ask/in/drop', '');
+    const asked = await run(['rm', '-ri', '/w/ask'], { stdin: 'y\ny\nn\ny\nn\n' });
+    assert.equal(asked.stderr, "rm: descend into directory '/w/ask'? rm: descend into directory '/w/ask/in'? rm: remove regular file '/w/ask/in/keep'? rm: remove regular empty file '/w/ask/in/drop'? rm: remove directory '/w/ask/in'? rm: remove directory '/w/ask'? ");
+    assert.equal(await ok(['find', '/w/ask']), '/w/ask\n/w/ask/in\n/w/ask/in/keep\n');
+    const mvAsk = await run(['mv', '-i', '/w/ask/in/keep', '/w/a/log.txt'], { stdin: 'n\n' });
+    assert.deepEqual([mvAsk.code, mvAsk.stderr], [0, "mv: overwrite '/w/a/log.txt'? "]);
+    await ok(['rm', '-rf', '/w/ask']);
     await ok(['rm', '-r', '/w/copy']);
     assert.equal((await run(['ls', '/w/copy'])).code, 2);
     await ok(['mkdir', '-p', '/w/p/q/r']);

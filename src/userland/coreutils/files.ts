@@ -4,7 +4,7 @@
 // `rm: cannot remove 'x': No such file or directory`, status 1 when any operand failed.
 
 import * as mh from 'libmh';
-import { type Applet, baseName, getopts, isDir, joinPath, listDir, out, quote, UsageError, warn, warnFile, errText, errCode } from './common.js';
+import { type Applet, baseName, getopts, isDir, joinPath, Lines, listDir, out, prog, quote, UsageError, warn, warnFile, errText, errCode } from './common.js';
 import { dirName } from './simple.js';
 import { parseDate } from './system.js';
 
@@ -118,13 +118,39 @@ function copy(src: string, dst: string, o: CopyOpts, top: boolean): boolean {
   return true;
 }
 
+let answers: Lines | null = null;
+
+/** Asks `PROG: question? ` on stderr and reads the answer from stdin: yes if it starts with y. */
+function ask(question: string): boolean {
+  out.flush();
+  mh.write(2, `${prog()}: ${question}? `);
+  answers ??= new Lines(0);
+  const a = answers.next();
+  return a !== null && /^[yY]/.test(a);
+}
+
+function kindName(st: mh.Stat): string {
+  const k = kind(st);
+  if (k === mh.S.IFDIR) return 'directory';
+  if (k === mh.S.IFLNK) return 'symbolic link';
+  return st.size === 0 ? 'regular empty file' : 'regular file';
+}
+
 /** Removes a tree; returns false if anything could not be removed (each failure reported). */
-function remove(path: string, o: { recursive: boolean; force: boolean; dirs: boolean; verbose: boolean }): boolean {
+function remove(path: string, o: { recursive: boolean; force: boolean; dirs: boolean; verbose: boolean; interactive?: boolean }): boolean {
   const st = lstatOrNull(path);
   if (!st) {
     if (o.force) return true;
     warnFile('cannot remove', path, new mh.MhError(2, 'lstat', path));
     return false;
+  }
+  const isDirectory = kind(st) === mh.S.IFDIR;
+  let descended = false;
+  if (o.interactive && isDirectory && o.recursive && listDir(path).length > 0) {
+    if (!ask(`descend into directory ${quote(path)}`)) return true;
+    descended = true;
+  } else if (o.interactive && !(isDirectory && !o.recursive && !o.dirs)) {
+    if (!ask(`remove ${kindName(st)} ${quote(path)}`)) return true;
   }
   if (kind(st) === mh.S.IFDIR) {
     if (!o.recursive && !o.dirs) {
@@ -141,6 +167,7 @@ function remove(path: string, o: { recursive: boolean; force: boolean; dirs: boo
       }
     }
     if (!ok) return false;
+    if (o.interactive && o.recursive && descended && !ask(`remove directory ${quote(path)}`)) return true;
     try {
       mh.rmdir(path);
     } catch (e) {
@@ -204,7 +231,7 @@ export const fileApplets = {
   },
 
   mv: {
-    usage: '[-fnTv] SOURCE... DEST',
+    usage: '[-finTv] SOURCE... DEST',
     run(args) {
       const p = getopts(args, { short: 'finTv', long: { force: 'f', interactive: 'i', 'no-clobber': 'n', 'no-target-directory': 'T', verbose: 'v' } });
       let ok = true;
@@ -214,7 +241,10 @@ export const fileApplets = {
           ok = false;
           continue;
         }
-        if (p.has('n') && lstatOrNull(d)) continue;
+        let mode = '';
+        for (const [k] of p.list) if (k === 'f' || k === 'i' || k === 'n') mode = k;
+        if (mode === 'n' && lstatOrNull(d)) continue;
+        if (mode === 'i' && lstatOrNull(d) && !ask(`overwrite ${quote(d)}`)) continue;
         try {
           mh.rename(s, d);
         } catch (e) {
@@ -237,13 +267,21 @@ export const fileApplets = {
   },
 
   rm: {
-    usage: '[-dfrRv] FILE...',
+    usage: '[-dfiIrRv] FILE...',
     run(args) {
-      const p = getopts(args, { short: 'dfiIrRv', long: { dir: 'd', force: 'f', recursive: 'r', verbose: 'v' } });
-      const o = { recursive: p.has('r') || p.has('R'), force: p.has('f'), dirs: p.has('d'), verbose: p.has('v') };
+      const p = getopts(args, { short: 'dfiIrRv', long: { dir: 'd', force: 'f', interactive: { key: 'i' }, recursive: 'r', verbose: 'v' } });
+      // The last of -f, -i and -I decides whether to ask (GNU).
+      let mode = '';
+      for (const [k] of p.list) if (k === 'f' || k === 'i' || k === 'I') mode = k;
+      const o = { recursive: p.has('r') || p.has('R'), force: mode === 'f', dirs: p.has('d'), verbose: p.has('v'), interactive: mode === 'i' };
       if (p.operands.length === 0) {
         if (o.force) return 0;
         throw new UsageError('missing operand');
+      }
+      if (mode === 'I' && (p.operands.length > 3 || o.recursive)) {
+        const n = p.operands.length;
+        const what = o.recursive ? `remove ${n} argument${n > 1 ? 's' : ''} recursively` : `remove ${n} arguments`;
+        if (!ask(what)) return 0;
       }
       let ok = true;
       for (const f of p.operands) {
