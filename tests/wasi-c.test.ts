@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isErr } from '../src/abi/errno.js';
+import type { InitfsScheme } from '../src/kernel/schemes/initfs.js';
 import { bootWithFs, CBuild, install, skipReason } from './c/harness.js';
 
 const skip = skipReason();
@@ -73,6 +75,21 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
       assert.equal(r.stdout, n.stdout);
       assert.equal(n.signal, 'SIGTERM');
     }
+  });
+
+  await t.test('system, popen and pclose run commands through the shell', async (st) => {
+    const initfs = k.k.schemes.get('initfs') as InitfsScheme;
+    if (isErr(initfs.stat('bin/sh'))) return st.skip('no shell (sh) in this build');
+    install(k, 'shell', b.wasm('shell'));
+    const r = await k.run('/scheme/initfs/bin/shell', ['shell']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, [
+      'shell available: 1', 'system exit 3: exited 1 status 3', 'from system', 'system echo: status 0',
+      'popen read 1: one', 'popen read 2: two', 'pclose: 0', 'written through popen', 'pclose writer: 0', '',
+    ].join('\n'));
+    const n = native(b.native('shell'), []);
+    if (n) assert.equal(r.stdout, n.stdout);
   });
 
   await t.test('poll: timeouts, readiness, sleeps and clocks', async () => {

@@ -1,6 +1,7 @@
 /*
  * system, popen and pclose for C programs on MACROHARD, over spawn and pipes: the command runs
- * as `/bin/sh -c COMMAND` (wasi-libc declares these but cannot implement them).
+ * as `/bin/sh -c COMMAND` (wasi-libc declares these but cannot implement them), or with the
+ * boot shell in initfs when the filesystem has no /bin/sh.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,12 +11,14 @@
 #include <unistd.h>
 #include "macrohard.h"
 
-#define SHELL "/bin/sh"
+static const char *shell(void) {
+  return access("/bin/sh", X_OK) == 0 ? "/bin/sh" : "/scheme/initfs/bin/sh";
+}
 
 int system(const char *cmd) {
-  if (!cmd) return access(SHELL, X_OK) == 0;
+  if (!cmd) return access(shell(), X_OK) == 0;
   char *argv[] = {"sh", "-c", (char *)cmd, 0};
-  pid_t pid = mh_spawn(SHELL, argv, 0, 0, 0, 0, 0);
+  pid_t pid = mh_spawn(shell(), argv, 0, 0, 0, 0, 0);
   if (pid < 0) return 127 << 8;
   int status;
   if (waitpid(pid, &status, 0) < 0) return -1;
@@ -41,7 +44,7 @@ FILE *popen(const char *cmd, const char *mode) {
   if (reading) map[3] = p[1];
   else map[1] = p[0];
   char *argv[] = {"sh", "-c", (char *)cmd, 0};
-  pid_t pid = mh_spawn(SHELL, argv, 0, map, 3, 0, 0);
+  pid_t pid = mh_spawn(shell(), argv, 0, map, 3, 0, 0);
   close(reading ? p[1] : p[0]);
   if (pid < 0) {
     close(reading ? p[0] : p[1]);
