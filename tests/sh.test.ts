@@ -80,6 +80,21 @@ echo x > /dev/null`);
     assert.match(err.stdout, /^usage: probe /);
   });
 
+  await t.test('POSIX spellings: 2> 2>> 2>&1 >&2, in their order', async () => {
+    const r = await sh(`probe bogus 2>/e2.txt; probe bogus 2>>/e2.txt
+probe cat < /e2.txt | probe count
+probe bogus 2>&1 | probe count
+probe bogus 2>&1 >/dev/null | probe count
+let x = $(probe bogus 2>&1); echo $len($x)
+echo to-err >&2
+echo x 3>/nowhere`);
+    const [twice, once, again, len] = r.stdout.split('\n');
+    assert.equal(Number(twice!.split(' ')[0]), 2 * Number(once!.split(' ')[0]), '2>> appended');
+    assert.equal(again, once, '2>&1 >file: stderr still goes down the pipe');
+    assert.equal(Number(len), Number(once!.split(' ')[0]) - 1, 'captured, less the final newline');
+    assert.equal(r.stderr, 'to-err\nsh: 3>: only descriptors 0, 1 and 2 can be redirected\n');
+  });
+
   await t.test('^| pipes standard error, &| both', async () => {
     const r = await sh('probe bogus ^| probe count; probe bogus &| probe count; echo out ^| probe count');
     const lines = r.stdout.split('\n');

@@ -36,10 +36,12 @@ export interface Word {
   raw: string;
 }
 
-export type RedirOp = '>' | '>>' | '<' | '<<<' | '^>' | '^>>' | '&>' | '&>>';
+export type RedirOp = '>' | '>>' | '<' | '<<<' | '^>' | '^>>' | '&>' | '&>>' | '>&';
 
 export interface Redirect {
   op: RedirOp;
+  /** The descriptor written before the operator (`2>`), if any. */
+  fd: number | null;
   target: Word;
   pos: Pos;
 }

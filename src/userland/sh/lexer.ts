@@ -5,7 +5,8 @@
 // only needs to know where a word ends, which means tracking quotes and the brackets that may
 // contain spaces: `$(...)`, `@(...)`, `$((...))`, method calls `$len(...)`, array literals
 // `[a b]` and braces `{...}`. Operators are Ion's: `|` `^|` `&|`, `&&` `||`, `;` `&` `&!`,
-// and the redirections `>` `>>` `<` `<<<` `^>` `^>>` `&>` `&>>`.
+// and the redirections `>` `>>` `<` `<<<` `^>` `^>>` `&>` `&>>`, plus POSIX's `N>`, `N>>`,
+// `N<` and `N>&M` (a digit written right before the operator).
 
 export interface Pos {
   line: number;
@@ -16,11 +17,12 @@ export interface Pos {
 
 export type Op =
   | '|' | '^|' | '&|' | '&&' | '||' | ';' | '&' | '&!'
-  | '>' | '>>' | '<' | '<<<' | '^>' | '^>>' | '&>' | '&>>';
+  | '>' | '>>' | '<' | '<<<' | '^>' | '^>>' | '&>' | '&>>' | '>&';
 
 export type Token =
   | { kind: 'word'; text: string; pos: Pos; end: number }
-  | { kind: 'op'; op: Op; pos: Pos; end: number }
+  /** `fd` is a descriptor number written right before a redirection (`2>`, `2>&1`). */
+  | { kind: 'op'; op: Op; pos: Pos; end: number; fd?: number }
   | { kind: 'newline'; pos: Pos; end: number }
   | { kind: 'eof'; pos: Pos; end: number };
 
@@ -33,7 +35,7 @@ export class ShSyntaxError extends Error {
 }
 
 // Longest first, so that `>>` wins over `>`.
-const OPS: Op[] = ['<<<', '^>>', '&>>', '&&', '||', '^|', '&|', '&!', '>>', '^>', '&>', '|', ';', '&', '>', '<'];
+const OPS: Op[] = ['<<<', '^>>', '&>>', '&&', '||', '^|', '&|', '&!', '>>', '>&', '^>', '&>', '|', ';', '&', '>', '<'];
 
 class BraceNotGroup extends Error {}
 
@@ -94,6 +96,14 @@ export class Lexer {
     if (this.peek() === '\n') {
       this.advance();
       return { kind: 'newline', pos, end: this.base.offset + this.i };
+    }
+    // POSIX descriptor redirections, for hands used to them: `2>file`, `2>>file`, `2>&1`, `0<file`.
+    const numbered = /^([0-9])(?=>|<(?!<<))/.exec(this.src.slice(this.i, this.i + 2));
+    if (numbered) {
+      this.advance();
+      const op = OPS.find((o) => this.src.startsWith(o, this.i) && (o === '>' || o === '>>' || o === '>&' || o === '<'))!;
+      for (let k = 0; k < op.length; k++) this.advance();
+      return { kind: 'op', op, pos, end: this.base.offset + this.i, fd: Number(numbered[1]) };
     }
     for (const op of OPS) {
       if (this.src.startsWith(op, this.i)) {

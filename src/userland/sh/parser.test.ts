@@ -34,6 +34,15 @@ test('lexer: words end at blanks and operators, but not inside quotes or bracket
   assert.deepEqual(toks('echo { x } a^b'), ['w:echo', 'w:{', 'w:x', 'w:}', 'w:a^b', 'eof']);
 });
 
+test('lexer: POSIX descriptor redirections, only when the digit starts the token', () => {
+  const t = tokenize('cmd 2>e 2>>f 2>&1 >&2 0<in a2>x 12');
+  const ops = t.filter((x) => x.kind === 'op').map((x) => `${(x as { fd?: number }).fd ?? ''}${(x as { op: string }).op}`);
+  assert.deepEqual(ops, ['2>', '2>>', '2>&', '>&', '0<', '>']);
+  assert.deepEqual(t.filter((x) => x.kind === 'word').map((x) => (x as { text: string }).text), ['cmd', 'e', 'f', '1', '2', 'in', 'a2', 'x', '12']);
+  const [s] = parse('cmd 2>&1 > out');
+  assert.deepEqual(simple(s!).redirs.map((r) => [r.fd, r.op, r.target.raw]), [[2, '>&', '1'], [null, '>', 'out']]);
+});
+
 test('lexer: positions count lines and columns', () => {
   const t = tokenize('one\n  two "x\ny" three');
   assert.deepEqual(t.map((x) => [x.pos.line, x.pos.col]), [[1, 1], [1, 4], [2, 3], [2, 7], [3, 4], [3, 9]]);

@@ -14,7 +14,7 @@ import type { AndOr, Command, Case, FnDef, Let, LetOp, Pipeline, PipeOp, Redirec
 import { ShSyntaxError, tokenize, type Op, type Pos, type Token } from './lexer.js';
 import { parseWord } from './word.js';
 
-const REDIR_OPS = new Set<Op>(['>', '>>', '<', '<<<', '^>', '^>>', '&>', '&>>']);
+const REDIR_OPS = new Set<Op>(['>', '>>', '<', '<<<', '^>', '^>>', '&>', '&>>', '>&']);
 const PIPE_OPS = new Set<Op>(['|', '^|', '&|']);
 const LET_OPS: LetOp[] = ['//=', '**=', '++=', '::=', '+=', '-=', '*=', '/=', '%=', '='];
 const TYPE = /^(str|bool|int|float|\[str\]|\[bool\]|\[int\]|\[float\]|hmap\[\w+\]|bmap\[\w+\])$/;
@@ -160,7 +160,7 @@ class Parser {
     const op = this.take() as Extract<Token, { kind: 'op' }>;
     const target = this.take();
     if (target.kind !== 'word') throw new ShSyntaxError(`expected a file name after '${op.op}'`, target.pos, target.kind === 'eof');
-    return { op: op.op as RedirOp, target: parseWord(target.text, target.pos), pos: op.pos };
+    return { op: op.op as RedirOp, fd: op.fd ?? null, target: parseWord(target.text, target.pos), pos: op.pos };
   }
 
   private simple(): Simple {

@@ -57,6 +57,14 @@ function openTarget(path: string, flags: number): number {
   return mh.open(p, flags, 0o666);
 }
 
+function setFd(io: Io, n: number, to: Sink): void {
+  if (n === 0) {
+    if (typeof to !== 'number') throw new ShellError('0<&: not a readable descriptor here');
+    io.in = to;
+  } else if (n === 1) io.out = to;
+  else io.err = to;
+}
+
 /** Applies redirections on top of `io`; the returned descriptors are the caller's to close. */
 export function redirect(sh: Shell, redirs: Redirect[], io: Io): { io: Io; opened: number[] } {
   const out: Io = { ...io };
@@ -64,6 +72,13 @@ export function redirect(sh: Shell, redirs: Redirect[], io: Io): { io: Io; opene
   try {
     for (const r of redirs) {
       const target = sh.expander.string(r.target);
+      if (r.fd !== null && r.fd > 2) throw new ShellError(`${r.fd}${r.op}: only descriptors 0, 1 and 2 can be redirected`);
+      if (r.op === '>&' && /^[0-2]$/.test(target)) {
+        // N>&M: descriptor N becomes a copy of what M is now.
+        const from = [out.in, out.out, out.err][Number(target)]!;
+        setFd(out, r.fd ?? 1, from);
+        continue;
+      }
       let fd: number;
       if (r.op === '<<<') {
         const [rd, wr] = mh.pipe();
@@ -73,6 +88,7 @@ export function redirect(sh: Shell, redirs: Redirect[], io: Io): { io: Io; opene
       } else {
         const O = mh.O;
         const flags = r.op === '<' ? O.RDONLY : O.WRONLY | O.CREAT | (r.op.endsWith('>>') ? O.APPEND : O.TRUNC);
+        if (r.op === '<' && r.fd !== null && r.fd !== 0) throw new ShellError(`${r.fd}<: only standard input reads a file`);
         try {
           fd = openTarget(target, flags);
         } catch (e) {
@@ -80,10 +96,11 @@ export function redirect(sh: Shell, redirs: Redirect[], io: Io): { io: Io; opene
         }
       }
       opened.push(fd);
-      if (r.op === '<' || r.op === '<<<') out.in = fd;
+      if (r.fd !== null && r.op !== '>&') setFd(out, r.fd, fd);
+      else if (r.op === '<' || r.op === '<<<') out.in = fd;
       else if (r.op === '>' || r.op === '>>') out.out = fd;
       else if (r.op === '^>' || r.op === '^>>') out.err = fd;
-      else out.out = out.err = fd;
+      else out.out = out.err = fd; // &>, &>>, and >&FILE as bash spells it
     }
   } catch (e) {
     for (const fd of opened) mh.close(fd);
@@ -186,6 +203,7 @@ export function runPipeline(sh: Shell, p: Pipeline, io: Io, background: boolean)
         const [r, w] = mh.pipe();
         closeLater.push(w);
         drain = { fd: r, into: rio.out };
+        if (rio.err === rio.out) rio.err = w; // $(cmd 2>&1)
         rio.out = w;
       }
       const stage: Stage = { cmd, argv, program, io: rio, opened };
