@@ -28,7 +28,7 @@ const inRanges = (r: Ranges, i: number): boolean => r.some(([lo, hi]) => i >= lo
 
 function cutRun(args: string[]): number {
   const p = getopts(args, {
-    short: 'b:c:d:f:nsz',
+    short: 'b:c:d:f:ns',
     long: { bytes: 'b', characters: 'c', delimiter: 'd', fields: 'f', 'only-delimited': 's', complement: 'complement', 'output-delimiter': { key: 'output-delimiter', arg: 'required' } },
   });
   const modes = ['b', 'c', 'f'].filter((k) => p.has(k));

@@ -34,14 +34,18 @@ interface CopyOpts {
   noClobber: boolean;
   preserve: boolean;
   verbose: boolean;
-  deref: boolean;
+  /** The last of -L, -H, -P, or ''. */
+  deref: string;
 }
 
 /** Copies one tree; reports failures itself and returns false if any. */
 function copy(src: string, dst: string, o: CopyOpts, top: boolean): boolean {
   let st: mh.Stat;
   try {
-    st = o.deref || (top && !o.recursive) ? mh.stat(src) : mh.lstat(src);
+    // -L follows every link, -H those named on the command line, -P none; by default a
+    // named link is followed unless copying recursively (GNU).
+    const follow = o.deref === 'L' || (top && (o.deref === 'H' || (o.deref === '' && !o.recursive)));
+    st = follow ? mh.stat(src) : mh.lstat(src);
   } catch (e) {
     warnFile('cannot stat', src, e);
     return false;
@@ -214,7 +218,7 @@ export const fileApplets = {
         noClobber: p.has('n'),
         preserve: p.has('p') || p.has('a'),
         verbose: p.has('v'),
-        deref: p.has('L'),
+        deref: p.list.filter(([k]) => k === 'L' || k === 'H' || k === 'P').pop()?.[0] ?? (p.has('a') ? 'P' : ''),
       };
       let ok = true;
       for (const [s, d] of targets(p.operands, p.has('T'))) {
@@ -254,7 +258,7 @@ export const fileApplets = {
             continue;
           }
           // Another scheme: copy everything, then remove the source.
-          const copied = copy(s, d, { recursive: true, force: true, noClobber: false, preserve: true, verbose: false, deref: false }, true);
+          const copied = copy(s, d, { recursive: true, force: true, noClobber: false, preserve: true, verbose: false, deref: 'P' }, true);
           if (!copied || !remove(s, { recursive: true, force: true, dirs: true, verbose: false })) {
             ok = false;
             continue;

@@ -294,8 +294,8 @@ export function splitXargs(text: string): string[] {
 
 function xargsRun(args: string[]): number {
   const p = getopts(args, {
-    short: '0d:E:I:L:n:prs:tx',
-    long: { null: '0', delimiter: 'd', 'eof': 'E', replace: { key: 'I', arg: 'optional' }, 'max-lines': 'L', 'max-args': 'n', 'no-run-if-empty': 'r', verbose: 't', 'max-chars': 's' },
+    short: '0d:E:I:L:n:rt',
+    long: { null: '0', delimiter: 'd', 'eof': 'E', replace: { key: 'I', arg: 'optional' }, 'max-lines': 'L', 'max-args': 'n', 'no-run-if-empty': 'r', verbose: 't' },
     inOrder: true,
   });
   const cmd = p.operands.length ? p.operands : ['echo'];
@@ -365,5 +365,5 @@ function runOne(argv: string[], trace: boolean): number {
 
 export const findApplets = {
   find: { usage: '[-H] [-L] [-P] [PATH]... [EXPRESSION]', run: findRun },
-  xargs: { usage: '[-0prt] [-d DELIM] [-E EOF] [-I REPLACE] [-L N] [-n N] [COMMAND [ARG]...]', run: xargsRun },
+  xargs: { usage: '[-0rt] [-d DELIM] [-E EOF] [-I REPLACE] [-L N] [-n N] [COMMAND [ARG]...]', run: xargsRun },
 } satisfies Record<string, Applet>;

@@ -251,10 +251,12 @@ export const procApplets = {
     },
   },
   dmesg: {
-    usage: '[-r]',
+    usage: '[-krt]',
     run(args) {
-      getopts(args, { short: 'rtk' });
-      out.write(mh.readFile('/scheme/sys/log'));
+      const p = getopts(args, { short: 'krt', long: { kernel: 'k', raw: 'r', notime: 't' } });
+      const log = decode(mh.readFile('/scheme/sys/log'));
+      // -t drops the `[seconds]` stamp; every line is the kernel's, so -k and -r change nothing.
+      out.write(p.has('t') ? log.replace(/^\[[ \d.]+\] /gm, '') : log);
       return 0;
     },
   },

@@ -281,7 +281,7 @@ function cycles(cmds: Cmd[], input: Input, quiet: boolean, e: Engine): void {
 
 function sedRun(args: string[]): number {
   const p = getopts(args, {
-    short: 'e:f:Ei:nrsz',
+    short: 'e:f:Ei:nrs',
     long: { expression: 'e', file: 'f', 'regexp-extended': 'E', 'in-place': { key: 'i', arg: 'optional' }, quiet: 'n', silent: 'n', separate: 's', posix: 'posix' },
   });
   // -i takes its suffix only when attached (-i.bak); a separate word is a script or file.

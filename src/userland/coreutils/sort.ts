@@ -173,11 +173,11 @@ export function lineComparator(o: SortOptions): (a: string, b: string) => number
 
 function sortRun(args: string[]): number {
   const p = getopts(args, {
-    short: 'bcCdfghk:Mno:rst:uVz',
+    short: 'bcCdfghk:Mno:rst:uV',
     long: {
       'ignore-leading-blanks': 'b', check: { key: 'c', arg: 'optional' }, 'dictionary-order': 'd', 'ignore-case': 'f',
       'general-numeric-sort': 'g', 'human-numeric-sort': 'h', key: 'k', 'month-sort': 'M', 'numeric-sort': 'n',
-      output: 'o', reverse: 'r', stable: 's', 'field-separator': 't', unique: 'u', 'zero-terminated': 'z', 'version-sort': 'V',
+      output: 'o', reverse: 'r', stable: 's', 'field-separator': 't', unique: 'u', 'version-sort': 'V',
     },
   });
   const sep = p.get('t') ?? null;
@@ -229,7 +229,7 @@ function sortRun(args: string[]): number {
 
 function uniqRun(args: string[]): number {
   const p = getopts(args, {
-    short: 'cdDf:is:uw:z',
+    short: 'cdDf:is:uw:',
     long: { count: 'c', repeated: 'd', 'all-repeated': 'D', 'skip-fields': 'f', 'ignore-case': 'i', 'skip-chars': 's', unique: 'u', 'check-chars': 'w' },
   });
   const skipFields = Number(p.get('f') ?? 0);

@@ -61,7 +61,7 @@ function countArg(v: string, what: string): { n: number; sign: string } {
 }
 
 function headRun(args: string[]): number {
-  const p = getopts(obsoleteCount(args), { short: 'c:n:qvz', long: { bytes: 'c', lines: 'n', quiet: 'q', silent: 'q', verbose: 'v' } });
+  const p = getopts(obsoleteCount(args), { short: 'c:n:qv', long: { bytes: 'c', lines: 'n', quiet: 'q', silent: 'q', verbose: 'v' } });
   const byBytes = p.list.filter(([k]) => k === 'c' || k === 'n').pop()?.[0] === 'c';
   const { n, sign } = countArg((byBytes ? p.get('c') : p.get('n')) ?? '10', byBytes ? 'bytes' : 'lines');
   const files = p.operands.length ? p.operands : ['-'];
