@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,9 +28,15 @@ function hasC(): boolean {
   return !/skip +hello/.test(firstBuild.stderr);
 }
 
+// The programs are taken from a copy of the bundles, so that someone running `npm run build`
+// in the same tree meanwhile does not change what the rebuild test sees.
+let bundles: string[] = [];
+
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'macrohard-image-'));
-  const r = macrohard(['image', 'build', 'config/server.toml', '--build-dir', dir]);
+  cpSync(join(root, 'dist', 'initfs', 'bin'), join(dir, 'bundles'), { recursive: true, verbatimSymlinks: true });
+  bundles = ['--build-dir', dir, '--bundles', join(dir, 'bundles')];
+  const r = macrohard(['image', 'build', 'config/server.toml', ...bundles]);
   assert.equal(r.status, 0, r.stderr);
   firstBuild = { ms: r.ms, stderr: r.stderr };
   image = join(dir, 'server', 'harddrive.img');
@@ -96,10 +102,21 @@ test('the console: autologin, login with a password, a wrong one, a user without
   r = macrohard(['boot', '--image', image, '-c', 'login'], 'user\nid\nexit\n');
   assert.match(r.stdout + r.stderr, /uid=1000\(user\) gid=1000\(user\)/);
   assert.doesNotMatch(r.stdout + r.stderr, /Password:/);
+  // root gives user a password (typed twice); from the next boot on, login asks for it.
+  r = macrohard(['boot', '--image', image, '-c', 'passwd user'], 'sekrit\nsekrit\n');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /password updated for user/);
+  r = macrohard(['boot', '--image', image, '-c', 'login'], 'user\nsekrit\nwhoami\nexit\n');
+  assert.match(r.stdout + r.stderr, /Password: \n[^]*\nuser\r?\n/);
+  assert.doesNotMatch(r.stdout + r.stderr, /Login incorrect|sekrit/);
+  // An ordinary user can neither read the hashes nor change users (no set-user-id yet).
+  r = macrohard(['boot', '--image', image, '-c', 'su user -c "su root -c id; passwd"']);
+  assert.match(r.stdout + r.stderr, /su: cannot check passwords as an ordinary user/);
+  assert.match(r.stdout + r.stderr, /passwd: changing a password needs root/);
 });
 
 test('rebuilds: nothing changed is up to date; a changed configuration reuses every package', (t) => {
-  const again = macrohard(['image', 'build', 'config/server.toml', '--build-dir', dir]);
+  const again = macrohard(['image', 'build', 'config/server.toml', ...bundles]);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /harddrive\.img: up to date/);
   assert.doesNotMatch(again.stderr, /built /);
@@ -107,7 +124,7 @@ test('rebuilds: nothing changed is up to date; a changed configuration reuses ev
   // A copy of the configurations with one more file: the image is built again from cached packages.
   for (const f of ['minimal.toml', 'server.toml']) copyFileSync(join(root, 'config', f), join(dir, f));
   writeFileSync(join(dir, 'server.toml'), readFileSync(join(dir, 'server.toml'), 'utf8') + '\n[[files]]\npath = "/etc/extra"\ndata = "changed"\n');
-  const changed = macrohard(['image', 'build', join(dir, 'server.toml'), '--build-dir', dir]);
+  const changed = macrohard(['image', 'build', join(dir, 'server.toml'), ...bundles]);
   assert.equal(changed.status, 0, changed.stderr);
   assert.doesNotMatch(changed.stderr, /built /);
   assert.match(changed.stderr, /cached +sh/);

@@ -46,17 +46,19 @@ export type PackageResult =
 export interface CookbookOptions {
   root: string;
   buildDir: string;
+  /** Where the ts template finds the bundles (default ROOT/dist/initfs/bin). */
+  bundleDir?: string;
 }
 
 function bundleDir(o: CookbookOptions): string {
-  return join(o.root, 'dist', 'initfs', 'bin');
+  return o.bundleDir ?? join(o.root, 'dist', 'initfs', 'bin');
 }
 
 /** A ts package's programs and the applet links that point at them. */
 function tsFiles(r: Recipe, o: CookbookOptions): { programs: string[]; links: [string, string][] } {
   const bin = bundleDir(o);
   for (const p of r.programs) {
-    if (!existsSync(join(bin, p))) throw new Error(`no bundle for ${p} in dist/initfs/bin (is there a src/userland/${p}/main.ts? run \`npm run build\`)`);
+    if (!existsSync(join(bin, p))) throw new Error(`no bundle for ${p} in ${bin} (is there a src/userland/${p}/main.ts? run \`npm run build\`)`);
   }
   const links: [string, string][] = [];
   for (const name of readdirSync(bin).sort()) {

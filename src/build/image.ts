@@ -38,6 +38,8 @@ export interface ImageBuildOptions {
   buildDir?: string;
   /** The recipes (default ROOT/recipes). */
   recipesDir?: string;
+  /** Where the ts template takes program bundles from (default ROOT/dist/initfs/bin). */
+  bundleDir?: string;
   /** Build the image even when its stamp says it is up to date. */
   force?: boolean;
   /** Where progress goes; null for none. */
@@ -131,7 +133,7 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   progress.setTotal(p.order.length + 1);
   const results = await cookAll(
     p.order,
-    { root, buildDir },
+    { root, buildDir, bundleDir: opts.bundleDir },
     (r, i) => progress.step(i, `cooking ${r.name}`),
     (res) => {
       if (res.state === 'skipped') progress.line(`  skip   ${res.name}: ${res.reason}`);

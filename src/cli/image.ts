@@ -4,7 +4,7 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Build a disk image from a configuration: macrohard image build config/server.toml',
-  usage: 'macrohard image build CONFIG.toml [--build-dir DIR] [--recipes DIR] [--force] [--quiet]\n       macrohard image path CONFIG.toml [--build-dir DIR]',
+  usage: 'macrohard image build CONFIG.toml [--build-dir DIR] [--recipes DIR] [--bundles DIR] [--force] [--quiet]\n       macrohard image path CONFIG.toml [--build-dir DIR]',
   async run(args) {
     const [verb, ...rest] = args;
     if (verb !== 'build' && verb !== 'path') {
@@ -14,6 +14,7 @@ export const command: Command = {
     let config: string | undefined;
     let buildDir: string | undefined;
     let recipes: string | undefined;
+    let bundles: string | undefined;
     let force = false;
     let quiet = false;
     for (let i = 0; i < rest.length; i++) {
@@ -22,6 +23,12 @@ export const command: Command = {
         buildDir = rest[++i];
         if (!buildDir) {
           process.stderr.write('macrohard image: --build-dir needs a folder\n');
+          return 2;
+        }
+      } else if (a === '--bundles') {
+        bundles = rest[++i];
+        if (!bundles) {
+          process.stderr.write('macrohard image: --bundles needs a folder\n');
           return 2;
         }
       } else if (a === '--recipes') {
@@ -50,7 +57,7 @@ export const command: Command = {
     }
     const { buildConfigImage } = await import('../build/image.js');
     try {
-      await buildConfigImage({ config, buildDir: buildDir ? resolve(buildDir) : undefined, recipesDir: recipes ? resolve(recipes) : undefined, force, progress: quiet ? null : process.stderr });
+      await buildConfigImage({ config, buildDir: buildDir ? resolve(buildDir) : undefined, recipesDir: recipes ? resolve(recipes) : undefined, bundleDir: bundles ? resolve(bundles) : undefined, force, progress: quiet ? null : process.stderr });
       return 0;
     } catch (e) {
       if (e instanceof BuildError) {

@@ -52,7 +52,7 @@ export function main(argv: string[]): number {
     else name = a;
   }
   if (trusted) {
-    if (mh.geteuid() !== 0) {
+    if (mh.getuid() !== 0) {
       mh.eprintln('login: -f: permission denied (only root may log a user in without a password)');
       return 1;
     }

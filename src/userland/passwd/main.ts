@@ -11,7 +11,7 @@
 // the old file or the new one, never half of one.
 
 import * as mh from 'libmh';
-import { newHash, readPassword, SHADOW, userById, userByName } from '../login/account.js';
+import { checkPassword, newHash, readPassword, SHADOW, storedHash, userById, userByName } from '../login/account.js';
 import { formatShadow, parseShadow, type ShadowEntry } from '../login/users.js';
 
 function usage(): number {
@@ -29,22 +29,36 @@ export function main(argv: string[]): number {
     else if (name === undefined) name = a;
     else return usage();
   }
-  const euid = mh.geteuid();
-  const self = userById(euid);
+  // The real uid says who asks (ready for passwd to be installed set-user-id root one day).
+  const uid = mh.getuid();
+  const self = userById(uid);
   name ??= self?.name;
   if (!name) {
-    mh.eprintln(`passwd: you (uid ${euid}) are not in /etc/passwd`);
+    mh.eprintln(`passwd: you (uid ${uid}) are not in /etc/passwd`);
     return 1;
   }
   if (!userByName(name)) {
     mh.eprintln(`passwd: user '${name}' does not exist`);
     return 1;
   }
-  if (euid !== 0) {
-    mh.eprintln(name === self?.name
-      ? 'passwd: changing a password needs root: set-user-id programs are not supported yet (ask root to run passwd for you)'
-      : `passwd: you may not change the password of ${name}`);
-    return 1;
+  if (uid !== 0) {
+    if (name !== self?.name || action !== 'set') {
+      mh.eprintln(`passwd: only root may ${action === 'set' ? `change the password of ${name}` : 'remove or lock passwords'}`);
+      return 1;
+    }
+    const stored = storedHash(name);
+    if (stored instanceof Error || mh.geteuid() !== 0) {
+      mh.eprintln('passwd: changing a password needs root: set-user-id programs are not supported yet (ask root to run passwd for you)');
+      return 1;
+    }
+    if (stored !== '') {
+      const old = readPassword('Current password: ');
+      if (old === null || !checkPassword(name, old)) {
+        mh.sleep(300);
+        mh.eprintln('passwd: Authentication failure; password unchanged');
+        return 1;
+      }
+    }
   }
   let hash: string;
   if (action === 'delete') hash = '';

@@ -39,7 +39,9 @@ export function main(argv: string[]): number {
     mh.eprintln(`su: user ${name} does not exist`);
     return 1;
   }
-  if (mh.geteuid() !== 0) {
+  // Who asks is the real uid: once su can be installed set-user-id root, the effective uid
+  // will be 0 for everyone, and only a real root may skip the password.
+  if (mh.getuid() !== 0) {
     const stored = storedHash(name);
     if (stored instanceof Error) {
       mh.eprintln('su: cannot check passwords as an ordinary user: set-user-id programs are not supported yet (log in as the user instead)');
