@@ -69,7 +69,8 @@ export function parseOwner(spec: string): { uid: number; gid: number } {
 }
 
 function chownLike(args: string[], group: boolean): number {
-  const p = getopts(args, { short: 'cfhRv', long: { changes: 'c', silent: 'f', quiet: 'f', recursive: 'R', verbose: 'v', reference: { key: 'reference', arg: 'required' }, 'no-dereference': 'h' } });
+  // No -h: libmh has no lchown, so a link's own owner cannot be changed.
+  const p = getopts(args, { short: 'cfRv', long: { changes: 'c', silent: 'f', quiet: 'f', recursive: 'R', verbose: 'v', reference: { key: 'reference', arg: 'required' } } });
   const ops = p.operands.slice();
   let ids: { uid: number; gid: number };
   const ref = p.get('reference');
@@ -134,6 +135,6 @@ export const permApplets = {
       return ok ? 0 : 1;
     },
   },
-  chown: { usage: '[-cfhRv] OWNER[:[GROUP]] FILE... | --reference=RFILE FILE...', run: (a: string[]) => chownLike(a, false) },
-  chgrp: { usage: '[-cfhRv] GROUP FILE... | --reference=RFILE FILE...', run: (a: string[]) => chownLike(a, true) },
+  chown: { usage: '[-cfRv] OWNER[:[GROUP]] FILE... | --reference=RFILE FILE...', run: (a: string[]) => chownLike(a, false) },
+  chgrp: { usage: '[-cfRv] GROUP FILE... | --reference=RFILE FILE...', run: (a: string[]) => chownLike(a, true) },
 } satisfies Record<string, Applet>;
