@@ -186,7 +186,16 @@ function replLoop(sh: Shell, raw: boolean): number {
     }
     if (sh.interactive) history.add(buffer);
     buffer = '';
-    const r = runTop(sh, () => sh.runStmts(stmts, { in: 0, out: 1, err: 2 }));
+    let r: number | ExitSignal;
+    try {
+      r = runTop(sh, () => sh.runStmts(stmts, { in: 0, out: 1, err: 2 }));
+    } catch (e) {
+      // A fault in the shell itself must not end an interactive session (the console's
+      // shell ending powers the machine off): say so and read the next line.
+      if (!sh.interactive || (e instanceof Error && e.name === 'ProcessEnded')) throw e;
+      writeSink(2, `sh: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      r = sh.status = 1;
+    }
     if (r instanceof ExitSignal) return r.status;
   }
 }

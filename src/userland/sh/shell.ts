@@ -218,7 +218,8 @@ export class Shell implements ExpandEnv {
           return this.runAndOr(s, io);
       }
     } catch (e) {
-      if (e instanceof ShellError || e instanceof ExpandError || e instanceof ArithError || e instanceof MethodError) {
+      // A system call that failed where no builtin caught it (no more descriptors, say).
+      if (e instanceof ShellError || e instanceof ExpandError || e instanceof ArithError || e instanceof MethodError || e instanceof mh.MhError) {
         writeSink(io.err, `${this.source}: ${e.message}\n`);
         return 1;
       }
