@@ -279,7 +279,7 @@ export class RiscvMachine implements SbiPlatform {
         this.exit = { kind: 'fault', report: 'every hart waits for an interrupt that can never come (no timer armed, no input)' };
         return;
       }
-      this.clock.advanceTo(deadline);
+      if (deadline !== NEVER) this.clock.advanceTo(deadline);
       this.applyTimers();
       return;
     }
