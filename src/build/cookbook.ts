@@ -118,9 +118,16 @@ async function buildInto(r: Recipe, stage: string, o: CookbookOptions): Promise<
       return;
     }
     case 'wasi-c': {
-      const { toolchain, ccArgs } = await import('../cli/cc.js');
+      const { toolchain, ccArgs, prepareSdk } = await import('../cli/cc.js');
       const tc = toolchain();
       if (typeof tc === 'string') throw new Skip(`no C toolchain for wasm32-wasi: ${tc}`);
+      // The SDK (sdk/, built on first use) failing is the toolchain's trouble, not the
+      // recipe's: the package is skipped and the image goes on without it.
+      try {
+        prepareSdk(tc);
+      } catch (e) {
+        throw new Skip(`the C SDK does not build: ${(e as Error).message.split('\n')[0]!.slice(0, 200)}`);
+      }
       const src = await prepareSource(r, o.buildDir);
       const cfiles = readdirSync(src).filter((f) => f.endsWith('.c')).sort();
       if (cfiles.length === 0) throw new Error(`no .c files in ${src}`);

@@ -15,7 +15,8 @@
 
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildImage, type FileEntry, type PackStats } from '../fs/image.js';
 import { loadConfig, type ImageConfig } from './config.js';
 import { cookAll, REPO_ROOT, type PackageResult } from './cookbook.js';
@@ -114,8 +115,24 @@ export function systemFiles(cfg: ImageConfig): FileEntry[] {
   return files;
 }
 
+/**
+ * The builder's own code is an input too: what it writes (the system files, the MHFS format)
+ * changes with src/build, src/fs and the user database format, so those modules are hashed.
+ */
+function builderHash(): string {
+  const h = createHash('sha256');
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, join(here, '..', 'fs'), join(here, '..', 'userland', 'login')]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) {
+      if (f.endsWith('.js') && !f.endsWith('.test.js')) h.update(f).update(readFileSync(join(dir, f)));
+    }
+  }
+  return h.digest('hex');
+}
+
 function stampOf(cfg: ImageConfig, packages: PackageResult[]): string {
-  const h = createHash('sha256').update(`image ${IMAGE_BUILDER_VERSION}\0`);
+  const h = createHash('sha256').update(`image ${IMAGE_BUILDER_VERSION} ${builderHash()}\0`);
   for (const s of cfg.sources) h.update(`${s.file}\0${s.text}\0`);
   for (const p of packages) h.update(`${p.name} ${p.state === 'skipped' ? 'skipped' : p.manifest.hash}\0`);
   return h.digest('hex');
