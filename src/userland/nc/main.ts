@@ -78,6 +78,7 @@ function pump(fd: number, udp: boolean, listen: boolean, linger: number): number
   const buf = new Uint8Array(udp ? 65507 : 128 * 1024);
   const evbuf = new Float64Array(12);
   let inputOpen = true;
+  let peerDone = false;
   // A regular file as input is always readable: send it whole first, without the event queue.
   if ((mh.fstat(0).mode & mh.S.IFMT) === mh.S.IFREG && !(udp && listen)) {
     for (let k = mh.read(0, buf); k > 0; k = mh.read(0, buf)) mh.write(fd, buf.subarray(0, k));
@@ -103,7 +104,14 @@ function pump(fd: number, udp: boolean, listen: boolean, linger: number): number
           mh.eprintln(`nc: ${e instanceof Error ? e.message : String(e)}`);
           return 1;
         }
-        if (k === 0 && !udp) return 0; // the peer closed
+        if (k === 0 && !udp) {
+          // The peer is done sending. Input from a pipe or file still goes to it (the peer may
+          // only have half-closed, as we do); a person at a terminal is not waited for.
+          if (!inputOpen || mh.isatty(0)) return 0;
+          watch(fd, false, 1);
+          peerDone = true;
+          continue;
+        }
         mh.write(1, buf.subarray(0, k));
         if (!heard) {
           heard = true;
@@ -114,6 +122,7 @@ function pump(fd: number, udp: boolean, listen: boolean, linger: number): number
         const k = mh.read(0, buf);
         if (k === 0) {
           inputOpen = false;
+          if (peerDone) return 0;
           watch(0, false, 0);
           if (!udp) mh.close(mh.dup(fd, 'shutdown'));
           if (linger >= 0) {
@@ -122,8 +131,16 @@ function pump(fd: number, udp: boolean, listen: boolean, linger: number): number
           }
           continue;
         }
-        if (heard) mh.write(fd, buf.subarray(0, k));
-        else pendingInput.push(buf.slice(0, k));
+        if (!heard) {
+          pendingInput.push(buf.slice(0, k));
+          continue;
+        }
+        try {
+          mh.write(fd, buf.subarray(0, k));
+        } catch (e) {
+          mh.eprintln(`nc: ${e instanceof Error ? e.message : String(e)}`);
+          return 1;
+        }
       } else if (token === 2) {
         return 0;
       }

@@ -8,7 +8,9 @@ import * as mh from 'libmh';
 export interface Held {
   tag: number;
   len: number;
+  /** For writes: the bytes not yet queued, and how many were. */
   data?: Uint8Array;
+  done?: number;
 }
 
 export const Errno = {

@@ -60,6 +60,9 @@ export function main(argv: string[]): number {
     (icmp.server = new mh.SchemeServer(mh.schemeCreate('icmp'), icmp)),
     new mh.SchemeServer(mh.schemeCreate('netcfg'), new NetcfgService(links)),
   ];
+  // Scheme descriptors are non-blocking: the loop asks a busy scheme for more requests directly
+  // and only goes to the event queue when it has none (one syscall instead of two per request).
+  for (const sv of servers) mh.fcntl(sv.fd, F_SETFL, mh.O.NONBLOCK);
   const ev = mh.open('/scheme/event', mh.O.RDWR);
   const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
   const watch: number[] = [];
@@ -82,6 +85,8 @@ export function main(argv: string[]): number {
   const scratch = new Uint8Array(16);
   let armed = Infinity;
   let evNonblock = false;
+  let hot: mh.SchemeServer | null = null;
+  let hotRuns = 0;
   const stats = { since: Date.now(), loops: 0, busy: 0, served: 0 };
   for (;;) {
     // Work first: the stack may have output due before anything new arrives.
@@ -93,6 +98,19 @@ export function main(argv: string[]): number {
       if (!moved) break;
     }
     for (const s of servers) s.flush();
+    // A scheme that just had requests probably has more: take them without the event queue,
+    // a bounded number of times so frames and timers are looked at between.
+    if (hot && hotRuns < 16) {
+      const r = serve(hot);
+      if (r === 'eof') return 0;
+      if (r === 'served') {
+        hotRuns++;
+        stats.served++;
+        continue;
+      }
+    }
+    hot = null;
+    hotRuns = 0;
     let due = Infinity;
     for (const l of links) due = Math.min(due, l.iface.pollAt(now, l.sockets));
     // Work already due (more segments than one round moves): look for news without sleeping.
@@ -124,8 +142,12 @@ export function main(argv: string[]): number {
     for (let i = 0; i < n / EVENT_RECORD; i++) {
       const token = evView[i * 3 + 2]!;
       if (token < servers.length) {
-        stats.served++;
-        if (!servers[token]!.serveOnce()) return 0;
+        const r = serve(servers[token]!);
+        if (r === 'eof') return 0;
+        if (r === 'served') {
+          stats.served++;
+          hot = servers[token]!;
+        }
       } else if (token === TOKEN_TIMER) {
         mh.read(timer, scratch); // clears the fired state
         armed = Infinity;
@@ -134,6 +156,16 @@ export function main(argv: string[]): number {
         dev.readable = true;
       }
     }
+  }
+}
+
+/** Takes one batch of requests from a non-blocking scheme descriptor, if there is one. */
+function serve(server: mh.SchemeServer): 'served' | 'empty' | 'eof' {
+  try {
+    return server.serveOnce() ? 'served' : 'eof';
+  } catch (e) {
+    if (e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN) return 'empty';
+    throw e;
   }
 }
 

@@ -121,16 +121,21 @@ export class TcpService implements mh.SchemeHandler {
     return n > 0 ? buf.subarray(0, n) : null;
   }
 
+  /**
+   * A write is answered once all of it is queued, as a blocking send() is: answering with a
+   * part would make the caller send the rest again, copying it through the kernel once more.
+   */
   write(h: number, _offset: number, data: Uint8Array, c: mh.Caller): number | typeof mh.DEFER {
     const e = this.conn(h);
+    let done = 0;
     if (e.writes.length === 0) {
-      const n = this.trySend(e, data);
-      if (n > 0) {
+      done = this.trySend(e, data);
+      if (done === data.length) {
         this.refresh(h, e);
-        return n;
+        return done;
       }
     }
-    e.writes.push({ tag: c.tag, len: data.length, data: data.slice() });
+    e.writes.push({ tag: c.tag, len: data.length, data: data.slice(done), done });
     return mh.DEFER;
   }
 
@@ -283,13 +288,16 @@ export class TcpService implements mh.SchemeHandler {
       try {
         n = this.trySend(e, w.data!);
       } catch (err) {
-        s.reply(w.tag, -(err as mh.MhError).errno);
+        // What was queued before the failure counts; the caller sees the error next time.
+        s.reply(w.tag, w.done ? w.done : -(err as mh.MhError).errno);
         e.writes.shift();
         continue;
       }
-      if (n === 0) break;
+      w.done! += n;
+      w.data = w.data!.subarray(n);
+      if (w.data.length > 0) break;
       e.writes.shift();
-      s.reply(w.tag, n);
+      s.reply(w.tag, w.done!);
     }
   }
 
