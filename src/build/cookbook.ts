@@ -112,7 +112,7 @@ async function buildInto(r: Recipe, stage: string, o: CookbookOptions): Promise<
       const { programs, links } = tsFiles(r, o);
       for (const p of programs) {
         copyFileSync(join(bundleDir(o), p), join(bin, p));
-        chmodSync(join(bin, p), 0o755);
+        chmodSync(join(bin, p), r.setuid.includes(p) ? 0o4755 : 0o755);
       }
       for (const [name, target] of links) symlinkSync(target, join(bin, name));
       return;

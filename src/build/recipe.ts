@@ -34,6 +34,8 @@ export interface Recipe {
   buildDeps: string[];
   /** ts: the programs (src/userland/NAME) the package carries; wasi-c: the program's name. */
   programs: string[];
+  /** ts: programs installed set-user-id root (mode 04755), as Redox's userutils installs su. */
+  setuid: string[];
   /** custom: a shell script run with COOKBOOK_SOURCE and COOKBOOK_STAGE set. */
   script?: string;
   /** npm-wasm: image path -> path inside the npm package. */
@@ -44,7 +46,7 @@ export interface Recipe {
 }
 
 const SOURCE_KEYS = ['path', 'tar', 'sha256', 'npm', 'version', 'debian'];
-const BUILD_KEYS = ['template', 'dependencies', 'programs', 'script', 'install'];
+const BUILD_KEYS = ['template', 'dependencies', 'programs', 'script', 'install', 'setuid'];
 const PACKAGE_KEYS = ['version', 'description', 'dependencies'];
 
 function strings(src: TomlSource, path: KeyPath, v: unknown): string[] {
@@ -118,6 +120,7 @@ export function loadRecipe(recipesDir: string, name: string, shownFrom: string):
     template: template as Template,
     buildDeps: strings(src, ['build', 'dependencies'], b.dependencies),
     programs: strings(src, ['build', 'programs'], b.programs),
+    setuid: strings(src, ['build', 'setuid'], b.setuid),
     script: opt(b, 'build', 'script'),
     install,
     version: opt(p, 'package', 'version') ?? '0.0.0',
@@ -125,6 +128,7 @@ export function loadRecipe(recipesDir: string, name: string, shownFrom: string):
     runtimeDeps: strings(src, ['package', 'dependencies'], p.dependencies),
   };
   if (r.programs.length === 0 && (r.template === 'ts' || r.template === 'wasi-c')) r.programs = [name];
+  for (const p of r.setuid) if (!r.programs.includes(p)) throw src.error(['build', 'setuid'], `setuid names '${p}', which is not one of the package's programs`, p);
   if (r.template === 'custom' && !r.script) throw src.error(['build'], 'a custom build needs build.script');
   if (r.template === 'npm-wasm' && r.source.kind !== 'npm') throw src.error(['build', 'template'], 'an npm-wasm build needs an npm source ([source] npm = "...", version = "...")');
   if (r.template === 'npm-wasm' && Object.keys(install).length === 0) throw src.error(['build'], 'an npm-wasm build needs build.install ("/bin/NAME" = "file.wasm")');
