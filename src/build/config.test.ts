@@ -135,6 +135,7 @@ test('users: defaults, groups, and hashes login can check', (t) => {
   const dir = workspace(t, {
     'u.toml': '[users.root]\npassword = "pw"\n\n[users.alice]\npassword = ""\n\n[users.bob]\n\n[groups.staff]\ngid = 50\nmembers = ["alice", "bob"]\n',
     'badgroup.toml': '[users.a]\n\n[groups.g]\nmembers = ["zed"]\n',
+    'noroot.toml': '[users.a]\npassword = ""\n',
   });
   const u = resolveUsers(loadConfig('u.toml', dir), (pw) => `hashed(${pw})`);
   assert.deepEqual(parsePasswd(u.passwd).map((e) => [e.name, e.uid, e.gid, e.home, e.shell]), [
@@ -146,6 +147,9 @@ test('users: defaults, groups, and hashes login can check', (t) => {
   assert.deepEqual(parseShadow(u.shadow), [{ name: 'root', hash: 'hashed(pw)' }, { name: 'alice', hash: '' }, { name: 'bob', hash: '!' }]);
   const real = resolveUsers(loadConfig('u.toml', dir));
   assert.ok(verifyPassword('pw', parseShadow(real.shadow)[0]!.hash));
+  const noRoot = resolveUsers(loadConfig('noroot.toml', dir));
+  assert.equal(noRoot.passwd, 'root:x:0:0:root:/root:/bin/sh\na:x:1000:1000:a:/home/a:/bin/sh\n');
+  assert.equal(noRoot.shadow, 'root:!\na:\n');
   const e = refusal(() => resolveUsers(loadConfig('badgroup.toml', dir)));
   assert.match(e.message, /badgroup.toml:3: group g: member 'zed' is not in \[users\]/);
 });

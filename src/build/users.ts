@@ -7,6 +7,7 @@
 // of the user's own name (made when the configuration does not define it, with the uid's
 // number when free); shell /bin/sh. No `password` key locks the account (reachable only by
 // root's su or autologin); `password = ""` logs in without one, as in Redox's configurations.
+// A configuration without [users.root] still gets a root, locked.
 
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { DEFAULT_ITERATIONS, HASH_SCHEME } from '../userland/login/hash.js';
@@ -31,6 +32,11 @@ export function hostHash(password: string, iterations = DEFAULT_ITERATIONS): str
 }
 
 export function resolveUsers(cfg: ImageConfig, hash: (pw: string) => string = hostHash): UserFiles {
+  // Every image has a root, locked unless the configuration gives it a password.
+  if (!cfg.users.has('root')) {
+    const top = cfg.sources.at(-1);
+    cfg = { ...cfg, users: new Map([['root', { origin: { file: top?.file ?? '?', line: 1 } }], ...cfg.users]) };
+  }
   const names = [...cfg.users.keys()].sort((a, b) => (a === 'root' ? -1 : b === 'root' ? 1 : 0));
   const takenUids = new Set<number>();
   for (const [name, u] of cfg.users) {
