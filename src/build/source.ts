@@ -9,7 +9,7 @@ import { parse, TomlError } from 'smol-toml';
 /** A refusal with the file, line and reason, printed as `file:line: reason`. */
 export class BuildError extends Error {
   constructor(readonly file: string, readonly line: number, readonly reason: string) {
-    super(`${file}:${line}: ${reason}`);
+    super(line > 0 ? `${file}:${line}: ${reason}` : `${file}: ${reason}`);
     this.name = 'BuildError';
   }
 }
