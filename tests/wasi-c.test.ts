@@ -92,6 +92,19 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     if (n) assert.equal(r.stdout, n.stdout);
   });
 
+  await t.test('libc additions: setjmp/longjmp, tmpfile, mkstemp', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    install(k, 'libc', b.wasm('libc'));
+    const r = await k.run('/scheme/initfs/bin/libc', ['libc']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, [
+      'longjmp from depth 50 returned 50', 'nested: 1 -7 1', 'looped 5 times', 'tmpfile: temporary',
+      'mkstemp: 1 name changed 1', 'second name differs: 1', '',
+    ].join('\n'));
+    const n = native(b.native('libc'), []);
+    if (n) assert.equal(r.stdout, n.stdout);
+  });
+
   await t.test('poll: timeouts, readiness, sleeps and clocks', async () => {
     const r = await k.run('/scheme/initfs/bin/poll', ['poll']);
     assert.equal(r.code, 0);

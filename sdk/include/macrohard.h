@@ -78,6 +78,8 @@ int execv(const char *path, char *const argv[]);
 int execve(const char *path, char *const argv[], char *const envp[]);
 int execvp(const char *file, char *const argv[]);
 mode_t umask(mode_t mask);
+/* A unique temporary file from a template ending in XXXXXX (wasi-libc has none). */
+int mkstemp(char *template);
 /* Commands through /bin/sh (wasi-libc declares system() but cannot run it). */
 int system(const char *command);
 struct _IO_FILE *popen(const char *command, const char *mode);

@@ -12,7 +12,10 @@
 #include "macrohard.h"
 
 static const char *shell(void) {
-  return access("/bin/sh", X_OK) == 0 ? "/bin/sh" : "/scheme/initfs/bin/sh";
+  int saved = errno; /* looking is not failing: callers such as Lua read errno afterwards */
+  const char *sh = access("/bin/sh", X_OK) == 0 ? "/bin/sh" : "/scheme/initfs/bin/sh";
+  errno = saved;
+  return sh;
 }
 
 int system(const char *cmd) {

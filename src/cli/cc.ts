@@ -2,8 +2,8 @@
 // `clang --target=wasm32-wasi` against Debian's wasi-libc through a private sysroot of two
 // links (so a header missing from wasi-libc can never silently come from the host's glibc),
 // adds the SDK (sdk/include, libmacrohard.a built on first use, and the start object that
-// gives wasi-libc the process's working directory), a 1 MiB stack and the exported function
-// table that signal handlers need. Every other argument goes to clang unchanged.
+// gives wasi-libc the process's working directory), setjmp/longjmp (clang's WebAssembly SjLj
+// lowering), a 1 MiB stack and the exported function table that signal handlers need. Every other argument goes to clang unchanged.
 //
 // Needs the Debian packages clang, lld, wasi-libc and libclang-rt-14-dev-wasm32; without them
 // it says so and exits with status 69 (EX_UNAVAILABLE), and `toolchain()` answers why.
@@ -59,6 +59,9 @@ function compileFlags(sysroot: string): string[] {
   return [
     '--target=wasm32-wasi', `--sysroot=${sysroot}`, `-I${join(sdkDir, 'include')}`,
     '-D_WASI_EMULATED_SIGNAL', '-D_WASI_EMULATED_PROCESS_CLOCKS', '-D_WASI_EMULATED_MMAN', '-D_WASI_EMULATED_GETPID',
+    // setjmp/longjmp through WebAssembly exceptions (sdk/include/setjmp.h, sdk/src/sjlj.c);
+    // code that never calls setjmp is compiled exactly as without it.
+    '-mllvm', '-wasm-enable-sjlj',
   ];
 }
 
@@ -74,7 +77,7 @@ function run(cmd: string, args: string[]): void {
 export function prepareSdk(tc: Toolchain): { sysroot: string; lib: string; start: string } {
   const h = createHash('sha256');
   for (const f of sdkSources()) h.update(f).update(readFileSync(join(sdkDir, 'src', f)));
-  for (const f of ['macrohard.h', 'spawn.h', 'sys/wait.h']) h.update(readFileSync(join(sdkDir, 'include', f)));
+  for (const f of ['macrohard.h', 'setjmp.h', 'spawn.h', 'sys/wait.h']) h.update(readFileSync(join(sdkDir, 'include', f)));
   h.update(tc.clang);
   const dir = join(cacheDir, h.digest('hex').slice(0, 16));
   const out = { sysroot: join(dir, 'sysroot'), lib: join(dir, 'libmacrohard.a'), start: join(dir, 'start.o') };
