@@ -651,6 +651,14 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.equal(words.stdout, hostRun(host, ['sh', '-c', 'cut -d " " -f 1 fruit.txt | sort | uniq -c | sort -rn | head -n 2']).stdout);
     const count = await sh('grep -i info log.txt | wc -l');
     assert.equal(count.stdout, '3\n');
+    // Bytes that are not UTF-8 pass through every filter unchanged, as with GNU's tools.
+    const bytes = (file: string): string =>
+      `printf 'a\\377b\\nc\\300d\\n\\351t\\351\\n' > ${file}; head -n 2 ${file} | hexdump -C; sort ${file} | hexdump -C; ` +
+      `grep c ${file} | hexdump -C; tr a A < ${file} | hexdump -C; sed s/b/B/ ${file} | hexdump -C; cut -b 2 ${file} | hexdump -C; grep -a t ${file} | wc -c`;
+    const mine = await sh(bytes('/w/bytes'));
+    const gnu = spawnSync('sh', ['-c', bytes('bytes')], { cwd: host, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' } });
+    assert.equal(mine.stdout, gnu.stdout);
+    assert.equal(mine.stderr, gnu.stderr.replace(/bytes/, '/w/bytes'));
     const big = await sh('seq 20000 | sort -rn | head -n 2');
     assert.equal(big.stdout, '20000\n19999\n');
   });

@@ -6,6 +6,7 @@
 
 import * as mh from 'libmh';
 import { strerror } from '../../abi/errno.js';
+import { decodeBytes, encodeText } from './bytes.js';
 import { parseOptions, UsageError, type OptSpec, type Parsed } from './getopt.js';
 
 export { UsageError };
@@ -66,10 +67,10 @@ export function getopts(args: readonly string[], spec: OptSpec): Parsed {
 class Output {
   private w = new mh.BufferedWriter(1, 32 * 1024);
   write(s: string | Uint8Array): void {
-    this.w.write(s);
+    this.w.write(typeof s === 'string' ? encodeText(s) : s);
   }
   line(s: string): void {
-    this.w.write(s + '\n');
+    this.w.write(encodeText(s + '\n'));
   }
   flush(): void {
     this.w.flush();
@@ -95,9 +96,9 @@ export function readInput(name: string): Uint8Array {
   return mh.readFile(name);
 }
 
-const dec = new TextDecoder();
+/** Bytes to text without losing any (see bytes.ts); out.write turns it back into the same bytes. */
 export function decode(b: Uint8Array): string {
-  return dec.decode(b);
+  return decodeBytes(b);
 }
 
 /**
@@ -134,7 +135,7 @@ export class Lines {
   }
 
   private take(piece: Uint8Array): string {
-    if (this.carry.length === 0) return dec.decode(piece);
+    if (this.carry.length === 0) return decodeBytes(piece);
     const parts = [...this.carry, piece];
     this.carry = [];
     let len = 0;
@@ -145,7 +146,7 @@ export class Lines {
       all.set(p, off);
       off += p.length;
     }
-    return dec.decode(all);
+    return decodeBytes(all);
   }
 }
 

@@ -6,6 +6,7 @@
 
 import { type Applet, closeInput, eachInput, getopts, Lines, openInput, out, UsageError, quote } from './common.js';
 import { unescape } from './printf.js';
+import { decodeBytes, encodeText } from './bytes.js';
 
 export type Ranges = [number, number][];
 
@@ -41,8 +42,9 @@ function cutRun(args: string[]): number {
   if (p.has('d') && mode !== 'f') throw new UsageError('an input delimiter may be specified only when operating on fields');
   if ([...delim].length !== 1) throw new UsageError('the delimiter must be a single character');
   const outDelim = p.get('output-delimiter');
-  const enc = new TextEncoder();
-  const dec = new TextDecoder();
+  // -b counts bytes: back to the bytes the text stands for, and the picked ones to text again.
+  const enc = { encode: encodeText };
+  const dec = { decode: decodeBytes };
   const cutLine = (line: string): string | null => {
     if (mode === 'f') {
       const parts = line.split(delim);

@@ -8,7 +8,7 @@
 
 import * as mh from 'libmh';
 import { APPLETS } from './applets.js';
-import { type Applet, Failure, getopts, joinPath, listDir, out, quote, resolveCommand, UsageError, warn, warnFile, errText, userId } from './common.js';
+import { type Applet, decode, Failure, getopts, joinPath, listDir, out, quote, resolveCommand, UsageError, warn, warnFile, errText, userId } from './common.js';
 import { intArg } from './getopt.js';
 import { globToRegExp } from './regex.js';
 
@@ -299,7 +299,7 @@ function xargsRun(args: string[]): number {
     inOrder: true,
   });
   const cmd = p.operands.length ? p.operands : ['echo'];
-  const input = new TextDecoder().decode(mh.readAll(0));
+  const input = decode(mh.readAll(0));
   const repl = p.get('I') !== undefined ? p.get('I') || '{}' : null;
   let items: string[];
   if (p.has('0')) items = input.split('\0').filter((x, k, a) => k < a.length - 1 || x !== '');

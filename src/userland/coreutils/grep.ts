@@ -5,7 +5,7 @@
 // none, 2 on an error (unless -q already found a match), as GNU grep.
 
 import * as mh from 'libmh';
-import { type Applet, getopts, joinPath, Lines, listDir, out, readInput, decode, UsageError, warn, errText } from './common.js';
+import { type Applet, getopts, prog, joinPath, Lines, listDir, out, readInput, decode, UsageError, warn, errText } from './common.js';
 import { intArg } from './getopt.js';
 import { compile, type Dialect } from './regex.js';
 
@@ -23,9 +23,17 @@ interface GrepOpts {
   after: number;
   before: number;
   maxCount: number;
+  text: boolean;
 }
 
 class Quit extends Error {}
+
+const BINARY = /[\0\udc80-\udcff]/;
+
+function binaryNote(name: string): void {
+  out.flush();
+  mh.write(2, `${prog()}: ${name}: binary file matches\n`);
+}
 
 function matches(o: GrepOpts, line: string): boolean {
   o.re.lastIndex = 0;
@@ -64,6 +72,12 @@ function grepFd(fd: number, name: string, o: GrepOpts, sep: { printed: boolean }
     selected++;
     if (o.quiet) throw new Quit();
     if (o.listMatching || o.listMissing) break;
+    // A line with NUL or bytes that are not UTF-8 makes the file binary: GNU grep 3.8 says so
+    // on stderr instead of printing the line, and stops reading that file (-a: text anyway).
+    if (!o.count && !o.text && BINARY.test(body)) {
+      binaryNote(name);
+      break;
+    }
     if (!o.count) {
       for (const [n, b] of before) emit(n, b, '-');
       before.length = 0;
@@ -85,9 +99,9 @@ function grepFd(fd: number, name: string, o: GrepOpts, sep: { printed: boolean }
 
 function grepRun(args: string[], dialectDefault: Dialect | 'fixed'): number {
   const p = getopts(args, {
-    short: 'A:B:C:cEe:Ff:GHhiLlm:noqRrsvwxy',
+    short: 'aA:B:C:cEe:Ff:GHhiLlm:noqRrsvwxy',
     long: {
-      'after-context': 'A', 'before-context': 'B', context: 'C', count: 'c', 'extended-regexp': 'E', regexp: 'e',
+      text: 'a', 'after-context': 'A', 'before-context': 'B', context: 'C', count: 'c', 'extended-regexp': 'E', regexp: 'e',
       'fixed-strings': 'F', file: 'f', 'basic-regexp': 'G', 'with-filename': 'H', 'no-filename': 'h', 'ignore-case': 'i',
       'files-without-match': 'L', 'files-with-matches': 'l', 'max-count': 'm', 'line-number': 'n', 'only-matching': 'o',
       quiet: 'q', silent: 'q', recursive: 'r', 'dereference-recursive': 'R', 'no-messages': 's', 'invert-match': 'v',
@@ -127,6 +141,7 @@ function grepRun(args: string[], dialectDefault: Dialect | 'fixed'): number {
     after: p.get('A') !== undefined ? intArg(p.get('A')!, 'context length argument') : context,
     before: p.get('B') !== undefined ? intArg(p.get('B')!, 'context length argument') : context,
     maxCount: p.get('m') !== undefined ? intArg(p.get('m')!, 'max count') : Infinity,
+    text: p.has('a'),
   };
   if (p.has('H')) o.names = true;
   let found = false;
@@ -186,7 +201,7 @@ function grepRun(args: string[], dialectDefault: Dialect | 'fixed'): number {
   return error && !(o.quiet && found) ? 2 : found ? 0 : 1;
 }
 
-const USAGE = '[-EFGHhiLlnoqRrsvwxc] [-A N] [-B N] [-C N] [-m N] [-e PATTERN]... [-f FILE] [PATTERN] [FILE]...';
+const USAGE = '[-aEFGHhiLlnoqRrsvwxc] [-A N] [-B N] [-C N] [-m N] [-e PATTERN]... [-f FILE] [PATTERN] [FILE]...';
 
 export const grepApplets = {
   grep: { usage: USAGE, usageStatus: 2, run: (a: string[]) => grepRun(a, 'basic') },

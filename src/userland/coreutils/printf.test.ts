@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { encodeOutput, printf, unescape } from './printf.js';
+import { encodeText as encodeOutput } from './bytes.js';
+import { printf, unescape } from './printf.js';
 
 const CASES: string[][] = [
   ['%d %i %u', '42', '-7', '3'],

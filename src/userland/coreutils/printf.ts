@@ -5,26 +5,9 @@
 //
 // Pure: unit-tested on the host; the printf applet wires it to standard output.
 
-/**
- * Octal and \\x escapes name bytes, not characters: `printf '\\377'` writes the single byte
- * 0xff. Such bytes (0x80-0xff) travel through the text as U+F780..U+F7FF, a private-use range
- * (as Python's surrogateescape does with surrogates), and encodeOutput turns them back.
- */
-const RAW_BASE = 0xf700;
-const rawByte = (b: number): string => String.fromCharCode(b < 0x80 ? b : RAW_BASE + b);
-
-/** UTF-8 for the text, with escaped raw bytes restored. */
-export function encodeOutput(text: string): Uint8Array {
-  const enc = new TextEncoder();
-  if (!/[\uf780-\uf7ff]/.test(text)) return enc.encode(text);
-  const parts: number[] = [];
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    if (c >= RAW_BASE + 0x80 && c <= RAW_BASE + 0xff) parts.push(c - RAW_BASE);
-    else parts.push(...enc.encode(ch));
-  }
-  return Uint8Array.from(parts);
-}
+// Octal and \x escapes name bytes, not characters: `printf '\377'` writes the byte 0xff. Such
+// bytes travel in the text as bytes.ts's escapes, which standard output turns back into bytes.
+import { rawByte } from './bytes.js';
 
 export interface PrintfResult {
   text: string;

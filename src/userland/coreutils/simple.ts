@@ -7,7 +7,7 @@
 import * as mh from 'libmh';
 import { APPLETS } from './applets.js';
 import { type Applet, getopts, out, resolveCommand, UsageError, warn, which, quote } from './common.js';
-import { encodeOutput, printf, unescape } from './printf.js';
+import { printf, unescape } from './printf.js';
 
 /** dirname(1)'s rule: strip trailing slashes, the last component, then slashes again. */
 export function dirName(p: string): string {
@@ -132,7 +132,7 @@ export const simpleApplets = {
         text = u.text;
         if (u.stopped) newline = false;
       }
-      out.write(encodeOutput(newline ? text + '\n' : text));
+      out.write(newline ? text + '\n' : text);
       return 0;
     },
   },
@@ -142,7 +142,7 @@ export const simpleApplets = {
     run(args) {
       if (args.length === 0) throw new UsageError('missing operand');
       const r = printf(args[0]!, args.slice(1));
-      out.write(encodeOutput(r.text));
+      out.write(r.text);
       for (const e of r.errors) warn(e);
       return r.errors.length ? 1 : 0;
     },
