@@ -28,6 +28,9 @@ int __mh_pipe(int fds[2], int flags) __MH_IMPORT(pipe);
 int __mh_dup(int fd) __MH_IMPORT(dup);
 int __mh_dup2(int fd, int to) __MH_IMPORT(dup2);
 int __mh_set_cloexec(int fd, int on) __MH_IMPORT(set_cloexec);
+int __mh_fchmod(int fd, int mode) __MH_IMPORT(fchmod);
+int __mh_fchown(int fd, int uid, int gid) __MH_IMPORT(fchown);
+int __mh_chmod(const char *path, int mode) __MH_IMPORT(chmod);
 int __mh_kill(int pid, int sig) __MH_IMPORT(kill);
 int __mh_getpid(void) __MH_IMPORT(getpid);
 int __mh_getppid(void) __MH_IMPORT(getppid);
@@ -78,6 +81,23 @@ int execv(const char *path, char *const argv[]);
 int execve(const char *path, char *const argv[], char *const envp[]);
 int execvp(const char *file, char *const argv[]);
 mode_t umask(mode_t mask);
+int fchmod(int fd, mode_t mode);
+int chmod(const char *path, mode_t mode);
+int fchown(int fd, uid_t uid, gid_t gid);
+
+/*
+ * Record-lock commands (wasi-libc has struct flock but not these), so that code written for
+ * them compiles. MACROHARD has no record locks yet: wasi-libc's fcntl() refuses them (EINVAL).
+ */
+#ifndef F_GETLK
+#define F_GETLK 5
+#define F_SETLK 6
+#define F_SETLKW 7
+#define F_RDLCK 0
+#define F_WRLCK 1
+#define F_UNLCK 2
+#endif
+
 /* A unique temporary file from a template ending in XXXXXX (wasi-libc has none). */
 int mkstemp(char *template);
 /* Commands through /bin/sh (wasi-libc declares system() but cannot run it). */

@@ -133,6 +133,11 @@ export function macrohardFunctions(ctx: WasiContext) {
       return r;
     }),
 
+    fchmod: (fd: number, mode: number) => neg(() => (ctx.settle(fd), ctx.must(Sys.fchmod, fd, mode))),
+    fchown: (fd: number, uid: number, gid: number) => neg(() => (ctx.settle(fd), ctx.must(Sys.fchown, fd, uid, gid))),
+
+    chmod: (path: number, mode: number) => neg(() => ctx.must(Sys.chmod, mode, 0, 0, 0, ctx.pathBytes(ctx.cstr(path)))),
+
     set_cloexec: (fd: number, on: number) => neg(() => ctx.must(Sys.fcntl, fd, F.SETFD, on ? FD_CLOEXEC : 0)),
 
     kill: (pid: number, sig: number) => neg(() => ctx.must(Sys.kill, pid, sig)),
