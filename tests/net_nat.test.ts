@@ -138,3 +138,35 @@ test('nat: UDP out through the host (a DNS answer for host), ping and ip inside'
     dns.close();
   }
 });
+
+test('nat: 200 concurrent connections from the host to httpd through a port forward, none fails', async () => {
+  const [web, ctl] = [await freePort(), await freePort()];
+  const b = boot(['--net', `user,hostfwd=tcp::${web}-:80,hostfwd=tcp::${ctl}-:9999`, '-c', 'httpd -q -p 80 /scheme/initfs/etc & nc -l 9999']);
+  try {
+    const url = `http://127.0.0.1:${web}/init.toml`;
+    let up = false;
+    for (let i = 0; i < 100 && !up; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await fetch(url).then((r) => r.ok, () => false);
+    }
+    assert.ok(up, 'httpd did not come up');
+    const agent = new http.Agent({ keepAlive: false, maxSockets: 200 });
+    const results = await Promise.all(Array.from({ length: 200 }, () => new Promise<number>((resolve) => {
+      http.get({ host: '127.0.0.1', port: web, path: '/init.toml', agent }, (res) => {
+        let n = 0;
+        res.on('data', (d: Buffer) => (n += d.length));
+        res.on('end', () => resolve(res.statusCode === 200 ? n : -1));
+      }).on('error', () => resolve(-2));
+    })));
+    agent.destroy();
+    const size = results[0]!;
+    assert.ok(size > 1000);
+    assert.deepEqual(results.filter((n) => n !== size), []);
+    const s = net.connect(ctl, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.end('done\n');
+    assert.equal((await b.done).status, 0);
+  } finally {
+    b.kill();
+  }
+});

@@ -46,7 +46,8 @@ function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
   return { rxBufferSize: buf, txBufferSize: buf, mss: link.device.caps.mtu - 40, ...extra };
 }
 
-const BACKLOG = 128;
+/** Connections a listener holds before accept; each costs its buffers from its SYN on. */
+const BACKLOG = 512;
 
 /** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
 export function parseEndpoint(ref: string): { addr: number; port: number } | null {
