@@ -49,6 +49,12 @@ test('custom builds are cached by their inputs and rebuilt when a source or depe
   assert.deepEqual(states(await cookAll(order(), o)), ['lib:built', 'app:built']);
   assert.equal(readFileSync(join(build, 'packages', 'lib', 'stage', 'lib', 'data.txt'), 'utf8'), 'two\n');
 
+  // A new archive under the same name: app is rebuilt from it.
+  put(join(dir, 'app-1', 'app.txt'), 'app, second edition\n');
+  spawnSync('tar', ['czf', join(recipes, 'app', 'app-1.tar.gz'), '-C', dir, 'app-1']);
+  assert.deepEqual(states(await cookAll(order(), o)), ['lib:cached', 'app:built']);
+  assert.equal(readFileSync(join(build, 'packages', 'app', 'stage', 'bin', 'app'), 'utf8'), 'app, second edition\n');
+
   // A failing build is reported, and the package built before stays as it was.
   put(join(recipes, 'lib', 'recipe.toml'), '[source]\npath = "src"\n\n[build]\ntemplate = "custom"\nscript = "echo broken >&2; exit 3"\n');
   await assert.rejects(cookAll(order(), o), /package lib: build script failed \(status 3\):\nbroken/);

@@ -72,9 +72,11 @@ export async function prepareSource(r: Recipe, buildDir: string): Promise<string
       const base = join(buildDir, 'sources', r.name);
       const unpacked = join(base, 'src');
       const stamp = join(base, 'src.from');
-      if (existsSync(stamp) && readFileSync(stamp, 'utf8') === s.url) return unpacked;
+      const local = localTar(r);
+      // A local archive may change under the same name: its content is part of the stamp.
+      const from = local ? `${s.url} ${sha256File(local)}` : s.url;
+      if (existsSync(stamp) && readFileSync(stamp, 'utf8') === from) return unpacked;
       mkdirSync(base, { recursive: true });
-      const local = /^[a-z]+:\/\//.test(s.url) ? null : resolve(r.dir, s.url);
       const archive = local ?? join(base, basename(new URL(s.url).pathname) || 'source.tar');
       if (!local && !existsSync(archive)) await download(s.url, archive);
       if (s.sha256 && sha256File(archive) !== s.sha256.toLowerCase()) {
@@ -84,7 +86,7 @@ export async function prepareSource(r: Recipe, buildDir: string): Promise<string
       mkdirSync(unpacked, { recursive: true });
       // Archives usually hold one top folder (NAME-VERSION/): it is dropped.
       run('tar', ['xf', archive, '-C', unpacked, '--strip-components=1']);
-      writeFileSync(stamp, s.url);
+      writeFileSync(stamp, from);
       return unpacked;
     }
     case 'npm': {
@@ -103,10 +105,21 @@ export async function prepareSource(r: Recipe, buildDir: string): Promise<string
   }
 }
 
+/** A tar source that is a file beside the recipe (not a URL), or null. */
+function localTar(r: Recipe): string | null {
+  const s = r.source;
+  if (s.kind !== 'tar' || /^[a-z]+:\/\//.test(s.url)) return null;
+  return resolve(r.dir, s.url);
+}
+
 /** What a source contributes to the package's input hash, without fetching it again. */
 export function hashSource(h: Hash, r: Recipe): void {
   const s = r.source;
+  const local = localTar(r);
   if (s.kind === 'path') hashTree(h, isAbsolute(s.path) ? s.path : resolve(r.dir, s.path), (n) => n === 'node_modules' || n.startsWith('.'));
   else if (s.kind === 'none') hashTree(h, r.dir);
+  else if (local && existsSync(local)) h.update(`tar ${s.url} `).update(readFileSync(local));
   else h.update(JSON.stringify(s));
+  // The recipe's folder (patches, scripts beside it) counts for sources fetched elsewhere.
+  if (s.kind !== 'none' && s.kind !== 'path') hashTree(h, r.dir);
 }
