@@ -118,7 +118,7 @@ export function hashSource(h: Hash, r: Recipe): void {
   const local = localTar(r);
   if (s.kind === 'path') hashTree(h, isAbsolute(s.path) ? s.path : resolve(r.dir, s.path), (n) => n === 'node_modules' || n.startsWith('.'));
   else if (s.kind === 'none') hashTree(h, r.dir);
-  else if (local && existsSync(local)) h.update(`tar ${s.url} `).update(readFileSync(local));
+  else if (local && existsSync(local)) h.update(`tar ${local} `).update(readFileSync(local));
   else h.update(JSON.stringify(s));
   // The recipe's folder (patches, scripts beside it) counts for sources fetched elsewhere.
   if (s.kind !== 'none' && s.kind !== 'path') hashTree(h, r.dir);
