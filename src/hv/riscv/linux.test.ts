@@ -45,7 +45,7 @@ test('Linux boots to a BusyBox shell; commands, SIGILL in user space, virtio-rng
     const con = new GuestConsole();
     const hvc: number[] = [];
     const m = await RiscvMachine.create({
-      ramSize: 128 << 20, kernel: readFileSync(guest!.kernel), initrd, cmdline: 'console=ttyS0 quiet', output: con.sink,
+      ramSize: 128 << 20, kernel: readFileSync(guest!.kernel), initrd, cmdline: 'console=ttyS0 quiet', output: con.sink, clock: 'virtual',
       virtio: [
         (irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng()),
         (irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioConsole((b) => hvc.push(...b))),
@@ -94,7 +94,7 @@ test('an SMP guest (2 harts) mounts a virtio-blk disk, writes a file, syncs, pow
     const disk = new FileDisk(img);
     const con = new GuestConsole();
     const m = await RiscvMachine.create({
-      ramSize: 128 << 20, harts: 2, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink,
+      ramSize: 128 << 20, harts: 2, kernel: readFileSync(guest!.kernel), initrd: readFileSync(guest!.initrd), cmdline: 'console=ttyS0 quiet', output: con.sink, clock: 'virtual',
       virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioBlk(disk))],
     });
     const running = m.run({ maxInstructions: 20_000_000_000n });
