@@ -3,7 +3,8 @@
 // for this file, into a temporary build folder), then `macrohard boot --image` with -c and
 // through the console: the user database, the [[files]], a C package, logging in (autologin,
 // login with and without a password, a wrong one), su; and rebuilds — nothing changed (up to
-// date, packages from the cache), a configuration changed (the image again, the packages not).
+// date, packages from the cache), a configuration changed (the image again, the packages not),
+// and a user whose sessions are confined to the schemes the configuration lists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -123,11 +124,16 @@ test('rebuilds: nothing changed is up to date; a changed configuration reuses ev
   t.diagnostic(`server image: first build ${Math.round(firstBuild.ms)} ms, rebuild with nothing changed ${Math.round(again.ms)} ms`);
   // A copy of the configurations with one more file: the image is built again from cached packages.
   for (const f of ['minimal.toml', 'server.toml']) copyFileSync(join(root, 'config', f), join(dir, f));
-  writeFileSync(join(dir, 'server.toml'), readFileSync(join(dir, 'server.toml'), 'utf8') + '\n[[files]]\npath = "/etc/extra"\ndata = "changed"\n');
+  writeFileSync(join(dir, 'server.toml'), readFileSync(join(dir, 'server.toml'), 'utf8') +
+    '\n[[files]]\npath = "/etc/extra"\ndata = "changed"\n\n[users.guest]\npassword = ""\nschemes = ["file", "pty", "pipe", "null", "initfs"]\n');
   const changed = macrohard(['image', 'build', join(dir, 'server.toml'), ...bundles]);
   assert.equal(changed.status, 0, changed.stderr);
   assert.doesNotMatch(changed.stderr, /built /);
   assert.match(changed.stderr, /cached +sh/);
   t.diagnostic(`rebuild after a configuration change (packages cached): ${Math.round(changed.ms)} ms`);
   assert.equal(macrohard(['boot', '--image', image, '-c', 'cat /etc/extra']).stdout, 'changed');
+  // guest's sessions see only the schemes the configuration lists.
+  const g = macrohard(['boot', '--image', image, '-c', 'su guest -c "ls /scheme; cat /scheme/rand"']);
+  assert.equal(g.stdout.split('\n').filter((l) => !l.includes('rand')).join(' ').trim(), 'file initfs null pipe pty');
+  assert.match(g.stdout + g.stderr, /cat: \/scheme\/rand: /);
 });

@@ -63,6 +63,7 @@ test('refusals carry the file, the line and the reason', (t) => {
     'syntax.toml': '[general]\nprompt = \n',
     'user.toml': '[users.root]\nuid = 0\nhome = "relative"\n',
     'autologin.toml': '[general]\nautologin = "nobody"\n',
+    'schemes.toml': '[users.guest]\nschemes = ["file", "Not A Scheme"]\n',
     'multiline.toml': '[[files]]\npath = "/a"\ndata = """\n[general]\nnot = a key\n"""\n\n[[files]]\npath = "/b"\nmode = "rwx"\n',
   });
   const cases: [string, string, number, RegExp][] = [
@@ -76,6 +77,7 @@ test('refusals carry the file, the line and the reason', (t) => {
     ['syntax.toml', 'syntax.toml', 2, /TOML syntax/],
     ['user.toml', 'user.toml', 3, /home must be an absolute path/],
     ['autologin.toml', 'autologin.toml', 2, /autologin: no user 'nobody'/],
+    ['schemes.toml', 'schemes.toml', 2, /schemes must be an array of scheme names/],
     ['multiline.toml', 'multiline.toml', 10, /mode must be permission bits/],
   ];
   for (const [top, file, line, reason] of cases) {
@@ -133,7 +135,7 @@ test('packages: unknown ones and dependency cycles are refused; order puts depen
 
 test('users: defaults, groups, and hashes login can check', (t) => {
   const dir = workspace(t, {
-    'u.toml': '[users.root]\npassword = "pw"\n\n[users.alice]\npassword = ""\n\n[users.bob]\n\n[groups.staff]\ngid = 50\nmembers = ["alice", "bob"]\n',
+    'u.toml': '[users.root]\npassword = "pw"\n\n[users.alice]\npassword = ""\nschemes = ["file", "pty"]\n\n[users.bob]\n\n[groups.staff]\ngid = 50\nmembers = ["alice", "bob"]\n',
     'badgroup.toml': '[users.a]\n\n[groups.g]\nmembers = ["zed"]\n',
     'noroot.toml': '[users.a]\npassword = ""\n',
   });
@@ -145,6 +147,7 @@ test('users: defaults, groups, and hashes login can check', (t) => {
   ]);
   assert.equal(u.group, 'root:x:0:\nstaff:x:50:alice,bob\nalice:x:1000:\nbob:x:1001:\n');
   assert.deepEqual(parseShadow(u.shadow), [{ name: 'root', hash: 'hashed(pw)' }, { name: 'alice', hash: '' }, { name: 'bob', hash: '!' }]);
+  assert.match(u.schemes, /\nalice:file,pty\n$/);
   const real = resolveUsers(loadConfig('u.toml', dir));
   assert.ok(verifyPassword('pw', parseShadow(real.shadow)[0]!.hash));
   const noRoot = resolveUsers(loadConfig('noroot.toml', dir));

@@ -43,6 +43,8 @@ export interface UserSpec {
   name?: string;
   home?: string;
   shell?: string;
+  /** The schemes the user's sessions may name (login narrows the namespace); all if absent. */
+  schemes?: string[];
   origin: Origin;
 }
 
@@ -67,7 +69,7 @@ export interface ImageConfig {
 const TOP_KEYS = ['include', 'general', 'packages', 'files', 'users', 'groups'] as const;
 const GENERAL_KEYS = ['filesystem_size', 'prompt', 'hostname', 'console', 'autologin'] as const;
 const FILE_KEYS = ['path', 'data', 'symlink', 'directory', 'mode', 'uid', 'gid'] as const;
-const USER_KEYS = ['password', 'uid', 'gid', 'name', 'home', 'shell'] as const;
+const USER_KEYS = ['password', 'uid', 'gid', 'name', 'home', 'shell', 'schemes'] as const;
 const GROUP_KEYS = ['gid', 'members'] as const;
 const NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
 
@@ -189,6 +191,12 @@ function apply(src: TomlSource, into: Layered): void {
           const s = fieldSafe(src, p(k), str(src, p(k), v[k]));
           if (!s.startsWith('/')) throw src.error(p(k), `${k} must be an absolute path`);
           u[k] = s;
+        }
+        if (v.schemes !== undefined) {
+          if (!Array.isArray(v.schemes) || !v.schemes.every((x) => typeof x === 'string' && /^[a-z0-9_.-]+$/.test(x))) {
+            throw src.error(p('schemes'), 'schemes must be an array of scheme names (e.g. ["file", "pty", "pipe"])');
+          }
+          u.schemes = v.schemes as string[];
         }
         into.users.set(name, u);
       } else {

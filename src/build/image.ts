@@ -106,6 +106,7 @@ export function systemFiles(cfg: ImageConfig): FileEntry[] {
     { path: '/etc/passwd', data: u.passwd, mode: 0o644 },
     { path: '/etc/group', data: u.group, mode: 0o644 },
     { path: '/etc/shadow', data: u.shadow, mode: 0o600 },
+    { path: '/etc/schemes', data: u.schemes, mode: 0o644 },
     { path: '/etc/hostname', data: `${cfg.general.hostname}\n`, mode: 0o644 },
     { path: '/etc/init.toml', data: initToml(cfg), mode: 0o644 },
     { path: '/tmp', directory: true, mode: 0o1777 },

@@ -11,7 +11,7 @@
 
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { DEFAULT_ITERATIONS, HASH_SCHEME } from '../userland/login/hash.js';
-import { formatGroup, formatPasswd, formatShadow, type GroupEntry, type PasswdEntry, type ShadowEntry } from '../userland/login/users.js';
+import { formatGroup, formatPasswd, formatSchemes, formatShadow, type GroupEntry, type PasswdEntry, type SchemesEntry, type ShadowEntry } from '../userland/login/users.js';
 import type { ImageConfig } from './config.js';
 import { BuildError } from './source.js';
 
@@ -19,6 +19,7 @@ export interface UserFiles {
   passwd: string;
   group: string;
   shadow: string;
+  schemes: string;
   users: PasswdEntry[];
   groups: GroupEntry[];
   homes: { path: string; uid: number; gid: number }[];
@@ -94,6 +95,7 @@ export function resolveUsers(cfg: ImageConfig, hash: (pw: string) => string = ho
   const users: PasswdEntry[] = [];
   const shadow: ShadowEntry[] = [];
   const homes: UserFiles['homes'] = [];
+  const schemes: SchemesEntry[] = [];
   for (const name of names) {
     const u = cfg.users.get(name)!;
     const uid = uidOf.get(name)!;
@@ -102,7 +104,8 @@ export function resolveUsers(cfg: ImageConfig, hash: (pw: string) => string = ho
     users.push({ name, uid, gid, gecos: u.name ?? name, home, shell: u.shell ?? '/bin/sh' });
     shadow.push({ name, hash: u.password === undefined ? '!' : u.password === '' ? '' : hash(u.password) });
     if (home !== '/') homes.push({ path: home, uid, gid });
+    if (u.schemes) schemes.push({ name, schemes: u.schemes });
   }
   users.sort((a, b) => a.uid - b.uid);
-  return { passwd: formatPasswd(users), group: formatGroup(groups), shadow: formatShadow(shadow), users, groups, homes };
+  return { passwd: formatPasswd(users), group: formatGroup(groups), shadow: formatShadow(shadow), schemes: formatSchemes(schemes), users, groups, homes };
 }

@@ -1,15 +1,17 @@
 // What login, su, id, whoami and passwd share inside MACROHARD: reading the user database,
 // reading a line (or a password, with echo off) from the terminal, fresh salt from the rand
-// scheme, and starting a user's session (ids, home, environment, then exec of the shell).
+// scheme, and starting a user's session (ids, the namespace /etc/schemes allows, home,
+// environment, then exec of the shell).
 
 import * as mh from 'libmh';
 import { L } from '../../abi/termios.js';
 import { hashPassword, verifyPassword } from './hash.js';
-import { parseGroup, parsePasswd, parseShadow, type GroupEntry, type PasswdEntry } from './users.js';
+import { parseGroup, parsePasswd, parseSchemes, parseShadow, type GroupEntry, type PasswdEntry } from './users.js';
 
 export const PASSWD = '/etc/passwd';
 export const GROUP = '/etc/group';
 export const SHADOW = '/etc/shadow';
+export const SCHEMES = '/etc/schemes';
 
 function readOr(path: string, fallback: string): string {
   try {
@@ -119,6 +121,10 @@ export function startSession(user: PasswdEntry, opts: { command?: string; keepEn
       mh.chdir('/');
     }
   }
+  // A user configured with a list of schemes gets a namespace narrowed to it (only ever
+  // narrowed: the kernel's mkns cannot widen), before anything of theirs runs.
+  const allowed = parseSchemes(readOr(SCHEMES, '')).find((e) => e.name === user.name);
+  if (allowed) mh.mkns(allowed.schemes);
   const shell = user.shell || '/bin/sh';
   const env = opts.keepEnv ? mh.env() : { ...mh.env(), HOME: home, USER: user.name, LOGNAME: user.name, SHELL: shell };
   env.PWD = mh.getcwd();

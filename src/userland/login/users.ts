@@ -4,6 +4,7 @@
 //   /etc/passwd   name:x:uid:gid:full name:home:shell     (0644: everyone may read it)
 //   /etc/shadow   name:hash                               (0600: root only)
 //   /etc/group    name:x:gid:member,member                (0644)
+//   /etc/schemes  name:scheme,scheme                      (0644: the schemes a user may name)
 //
 // The classic Unix layout, so that what people know (and what C programs parse) holds. The
 // hashes live in /etc/shadow rather than in /etc/passwd so that no one but root can read them
@@ -72,6 +73,23 @@ export function parseShadow(text: string): ShadowEntry[] {
 
 export function formatShadow(entries: ShadowEntry[]): string {
   return entries.map((e) => `${e.name}:${e.hash}\n`).join('');
+}
+
+/** /etc/schemes: `name:scheme,scheme` — the schemes a user's sessions may name. */
+export interface SchemesEntry {
+  name: string;
+  schemes: string[];
+}
+
+export function parseSchemes(text: string): SchemesEntry[] {
+  return lines(text)
+    .filter((f) => f.length >= 2)
+    .map((f) => ({ name: f[0]!, schemes: f[1]!.split(',').map((x) => x.trim()).filter(Boolean) }));
+}
+
+export function formatSchemes(entries: SchemesEntry[]): string {
+  return '# user:schemes — login narrows the user\'s namespace to these (users not listed keep all)\n' +
+    entries.map((e) => `${e.name}:${e.schemes.join(',')}\n`).join('');
 }
 
 /** A field that would break the line format (a ':' or a newline) is refused. */
