@@ -49,8 +49,8 @@ test('a disk image: files written in one boot are there in the next and on the h
   assert.equal(macrohard(['mkfs', img, '32M']).status, 0);
   const w = macrohard(['boot', '--image', img, '-c', 'mkdir -p /home/user && echo persisted > /home/user/note.txt']);
   assert.equal(w.status, 0, w.stderr + w.stdout);
-  const r = macrohard(['boot', '--image', img, '-c', 'cat /home/user/note.txt']);
-  assert.equal(r.stdout, 'persisted\n');
+  const r = macrohard(['boot', '--image', img, '-c', 'cat /home/user/note.txt; echo discarded > /dev/null; head -c 3 /dev/zero | wc -c']);
+  assert.equal(r.stdout, 'persisted\n3\n');
   assert.equal(macrohard(['fs', 'cat', img, '/home/user/note.txt']).stdout, 'persisted\n');
   assert.equal(macrohard(['fsck', img]).status, 0);
 });

@@ -9,7 +9,7 @@ import { isFsError } from '../../fs/errors.js';
 import { Follow, type Mhfs } from '../../fs/mhfs.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, type Stat, type Timespec } from '../../fs/node.js';
 import { mayAccess, R_OK, W_OK, type Cred } from '../../fs/perm.js';
-import type { Caller, OpenResult, SchemeHandler, StatVfs } from '../../runtime/libmh/scheme.js';
+import { Redirect, type Caller, type OpenResult, type SchemeHandler, type StatVfs } from '../../runtime/libmh/scheme.js';
 
 /** An error the scheme server turns into -errno. */
 class Failed extends Error {
@@ -54,6 +54,35 @@ export class FileServer implements SchemeHandler {
     guard(() => this.fs.sync());
   }
 
+  /**
+   * Resolves a path as MHFS does, except that a symbolic link into another scheme
+   * (/dev/null -> /scheme/null) ends the walk with a redirect the kernel follows.
+   */
+  private resolve(path: string, follow: Follow, who: Cred): number {
+    const fs = this.fs;
+    let budget = 40;
+    const walk = (p: string, start: number, followLast: boolean): number => {
+      let cur = p.startsWith('/') ? fs.root : start;
+      const parts = p.split('/').filter((x) => x !== '' && x !== '.');
+      for (let i = 0; i < parts.length; i++) {
+        const next = fs.lookup(cur, parts[i]!, who);
+        const last = i === parts.length - 1;
+        if ((fs.stat(next).mode & S_IFMT) === S_IFLNK && (!last || followLast)) {
+          if (--budget < 0) fail(Errno.ELOOP);
+          const target = fs.readlink(next);
+          if (target === '/scheme' || target.startsWith('/scheme/')) {
+            const rest = parts.slice(i + 1).join('/');
+            throw new Redirect(rest ? `${target.replace(/\/+$/, '')}/${rest}` : target);
+          }
+          cur = walk(target, cur, true);
+        } else cur = next;
+        if (!last && (fs.stat(cur).mode & S_IFMT) !== S_IFDIR) fail(Errno.ENOTDIR);
+      }
+      return cur;
+    };
+    return walk(path, fs.root, follow === Follow.Yes);
+  }
+
   private node(h: number): Handle {
     return this.handles.get(h) ?? fail(Errno.EBADF);
   }
@@ -65,7 +94,7 @@ export class FileServer implements SchemeHandler {
       let id: number;
       let created = false;
       try {
-        id = fs.resolve(abs(path), flags & O.NOFOLLOW ? Follow.No : Follow.Yes, who);
+        id = this.resolve(abs(path), flags & O.NOFOLLOW ? Follow.No : Follow.Yes, who);
       } catch (e) {
         if (!isFsError(e, 'ENOENT') || !(flags & O.CREAT)) throw e;
         const { dir, name } = fs.resolveParent(abs(path), who);
@@ -219,7 +248,7 @@ export class FileServer implements SchemeHandler {
   }
 
   stat(path: string, nofollow: boolean, c: Caller): AbiStat {
-    return guard(() => toAbi(this.fs.stat(this.fs.resolve(abs(path), nofollow ? Follow.No : Follow.Yes, cred(c)))));
+    return guard(() => toAbi(this.fs.stat(this.resolve(abs(path), nofollow ? Follow.No : Follow.Yes, cred(c)))));
   }
 
   fchmod(h: number, mode: number, c: Caller): void {
