@@ -8,6 +8,9 @@
 
 import { E, type Result } from '../abi/errno.js';
 import type { Stat } from '../abi/stat.js';
+import type { StatVfs } from '../abi/statvfs.js';
+
+export type { StatVfs };
 import type { WaitQueue, WouldBlock } from './waitqueue.js';
 
 export interface Caller {
@@ -26,15 +29,6 @@ export interface Opened {
   ring?: { id: number; end: number };
   /** The object is a stream: seek answers ESPIPE and reads ignore offsets. */
   stream?: boolean;
-}
-
-export interface StatVfs {
-  bsize: number;
-  blocks: number;
-  bfree: number;
-  files: number;
-  ffree: number;
-  namemax: number;
 }
 
 export abstract class Scheme {

@@ -7,6 +7,7 @@
 import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
 import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
+import { readStatVfs } from '../../abi/statvfs.js';
 import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
 import type { FileDescription } from '../file.js';
 import type { Kernel } from '../kernel.js';
@@ -219,11 +220,7 @@ export class UserScheme extends Scheme {
     return this.ask(Op.FUTIMENS, h, caller, atime, mtime, new Uint8Array(0), this.value);
   }
   override statvfs(h: number): Answer<StatVfs> {
-    return this.ask(Op.STATVFS, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => {
-      if (r.payload.length < 48) return E.EIO;
-      const v = new DataView(r.payload.buffer, r.payload.byteOffset, 48);
-      return { bsize: v.getFloat64(0, true), blocks: v.getFloat64(8, true), bfree: v.getFloat64(16, true), files: v.getFloat64(24, true), ffree: v.getFloat64(32, true), namemax: v.getFloat64(40, true) };
-    });
+    return this.ask(Op.STATVFS, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => readStatVfs(r.payload) ?? E.EIO);
   }
 
   override close(h: number): void {

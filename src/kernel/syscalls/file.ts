@@ -4,6 +4,7 @@ import { E, isErr, Redirect, type Result } from '../../abi/errno.js';
 import { canRead, canWrite, F, FD_CLOEXEC, O, SEEK } from '../../abi/flags.js';
 import { Sig } from '../../abi/signal.js';
 import { writeStat } from '../../abi/stat.js';
+import { writeStatVfs } from '../../abi/statvfs.js';
 import { utf8 } from '../../abi/wire.js';
 import type { Call } from '../call.js';
 import type { Kernel } from '../kernel.js';
@@ -261,14 +262,7 @@ export function statvfs(_k: Kernel, p: Process, c: Call) {
   const d = desc(p, c);
   if (isErr(d)) return d;
   return then(d.scheme.statvfs(d.handle), (s) => {
-    const v = new DataView(c.view.data.buffer, c.view.data.byteOffset, 48);
-    v.setFloat64(0, s.bsize, true);
-    v.setFloat64(8, s.blocks, true);
-    v.setFloat64(16, s.bfree, true);
-    v.setFloat64(24, s.files, true);
-    v.setFloat64(32, s.ffree, true);
-    v.setFloat64(40, s.namemax, true);
-    c.setOut(48);
+    c.setOut(writeStatVfs(c.outArea(), s));
     return 0;
   });
 }

@@ -3,6 +3,7 @@
 // function throws MhError on failure, as the rest of libmh does.
 
 import { O } from '../../abi/flags.js';
+import { readStatVfs, type StatVfs } from '../../abi/statvfs.js';
 import { encodeUtf8 } from '../../abi/utf8.js';
 import { check } from './error.js';
 import { toKernelPath } from './path.js';
@@ -10,14 +11,7 @@ import { proc } from './process.js';
 import { close, open } from './fs.js';
 
 /** A filesystem's size and free space, as statvfs(3) reports it (counts of bsize blocks). */
-export interface FsSpace {
-  bsize: number;
-  blocks: number;
-  bfree: number;
-  files: number;
-  ffree: number;
-  namemax: number;
-}
+export type FsSpace = StatVfs;
 
 /** Sets access and modification times in ms since the epoch; NaN leaves that time as it is. */
 export function utimens(path: string, atimeMs: number, mtimeMs: number): void {
@@ -31,15 +25,7 @@ export function futimens(fd: number, atimeMs: number, mtimeMs: number): void {
 export function fstatvfs(fd: number): FsSpace {
   const p = proc();
   check(p.sys.statvfs(fd), 'statvfs');
-  const v = new DataView(p.client.data.buffer, p.client.data.byteOffset, 48);
-  return {
-    bsize: v.getFloat64(0, true),
-    blocks: v.getFloat64(8, true),
-    bfree: v.getFloat64(16, true),
-    files: v.getFloat64(24, true),
-    ffree: v.getFloat64(32, true),
-    namemax: v.getFloat64(40, true),
-  };
+  return readStatVfs(p.client.data)!;
 }
 
 /** statvfs by path: opens the object itself (O_PATH), asks its scheme, closes it. */

@@ -9,6 +9,9 @@ import { DATA_SIZE } from '../../abi/channel.js';
 import { Errno } from '../../abi/errno.js';
 import { Op, parseRequests, putReply, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
 import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
+import { STATVFS_BYTES, writeStatVfs, type StatVfs } from '../../abi/statvfs.js';
+
+export type { StatVfs };
 import { decodeUtf8 } from '../../abi/utf8.js';
 import { WireReader } from '../../abi/wire.js';
 import { MhError } from './error.js';
@@ -28,15 +31,6 @@ export interface Caller {
 export interface OpenResult {
   handle: number;
   stream?: boolean;
-}
-
-export interface StatVfs {
-  bsize: number;
-  blocks: number;
-  bfree: number;
-  files: number;
-  ffree: number;
-  namemax: number;
 }
 
 /** The operations a scheme may serve; the ones it leaves out answer EOPNOTSUPP (or EBADF). */
@@ -268,9 +262,8 @@ export class SchemeServer {
         need(h.futimens).call(h, r.handle, r.arg0, r.arg1, c);
         return [0];
       case Op.STATVFS: {
-        const s = need(h.statvfs).call(h, r.handle, c);
-        const b = new Uint8Array(48);
-        new Float64Array(b.buffer).set([s.bsize, s.blocks, s.bfree, s.files, s.ffree, s.namemax]);
+        const b = new Uint8Array(STATVFS_BYTES);
+        writeStatVfs(b, need(h.statvfs).call(h, r.handle, c));
         return [0, b];
       }
       default:
