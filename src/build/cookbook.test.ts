@@ -72,3 +72,15 @@ test('the ts template packages the bundles and a multi-call program\'s links', a
   assert.ok(readFileSync(join(bin, 'coreutils'), 'utf8').startsWith('#MHJS1\n'));
   assert.equal(spawnSync('readlink', [join(bin, 'ls')], { encoding: 'utf8' }).stdout.trim(), 'coreutils');
 });
+
+test('packages that cannot be built here are skipped with the reason', async (t) => {
+  const { dir, recipes, put, build } = setup(t);
+  put(join(recipes, 'nocc', 'recipe.toml'), '[build]\ntemplate = "custom"\nscript = "echo macrohard cc: missing clang >&2; exit 69"\n');
+  put(join(recipes, 'nodeb', 'recipe.toml'), '[source]\ndebian = "no-such-package-for-macrohard"\n\n[build]\ntemplate = "custom"\nscript = "true"\n');
+  const wanted = new Map([['nocc', { file: 'x', line: 1 }], ['nodeb', { file: 'x', line: 2 }]]);
+  const res = await cookAll(plan(recipes, wanted, dir).order, { root: REPO_ROOT, buildDir: build });
+  assert.deepEqual(states(res), ['nocc:skipped', 'nodeb:skipped']);
+  const reasons = res.map((r) => (r.state === 'skipped' ? r.reason : ''));
+  assert.match(reasons[0]!, /not installed: macrohard cc: missing clang/);
+  assert.match(reasons[1]!, /apt-get source no-such-package-for-macrohard failed/);
+});

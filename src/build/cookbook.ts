@@ -12,7 +12,8 @@
 //             with the reason when that toolchain is not installed
 //   npm-wasm  files (WebAssembly, usually) taken from an npm package, per build.install
 //   custom    build.script run by sh in the source folder, with COOKBOOK_SOURCE, COOKBOOK_STAGE,
-//             COOKBOOK_CC (the cc command) and COOKBOOK_ROOT in its environment
+//             COOKBOOK_CC (the cc command) and COOKBOOK_ROOT in its environment; exit status
+//             69 (cc's "toolchain missing") skips the package
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -20,7 +21,9 @@ import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync,
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Recipe } from './recipe.js';
-import { hashSource, hashTree, prepareSource } from './sources.js';
+import { hashSource, hashTree, prepareSource, Skip } from './sources.js';
+
+export { Skip };
 
 /** The repository: three levels above this module in dist/ (dist/src/build/). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -101,8 +104,6 @@ function countTree(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-/** Thrown by a template that cannot run here: the package is skipped, with this reason. */
-export class Skip extends Error {}
 
 async function buildInto(r: Recipe, stage: string, o: CookbookOptions): Promise<void> {
   const bin = join(stage, 'bin');
@@ -160,6 +161,9 @@ async function buildInto(r: Recipe, stage: string, o: CookbookOptions): Promise<
         encoding: 'utf8',
         env: { ...process.env, COOKBOOK_SOURCE: src, COOKBOOK_STAGE: stage, COOKBOOK_ROOT: o.root, COOKBOOK_CC: `${process.execPath} ${join(o.root, 'bin', 'macrohard.js')} cc` },
       });
+      // 69 is EX_UNAVAILABLE, what `macrohard cc` answers without its toolchain: a tool the
+      // script needs is missing here, which skips the package rather than failing the image.
+      if (res.status === 69) throw new Skip(`a tool the build script needs is not installed: ${(res.stderr || res.stdout).trim().split('\n').pop()}`);
       if (res.status !== 0) throw new Error(`build script failed (status ${res.status}):\n${(res.stderr || res.stdout).trim()}`);
       return;
     }

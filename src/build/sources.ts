@@ -1,6 +1,6 @@
 // Package sources for the cookbook: a folder in the tree, a tar archive (a local file or a
-// URL, checked against its sha256 when the recipe gives one), or an npm package fetched with
-// npm's own client. Fetched sources are kept under BUILD/sources/NAME so a rebuild does not
+// URL, checked against its sha256 when the recipe gives one), an npm package fetched with
+// npm's own client, or a Debian source package fetched with apt-get source. Fetched sources are kept under BUILD/sources/NAME so a rebuild does not
 // fetch again. Also the content hash of a tree, which is how the cookbook tells what changed.
 
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Recipe } from './recipe.js';
+
+/** Thrown when a package cannot be built on this machine (a tool or source is missing): the
+ *  package is skipped, with this reason, and the image is built without it. */
+export class Skip extends Error {}
 
 /** Feeds a file tree (names, kinds, permission bits, contents, link targets) into `h`. */
 export function hashTree(h: Hash, dir: string, skip: (name: string) => boolean = () => false): void {
@@ -66,8 +70,29 @@ export async function prepareSource(r: Recipe, buildDir: string): Promise<string
       return r.dir;
     case 'path':
       return isAbsolute(s.path) ? s.path : resolve(r.dir, s.path);
-    case 'debian':
-      throw new Error(`Debian sources (debian = "${s.pkg}") are not supported yet`);
+    case 'debian': {
+      // `apt-get source` fetches and unpacks Debian's source package (upstream source with
+      // Debian's patches applied) into BUILD/sources/NAME/PKG-VERSION/; the folder's name is
+      // kept in a stamp so the next build finds it without asking apt again.
+      const base = join(buildDir, 'sources', r.name);
+      const stamp = join(base, 'source.dir');
+      if (existsSync(stamp)) {
+        const dir = join(base, readFileSync(stamp, 'utf8').trim());
+        if (existsSync(dir)) return dir;
+      }
+      rmSync(base, { recursive: true, force: true });
+      mkdirSync(base, { recursive: true });
+      const res = spawnSync('apt-get', ['source', '-q', s.pkg], { cwd: base, encoding: 'utf8' });
+      if (res.error || res.status !== 0) {
+        const why = res.error ? res.error.message : (res.stderr || res.stdout).trim().split('\n').pop();
+        rmSync(base, { recursive: true, force: true });
+        throw new Skip(`apt-get source ${s.pkg} failed (${why}): it needs a deb-src entry in apt's sources and dpkg-dev`);
+      }
+      const dirs = readdirSync(base).filter((n) => lstatSync(join(base, n)).isDirectory());
+      if (dirs.length !== 1) throw new Error(`apt-get source ${s.pkg} unpacked ${dirs.length} folders, expected one`);
+      writeFileSync(stamp, dirs[0]!);
+      return join(base, dirs[0]!);
+    }
     case 'tar': {
       const base = join(buildDir, 'sources', r.name);
       const unpacked = join(base, 'src');
