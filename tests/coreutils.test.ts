@@ -659,6 +659,10 @@ test('coreutils inside MACROHARD', async (t) => {
     const gnu = spawnSync('sh', ['-c', bytes('bytes')], { cwd: host, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C.UTF-8' } });
     assert.equal(mine.stdout, gnu.stdout);
     assert.equal(mine.stderr, gnu.stderr.replace(/bytes/, '/w/bytes'));
+    const nul = await sh('find /l -type f -print0 | xargs -0 wc -c | sort -n');
+    assert.equal(nul.stdout, '   3 /l/sub/small\n1500 /l/big\n1503 total\n');
+    const follow = await sh('ls /data | grep -c txt; date -d @0 +%Y | tr 0-9 a-j; echo "a b" | sed "s/ /\\n/" | wc -l');
+    assert.equal(follow.stdout, '8\nbjha\n2\n');
     const big = await sh('seq 20000 | sort -rn | head -n 2');
     assert.equal(big.stdout, '20000\n19999\n');
   });
