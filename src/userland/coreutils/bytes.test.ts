@@ -1,3 +1,4 @@
+// bytes.ts: the byte-keeping codec round-trips every byte, valid UTF-8 or not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBytes, encodeText, rawByte } from './bytes.js';

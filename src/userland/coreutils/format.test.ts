@@ -1,3 +1,4 @@
+// format.ts: human sizes, mode strings, dates and strftime as GNU prints them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { columns, humanSize, lsDate, modeString, parseDate, parseSize, strftime } from './format.js';

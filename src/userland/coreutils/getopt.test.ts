@@ -1,3 +1,4 @@
+// getopt.ts: GNU getopt_long's behaviour and messages, one case per rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { intArg, parseOptions, UsageError } from './getopt.js';

@@ -1,3 +1,4 @@
+// modes.ts: chmod's mode language, checked against GNU chmod on the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// printf.ts: formats checked against GNU printf on the host, and the escape rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+// regex.ts: translated patterns select the same lines as GNU grep on the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

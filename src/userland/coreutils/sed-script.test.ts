@@ -1,3 +1,4 @@
+// sed-script.ts: parsing sed scripts, GNU sed's error messages, and replacements.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Parser, replacement } from './sed-script.js';
