@@ -12,25 +12,39 @@ export function connect(host: string, port: number): number {
   return mh.open(`/scheme/tcp/${addr}:${port}`, mh.O.RDWR);
 }
 
+// One event queue and one timer serve every wait of the process: opening them per wait would
+// cost four more system calls each time (ping waits once a second, for a round trip).
+let waiter: { ev: number; timer: number; fd: number } | null = null;
+
 /** Waits until `fd` is readable or `ms` pass; true if readable. */
 export function waitReadable(fd: number, ms: number): boolean {
-  const ev = mh.open('/scheme/event', mh.O.RDWR);
-  const t = mh.open('/scheme/time/realtime', mh.O.RDWR);
-  try {
-    const at = Date.now() + ms;
-    const when = new DataView(new ArrayBuffer(16));
-    when.setFloat64(0, Math.floor(at / 1000), true);
-    when.setFloat64(8, (at % 1000) * 1e6, true);
-    mh.write(t, new Uint8Array(when.buffer));
-    mh.write(ev, new Uint8Array(new Float64Array([fd, 1, 1, t, 1, 2]).buffer));
-    const got = new Float64Array(6);
-    const n = mh.read(ev, new Uint8Array(got.buffer));
-    for (let i = 0; i < n / 24; i++) if (got[i * 3 + 2] === 1) return true;
-    return false;
-  } finally {
-    mh.close(ev);
-    mh.close(t);
+  if (!waiter) {
+    const ev = mh.open('/scheme/event', mh.O.RDWR);
+    const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
+    mh.write(ev, new Uint8Array(new Float64Array([timer, 1, 2]).buffer));
+    waiter = { ev, timer, fd: -1 };
   }
+  const w = waiter;
+  if (w.fd !== fd && w.fd >= 0) {
+    // Stop watching the previous descriptor; closed already, it is forgotten by itself.
+    try {
+      mh.write(w.ev, new Uint8Array(new Float64Array([w.fd, 0, 1]).buffer));
+    } catch {
+      /* closed */
+    }
+  }
+  // Watched by description: a number closed and reused since the last wait must be added again.
+  mh.write(w.ev, new Uint8Array(new Float64Array([fd, 1, 1]).buffer));
+  w.fd = fd;
+  const at = Date.now() + ms;
+  const when = new DataView(new ArrayBuffer(16));
+  when.setFloat64(0, Math.floor(at / 1000), true);
+  when.setFloat64(8, (at % 1000) * 1e6, true);
+  mh.write(w.timer, new Uint8Array(when.buffer)); // re-arming also clears a past expiry
+  const got = new Float64Array(6);
+  const n = mh.read(w.ev, new Uint8Array(got.buffer));
+  for (let i = 0; i < n / 24; i++) if (got[i * 3 + 2] === 1) return true;
+  return false;
 }
 
 /** Buffered reads from a stream descriptor. */
