@@ -153,3 +153,51 @@ test('netd: a nic on a loopback cable takes the address its config names', async
     c.shutdown();
   }
 });
+
+test('netd: a SYN flood on its link is held to the backlog, and the daemon keeps serving', async () => {
+  const { TcpRepr, TcpFlag } = await import('../src/net/wire/tcp.js');
+  const { emitIpv4Header, IpProtocol } = await import('../src/net/wire/ipv4.js');
+  const { EthernetFrame, EtherType } = await import('../src/net/wire/ethernet.js');
+  const sw = new HostSwitch();
+  const victim = bootKernel(3);
+  try {
+    victim.k.register(new NicScheme([sw.link(0x02_00_00_00_0c_01, '10.9.1.1/24')]));
+    await startNetd(victim);
+    const httpd = victim.run('httpd', ['httpd', '-q', '-p', '80', '/scheme/initfs/etc']);
+    await new Promise((r) => setTimeout(r, 200));
+    // 3,000 SYNs from spoofed addresses that never answer, straight onto the segment.
+    const port = sw.port();
+    const frame = new Uint8Array(14 + 20 + 24);
+    const syn = Object.assign(new TcpRepr(), { dstPort: 80, flags: TcpFlag.Syn, window: 65535, mss: 1460 });
+    for (let i = 0; i < 3000; i++) {
+      const src = 0x0a_09_01_00 + 10 + (i % 200);
+      const eth = EthernetFrame.unchecked(frame);
+      eth.dst = 0x02_00_00_00_0c_01;
+      eth.src = 0x02_00_00_00_0d_00 + (i % 200);
+      eth.etherType = EtherType.Ipv4;
+      syn.srcPort = 1024 + i;
+      syn.seq = (i * 7919) >>> 0;
+      syn.emit(frame.subarray(34), 0, src, 0x0a_09_01_01);
+      emitIpv4Header(frame.subarray(14), src, 0x0a_09_01_01, IpProtocol.Tcp, syn.headerLen, 64, i & 0xffff);
+      port.transmit(0, frame.subarray(0, 34 + syn.headerLen));
+      if (i % 100 === 99) {
+        sw.deliver();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    sw.deliver();
+    await new Promise((r) => setTimeout(r, 300));
+    const ss = await victim.run('ip', ['ip', 'sockets']);
+    const halfOpen = ss.stdout.split('\n').filter((l) => /^tcp 10\.9\.1\.1:80 10\.9\.1\./.test(l)).length;
+    assert.ok(halfOpen > 0 && halfOpen <= 512, `half-open connections held: ${halfOpen}`);
+    if (process.env.MH_NET_DEBUG) process.stderr.write(`half-open: ${halfOpen}\n`);
+    // Others are still served: a fetch over the loopback gets its file.
+    const f = await victim.run('fetch', ['fetch', '-q', 'http://127.0.0.1/init.toml']);
+    assert.equal(f.code, 0, f.stderr);
+    assert.match(f.stdout, /\[console\]/);
+    killAll(victim, 'httpd');
+    await httpd.catch(() => undefined);
+  } finally {
+    victim.shutdown();
+  }
+});
