@@ -270,6 +270,18 @@ async function onTerminal(k: TestKernel, argv: string[], cols: number, cwd: stri
   return {
     pid: child.pid,
     output: () => screen,
+    type: async (text: string) => void (await kwrite(k.k, master, new TextEncoder().encode(text))),
+    /** The terminal's local-mode flags, from its termios record. */
+    async lflag(): Promise<number> {
+      const c = await kdup(k.k, master, 'termios');
+      if (isErr(c)) throw new Error(`termios: ${c}`);
+      const b = await kread(k.k, c);
+      kclose(k.k, c);
+      if (isErr(b)) throw new Error(`termios: ${b}`);
+      return new DataView(b.buffer, b.byteOffset).getUint32(12, true);
+    },
+    /** Waits for the applet to end, keeping the terminal open. */
+    exited: () => exited,
     async close(): Promise<number> {
       const status = await exited;
       kclose(k.k, master);
@@ -582,7 +594,7 @@ test('coreutils inside MACROHARD', async (t) => {
     assert.match(await ok(['ps', 'aux']), /^USER +PID +STAT +RSS +CALLS +TIME +COMMAND$/m);
 
     const sleeper = run(['sleep', '30']);
-    const pid = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[0] === 'sleep' && p.argv[1] === '30')?.pid);
+    const pid = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[0] === 'sleep' && p.argv[1] === '30' && p.displayState === 'sleeping')?.pid);
     assert.match(await ok(['ps', '-p', String(pid), '-o', 'pid,stat,comm']), new RegExp(`^ *${pid} S +sleep$`, 'm'));
     await ok(['kill', '-TERM', String(pid)]);
     const killed = await sleeper;
@@ -617,11 +629,26 @@ test('coreutils inside MACROHARD', async (t) => {
     await ls.close();
     const gnu = spawnSync('ls', ['-C'], { cwd: host, encoding: 'utf8', env: { PATH: process.env.PATH, LC_ALL: 'C', COLUMNS: '50' } });
     assert.equal(ls.output().replace(/\r\n/g, '\n'), gnu.stdout);
+    // top redraws until q (read without echo, the terminal out of canonical mode meanwhile),
+    // or until ^C; either way the terminal gets its settings back.
+    const ICANON_ECHO = 0o2 | 0o10;
+    const plain = await onTerminal(k, ['true'], 80, '/');
+    await plain.exited();
+    const before = await plain.lflag();
+    await plain.close();
     const top = await onTerminal(k, ['top', '-d', '0.05'], 80, '/');
     await waitFor(() => top.output().split('\x1b[H\x1b[2J').length > 3);
-    k.k.kill(k.k.kernelContext(), top.pid, 2);
-    assert.equal(await top.close(), 2, 'top ends on SIGINT');
+    assert.equal((await top.lflag()) & ICANON_ECHO, 0, 'raw while running');
+    await top.type('q');
+    assert.equal(await top.close(), 0, 'q ends top');
     assert.match(top.output(), /^\x1b\[H\x1b\[2Jtop - /);
+    assert.doesNotMatch(top.output(), /q/, 'the key is not echoed');
+    const top2 = await onTerminal(k, ['top', '-d', '0.05'], 80, '/');
+    await waitFor(() => top2.output().split('\x1b[H\x1b[2J').length > 2);
+    k.k.kill(k.k.kernelContext(), top2.pid, 2);
+    assert.equal(await top2.exited(), 0, '^C ends top');
+    assert.equal((await top2.lflag()) & ICANON_ECHO, before & ICANON_ECHO, 'restored after ^C');
+    await top2.close();
   });
 
   await t.test('tail -f follows a file as it grows', async () => {

@@ -9,6 +9,7 @@ import { Sig, signalName } from '../../abi/signal.js';
 import { type Applet, getopts, out, quote, UsageError, warn, errText, userName, userId, decode, terminalWidth } from './common.js';
 import { humanSize, strftime } from './format.js';
 import { intArg } from './getopt.js';
+import { KeyInput } from './tty.js';
 
 export interface ProcRow {
   pid: number;
@@ -133,18 +134,42 @@ function summary(rows: ProcRow[]): string {
 
 function topRun(args: string[]): number {
   const p = getopts(args, { short: 'bd:n:p:', long: { batch: 'b', delay: 'd', iterations: 'n', pid: 'p' } });
-  // On a terminal (and without -b or -n), redraw the screen until interrupted (^C or q is
-  // not read: there is no raw-mode input here yet); otherwise print snapshots.
+  // On a terminal (and without -b or -n), redraw the screen until q or ^C; otherwise print
+  // snapshots.
   const tty = p.has('b') ? null : terminalWidth(1);
   const iterations = p.get('n') !== undefined ? intArg(p.get('n')!, 'iterations') : tty !== null ? Infinity : 1;
   const delay = Number(p.get('d') ?? '3') * 1000;
   if (!(delay >= 0)) throw new UsageError(`bad delay interval ${quote(p.get('d')!)}`);
   const only = p.has('p') ? p.all('p').flatMap((v) => v.split(',')).map(Number) : null;
+  const keys = tty !== null ? KeyInput.open(0) : null;
+  let stop = false;
+  if (keys) mh.signal(mh.Sig.SIGINT, () => void (stop = true));
+  try {
+    snapshots(iterations, delay, tty, only, keys, () => stop);
+  } finally {
+    keys?.restore();
+  }
+  if (tty !== null) out.write('\n');
+  return 0;
+}
+
+/** Waits `ms`, watching for q; false when it is time to stop. */
+function pause(ms: number, keys: KeyInput | null, stopped: () => boolean): boolean {
+  const end = mh.now() + ms;
+  for (;;) {
+    if (stopped() || (keys && /[qQ]/.test(keys.poll()))) return false;
+    const left = end - mh.now();
+    if (left <= 0) return true;
+    mh.sleep(keys ? Math.min(left, 50) : left);
+  }
+}
+
+function snapshots(iterations: number, delay: number, tty: number | null, only: number[] | null, keys: KeyInput | null, stopped: () => boolean): void {
   let prev = new Map<number, number>();
   for (let i = 0; i < iterations; i++) {
     if (i > 0) {
       out.flush();
-      mh.sleep(delay);
+      if (!pause(delay, keys, stopped)) return;
       if (tty === null) out.line('');
     }
     if (tty !== null) out.write('\x1b[H\x1b[2J');
@@ -167,7 +192,6 @@ function topRun(args: string[]): number {
     }
     prev = new Map(rows.map((r) => [r.pid, r.calls]));
   }
-  return 0;
 }
 
 function killRun(args: string[]): number {
