@@ -10,6 +10,7 @@
 // a host socket has news, and at the deadline its stack asks for (an unref'd timer).
 
 import * as dgram from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import type { NicLink } from '../../kernel/schemes/nic.js';
 import { FrameQueue, type Device } from '../../net/iface/device.js';
@@ -94,6 +95,23 @@ export function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>, a
   };
 }
 
+/**
+ * The host's first name server that MACROHARD can reach through the NAT: its queries become
+ * host UDP sockets. A loopback resolver (systemd's 127.0.0.53) is not reachable from inside,
+ * and there is no DNS relay yet, so then there is none.
+ */
+function hostNameserver(): string | undefined {
+  try {
+    for (const line of readFileSync('/etc/resolv.conf', 'utf8').split('\n')) {
+      const m = /^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+      if (m && !m[1]!.startsWith('127.')) return m[1];
+    }
+  } catch {
+    // no resolv.conf on this host
+  }
+  return undefined;
+}
+
 /** The gateway's side of the cable: frames from the daemon wait in `inbox`. */
 class GatewayEnd implements Device {
   readonly caps = { mtu: 1500 };
@@ -124,7 +142,7 @@ export class NatLink implements NicLink {
   private readonly t0 = performance.now();
 
   constructor(opt: NetOption) {
-    this.config = linkConfig({ name: this.name, mac: formatMac(GUEST_MAC), mtu: 1500, addr: `${GUEST_ADDR}/24`, gateway: GATEWAY_ADDR });
+    this.config = linkConfig({ name: this.name, mac: formatMac(GUEST_MAC), mtu: 1500, addr: `${GUEST_ADDR}/24`, gateway: GATEWAY_ADDR, dns: hostNameserver() });
     this.iface = new Interface({ hardwareAddr: GATEWAY_MAC, addresses: [new Ipv4Cidr(ip(GATEWAY_ADDR), 24)] });
     const host = nodeHostNet(this.open, () => this.kick());
     this.nat = new NatGateway(this.iface, this.sockets, host, { hostAlias: ip(GATEWAY_ADDR), hostAliasTarget: ip('127.0.0.1') });

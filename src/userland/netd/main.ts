@@ -169,14 +169,17 @@ function serve(server: mh.SchemeServer): 'served' | 'empty' | 'eof' {
   }
 }
 
-/** Writes /etc/resolv.conf from a link's dns servers, when the file system allows it. */
+/**
+ * Writes /etc/resolv.conf from the links' dns servers, and a minimal /etc/hosts when there is
+ * none, when the file system allows it (before capability mode: netd opens nothing later).
+ */
 function writeResolvConf(links: Link[]): void {
   const dns = links.flatMap((l) => l.dns);
-  if (dns.length === 0) return;
   try {
     if (!mh.exists('/etc')) mh.mkdir('/etc', 0o755);
-    mh.writeFile('/etc/resolv.conf', dns.map((a) => `nameserver ${(a >>> 24)}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}\n`).join(''), 0o644);
+    if (!mh.exists('/etc/hosts')) mh.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n', 0o644);
+    if (dns.length) mh.writeFile('/etc/resolv.conf', dns.map((a) => `nameserver ${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}\n`).join(''), 0o644);
   } catch {
-    // No writable root (yet): programs fall back to /etc/hosts and literal addresses.
+    // No writable root (yet): programs fall back to literal addresses and localhost.
   }
 }
