@@ -61,12 +61,13 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     }
   });
 
-  await t.test('signals: handlers, SIG_IGN, SIG_DFL, SIGPIPE and EPIPE', async () => {
+  await t.test('signals: handlers, sigaction, sigprocmask, SIG_IGN, SIG_DFL, SIGPIPE and EPIPE', async () => {
     const self = '/scheme/initfs/bin/signals';
     const r = await k.run(self, ['signals', self]);
     assert.equal(r.signal, 15);
     assert.equal(r.stdout, [
-      'handler ran for raise: 1', 'handler ran for kill: 1', 'survived an ignored SIGTERM',
+      'handler ran for raise: 1', 'handler ran for kill: 1', 'sigaction handler ran: 1', 'sigaction reports the handler: 1',
+      'blocked: handler ran 0', 'unblocked: handler ran 1', 'survived an ignored SIGTERM',
       'pipe writer (SIGPIPE default): killed by 13', 'write: -1 EPIPE', 'pipe writer (SIGPIPE ignored): exited 0', '',
     ].join('\n'));
     const bin = b.native('signals');

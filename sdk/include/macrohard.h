@@ -98,6 +98,43 @@ int fchown(int fd, uid_t uid, gid_t gid);
 #define F_UNLCK 2
 #endif
 
+/*
+ * sigaction and signal sets (wasi-libc declares them only for other targets). A handler is
+ * run as signal() runs one; sa_mask and the SA_* flags other than SA_RESETHAND are accepted
+ * and not used: handlers run between syscalls, never nested.
+ */
+#if defined(_WASI_EMULATED_SIGNAL) && !defined(SA_RESTART)
+#include <signal.h>
+#define SA_NOCLDSTOP 1
+#define SA_NOCLDWAIT 2
+#define SA_SIGINFO 4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+struct sigaction {
+  void (*sa_handler)(int);
+  sigset_t sa_mask;
+  int sa_flags;
+};
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int sigemptyset(sigset_t *set);
+int sigfillset(sigset_t *set);
+int sigaddset(sigset_t *set, int sig);
+int sigdelset(sigset_t *set, int sig);
+int sigismember(const sigset_t *set, int sig);
+int sigprocmask(int how, const sigset_t *set, sigset_t *old);
+#endif
+
+/* Stream locks: a process has one thread, so they are nothing to do. */
+struct _IO_FILE;
+void flockfile(struct _IO_FILE *f);
+void funlockfile(struct _IO_FILE *f);
+int ftrylockfile(struct _IO_FILE *f);
+
 /* A unique temporary file from a template ending in XXXXXX (wasi-libc has none). */
 int mkstemp(char *template);
 /* Commands through /bin/sh (wasi-libc declares system() but cannot run it). */

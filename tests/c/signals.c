@@ -1,6 +1,7 @@
 /*
  * signals: dispositions as C programs use them on MACROHARD: a handler installed with
- * signal() runs when the signal arrives (raise, kill from the process itself), SIG_IGN makes
+ * signal() or sigaction() runs when the signal arrives (raise, kill from the process itself)
+ * and waits while the signal is blocked with sigprocmask, SIG_IGN makes
  * a fatal signal harmless, SIG_DFL restores it, and a write to a pipe with no reader kills
  * with SIGPIPE by default but fails with EPIPE when SIGPIPE is ignored.
  * Usage: signals SELF (this program's path; `signals SELF pipewriter [ignore]` is the child).
@@ -37,6 +38,25 @@ int main(int argc, char **argv) {
   got = 0;
   kill(getpid(), SIGUSR1);
   printf("handler ran for kill: %d\n", got == SIGUSR1);
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR2, &sa, 0);
+  got = 0;
+  raise(SIGUSR2);
+  printf("sigaction handler ran: %d\n", got == SIGUSR2);
+  sigaction(SIGUSR2, 0, &old);
+  printf("sigaction reports the handler: %d\n", old.sa_handler == on_usr1);
+  sigset_t block, prev;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &block, &prev);
+  got = 0;
+  kill(getpid(), SIGUSR1);
+  printf("blocked: handler ran %d\n", got != 0);
+  sigprocmask(SIG_SETMASK, &prev, 0);
+  printf("unblocked: handler ran %d\n", got == SIGUSR1);
   signal(SIGTERM, SIG_IGN);
   kill(getpid(), SIGTERM);
   printf("survived an ignored SIGTERM\n");
