@@ -127,13 +127,16 @@ test('nat: UDP out through the host (a DNS answer for host), ping and ip inside'
   await new Promise<void>((r) => dns.bind(0, '127.0.0.1', () => r()));
   const port = dns.address().port;
   try {
-    const b = boot(['--net', 'user', '-c', `host macrohard.test 10.0.2.2:${port}; host nothing.test 10.0.2.2:${port}; ping -c 1 -W 5 10.0.2.2; ip addr; ip route`]);
+    const b = boot(['--net', 'user', '-c', `host macrohard.test 10.0.2.2:${port}; host nothing.test 10.0.2.2:${port}; ping -c 1 -W 5 10.0.2.2; ip addr; ip route; cat /etc/resolv.conf; host localhost 10.0.2.3`]);
     const r = await b.done;
     assert.match(r.out, /macrohard\.test has address 10\.1\.2\.3/);
     assert.match(r.out, /Host nothing\.test not found/);
     assert.match(r.out, /1 packets transmitted, 1 received/);
     assert.match(r.out, /eth0: mtu 1500 link nic\n +ether 52:54:00:12:34:56\n +inet 10\.0\.2\.15\/24/);
     assert.match(r.out, /default via 10\.0\.2\.2 dev eth0/);
+    // The gateway's DNS relay (10.0.2.3) answers from the host's resolver: its hosts file here.
+    assert.match(r.out, /nameserver 10\.0\.2\.3\n/);
+    assert.match(r.out, /localhost has address 127\.0\.0\.1/);
   } finally {
     dns.close();
   }

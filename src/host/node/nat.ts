@@ -4,13 +4,13 @@
 // slirp; every TCP connection and UDP flow it opens to the outside becomes a socket of this
 // Node process, and port forwards (`hostfwd=tcp::8080-:80`) listen on the host and open
 // connections into MACROHARD. Nothing needs privileges. The gateway's own address stands for
-// the host's 127.0.0.1.
+// the host's 127.0.0.1, and 10.0.2.3 is a DNS server answering from the host's resolver.
 //
 // The gateway has no thread of its own: it is polled when a frame comes from the daemon, when
 // a host socket has news, and at the deadline its stack asks for (an unref'd timer).
 
 import * as dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { lookup } from 'node:dns';
 import * as net from 'node:net';
 import type { NicLink } from '../../kernel/schemes/nic.js';
 import { FrameQueue, type Device } from '../../net/iface/device.js';
@@ -18,17 +18,47 @@ import { Interface } from '../../net/iface/interface.js';
 import { NatGateway, type HostListener, type HostNet, type HostTcp, type HostTcpEvents } from '../../net/iface/nat.js';
 import { SocketSet } from '../../net/socket/set.js';
 import { formatIpv4, formatMac, ip, Ipv4Cidr } from '../../net/wire/address.js';
+import { DnsPacket, DnsRcode, DnsType, dnsBufferLen, emitDns, parseDns, type DnsRecord } from '../../net/wire/dns.js';
 import { linkConfig, type NetOption } from './nic.js';
 
 export const GUEST_ADDR = '10.0.2.15';
 export const GATEWAY_ADDR = '10.0.2.2';
+/** The name server MACROHARD is given: the gateway answers there from the host's resolver. */
+export const DNS_ADDR = '10.0.2.3';
 const GUEST_MAC = 0x52_54_00_12_34_56;
 const GATEWAY_MAC = 0x52_55_0a_00_02_02;
 
 const ipOf = (s: string): number => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
 
-/** HostNet over Node's net and dgram; `activity` runs after every host event. */
-export function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>, activity: () => void, listenAddr = '127.0.0.1'): HostNet {
+/**
+ * Answers one DNS query from the host's own resolver (getaddrinfo: its hosts file, a local
+ * resolver such as 127.0.0.53, whatever it uses), as slirp's DNS proxy does: A questions get
+ * the host's IPv4 addresses, anything else NOTIMP; `reply` gets the encoded answer.
+ */
+export function relayDns(query: Uint8Array, reply: (answer: Uint8Array) => void): void {
+  const p = DnsPacket.checked(query);
+  if (typeof p === 'string') return;
+  const q = parseDns(p);
+  if (typeof q === 'string' || q.response || q.questions.length !== 1) return;
+  const question = q.questions[0]!;
+  const answer = (rcode: number, answers: DnsRecord[]) => {
+    const r = { ...q, response: true, recursionAvailable: true, rcode, answers, authorities: [], additionals: [] };
+    const out = new Uint8Array(dnsBufferLen(r));
+    emitDns(r, out);
+    reply(out);
+  };
+  if (question.type !== DnsType.A) return answer(DnsRcode.NotImp, []);
+  lookup(question.name, { family: 4, all: true }, (err, addrs) => {
+    if (err) return answer(err.code === 'ENOTFOUND' ? DnsRcode.NXDomain : DnsRcode.ServFail, []);
+    answer(DnsRcode.NoError, addrs.map((a) => ({ name: question.name, class: 1, ttl: 60, data: { type: DnsType.A, address: ipOf(a.address) } })));
+  });
+}
+
+/**
+ * HostNet over Node's net and dgram; `activity` runs after every host event. UDP to `dnsRelay`
+ * port 53 is answered by relayDns instead of leaving the host.
+ */
+export function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>, activity: () => void, listenAddr = '127.0.0.1', dnsRelay = -1): HostNet {
   const wire = (s: net.Socket, ev: () => HostTcpEvents | null): HostTcp => {
     open.add(s);
     const after = (f: (e: HostTcpEvents) => void) => () => {
@@ -85,7 +115,15 @@ export function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>, a
       s.on('error', () => undefined);
       s.bind(0);
       return {
-        send: (d, addr, port) => s.send(d, port, formatIpv4(addr)),
+        send: (d, addr, port) => {
+          if (addr === dnsRelay && port === 53) {
+            return relayDns(d, (a) => {
+              onMessage(a, dnsRelay, 53);
+              activity();
+            });
+          }
+          s.send(d, port, formatIpv4(addr));
+        },
         close: () => {
           open.delete(s);
           s.close();
@@ -93,23 +131,6 @@ export function nodeHostNet(open: Set<net.Socket | net.Server | dgram.Socket>, a
       };
     },
   };
-}
-
-/**
- * The host's first name server that MACROHARD can reach through the NAT: its queries become
- * host UDP sockets. A loopback resolver (systemd's 127.0.0.53) is not reachable from inside,
- * and there is no DNS relay yet, so then there is none.
- */
-function hostNameserver(): string | undefined {
-  try {
-    for (const line of readFileSync('/etc/resolv.conf', 'utf8').split('\n')) {
-      const m = /^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
-      if (m && !m[1]!.startsWith('127.')) return m[1];
-    }
-  } catch {
-    // no resolv.conf on this host
-  }
-  return undefined;
 }
 
 /** The gateway's side of the cable: frames from the daemon wait in `inbox`. */
@@ -142,9 +163,10 @@ export class NatLink implements NicLink {
   private readonly t0 = performance.now();
 
   constructor(opt: NetOption) {
-    this.config = linkConfig({ name: this.name, mac: formatMac(GUEST_MAC), mtu: 1500, addr: `${GUEST_ADDR}/24`, gateway: GATEWAY_ADDR, dns: hostNameserver() });
-    this.iface = new Interface({ hardwareAddr: GATEWAY_MAC, addresses: [new Ipv4Cidr(ip(GATEWAY_ADDR), 24)] });
-    const host = nodeHostNet(this.open, () => this.kick());
+    this.config = linkConfig({ name: this.name, mac: formatMac(GUEST_MAC), mtu: 1500, addr: `${GUEST_ADDR}/24`, gateway: GATEWAY_ADDR, dns: DNS_ADDR });
+    // The gateway also owns the DNS address, so it answers ARP for it.
+    this.iface = new Interface({ hardwareAddr: GATEWAY_MAC, addresses: [new Ipv4Cidr(ip(GATEWAY_ADDR), 24), new Ipv4Cidr(ip(DNS_ADDR), 24)] });
+    const host = nodeHostNet(this.open, () => this.kick(), '127.0.0.1', ip(DNS_ADDR));
     this.nat = new NatGateway(this.iface, this.sockets, host, { hostAlias: ip(GATEWAY_ADDR), hostAliasTarget: ip('127.0.0.1') });
     for (const f of opt.forwards) {
       const l = this.nat.forward(f.hostPort, ip(GUEST_ADDR), f.guestPort);
