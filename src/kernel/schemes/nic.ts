@@ -105,16 +105,18 @@ export class NicScheme extends Scheme {
     const n = hd.nic;
     if (n.head === n.rx.length) return wouldBlock(n.queue);
     const f = n.rx[n.head]!;
-    if (f.length > dst.length) return E.EINVAL;
-    dst.set(f);
     n.rx[n.head++] = undefined as unknown as Uint8Array;
+    // A frame larger than the reader's buffer is dropped (and said so), not left to wedge it.
+    const fits = f.length <= dst.length;
+    if (fits) dst.set(f);
+    else n.drops++;
     // Compact now and then rather than shift() per frame.
     if (n.head === n.rx.length) n.rx.length = n.head = 0;
     else if (n.head > 256) {
       n.rx = n.rx.slice(n.head);
       n.head = 0;
     }
-    return f.length;
+    return fits ? f.length : E.EINVAL;
   }
 
   override write(h: number, src: Uint8Array): Result<number> {

@@ -28,7 +28,7 @@ export interface Link {
 export class NicDevice implements Device {
   readonly caps: { mtu: number };
   readable = true;
-  private readonly buf = new Uint8Array(2048);
+  private readonly buf = new Uint8Array(16 * 1024);
   rxFrames = 0;
   txFrames = 0;
 
@@ -37,18 +37,18 @@ export class NicDevice implements Device {
   }
 
   receive(): Uint8Array | null {
-    if (!this.readable) return null;
-    try {
-      const n = mh.read(this.fd, this.buf);
-      this.rxFrames++;
-      return this.buf.subarray(0, n);
-    } catch (e) {
-      if (e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN) {
-        this.readable = false;
-        return null;
+    while (this.readable) {
+      try {
+        const n = mh.read(this.fd, this.buf);
+        this.rxFrames++;
+        return this.buf.subarray(0, n);
+      } catch (e) {
+        if (!(e instanceof mh.MhError)) throw e;
+        if (e.errno === mh.Errno.EAGAIN) this.readable = false;
+        else if (e.errno !== mh.Errno.EINVAL) throw e; // EINVAL: a frame too large, dropped
       }
-      throw e;
     }
+    return null;
   }
 
   transmit(_now: number, frame: Uint8Array): boolean {
