@@ -80,6 +80,11 @@ test('the server image: users, groups, [[files]], homes, /tmp and its programs',
   assert.match(s.stdout, /^root:\$pbkdf2-sha256\$\d+\$[0-9a-f]{32}\$[0-9a-f]{64}\nuser:\n/);
   assert.match(s.stdout, /-rw------- +1 root +root/);
   assert.match(s.stdout + s.stderr, /status 1/);
+  // What a user may touch: their home and /tmp, not /etc or /root.
+  const u = macrohard(['boot', '--image', image, '-c', 'su - user -c "echo x > /etc/x; ls /root; echo ok > ~/f; cat ~/f; touch /tmp/t; ls -l /tmp/t"']);
+  assert.match(u.stdout + u.stderr, /\/etc\/x: Permission denied/);
+  assert.match(u.stdout + u.stderr, /'\/root': Permission denied/);
+  assert.match(u.stdout, /^ok\n-rw-r--r-- +1 user +user .* \/tmp\/t\n$/m);
   if (hasC()) assert.equal(macrohard(['boot', '--image', image, '-c', 'hello from the test']).stdout, 'Hello from C on MACROHARD from the test\n');
 });
 
