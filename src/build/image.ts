@@ -11,7 +11,8 @@
 //
 // The image is written beside its final name and renamed, so a failed build leaves the last
 // good image alone. Booting writes to the image (it is the machine's disk); the stamp is kept
-// apart from it for that reason, and a rebuild starts the disk afresh.
+// apart from it for that reason, and a rebuild starts the disk afresh, keeping the previous
+// one as harddrive.img.old.
 
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -189,6 +190,9 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
       }
       throw e;
     }
+    // The old image was the machine's disk, perhaps with the user's files on it: it is kept,
+    // one generation back, rather than thrown away by a rebuild.
+    if (existsSync(image)) renameSync(image, `${image}.old`);
     renameSync(tmpImage, image);
     writeFileSync(stampFile, stamp + '\n');
   } finally {
