@@ -217,7 +217,7 @@ test('files through a filesystem daemon (ramfsd serving file:)', async () => {
       'seek+read: world', 'pwrite: HELLO world end=17', 'symlink: ok', 'readlink: a.txt', 'via link: 17', 'lstat: true',
       'rename: ok', 'dangling: ENOENT', 'readdir: .,..,link,b.txt', 'chdir: ok', 'cwd: /tmp', 'relative: 17',
       'escape: EXDEV', 'openat: 17', 'fpath: /tmp/b.txt', 'exists: true false', 'rmdir nonempty: ENOTEMPTY', 'unlink: ok',
-      'own file: 1000', 'root dir: EACCES', 'setuid: EPERM', 'scheme: EPERM', 'as user 1000: 0', '',
+      'own file: 1000', 'root dir: EACCES', 'setuid: EPERM', 'scheme: EPERM', 'as user 1000: 0', 'uid 1000 euid 0', 'setuid copy: 0', '',
     ].join('\n'));
   } finally {
     k.shutdown();

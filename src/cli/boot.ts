@@ -8,6 +8,7 @@ export const command: Command = {
     let cmd: string | undefined;
     let quiet: boolean | undefined;
     let image: string | undefined;
+    let config: string | undefined;
     let net: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
@@ -29,11 +30,32 @@ export const command: Command = {
           process.stderr.write('macrohard boot: --net needs none, user or tap\n');
           return 2;
         }
+      } else if (a === '--config') {
+        config = args[++i];
+        if (!config) {
+          process.stderr.write('macrohard boot: --config needs a name (minimal, server, desktop) or a path\n');
+          return 2;
+        }
       } else if (a === '--quiet' || a === '-q') quiet = true;
       else if (a === '--verbose' || a === '-v') quiet = false;
       else {
         process.stderr.write(`macrohard boot: unknown option '${a}'\nusage: ${this.usage}\n`);
         return 2;
+      }
+    }
+    if (config !== undefined) {
+      if (image !== undefined) {
+        process.stderr.write('macrohard boot: --image and --config name two disks; give one\n');
+        return 2;
+      }
+      // Builds the configuration's image if it is missing or stale, then boots it.
+      const { buildConfigImage } = await import('../build/image.js');
+      const path = config.includes('/') || config.endsWith('.toml') ? config : `config/${config}.toml`;
+      try {
+        image = (await buildConfigImage({ config: path, progress: quiet === false || cmd === undefined ? undefined : null })).image;
+      } catch (e) {
+        process.stderr.write(`macrohard boot: ${(e as Error).message}\n`);
+        return 1;
       }
     }
     const { boot } = await import('../host/node/machine.js');

@@ -48,6 +48,8 @@ export class Dispatcher {
   /** Watched processes whose channel might receive a request (not parked, not stopped). */
   private running: Watched[] = [];
   private pumping = false;
+  /** Set when work waits on the microtask queue (a settled promise); the poll loop yields. */
+  microtasksWaiting = false;
   private scheduled = false;
   private stopped = false;
   private epochs = 0;
@@ -131,6 +133,13 @@ export class Dispatcher {
             this.take(w);
           }
         }
+        if (this.microtasksWaiting) {
+          // A promise was settled (a daemon answered, say): its reply is a microtask, and
+          // microtasks run only when this loop returns. Return now and poll again right after.
+          this.microtasksWaiting = false;
+          this.schedule();
+          break;
+        }
         if ((rounds & 63) !== 0) continue;
         const t = performance.now();
         if (t - start > params.spinSliceMs) {
@@ -196,6 +205,7 @@ export class Dispatcher {
     const { p } = w;
     if (answer instanceof WouldBlock) return this.park(w, answer);
     if (answer instanceof Promise) {
+      this.microtasksWaiting = true;
       const epoch = w.epoch;
       let done = false;
       p.state = ProcState.Sleeping;

@@ -157,6 +157,9 @@ export class Kernel {
     }
     if (req.uid !== -1) p.uid = p.euid = req.uid;
     if (req.gid !== -1) p.gid = p.egid = req.gid;
+    // A set-user-id program runs with its owner's effective id (its caller's stays the real one).
+    if (image.setuid !== null) p.euid = image.setuid;
+    if (image.setgid !== null) p.egid = image.setgid;
     if (req.cwd) {
       const c = canonicalize(as.cwd, req.cwd);
       if (isErr(c)) return c;
@@ -209,6 +212,8 @@ export class Kernel {
     p.fds.closeOnExec();
     for (let s = 1; s < p.sigactions.length; s++) if (p.sigactions[s] === SIG_HANDLER) p.sigactions[s] = SIG_DFL;
     p.sigpending = 0;
+    if (image.setuid !== null) p.euid = image.setuid;
+    if (image.setgid !== null) p.egid = image.setgid;
     p.path = image.path;
     p.argv = image.argv;
     p.state = ProcState.Starting;

@@ -39,9 +39,9 @@ export async function kread(k: Kernel, fd: number, max = 65536): Promise<Result<
   const dst = new Uint8Array(max);
   const n = await settle(() => d.scheme.read(d.handle, dst, d.offset, k.kernelContext().caller()));
   if (isErr(n)) return n;
-  if (typeof n !== 'number') return n.slice();
-  if (!d.stream) d.offset += n;
-  return dst.subarray(0, n);
+  const got = typeof n === 'number' ? dst.subarray(0, n) : n.slice();
+  if (!d.stream) d.offset += got.length;
+  return got;
 }
 
 /** Reads until end of file. */

@@ -12,12 +12,17 @@ import { settle } from './settle.js';
 
 export const MHJS_MAGIC = '#MHJS1\n';
 const MAX_IMAGE = 256 * 1024 * 1024;
+const S_ISUID = 0o4000;
+const S_ISGID = 0o2000;
 const MAX_INTERP_DEPTH = 4;
 
 export interface LoadedImage {
   path: string;
   argv: string[];
   image: ProgramImage;
+  /** Set-user-id / set-group-id: the ids the program runs with, from its file's owner. */
+  setuid: number | null;
+  setgid: number | null;
 }
 
 /**
@@ -28,7 +33,15 @@ export interface LoadedImage {
 const cache = new Map<string, ProgramImage>();
 const CACHE_ENTRIES = 64;
 
-export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<{ bytes: Uint8Array | null; canonical: string; key: string }>> {
+interface ReadFile {
+  bytes: Uint8Array | null;
+  canonical: string;
+  key: string;
+  setuid: number | null;
+  setgid: number | null;
+}
+
+export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<ReadFile>> {
   const r = k.resolve(as, path);
   if (isErr(r)) return r;
   const caller = as.caller();
@@ -42,7 +55,9 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
     if ((st.mode & S.IFMT) === S.IFDIR) return E.EACCES;
     if (needExec && (st.mode & S.IFMT) !== 0 && (st.mode & 0o111) === 0) return E.EACCES;
     const key = `${r.canonical}\0${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
-    if (cache.has(key)) return { bytes: null, canonical: r.canonical, key };
+    const setuid = st.mode & S_ISUID ? st.uid : null;
+    const setgid = st.mode & S_ISGID ? st.gid : null;
+    if (cache.has(key)) return { bytes: null, canonical: r.canonical, key, setuid, setgid };
     const chunks: Uint8Array[] = [];
     let total = 0;
     const buf = new Uint8Array(256 * 1024);
@@ -61,7 +76,7 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
       bytes.set(c, off);
       off += c.length;
     }
-    return { bytes, canonical: r.canonical, key };
+    return { bytes, canonical: r.canonical, key, setuid, setgid };
   } finally {
     r.scheme.close(h);
   }
@@ -71,17 +86,18 @@ export async function loadImage(k: Kernel, as: Process, path: string, argv: stri
   if (depth > MAX_INTERP_DEPTH) return E.ELOOP;
   const file = await readWholeFile(k, as, path, true);
   if (isErr(file)) return file;
+  const ids = { setuid: file.setuid, setgid: file.setgid };
   const hit = cache.get(file.key);
   if (hit) {
     cache.delete(file.key);
     cache.set(file.key, hit);
-    return { path: file.canonical, argv, image: hit };
+    return { path: file.canonical, argv, image: hit, ...ids };
   }
   const image = await recognise(k, file.bytes!, file.canonical, file.key, path, argv, as, depth);
   if (isErr(image) || 'interpreted' in image) return isErr(image) ? image : image.interpreted;
   if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
   cache.set(file.key, image);
-  return { path: file.canonical, argv, image };
+  return { path: file.canonical, argv, image, ...ids };
 }
 
 async function recognise(k: Kernel, b: Uint8Array, canonical: string, key: string, path: string, argv: string[], as: Process, depth: number): Promise<Result<ProgramImage | { interpreted: Result<LoadedImage> }>> {

@@ -369,6 +369,17 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     say('rmdir nonempty', () => mh.rmdir('/tmp'));
     say('unlink', () => mh.unlink('/tmp/b.txt'));
     say('as user 1000', () => mh.wait(mh.spawn(SELF, ['probe', 'asuser'], { uid: 1000, gid: 1000 })));
+    say('setuid copy', () => {
+      mh.writeFile('/tmp/suid-probe', mh.readFile(SELF), 0o755);
+      mh.chmod('/tmp/suid-probe', 0o4755);
+      return mh.wait(mh.spawn('/tmp/suid-probe', ['probe', 'euid'], { uid: 1000, gid: 1000 }));
+    });
+    return 0;
+  },
+
+  /** Prints the real and effective ids: run from a set-user-id copy, they differ. */
+  euid() {
+    mh.println(`uid ${mh.getuid()} euid ${mh.geteuid()}`);
     return 0;
   },
 

@@ -68,6 +68,8 @@ export class UserScheme extends Scheme {
   push(src: Uint8Array): Result<number> {
     const replies = parseReplies(src);
     if (!replies) return E.EINVAL;
+    // The callers' answers go out as promise reactions: let the dispatcher yield to them.
+    this.k.dispatcher.microtasksWaiting = true;
     for (const r of replies) {
       if (r.kind === ReplyKind.EVENT) {
         this.setReadiness(r.aux, r.result);
