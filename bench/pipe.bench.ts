@@ -15,10 +15,13 @@ import(${JSON.stringify(ringUrl)}).then(({ RingView, Ring }) => {
   const h = ring.h;
   const chunk = new Uint8Array(workerData.write ? 64 * 1024 : 256 * 1024).fill(7);
   let left = workerData.bytes;
+  let spins = 0;
   while (left > 0) {
     const seen = Atomics.load(h, workerData.write ? Ring.RSEQ : Ring.WSEQ);
     const n = workerData.write ? ring.tryWrite(chunk.subarray(0, Math.min(left, chunk.length)), 1, 4096) : ring.tryRead(chunk, 2);
-    if (n > 0) { left -= n; continue; }
+    if (n > 0) { left -= n; spins = 0; continue; }
+    if (++spins < 2000) continue;
+    spins = 0;
     const w = workerData.write ? Ring.WWAITERS : Ring.RWAITERS;
     Atomics.add(h, w, 1);
     Atomics.wait(h, workerData.write ? Ring.RSEQ : Ring.WSEQ, seen, 10);
