@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { Ctl } from '../../abi/channel.js';
 import type { ProcessThread, StartInfo } from '../../kernel/host.js';
 
-const workerUrl = new URL('../../runtime/worker.js', import.meta.url);
+const workerUrl = new URL('../../../worker.js', import.meta.url);
 const libmhUrl = new URL('../../../libmh.js', import.meta.url);
 
 /** How long a released thread may take to come back clean before it is terminated (ms). */
@@ -72,9 +72,17 @@ export class ThreadPool {
     this.fill();
   }
 
+  /**
+   * Starts threads until the pool is full. At first only one starts, and the rest once it is
+   * ready: on a small machine threads starting together slow each other, and the first one is
+   * the one boot waits for (it runs init).
+   */
   private fill(): void {
-    while (!this.closed && this.ready.length + this.starting + this.recycling < this.size + this.waiters.length) this.startOne();
+    const want = this.warm ? this.size + this.waiters.length : 1;
+    while (!this.closed && this.ready.length + this.starting + this.recycling < want) this.startOne();
   }
+
+  private warm = false;
 
   private startOne(): void {
     this.starting++;
@@ -94,6 +102,7 @@ export class ThreadPool {
         this.recycling--;
       }
       if (this.closed || pw.dead) return;
+      this.warm = true;
       const t = new NodeProcessThread(pw, m.channel, this);
       pw.current = t;
       const waiter = this.waiters.shift();

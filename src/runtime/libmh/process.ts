@@ -27,11 +27,27 @@ export function proc(): ProcState {
   return state;
 }
 
+/**
+ * Calls that answer EINTR to their caller when a signal handler ran during them; every other
+ * call is restarted after the handler, as with SA_RESTART (libmh's handlers run between the
+ * call's return and its retry). read and write restart in fs.ts, except where a daemon's serve
+ * loop wants to see the interruption; sleep and wait report it.
+ */
+const INTERRUPTIBLE = new Set<SysName>(['read', 'write', 'nanosleep', 'waitpid', 'recvfd']);
+const EINTR = -4;
+
 /** One stub per entry of the syscall list: the userspace half of the table. */
 export function stubs(client: SyscallClient): Record<SysName, RawStub> {
   const out = {} as Record<SysName, RawStub>;
   for (const [name, nr] of Object.entries(Sys) as [SysName, number][]) {
-    out[name] = (a0 = 0, a1 = 0, a2 = 0, a3 = 0, input = null) => client.call(nr, a0, a1, a2, a3, input);
+    out[name] = INTERRUPTIBLE.has(name)
+      ? (a0 = 0, a1 = 0, a2 = 0, a3 = 0, input = null) => client.call(nr, a0, a1, a2, a3, input)
+      : (a0 = 0, a1 = 0, a2 = 0, a3 = 0, input = null) => {
+          for (;;) {
+            const r = client.call(nr, a0, a1, a2, a3, input);
+            if (r !== EINTR) return r;
+          }
+        };
   }
   return out;
 }

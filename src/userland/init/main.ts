@@ -134,7 +134,8 @@ function stopServices(): void {
       /* already gone */
     }
   }
-  const deadline = mh.now() + 2000;
+  // Filesystem daemons commit what they hold when they stop: give them time to.
+  const deadline = mh.now() + 10_000;
   while (running.size && mh.now() < deadline) {
     const r = mh.waitpid(-1, mh.WNOHANG);
     if (r) running.delete(r.pid);
