@@ -42,6 +42,26 @@ test('the console: commands typed on stdin run, and the end of input powers off'
   assert.equal(status, 0);
 });
 
+test('init restarts a service that is killed, and the system goes on', () => {
+  const r = macrohard(['boot', '-v', '-c', 'kill -9 2; sleep 1; echo after > /x; cat /x']);
+  assert.match(r.stdout, /init: ramfsd \(pid 2\) exited with status 137/);
+  assert.match(r.stdout, /init: ramfsd restarted \(pid \d+\)/);
+  assert.match(r.stdout, /\nafter\n/);
+  assert.equal(r.status, 0);
+});
+
+test('shutdown typed on the console powers off cleanly', async () => {
+  const child = spawn(process.execPath, [bin, 'boot'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stdin.write('echo before\nshutdown\n');
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.stdin.destroy();
+  assert.match(out, /before\r?\n/);
+  assert.match(out, /MACROHARD: power off/);
+  assert.equal(status, 0);
+});
+
 test('a disk image: files written in one boot are there in the next and on the host', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'macrohard-boot-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
