@@ -1,7 +1,8 @@
 // netd: the network daemon. It owns the TCP/IP stack (src/net) and serves it as three
 // schemes, tcp:, udp: and icmp: (tcp.ts, dgram.ts), over the loopback and every kernel nic
-// link (links.ts), and its configuration and state as netcfg: (netcfg.ts). Once set up it enters capability mode: it keeps only the descriptors it
-// holds (its schemes, its links, an event queue and a timer).
+// link (links.ts), and its configuration and state as netcfg: (netcfg.ts). Once set up it
+// enters capability mode: it keeps only the descriptors it holds (its schemes, its links, an
+// event queue and a timer).
 //
 // Usage: netd [-v] [--ready FD] [--no-nic] [--nic N] [--set key=value]...
 //   --ready FD     write one byte to FD once the schemes are registered
@@ -10,7 +11,9 @@
 //
 // The loop: wait on the event queue for a scheme request, a frame, or the timer armed at the
 // stack's next deadline; serve what came; poll every interface until nothing moves; answer
-// held requests and report readiness changes; arm the timer again.
+// held requests and report readiness changes; arm the timer again. A scheme that just had
+// requests is asked for more directly (its descriptor is non-blocking) before going back to
+// the event queue, and the queue is read without sleeping while the stack has work due.
 
 import * as mh from 'libmh';
 import { describe, loopbackLink, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
