@@ -25,6 +25,7 @@ export const Ctl = {
   CALLS: 9,       // calls made, for the process's resource use
   MEMKB: 10,      // memory the process reports using, in KiB (its WebAssembly memory)
   DEAD: 11,       // 1 once the process has ended: every call on this channel fails at once
+  SLOW: 12,       // 1 while the call waits on something slow (a daemon, a sleeper): don't spin
 } as const;
 
 export const CTL_WORDS = 16;

@@ -203,8 +203,12 @@ export class Dispatcher {
 
   private settle(w: Watched, answer: SysAnswer): void {
     const { p } = w;
-    if (answer instanceof WouldBlock) return this.park(w, answer);
+    if (answer instanceof WouldBlock) {
+      Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      return this.park(w, answer);
+    }
     if (answer instanceof Promise) {
+      Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       this.microtasksWaiting = true;
       const epoch = w.epoch;
       let done = false;
@@ -267,6 +271,7 @@ export class Dispatcher {
     p.inflight = null;
     if (p.state === ProcState.Sleeping) p.state = ProcState.Running;
     const view = call.view;
+    view.ctl[Ctl.SLOW] = 0;
     if (v instanceof Err) {
       view.result[0] = -v.errno;
       view.ctl[Ctl.OUT_LEN] = 0;

@@ -71,13 +71,18 @@ export class SyscallClient {
     if (Atomics.load(ctl, Ctl.KSPIN) === 0) Atomics.notify(ctl, Ctl.KSTATE);
     let spins = this.spin;
     let slept = false;
+    let slow = false;
     while (Atomics.load(ctl, Ctl.USTATE) === 0 && Atomics.load(ctl, Ctl.DEAD) === 0) {
-      if (--spins <= 0) {
+      // The kernel says the answer waits on a daemon or a sleeper: spinning would only take
+      // the CPU that the daemon (or the kernel) needs to produce it.
+      if (!slow && Atomics.load(ctl, Ctl.SLOW) !== 0) slow = true;
+      if (slow || --spins <= 0) {
         Atomics.wait(ctl, Ctl.USTATE, 0);
         slept = true;
       }
     }
-    this.spin = slept ? Math.max(SPIN_MIN, this.spin >> 1) : Math.min(SPIN_MAX, this.spin * 2);
+    // A slow call says nothing of how fast the kernel answers: the budget stays as it was.
+    if (!slow) this.spin = slept ? Math.max(SPIN_MIN, this.spin >> 1) : Math.min(SPIN_MAX, this.spin * 2);
     if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw new ProcessEnded();
     Atomics.store(ctl, Ctl.USTATE, 0);
     ctl[Ctl.CALLS] = (ctl[Ctl.CALLS]! + 1) | 0;
