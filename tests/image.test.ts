@@ -115,10 +115,12 @@ test('the console: autologin, login with a password, a wrong one, a user without
   r = macrohard(['boot', '--image', image, '-c', 'login'], 'user\nsekrit\nwhoami\nexit\n');
   assert.match(r.stdout + r.stderr, /Password: \n[^]*\nuser\r?\n/);
   assert.doesNotMatch(r.stdout + r.stderr, /Login incorrect|sekrit/);
-  // An ordinary user can neither read the hashes nor change users (no set-user-id yet).
-  r = macrohard(['boot', '--image', image, '-c', 'su user -c "su root -c id; passwd"']);
-  assert.match(r.stdout + r.stderr, /su: cannot check passwords as an ordinary user/);
-  assert.match(r.stdout + r.stderr, /passwd: changing a password needs root/);
+  // An ordinary user cannot read the hashes; su (set-user-id root) asks for root's password.
+  r = macrohard(['boot', '--image', image, '-c', 'su user -c "cat /etc/shadow; su root -c id"'], 'not-root\n');
+  assert.match(r.stdout + r.stderr, /cat: \/etc\/shadow: Permission denied/);
+  assert.match(r.stdout + r.stderr, /su: Authentication failure/);
+  r = macrohard(['boot', '--image', image, '-c', 'su user -c "su root -c id"'], 'password\n');
+  assert.match(r.stdout + r.stderr, /uid=0\(root\) gid=0\(root\)/);
 });
 
 test('rebuilds: nothing changed is up to date; a changed configuration reuses every package', (t) => {

@@ -44,7 +44,7 @@ export function main(argv: string[]): number {
   if (mh.getuid() !== 0) {
     const stored = storedHash(name);
     if (stored instanceof Error) {
-      mh.eprintln('su: cannot check passwords as an ordinary user: set-user-id programs are not supported yet (log in as the user instead)');
+      mh.eprintln('su: cannot read the password file: su must be installed set-user-id root');
       return 1;
     }
     if (stored !== '') {
