@@ -5,6 +5,7 @@
 // way and report MB/s of wall time.
 import net from 'node:net';
 import type { Benchmark } from './harness.js';
+import { NodeTcpPeer } from './node-tcp.js';
 import { SimPair } from '../src/net/iface/sim.js';
 import { Interface } from '../src/net/iface/interface.js';
 import { Loopback } from '../src/net/iface/device.js';
@@ -90,61 +91,22 @@ function loopbackBulk(bufferSize: number, checksumOffload = false): number {
   return BYTES / 1e6 / (dt / 1000);
 }
 
-let server: net.Server;
-let port = 0;
-
-function nodeBulk(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let sent = 0;
-    const t0 = performance.now();
-    const pump = () => {
-      while (sent < BYTES) {
-        const n = Math.min(CHUNK.length, BYTES - sent);
-        sent += n;
-        if (!sock.write(CHUNK.subarray(0, n))) return;
-      }
-      sock.end();
-    };
-    sock.on('drain', pump);
-    sock.on('connect', pump);
-    sock.on('error', reject);
-    // The server answers with one byte once it has counted everything.
-    sock.on('data', () => {
-      const dt = performance.now() - t0;
-      sock.destroy();
-      resolve(BYTES / 1e6 / (dt / 1000));
-    });
-  });
-}
+const peer = new NodeTcpPeer(BYTES, CHUNK);
 
 const bench: Benchmark = {
   name: 'net',
   description: `Bulk TCP, ${BYTES / 1048576} MiB one way per run, MB/s (higher is better).`,
   rounds: 5,
-  async setup() {
-    server = net.createServer((c) => {
-      let n = 0;
-      c.on('data', (d: Buffer) => {
-        n += d.length;
-        if (n === BYTES) c.end('!');
-      });
-      c.on('error', () => {});
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as net.AddressInfo).port;
-  },
+  setup: () => peer.start(),
   cases: [
-    { name: 'node net over 127.0.0.1 (host kernel TCP)', peer: true, unit: 'MB/s', better: 'higher', run: nodeBulk },
+    { name: 'node net over 127.0.0.1 (host kernel TCP)', peer: true, unit: 'MB/s', better: 'higher', run: () => peer.run() },
     { name: 'MACROHARD TCP, two stacks, in-memory link, 256 KiB windows', unit: 'MB/s', better: 'higher', run: () => macrohardBulk(256 * 1024) },
     { name: 'MACROHARD TCP, two stacks, in-memory link, 64 KiB windows', unit: 'MB/s', better: 'higher', run: () => macrohardBulk(64 * 1024) },
     { name: 'MACROHARD TCP, one stack over its loopback device, 256 KiB windows', unit: 'MB/s', better: 'higher', run: () => loopbackBulk(256 * 1024) },
     { name: 'the same loopback, checksums offloaded (as Linux lo)', unit: 'MB/s', better: 'higher', run: () => loopbackBulk(256 * 1024, true) },
     { name: 'two stacks, in-memory link, 256 KiB windows, checksums offloaded', unit: 'MB/s', better: 'higher', run: () => macrohardBulk(256 * 1024, true) },
   ],
-  async teardown() {
-    await new Promise<void>((r) => server.close(() => r()));
-  },
+  teardown: () => peer.stop(),
 };
 
 export default bench;

@@ -2,17 +2,16 @@
 // process, `nc -l --discard` in another, every byte crossing two syscall channels, netd's
 // scheme protocol and the stack's TCP twice (segments built, parsed and acknowledged) —
 // beside Node's own net over 127.0.0.1 (the host kernel's TCP) moving the same bytes.
-import * as net from 'node:net';
 import { isErr } from '../src/abi/errno.js';
 import { kclose, kpipe, kreadAll } from '../src/kernel/kio.js';
 import { bootKernel, type TestKernel } from '../tests/kernel-harness.js';
 import type { Benchmark } from './harness.js';
+import { NodeTcpPeer } from './node-tcp.js';
 
 const BYTES = 64 * 1024 * 1024;
 const CHUNK = new Uint8Array(256 * 1024).fill(7);
 let k: TestKernel | null = null;
-let server: net.Server;
-let port = 0;
+const peer = new NodeTcpPeer(BYTES, CHUNK);
 let nextPort = 7200;
 
 async function startNetd(t: TestKernel): Promise<void> {
@@ -40,29 +39,6 @@ async function macrohard(): Promise<number> {
   return BYTES / 1e6 / (Math.max(ms!, 1) / 1000);
 }
 
-function node(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let sent = 0;
-    const t0 = performance.now();
-    const pump = () => {
-      while (sent < BYTES) {
-        const n = Math.min(CHUNK.length, BYTES - sent);
-        sent += n;
-        if (!sock.write(CHUNK.subarray(0, n))) return;
-      }
-      sock.end();
-    };
-    sock.on('drain', pump);
-    sock.on('connect', pump);
-    sock.on('error', reject);
-    sock.on('data', () => {
-      sock.destroy();
-      resolve(BYTES / 1e6 / ((performance.now() - t0) / 1000));
-    });
-  });
-}
-
 const bench: Benchmark = {
   name: 'netd',
   description: `TCP between two processes over loopback, ${BYTES / 1048576} MiB one way per run, MB/s (higher is better).`,
@@ -70,25 +46,16 @@ const bench: Benchmark = {
   async setup() {
     k = bootKernel(4);
     await startNetd(k);
-    server = net.createServer((c) => {
-      let n = 0;
-      c.on('data', (d: Buffer) => {
-        n += d.length;
-        if (n === BYTES) c.end('!');
-      });
-      c.on('error', () => {});
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as net.AddressInfo).port;
+    await peer.start();
   },
   cases: [
-    { name: 'node net over 127.0.0.1 (host kernel TCP, one process)', peer: true, unit: 'MB/s', better: 'higher', run: node },
+    { name: 'node net over 127.0.0.1 (host kernel TCP, one process)', peer: true, unit: 'MB/s', better: 'higher', run: () => peer.run() },
     { name: 'MACROHARD: nc to nc through netd over its loopback', unit: 'MB/s', better: 'higher', run: macrohard },
   ],
   async teardown() {
     k?.shutdown();
     k = null;
-    await new Promise<void>((r) => server.close(() => r()));
+    await peer.stop();
   },
 };
 
