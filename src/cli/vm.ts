@@ -4,7 +4,7 @@
 //   macrohard vm image build [--force]     builds (or finds cached) the Debian-source guest
 import type { Command } from './main.js';
 
-const USAGE = `macrohard vm run [--kernel PATH] [--initrd PATH] [--append TEXT] [--disk PATH | --disk-ro PATH]
+const USAGE = `macrohard vm run [--guest NAME] [--kernel PATH] [--initrd PATH] [--append TEXT] [--disk PATH | --disk-ro PATH]
                  [--mem MiB] [--smp N] [--script FILE] [--timeout S]
        macrohard vm image build [--force]`;
 
@@ -17,10 +17,25 @@ export const command: Command = {
       const { parseVmArgs, runVm, UsageError } = await import('../hv/riscv/run.js');
       const { BootError } = await import('../hv/riscv/boot.js');
       const { DiskError } = await import('../hv/devices/file-disk.js');
+      const { guestFile, readGuest, GuestDescriptionError } = await import('../hv/guest/describe.js');
       try {
-        return await runVm(parseVmArgs(rest), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+        // --guest NAME starts from guests/NAME.toml; the other options given win.
+        const at = rest.indexOf('--guest');
+        let args = rest;
+        if (at >= 0) {
+          const name = rest[at + 1];
+          if (!name) throw new UsageError('--guest needs a name or a path');
+          const g = readGuest(guestFile(name, process.cwd()));
+          args = [
+            ...(g.kernel ? ['--kernel', g.kernel] : []), ...(g.initrd ? ['--initrd', g.initrd] : []),
+            '--append', g.append, '--mem', String(g.memMiB), '--smp', String(g.harts),
+            ...g.disks.flatMap((d) => [d.readOnly ? '--disk-ro' : '--disk', d.path]),
+            ...rest.slice(0, at), ...rest.slice(at + 2),
+          ];
+        }
+        return await runVm(parseVmArgs(args), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
       } catch (e) {
-        if (e instanceof UsageError || e instanceof BootError || e instanceof DiskError) {
+        if (e instanceof UsageError || e instanceof BootError || e instanceof DiskError || e instanceof GuestDescriptionError) {
           process.stderr.write(`macrohard vm run: ${e.message}\n`);
           return 2;
         }
