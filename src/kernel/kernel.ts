@@ -123,7 +123,10 @@ export class Kernel {
     for (;;) {
       const pid = this.nextPid++;
       if (this.nextPid > 0x3fffffff) this.nextPid = 2;
-      if (!this.procs.has(pid)) return pid;
+      if (!this.procs.has(pid)) {
+        this.recentExits.delete(pid);
+        return pid;
+      }
     }
   }
 
@@ -343,12 +346,23 @@ export class Kernel {
     if (w) {
       this.exitWaiters.delete(p.pid);
       w(p.status);
+    } else {
+      // Nobody asked yet: keep the status a while for a waitExit that comes late.
+      this.recentExits.set(p.pid, p.status);
+      if (this.recentExits.size > 256) this.recentExits.delete(this.recentExits.keys().next().value!);
     }
     this.childQueue(0).wake();
   }
 
+  private recentExits = new Map<number, number>();
+
   /** For processes the kernel started: resolves with the wait status when the process ends. */
   waitExit(pid: number): Promise<number> {
+    const done = this.recentExits.get(pid);
+    if (done !== undefined) {
+      this.recentExits.delete(pid);
+      return Promise.resolve(done);
+    }
     const p = this.procs.get(pid);
     if (!p) return Promise.reject(new Error(`no process ${pid}`));
     return new Promise((resolve) => {
