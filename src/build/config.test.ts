@@ -156,3 +156,17 @@ test('users: defaults, groups, and hashes login can check', (t) => {
   const e = refusal(() => resolveUsers(loadConfig('badgroup.toml', dir)));
   assert.match(e.message, /badgroup.toml:3: group g: member 'zed' is not in \[users\]/);
 });
+
+test('[network] becomes the boot --net value; a bad mode or forward is refused at its line', (t) => {
+  const dir = workspace(t, {
+    'net.toml': '[network]\nmode = "user"\nhostfwd = ["tcp::8080-:80"]\n',
+    'bad-mode.toml': '[network]\nmode = "wifi"\n',
+    'bad-fwd.toml': '[network]\nmode = "user"\nhostfwd = ["8080:80"]\n',
+    'tap-fwd.toml': '[network]\nmode = "tap"\nhostfwd = ["tcp::8080-:80"]\n',
+  });
+  assert.equal(loadConfig(join(dir, 'net.toml'), dir).network, 'user,hostfwd=tcp::8080-:80');
+  const e1 = refusal(() => loadConfig(join(dir, 'bad-mode.toml'), dir));
+  assert.match(e1.message, /bad-mode\.toml:2: mode must be "none", "user" or "tap"/);
+  assert.match(refusal(() => loadConfig(join(dir, 'bad-fwd.toml'), dir)).message, /hostfwd entry "8080:80" is not like/);
+  assert.match(refusal(() => loadConfig(join(dir, 'tap-fwd.toml'), dir)).message, /hostfwd needs mode = "user"/);
+});

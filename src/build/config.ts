@@ -64,9 +64,12 @@ export interface ImageConfig {
   files: FileSpec[];
   users: Map<string, UserSpec>;
   groups: Map<string, GroupSpec>;
+  /** How the image is networked when booted: a `macrohard boot --net` value, or none. */
+  network: string | undefined;
 }
 
-const TOP_KEYS = ['include', 'general', 'packages', 'files', 'users', 'groups'] as const;
+const TOP_KEYS = ['include', 'general', 'packages', 'files', 'users', 'groups', 'network'] as const;
+const NETWORK_KEYS = ['mode', 'hostfwd'] as const;
 const GENERAL_KEYS = ['filesystem_size', 'prompt', 'hostname', 'console', 'autologin'] as const;
 const FILE_KEYS = ['path', 'data', 'symlink', 'directory', 'mode', 'uid', 'gid'] as const;
 const USER_KEYS = ['password', 'uid', 'gid', 'name', 'home', 'shell', 'schemes'] as const;
@@ -97,6 +100,7 @@ function fieldSafe(src: TomlSource, path: KeyPath, v: string): string {
 }
 
 interface Layered {
+  network: string | undefined;
   general: Record<string, unknown>;
   generalOrigin: Map<string, Origin>;
   packages: Map<string, Origin>;
@@ -131,6 +135,21 @@ function apply(src: TomlSource, into: Layered): void {
     // autologin = "" turns off an included file's autologin.
     if (g.autologin !== undefined) into.general.autologin = str(src, p('autologin'), g.autologin);
     for (const k of Object.keys(g)) into.generalOrigin.set(k, at(p(k)));
+  }
+
+  // [network] mode = "none" | "user" | "tap"; hostfwd = ["tcp::8080-:80", ...] (user mode).
+  if (d.network !== undefined) {
+    if (!isTable(d.network)) throw src.error(['network'], '[network] must be a table');
+    checkKeys(src, ['network'], d.network, NETWORK_KEYS);
+    const mode = d.network.mode === undefined ? 'user' : str(src, ['network', 'mode'], d.network.mode);
+    if (mode !== 'none' && mode !== 'user' && mode !== 'tap') throw src.error(['network', 'mode'], 'mode must be "none", "user" or "tap"');
+    const fwd = d.network.hostfwd ?? [];
+    if (!Array.isArray(fwd)) throw src.error(['network', 'hostfwd'], 'hostfwd must be an array of strings like "tcp::8080-:80"');
+    for (const f of fwd) {
+      if (typeof f !== 'string' || !/^(tcp|udp):[0-9.]*:\d+-[0-9.]*:\d+$/.test(f)) throw src.error(['network', 'hostfwd'], `hostfwd entry ${JSON.stringify(f)} is not like "tcp::8080-:80"`);
+    }
+    if (fwd.length && mode !== 'user') throw src.error(['network', 'hostfwd'], 'hostfwd needs mode = "user"');
+    into.network = [mode, ...fwd.map((f: string) => `hostfwd=${f}`)].join(',');
   }
 
   if (d.packages !== undefined) {
@@ -244,6 +263,7 @@ function load(file: string, shownFrom: string, into: Layered, stack: string[], s
 export function loadConfig(file: string, cwd = process.cwd()): ImageConfig {
   const top = resolve(cwd, file);
   const into: Layered = {
+    network: undefined,
     general: {},
     generalOrigin: new Map(),
     packages: new Map(),
@@ -262,7 +282,7 @@ export function loadConfig(file: string, cwd = process.cwd()): ImageConfig {
     autologin: (g.autologin as string | undefined) || undefined,
   };
   const name = top.replace(/^.*\//, '').replace(/\.toml$/, '');
-  const cfg: ImageConfig = { name, sources, general, packages: into.packages, files: into.files, users: into.users, groups: into.groups };
+  const cfg: ImageConfig = { name, sources, general, packages: into.packages, files: into.files, users: into.users, groups: into.groups, network: into.network };
   if (general.autologin !== undefined && !cfg.users.has(general.autologin)) {
     const o = into.generalOrigin.get('autologin')!;
     throw new BuildError(o.file, o.line, `autologin: no user '${general.autologin}' in [users]`);

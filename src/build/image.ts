@@ -54,6 +54,8 @@ export interface ImageBuildResult {
   packages: PackageResult[];
   stats?: PackStats;
   ms: number;
+  /** The configuration's [network], as a `macrohard boot --net` value. */
+  network?: string;
 }
 
 /** Copies `from` into `into`, refusing a file another package already put there. */
@@ -167,7 +169,7 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   const stamp = stampOf(cfg, results.filter((r) => wanted.has(r.name)));
   if (!opts.force && existsSync(image) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
     progress.finish(`${shown}: up to date`);
-    return { image, state: 'up to date', packages: results, ms: performance.now() - t0 };
+    return { image, state: 'up to date', packages: results, ms: performance.now() - t0, network: cfg.network };
   }
   progress.step(p.order.length, `assembling ${cfg.name} image`);
   mkdirSync(outDir, { recursive: true });
@@ -201,5 +203,5 @@ export async function buildConfigImage(opts: ImageBuildOptions): Promise<ImageBu
   }
   const skipped = results.filter((r) => r.state === 'skipped').length;
   progress.finish(`${shown}: ${cfg.general.filesystemSize} MiB, ${stats.files} files, ${(stats.bytes / MiB).toFixed(1)} MiB of data${skipped ? `, ${skipped} package(s) skipped` : ''}`);
-  return { image, state: 'built', packages: results, stats, ms: performance.now() - t0 };
+  return { image, state: 'built', packages: results, stats, ms: performance.now() - t0, network: cfg.network };
 }

@@ -3,7 +3,7 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
-  usage: 'macrohard boot [--image PATH] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME,addr=A/N]] [-c COMMAND] [--quiet]',
+  usage: 'macrohard boot [--image PATH | --config NAME] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME,addr=A/N]] [-c COMMAND] [--quiet | --verbose]',
   async run(args) {
     let cmd: string | undefined;
     let quiet: boolean | undefined;
@@ -52,7 +52,9 @@ export const command: Command = {
       const { buildConfigImage } = await import('../build/image.js');
       const path = config.includes('/') || config.endsWith('.toml') ? config : `config/${config}.toml`;
       try {
-        image = (await buildConfigImage({ config: path, progress: quiet === false || cmd === undefined ? undefined : null })).image;
+        const built = await buildConfigImage({ config: path, progress: quiet === false || cmd === undefined ? undefined : null });
+        image = built.image;
+        net ??= built.network; // the configuration's [network], unless --net says otherwise
       } catch (e) {
         process.stderr.write(`macrohard boot: ${(e as Error).message}\n`);
         return 1;
