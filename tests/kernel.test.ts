@@ -95,6 +95,14 @@ test('process life cycle', async (t) => {
     assert.match(r.stdout, /^pid \d+ ppid 0 uid 0 gid 0 pgid \d+ sid \d+\n$/);
   });
 
+  await t.test("proc: a process's status and arguments, and control with the rights of kill", async () => {
+    const r = await k.run('probe', ['probe', 'proc']);
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout, /^Name: probe; State: sleeping; PPid: \d+\n/);
+    assert.match(r.stdout, /\ncmdline "probe\\u0000sleep\\u0000100000\\u0000"\nlisted true\n/);
+    assert.match(r.stdout, /\nEPERM\nas another user: 0\nbad command: EINVAL\nchild 143\ngone: ENOENT\n$/);
+  });
+
   await t.test('sys: lists processes with state and memory, and the uptime', async () => {
     const r = await k.run('probe', ['probe', 'sys']);
     assert.match(r.stdout, /^PID PPID PGID SID UID GID STATE MEM CALLS TIME CMD\n/);

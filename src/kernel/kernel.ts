@@ -20,6 +20,7 @@ import { ChanScheme } from './schemes/chan.js';
 import { EventScheme } from './schemes/event.js';
 import { NullScheme } from './schemes/null.js';
 import { PipeScheme } from './schemes/pipe.js';
+import { ProcScheme } from './schemes/proc.js';
 import { PtyScheme } from './schemes/pty.js';
 import { RandScheme } from './schemes/rand.js';
 import { ShmScheme } from './schemes/shm.js';
@@ -65,6 +66,7 @@ export class Kernel {
       new RandScheme((b) => host.randomFill(b)),
       new TimeScheme(host),
       new SysScheme(this),
+      new ProcScheme(this),
       new EventScheme(this),
       new ChanScheme(this.release),
       new ShmScheme(),

@@ -475,6 +475,30 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     return 0;
   },
 
+  /** The proc scheme: a child's status and arguments, then ending it through its ctl file. */
+  proc() {
+    const pid = mh.spawn(SELF, ['probe', 'sleep', '100000'], {});
+    mh.sleep(50);
+    const status = mh.readText(`/scheme/proc/${pid}/status`);
+    mh.println(status.split('\n').filter((l) => /^(Name|State|PPid):/.test(l)).join('; '));
+    mh.println(`cmdline ${JSON.stringify(mh.readText(`proc:${pid}/cmdline`))}`);
+    mh.println(`listed ${mh.readdir('/scheme/proc').some((e) => e.name === String(pid))}`);
+    mh.println(`as another user: ${mh.wait(mh.spawn(SELF, ['probe', 'procctl', String(pid)], { uid: 1000, gid: 1000 }))}`);
+    const ctl = mh.open(`/scheme/proc/${pid}/ctl`, mh.O.WRONLY);
+    mh.println(`bad command: ${errnoOf(() => mh.write(ctl, 'explode'))}`);
+    mh.write(ctl, 'kill TERM');
+    mh.close(ctl);
+    mh.println(`child ${mh.wait(pid)}`);
+    mh.println(`gone: ${errnoOf(() => mh.readText(`/scheme/proc/${pid}/status`))}`);
+    return 0;
+  },
+
+  procctl(a) {
+    const ctl = mh.open(`/scheme/proc/${a[0]}/ctl`, mh.O.WRONLY);
+    mh.println(errnoOf(() => mh.write(ctl, 'kill 9')));
+    return 0;
+  },
+
   execme() {
     mh.exec(SELF, ['probe', 'exit', '42']);
   },
