@@ -3,7 +3,6 @@
 // segment built, checksummed, parsed and acknowledged — beside Node's own `net` sockets over
 // 127.0.0.1, where the host kernel's TCP does the work. All move the same number of bytes one
 // way and report MB/s of wall time.
-import net from 'node:net';
 import type { Benchmark } from './harness.js';
 import { NodeTcpPeer } from './node-tcp.js';
 import { SimPair } from '../src/net/iface/sim.js';
@@ -16,6 +15,30 @@ import { Ipv4Cidr, ip } from '../src/net/wire/address.js';
 const BYTES = 64 * 1024 * 1024;
 const CHUNK = new Uint8Array(256 * 1024).map((_, i) => i & 0xff);
 
+/** Sends BYTES from `client` to `server`, driving the stack with `run`; MB/s of wall time. */
+function bulk(run: (done: () => boolean) => boolean, client: TcpSocket, server: TcpSocket): number {
+  const sink = new Uint8Array(256 * 1024);
+  let sent = 0;
+  let received = 0;
+  const t0 = performance.now();
+  const ok = run(() => {
+    while (sent < BYTES) {
+      const n = client.send(CHUNK.subarray(0, Math.min(CHUNK.length, BYTES - sent))) as number;
+      if (n === 0) break;
+      sent += n;
+    }
+    for (;;) {
+      const n = server.recv(sink);
+      if (typeof n !== 'number' || n === 0) break;
+      received += n;
+    }
+    return received === BYTES;
+  });
+  const dt = performance.now() - t0;
+  if (!ok) throw new Error(`transfer stalled at ${received} bytes`);
+  return BYTES / 1e6 / (dt / 1000);
+}
+
 function macrohardBulk(bufferSize: number, checksumOffload = false): number {
   const sim = new SimPair({ capacity: 1024, checksumOffload });
   const opts = { rxBufferSize: bufferSize, txBufferSize: bufferSize };
@@ -25,26 +48,7 @@ function macrohardBulk(bufferSize: number, checksumOffload = false): number {
   client.connect(sim.b.addr, 5001, 40001);
   let server: TcpSocket | null = null;
   if (!sim.runUntil(() => (server ??= listener.accept()) !== null && client.state === TcpState.Established)) throw new Error('no connection');
-  const sink = new Uint8Array(256 * 1024);
-  let sent = 0;
-  let received = 0;
-  const t0 = performance.now();
-  const ok = sim.runUntil(() => {
-    while (sent < BYTES) {
-      const n = client.send(CHUNK.subarray(0, Math.min(CHUNK.length, BYTES - sent))) as number;
-      if (n === 0) break;
-      sent += n;
-    }
-    for (;;) {
-      const n = server!.recv(sink);
-      if (typeof n !== 'number' || n === 0) break;
-      received += n;
-    }
-    return received === BYTES;
-  }, 1e12);
-  const dt = performance.now() - t0;
-  if (!ok) throw new Error(`transfer stalled at ${received} bytes`);
-  return BYTES / 1e6 / (dt / 1000);
+  return bulk((done) => sim.runUntil(done, 1e12), client, server!);
 }
 
 /** One stack talking to itself over its loopback device, client and server in one socket set. */
@@ -69,26 +73,7 @@ function loopbackBulk(bufferSize: number, checksumOffload = false): number {
   };
   let server: TcpSocket | null = null;
   if (!run(() => (server ??= listener.accept()) !== null && client.state === TcpState.Established)) throw new Error('no connection');
-  const sink = new Uint8Array(256 * 1024);
-  let sent = 0;
-  let received = 0;
-  const t0 = performance.now();
-  const ok = run(() => {
-    while (sent < BYTES) {
-      const n = client.send(CHUNK.subarray(0, Math.min(CHUNK.length, BYTES - sent))) as number;
-      if (n === 0) break;
-      sent += n;
-    }
-    for (;;) {
-      const n = server!.recv(sink);
-      if (typeof n !== 'number' || n === 0) break;
-      received += n;
-    }
-    return received === BYTES;
-  });
-  const dt = performance.now() - t0;
-  if (!ok) throw new Error(`transfer stalled at ${received} bytes`);
-  return BYTES / 1e6 / (dt / 1000);
+  return bulk(run, client, server!);
 }
 
 const peer = new NodeTcpPeer(BYTES, CHUNK);
