@@ -3,41 +3,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { isErr } from '../src/abi/errno.js';
-import { kclose, kpipe, kreadAll } from '../src/kernel/kio.js';
 import { bootKernel, type TestKernel } from './kernel-harness.js';
+import { killAll, startNetd } from './net-harness.js';
 import { NicScheme } from '../src/kernel/schemes/nic.js';
 import { HostSwitch, LoopbackLink } from '../src/host/node/nic.js';
 
-/** Starts netd (loopback only unless a nic is registered) and waits for its schemes. */
-export async function startNetd(t: TestKernel, args: string[] = []): Promise<number> {
-  const k = t.k;
-  const ready = kpipe(k);
-  const none = kpipe(k);
-  const err = kpipe(k);
-  const child = await k.spawn(null, {
-    path: '/scheme/initfs/bin/netd', argv: ['netd', '--ready', '3', ...args], env: [], cwd: '', flags: 0, pgid: 0,
-    uid: -1, gid: -1, fds: [[0, none.read], [1, none.write], [2, err.write], [3, ready.write]], ns: null, filter: null,
-  });
-  kclose(k, ready.write);
-  kclose(k, none.read);
-  kclose(k, none.write);
-  kclose(k, err.write);
-  if (isErr(child)) throw new Error(`netd: ${child}`);
-  await kreadAll(k, ready.read);
-  kclose(k, ready.read);
-  void kreadAll(k, err.read).then((b) => {
-    kclose(k, err.read);
-    if (!isErr(b) && process.env.MH_NET_DEBUG) process.stderr.write(new TextDecoder().decode(b));
-  });
-  if (!k.schemes.has('tcp')) throw new Error('netd did not register tcp:');
-  return child.pid;
-}
-
-/** Ends every process of the test kernel running `name` (servers that never exit by themselves). */
-export function killAll(tk: TestKernel, name: string): void {
-  for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === name) tk.k.signal(p, 9);
-}
+export { killAll, startNetd };
 
 let t: TestKernel;
 before(async () => {

@@ -77,7 +77,8 @@ function run(cmd: string, args: string[]): void {
 export function prepareSdk(tc: Toolchain): { sysroot: string; lib: string; start: string } {
   const h = createHash('sha256');
   for (const f of sdkSources()) h.update(f).update(readFileSync(join(sdkDir, 'src', f)));
-  for (const f of ['macrohard.h', 'pwd.h', 'setjmp.h', 'spawn.h', 'sys/wait.h']) h.update(readFileSync(join(sdkDir, 'include', f)));
+  const headers = (readdirSync(join(sdkDir, 'include'), { recursive: true }) as string[]).filter((f) => f.endsWith('.h')).sort();
+  for (const f of headers) h.update(f).update(readFileSync(join(sdkDir, 'include', f)));
   h.update(tc.clang);
   const dir = join(cacheDir, h.digest('hex').slice(0, 16));
   const out = { sysroot: join(dir, 'sysroot'), lib: join(dir, 'libmacrohard.a'), start: join(dir, 'start.o') };

@@ -5,6 +5,7 @@
 import * as mh from 'libmh';
 import { formatIpv4, ipv4 } from '../wire/address.js';
 import { DnsPacket, DnsType, dnsBufferLen, dnsQuery, emitDns, parseDns } from '../wire/dns.js';
+import { hostsLookup, resolvNameservers } from './names.js';
 import { waitReadable } from './stream.js';
 
 function readOr(path: string): string {
@@ -16,15 +17,11 @@ function readOr(path: string): string {
 }
 
 export function fromHosts(name: string, text = readOr('/etc/hosts')): string | null {
-  for (const line of text.split('\n')) {
-    const f = line.replace(/#.*/, '').trim().split(/\s+/);
-    if (f.length >= 2 && f.slice(1).includes(name) && ipv4(f[0]!) !== null) return f[0]!;
-  }
-  return null;
+  return hostsLookup(name, text);
 }
 
 export function nameservers(text = readOr('/etc/resolv.conf')): string[] {
-  return text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && ipv4(x) !== null);
+  return resolvNameservers(text);
 }
 
 /** A addresses for `name` from one server (ADDR or ADDR:PORT), or null when it did not answer. */

@@ -20,6 +20,7 @@ import { ProcessEnded, SyscallClient } from '../channel.js';
 import { RingTable } from '../rings.js';
 import { Filetype, RIGHTS_ALL, RIGHTS_DIR, RIGHTS_FILE, RIGHTS_NEED_READ, RIGHTS_NEED_WRITE, RIGHTS_SOCKET, RIGHTS_STREAM } from './constants.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
+import type { SockState } from './socket.js';
 
 export interface FdEntry {
   fd: number;
@@ -32,6 +33,8 @@ export interface FdEntry {
   path: string | null;
   /** For a preopened directory: the name fd_prestat_dir_name reports. */
   preopen: string | null;
+  /** For a socket made by `macrohard.socket`: its BSD state (socket.ts). */
+  sock?: SockState;
 }
 
 /** Writes shorter than this to regular files go through the write-behind buffer. */

@@ -13,6 +13,7 @@ import { NEEDS_KERNEL } from '../rings.js';
 import { DIRENT, FDSTAT, Fdflags, Filetype, Fstflags, PRESTAT, PREOPENTYPE_DIR, Rights as R } from './constants.js';
 import type { WasiContext } from './context.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
+import { wouldBlock } from './socket.js';
 import { writeFilestat, dirTypeToFiletype } from './stat.js';
 
 const EINTR = -4;
@@ -169,7 +170,10 @@ export function fdFunctions(ctx: WasiContext) {
         ctx.deferred(fd);
         if (ctx.buffered(e, iovs, count, total)) n = total;
       }
-      if (n < 0) n = kernelWrite(ctx, fd, iovs, count, total, -1);
+      if (n < 0) {
+        if (wouldBlock(ctx, e, true)) return WasiErrno.EAGAIN;
+        n = kernelWrite(ctx, fd, iovs, count, total, -1);
+      }
       if (e.fdflags & (Fdflags.SYNC | Fdflags.DSYNC)) ctx.call(Sys.fsync, fd);
       setU32(ctx, nwritten, n);
       return 0;
@@ -182,6 +186,7 @@ export function fdFunctions(ctx: WasiContext) {
       if (ring && ring.end === RingEnd.Read && !(e.fdflags & Fdflags.NONBLOCK)) n = ringRead(ctx, fd, iovs, count);
       if (n < 0) {
         ctx.settle(fd);
+        if (wouldBlock(ctx, e, false)) return WasiErrno.EAGAIN;
         n = kernelRead(ctx, fd, iovs, count, -1);
       }
       setU32(ctx, nread, n);

@@ -43,47 +43,26 @@ function hidden(ctx: WasiContext, path: string): number {
   return high;
 }
 
-export function pollFunctions(ctx: WasiContext) {
+/**
+ * Waits through the kernel's event scheme until one of `fdSubs` is ready or `deadline` (ms on
+ * the monotonic clock; Infinity for none) passes; adds the ready subscriptions' indexes to
+ * `ready`. Answers true when a signal interrupted the wait. The socket calls use it too.
+ */
+export function kernelWaiter(ctx: WasiContext): KernelWait {
+  let w = waiters.get(ctx);
+  if (!w) waiters.set(ctx, (w = makeWaiter(ctx)));
+  return w;
+}
+
+type KernelWait = (fdSubs: Pick<Sub, 'fd' | 'type'>[], deadline: number, ready: Set<number>) => boolean;
+/** One waiter (one event queue, one timer) per process, shared by poll_oneoff and the socket calls. */
+const waiters = new WeakMap<WasiContext, KernelWait>();
+
+function makeWaiter(ctx: WasiContext): KernelWait {
   let eventFd = -1;
   let timerFd = -1;
 
-  function readClocks(in_: number, n: number): Sub[] {
-    const dv = ctx.dv();
-    if ((in_ >>> 0) + n * SUBSCRIPTION.SIZE > dv.byteLength) throw new WasiError(WasiErrno.EFAULT);
-    const subs: Sub[] = [];
-    const nowMono = Number(monotonicNs()) / 1e6;
-    for (let i = 0; i < n; i++) {
-      const p = in_ + i * SUBSCRIPTION.SIZE;
-      const userdata = dv.getBigUint64(p + SUBSCRIPTION.USERDATA, true);
-      const type = dv.getUint8(p + SUBSCRIPTION.TAG);
-      if (type === Eventtype.CLOCK) {
-        const id = dv.getUint32(p + SUBSCRIPTION.CLOCK_ID, true);
-        const timeout = Number(dv.getBigUint64(p + SUBSCRIPTION.CLOCK_TIMEOUT, true)) / 1e6;
-        const abs = (dv.getUint16(p + SUBSCRIPTION.CLOCK_FLAGS, true) & SUBCLOCK_ABSTIME) !== 0;
-        if (id > Clockid.THREAD_CPUTIME) throw new WasiError(WasiErrno.EINVAL);
-        let rel = timeout;
-        if (abs) rel = id === Clockid.REALTIME ? timeout - Date.now() : id === Clockid.MONOTONIC ? timeout - nowMono : timeout - (performance.now() - ctx.startMs);
-        subs.push({ userdata, type, deadline: nowMono + Math.max(0, rel), fd: -1 });
-      } else if (type === Eventtype.FD_READ || type === Eventtype.FD_WRITE) {
-        subs.push({ userdata, type, deadline: 0, fd: dv.getUint32(p + SUBSCRIPTION.FD, true) });
-      } else throw new WasiError(WasiErrno.EINVAL);
-    }
-    return subs;
-  }
-
-  /** Readiness known without the kernel: 1 ready, 0 not ready, -1 ask the kernel. */
-  function quick(s: Sub): number {
-    const e = ctx.fds.get(s.fd) ?? ctx.entry(s.fd);
-    if (e.filetype === Filetype.REGULAR_FILE || e.filetype === Filetype.DIRECTORY) return 1;
-    const r = ctx.rings.get(s.fd);
-    if (r) {
-      if (s.type === Eventtype.FD_READ && r.end === RingEnd.Read) return r.ring.readable() ? 1 : 0;
-      if (s.type === Eventtype.FD_WRITE && r.end === RingEnd.Write) return r.ring.writable() ? 1 : 0;
-    }
-    return -1;
-  }
-
-  function waitKernel(fdSubs: Sub[], deadline: number, ready: Set<number>): boolean {
+  return function waitKernel(fdSubs, deadline, ready) {
     if (eventFd < 0) eventFd = hidden(ctx, '/scheme/event');
     const n = fdSubs.length + (Number.isFinite(deadline) ? 1 : 0);
     const rec = new Uint8Array(n * RECORD);
@@ -124,6 +103,46 @@ export function pollFunctions(ctx: WasiContext) {
     for (let i = 0; i < n; i++) v.setFloat64(i * RECORD + 8, 0, true);
     ctx.call(Sys.write, eventFd, -1, 0, 0, rec);
     return interrupted;
+  };
+}
+
+export function pollFunctions(ctx: WasiContext) {
+  const waitKernel = kernelWaiter(ctx);
+
+  function readClocks(in_: number, n: number): Sub[] {
+    const dv = ctx.dv();
+    if ((in_ >>> 0) + n * SUBSCRIPTION.SIZE > dv.byteLength) throw new WasiError(WasiErrno.EFAULT);
+    const subs: Sub[] = [];
+    const nowMono = Number(monotonicNs()) / 1e6;
+    for (let i = 0; i < n; i++) {
+      const p = in_ + i * SUBSCRIPTION.SIZE;
+      const userdata = dv.getBigUint64(p + SUBSCRIPTION.USERDATA, true);
+      const type = dv.getUint8(p + SUBSCRIPTION.TAG);
+      if (type === Eventtype.CLOCK) {
+        const id = dv.getUint32(p + SUBSCRIPTION.CLOCK_ID, true);
+        const timeout = Number(dv.getBigUint64(p + SUBSCRIPTION.CLOCK_TIMEOUT, true)) / 1e6;
+        const abs = (dv.getUint16(p + SUBSCRIPTION.CLOCK_FLAGS, true) & SUBCLOCK_ABSTIME) !== 0;
+        if (id > Clockid.THREAD_CPUTIME) throw new WasiError(WasiErrno.EINVAL);
+        let rel = timeout;
+        if (abs) rel = id === Clockid.REALTIME ? timeout - Date.now() : id === Clockid.MONOTONIC ? timeout - nowMono : timeout - (performance.now() - ctx.startMs);
+        subs.push({ userdata, type, deadline: nowMono + Math.max(0, rel), fd: -1 });
+      } else if (type === Eventtype.FD_READ || type === Eventtype.FD_WRITE) {
+        subs.push({ userdata, type, deadline: 0, fd: dv.getUint32(p + SUBSCRIPTION.FD, true) });
+      } else throw new WasiError(WasiErrno.EINVAL);
+    }
+    return subs;
+  }
+
+  /** Readiness known without the kernel: 1 ready, 0 not ready, -1 ask the kernel. */
+  function quick(s: Sub): number {
+    const e = ctx.fds.get(s.fd) ?? ctx.entry(s.fd);
+    if (e.filetype === Filetype.REGULAR_FILE || e.filetype === Filetype.DIRECTORY) return 1;
+    const r = ctx.rings.get(s.fd);
+    if (r) {
+      if (s.type === Eventtype.FD_READ && r.end === RingEnd.Read) return r.ring.readable() ? 1 : 0;
+      if (s.type === Eventtype.FD_WRITE && r.end === RingEnd.Write) return r.ring.writable() ? 1 : 0;
+    }
+    return -1;
   }
 
   return {

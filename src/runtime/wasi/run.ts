@@ -29,6 +29,7 @@ import { openPreopens, pathFunctions } from './path.js';
 import { pollFunctions } from './poll.js';
 import { procFunctions } from './proc.js';
 import { sockFunctions } from './sock.js';
+import { socketFunctions } from './socket.js';
 
 export const WASI_MODULE = 'wasi_snapshot_preview1';
 export const MH_MODULE = 'macrohard';
@@ -93,7 +94,7 @@ export function runWasi(info: StartInfo, channel: SharedArrayBuffer, module: Web
     for (const a of info.fdRings) ctx.rings.attach(a.fd, a.ringId, a.end);
     if (opts.drainMessages) ctx.drain = () => opts.drainMessages!(ctx);
 
-    const imports: Record<string, Record<string, Fn>> = { [WASI_MODULE]: wasiImports(ctx), [MH_MODULE]: macrohardFunctions(ctx) };
+    const imports: Record<string, Record<string, Fn>> = { [WASI_MODULE]: wasiImports(ctx), [MH_MODULE]: { ...macrohardFunctions(ctx), ...socketFunctions(ctx) } };
     const missing = missingImports(module, imports);
     if (missing.length > 0) {
       if (!info.env.includes(`${TRAP_UNKNOWN_ENV}=1`) || missing.some((m) => m.endsWith(')'))) {

@@ -1,7 +1,8 @@
 // WASI's socket calls on MACROHARD descriptors. Sockets are scheme descriptors (the network
 // daemon serves `/scheme/tcp/...`), so receiving and sending are reads and writes, and
 // accepting a connection derives a new capability from the listening one with
-// `dup(fd, "accept")`, as libmh does. Peeking and waiting for all data are not offered.
+// `dup(fd, "accept")`, as libmh does, and shutting the write side `dup(fd, "shutdown")`.
+// Peeking and waiting for all data are not offered.
 
 import { Sys } from '../../abi/syscall.js';
 import { Filetype, Rights as R, RIGHTS_SOCKET } from './constants.js';
@@ -12,6 +13,7 @@ import { fdFunctions, setU32 } from './fd.js';
 const RIFLAGS_RECV_PEEK = 1;
 const RIFLAGS_RECV_WAITALL = 2;
 const FDFLAGS_NONBLOCK = 4;
+const SDFLAGS_WR = 2;
 
 export function sockFunctions(ctx: WasiContext, fd: ReturnType<typeof fdFunctions>) {
   return {
@@ -40,8 +42,10 @@ export function sockFunctions(ctx: WasiContext, fd: ReturnType<typeof fdFunction
     sock_shutdown(sfd: number, how: number): number {
       ctx.need(sfd, R.SOCK_SHUTDOWN);
       if (how < 1 || how > 3) return WasiErrno.EINVAL;
-      // The scheme protocol has no half-close yet; a full shutdown of both ways is a close.
-      return WasiErrno.ENOTSUP;
+      // Shutting the write side is netd's `dup(fd, "shutdown")`: a FIN after the queued data.
+      // Shutting the read side alone changes nothing: what the peer sends can still be read.
+      if (how & SDFLAGS_WR) ctx.call(Sys.close, ctx.must(Sys.dup, sfd, 0, 0, 0, new TextEncoder().encode('shutdown')));
+      return 0;
     },
   };
 }

@@ -4,6 +4,9 @@
 // socket's byte stream: a read with nothing to read, a write into a full buffer, a connect in
 // progress and an accept with an empty backlog are held (DEFER) and answered from `pump`,
 // which runs after every poll of the stack. A read at end of stream answers 0 bytes.
+// `dup(fd, "name")` gives a descriptor whose read is the socket's endpoints (for getsockname
+// and getpeername), `dup(fd, "nodelay:0|1")` and `dup(fd, "keepalive:MS")` set options; the
+// descriptors those two return do nothing and are closed at once.
 //
 // Readiness goes to the kernel with `notify` whenever a handle's mask changes, so programs can
 // wait on many connections with the event scheme.
@@ -12,7 +15,7 @@ import * as mh from 'libmh';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
 import { Readiness } from '../../net/socket/readiness.js';
-import { ipv4 } from '../../net/wire/address.js';
+import { formatIpv4, ipv4 } from '../../net/wire/address.js';
 import { linkFor, type Link } from './links.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
 
@@ -33,7 +36,13 @@ interface Listener {
   mask: number;
 }
 
-type Entry = Conn | Listener | { kind: 'ctl' };
+/** `dup(fd, "name")`: the socket's endpoints as text, read once (getsockname, getpeername). */
+interface Info {
+  kind: 'info';
+  text: Uint8Array;
+}
+
+type Entry = Conn | Listener | Info | { kind: 'ctl' };
 
 /**
  * Socket options for a link: the MSS follows its MTU (IPv4 and TCP headers take 40 bytes).
@@ -102,7 +111,9 @@ export class TcpService implements mh.SchemeHandler {
     return h;
   }
 
-  read(h: number, _offset: number, len: number, c: mh.Caller): Uint8Array | typeof mh.DEFER {
+  read(h: number, offset: number, len: number, c: mh.Caller): Uint8Array | typeof mh.DEFER {
+    const info = this.entries.get(h);
+    if (info?.kind === 'info') return info.text.subarray(Math.max(0, offset), Math.max(0, offset) + len);
     const e = this.conn(h);
     const r = this.tryRead(e, len);
     if (r) {
@@ -154,6 +165,18 @@ export class TcpService implements mh.SchemeHandler {
       e.sock.close();
       return this.add({ kind: 'ctl' });
     }
+    if (sub === 'name' && (e.kind === 'conn' || e.kind === 'listen')) return this.add({ kind: 'info', text: endpoints(e) });
+    const opt = /^(nodelay|keepalive):(\d+)$/.exec(sub);
+    if (opt && (e.kind === 'conn' || e.kind === 'listen')) {
+      // Options on a listener reach the connections it accepts (children copy its options).
+      const socks = e.kind === 'conn' ? [e.sock] : e.socks.map((x) => x.sock);
+      const v = Number(opt[2]);
+      for (const s of socks) {
+        if (opt[1] === 'nodelay') s.setNoDelay(v !== 0);
+        else s.setKeepAlive(v === 0 ? null : v);
+      }
+      return this.add({ kind: 'ctl' });
+    }
     if (sub !== 'accept' || e.kind !== 'listen') fail(Errno.EINVAL);
     const got = this.tryAccept(e as Listener);
     if (got !== null) {
@@ -181,7 +204,7 @@ export class TcpService implements mh.SchemeHandler {
     const e = this.entries.get(h);
     if (!e) return;
     this.entries.delete(h);
-    if (e.kind === 'ctl') return;
+    if (e.kind === 'ctl' || e.kind === 'info') return;
     if (e.kind === 'listen') {
       for (const { link, sock } of e.socks) {
         sock.close();
@@ -195,7 +218,7 @@ export class TcpService implements mh.SchemeHandler {
 
   cancel(tag: number): void {
     for (const e of this.entries.values()) {
-      if (e.kind === 'ctl') continue;
+      if (e.kind === 'ctl' || e.kind === 'info') continue;
       if (e.kind === 'conn') {
         e.reads = e.reads.filter((r) => r.tag !== tag);
         e.writes = e.writes.filter((r) => r.tag !== tag);
@@ -246,7 +269,7 @@ export class TcpService implements mh.SchemeHandler {
       });
     }
     for (const [h, e] of this.entries) {
-      if (e.kind === 'ctl') continue;
+      if (e.kind === 'ctl' || e.kind === 'info') continue;
       if (e.kind === 'listen') {
         while (e.accepts.length) {
           const got = this.tryAccept(e);
@@ -306,6 +329,13 @@ export class TcpService implements mh.SchemeHandler {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** `LOCAL REMOTE\n` as dotted quads with ports; a listener's are 0.0.0.0:PORT 0.0.0.0:0. */
+function endpoints(e: Conn | Listener): Uint8Array {
+  const local = e.kind === 'listen' ? `0.0.0.0:${e.port}` : `${formatIpv4(e.sock.localAddr || e.link.iface.sourceFor(e.sock.remoteAddr))}:${e.sock.localPort}`;
+  const remote = e.kind === 'listen' ? '0.0.0.0:0' : `${formatIpv4(e.sock.remoteAddr)}:${e.sock.remotePort}`;
+  return new TextEncoder().encode(`${local} ${remote}\n`);
 }
 
 function maskOf(e: Conn | Listener): number {

@@ -1,0 +1,250 @@
+/*
+ * BSD sockets for C programs on MACROHARD, over the runtime's `macrohard` socket imports
+ * (src/runtime/wasi/socket.ts): IPv4 TCP and UDP through the network daemon. The sockaddr
+ * layouts are wasi-libc's; the imports take host-order addresses and ports. accept, send,
+ * recv and getsockopt replace wasi-libc's, which cannot name the peer, refuse every send flag
+ * and know only SO_TYPE. read, write, poll, select, shutdown and close are wasi-libc's own:
+ * a socket is an ordinary descriptor.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wasi/api.h>
+#include "macrohard.h"
+
+int __mh_socket(int type, int flags) __MH_IMPORT(socket);
+int __mh_bind(int fd, uint32_t addr, int port) __MH_IMPORT(bind);
+int __mh_listen(int fd, int backlog) __MH_IMPORT(listen);
+int __mh_connect(int fd, uint32_t addr, int port) __MH_IMPORT(connect);
+int __mh_accept(int fd, int flags, uint32_t *peer) __MH_IMPORT(accept);
+int __mh_sockname(int fd, int peer, uint32_t *out) __MH_IMPORT(sockname);
+int __mh_sockopt(int fd, int opt, int value) __MH_IMPORT(sockopt);
+
+/* Types, flags and options as the imports take them. */
+enum { MH_STREAM = 1, MH_DGRAM = 2, MH_CLOEXEC = 1, MH_NONBLOCK = 2 };
+enum { MH_REUSEADDR = 1, MH_KEEPALIVE = 2, MH_NODELAY = 3 };
+
+static int ret(int r) {
+  if (r < 0) {
+    errno = -r;
+    return -1;
+  }
+  return r;
+}
+
+static int sockflags(int type) {
+  return (type & SOCK_CLOEXEC ? MH_CLOEXEC : 0) | (type & SOCK_NONBLOCK ? MH_NONBLOCK : 0);
+}
+
+int socket(int domain, int type, int protocol) {
+  int kind = type & ~(SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (domain != AF_INET) {
+    errno = EAFNOSUPPORT;
+    return -1;
+  }
+  if (kind == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP)) return ret(__mh_socket(MH_STREAM, sockflags(type)));
+  if (kind == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) return ret(__mh_socket(MH_DGRAM, sockflags(type)));
+  errno = EPROTONOSUPPORT;
+  return -1;
+}
+
+/* An IPv4 sockaddr's address and port in host order; -1 (errno set) when it is not one. */
+static int unpack(const struct sockaddr *sa, socklen_t len, uint32_t *addr, int *port) {
+  const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+  if (!sa || len < sizeof(struct sockaddr_in)) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (in->sin_family != AF_INET) {
+    errno = EAFNOSUPPORT;
+    return -1;
+  }
+  *addr = ntohl(in->sin_addr.s_addr);
+  *port = ntohs(in->sin_port);
+  return 0;
+}
+
+/* Writes an endpoint as the import gives it (addr, port) into a caller's sockaddr. */
+static void pack(const uint32_t ep[2], struct sockaddr *sa, socklen_t *len) {
+  struct sockaddr_in in;
+  if (!sa || !len) return;
+  memset(&in, 0, sizeof in);
+  in.sin_family = AF_INET;
+  in.sin_port = htons((uint16_t)ep[1]);
+  in.sin_addr.s_addr = htonl(ep[0]);
+  memcpy(sa, &in, *len < sizeof in ? *len : sizeof in);
+  *len = sizeof in;
+}
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len) {
+  uint32_t a;
+  int port;
+  if (unpack(addr, len, &a, &port) < 0) return -1;
+  return ret(__mh_bind(fd, a, port));
+}
+
+int listen(int fd, int backlog) { return ret(__mh_listen(fd, backlog)); }
+
+int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+  uint32_t a;
+  int port;
+  if (unpack(addr, len, &a, &port) < 0) return -1;
+  return ret(__mh_connect(fd, a, port));
+}
+
+int accept4(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len, int flags) {
+  uint32_t ep[2];
+  int r = ret(__mh_accept(fd, sockflags(flags), addr ? ep : NULL));
+  if (r >= 0 && addr) pack(ep, addr, len);
+  return r;
+}
+
+int accept(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len) { return accept4(fd, addr, len, 0); }
+
+static int name(int fd, int peer, struct sockaddr *addr, socklen_t *len) {
+  uint32_t ep[2];
+  if (!addr || !len) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (ret(__mh_sockname(fd, peer, ep)) < 0) return -1;
+  pack(ep, addr, len);
+  return 0;
+}
+
+int getsockname(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len) { return name(fd, 0, addr, len); }
+int getpeername(int fd, struct sockaddr *__restrict addr, socklen_t *__restrict len) { return name(fd, 1, addr, len); }
+
+/* Whether fd is a socket: 0, or -1 with errno ENOTSOCK / EBADF. */
+static int is_socket(int fd, int *type) {
+  __wasi_fdstat_t st;
+  __wasi_errno_t e = __wasi_fd_fdstat_get(fd, &st);
+  if (e != 0) return ret(-(int)e);
+  if (st.fs_filetype != __WASI_FILETYPE_SOCKET_STREAM && st.fs_filetype != __WASI_FILETYPE_SOCKET_DGRAM) {
+    errno = ENOTSOCK;
+    return -1;
+  }
+  if (type) *type = st.fs_filetype;
+  return 0;
+}
+
+/* The import's number for a (level, name) pair; 0 when MACROHARD has no such option. */
+static int option(int level, int opt) {
+  if (level == SOL_SOCKET && opt == SO_REUSEADDR) return MH_REUSEADDR;
+  if (level == SOL_SOCKET && opt == SO_REUSEPORT) return MH_REUSEADDR;
+  if (level == SOL_SOCKET && opt == SO_KEEPALIVE) return MH_KEEPALIVE;
+  if (level == IPPROTO_TCP && opt == TCP_NODELAY) return MH_NODELAY;
+  return 0;
+}
+
+int setsockopt(int fd, int level, int opt, const void *value, socklen_t len) {
+  int o = option(level, opt);
+  int v;
+  if (!value || len < sizeof(int)) {
+    errno = EINVAL;
+    return -1;
+  }
+  memcpy(&v, value, sizeof v);
+  if (o == 0) {
+    /* Buffer sizes and lingering are netd's own; accepting them keeps portable code running. */
+    if (level == SOL_SOCKET && (opt == SO_SNDBUF || opt == SO_RCVBUF || opt == SO_LINGER || opt == SO_BROADCAST))
+      return is_socket(fd, NULL);
+    errno = ENOPROTOOPT;
+    return -1;
+  }
+  return ret(__mh_sockopt(fd, o, v != 0)) < 0 ? -1 : 0;
+}
+
+int getsockopt(int fd, int level, int opt, void *__restrict value, socklen_t *__restrict len) {
+  int v;
+  if (!value || !len || *len < sizeof(int)) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (level == SOL_SOCKET && opt == SO_TYPE) {
+    if (is_socket(fd, &v) < 0) return -1;
+  } else if (level == SOL_SOCKET && opt == SO_ERROR) {
+    /* connect() finishes before it returns, so no error is ever pending. */
+    if (is_socket(fd, NULL) < 0) return -1;
+    v = 0;
+  } else {
+    int o = option(level, opt);
+    if (o == 0) {
+      errno = ENOPROTOOPT;
+      return -1;
+    }
+    v = ret(__mh_sockopt(fd, o, -1));
+    if (v < 0) return -1;
+  }
+  memcpy(value, &v, sizeof v);
+  *len = sizeof v;
+  return 0;
+}
+
+/* MSG_NOSIGNAL is accepted (a write to a reset socket fails with EPIPE, no signal is sent). */
+ssize_t send(int fd, const void *buf, size_t len, int flags) {
+  if (flags & ~MSG_NOSIGNAL) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  return write(fd, buf, len);
+}
+
+/* MSG_WAITALL reads until `len` bytes or the end of the stream; MSG_PEEK is not offered. */
+ssize_t recv(int fd, void *buf, size_t len, int flags) {
+  size_t got = 0;
+  if (flags & ~MSG_WAITALL) {
+    errno = EOPNOTSUPP;
+    return -1;
+  }
+  do {
+    ssize_t n = read(fd, (char *)buf + got, len - got);
+    if (n < 0) return got ? (ssize_t)got : -1;
+    if (n == 0) break;
+    got += (size_t)n;
+  } while ((flags & MSG_WAITALL) && got < len);
+  return (ssize_t)got;
+}
+
+/*
+ * netd's datagram sockets have one peer: the first sendto() on an unconnected socket connects
+ * it there, later ones go to that peer whatever they name (a bound socket answers whoever
+ * sent to it last).
+ */
+ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen) {
+  if (addr) {
+    struct sockaddr_in peer;
+    socklen_t plen = sizeof peer;
+    if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0) {
+      if (errno != ENOTCONN || connect(fd, addr, alen) < 0) return -1;
+    }
+  }
+  return send(fd, buf, len, flags);
+}
+
+ssize_t recvfrom(int fd, void *__restrict buf, size_t len, int flags, struct sockaddr *__restrict addr, socklen_t *__restrict alen) {
+  ssize_t n = recv(fd, buf, len, flags);
+  if (n >= 0 && addr && alen && getpeername(fd, addr, alen) < 0) {
+    uint32_t none[2] = {0, 0};
+    pack(none, addr, alen);
+  }
+  return n;
+}
+
+in_addr_t inet_addr(const char *cp) {
+  struct in_addr a;
+  return inet_aton(cp, &a) ? a.s_addr : INADDR_NONE;
+}
+
+char *inet_ntoa(struct in_addr in) {
+  static char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &in, buf, sizeof buf);
+  return buf;
+}

@@ -1,0 +1,265 @@
+// BSD sockets for C programs: the `macrohard` imports behind the SDK's socket, bind, listen,
+// connect, accept, getsockname/getpeername, setsockopt/getsockopt and getaddrinfo
+// (sdk/src/socket.c, sdk/src/netdb.c). netd has no unconnected sockets: a connection is an open
+// of `/scheme/tcp/HOST:PORT` and a listener an open of `/scheme/tcp/PORT`. So socket() holds a
+// descriptor number with a placeholder (`/scheme/null`, or a pipe end when the namespace has no
+// null) and keeps the BSD state (type, bound address, options) in the runtime's descriptor
+// table; connect() and listen() open the netd object and dup2 it onto that number, so the
+// program's descriptor never changes. Accepting is `dup(fd, "accept")`, the endpoints come from
+// `dup(fd, "name")`, TCP_NODELAY and SO_KEEPALIVE from `dup(fd, "nodelay:N" / "keepalive:MS")`.
+//
+// Addresses cross the boundary as host-order IPv4 numbers and ports; the C side owns the
+// sockaddr layouts. Each function answers a value or a negated WASI errno.
+
+import { Errno } from '../../abi/errno.js';
+import { F, FD_CLOEXEC, O } from '../../abi/flags.js';
+import { Sys } from '../../abi/syscall.js';
+import { formatIpv4, ipv4 } from '../../net/wire/address.js';
+import { monotonicNs } from './clock.js';
+import { Eventtype, Fdflags, Filetype, RIGHTS_SOCKET } from './constants.js';
+import type { FdEntry, WasiContext } from './context.js';
+import { toWasi, WasiErrno, WasiError } from './errno.js';
+import { kernelWaiter } from './poll.js';
+import { RESOLVE_ERRNO, resolveName } from './resolve.js';
+
+/** Socket types and flags as the SDK passes them. */
+export const MH_SOCK_STREAM = 1;
+export const MH_SOCK_DGRAM = 2;
+export const MH_SOCK_CLOEXEC = 1;
+export const MH_SOCK_NONBLOCK = 2;
+
+/** Options as the SDK names them. */
+export const MhSockopt = { REUSEADDR: 1, KEEPALIVE: 2, NODELAY: 3 } as const;
+
+/** netd keeps a connection alive after this much silence when SO_KEEPALIVE is on (Linux's default). */
+const KEEPALIVE_IDLE_MS = 7200 * 1000;
+/** Where listen() looks for a free port when none was bound: the IANA dynamic range. */
+const EPHEMERAL_LOW = 49152;
+const EPHEMERAL_TRIES = 64;
+
+interface Endpoint {
+  addr: number;
+  port: number;
+}
+
+export interface SockState {
+  type: typeof MH_SOCK_STREAM | typeof MH_SOCK_DGRAM;
+  phase: 'new' | 'bound' | 'listening' | 'connected';
+  bound: Endpoint | null;
+  peer: Endpoint | null;
+  options: Record<number, number>;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * Would a read (or write) on this non-blocking socket wait? netd holds such requests and never
+ * answers EAGAIN, so the runtime asks the socket's readiness first, without waiting.
+ */
+export function wouldBlock(ctx: WasiContext, e: FdEntry, write: boolean): boolean {
+  if (!(e.fdflags & Fdflags.NONBLOCK) || (e.filetype !== Filetype.SOCKET_STREAM && e.filetype !== Filetype.SOCKET_DGRAM)) return false;
+  const ready = new Set<number>();
+  kernelWaiter(ctx)([{ fd: e.fd, type: write ? Eventtype.FD_WRITE : Eventtype.FD_READ }], Number(monotonicNs()) / 1e6, ready);
+  return !ready.has(0);
+}
+
+export function socketFunctions(ctx: WasiContext) {
+  const wait = kernelWaiter(ctx);
+
+  const neg = (f: () => number): number => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof WasiError) return -e.errno;
+      throw e;
+    }
+  };
+
+  function sockOf(fd: number): { e: FdEntry; s: SockState } {
+    const e = ctx.entry(fd);
+    if (!e.sock && e.filetype === Filetype.SOCKET_STREAM) {
+      // A connection or listener this process did not make (inherited, or passed to it):
+      // netd says which it is.
+      const eps = endpoints(fd);
+      if (!eps) throw new WasiError(WasiErrno.ENOTSOCK);
+      const listening = eps[1].port === 0;
+      e.sock = { type: MH_SOCK_STREAM, phase: listening ? 'listening' : 'connected', bound: eps[0], peer: listening ? null : eps[1], options: {} };
+    }
+    if (!e.sock) throw new WasiError(WasiErrno.ENOTSOCK);
+    return { e, s: e.sock };
+  }
+
+  /** Opens `path` and puts the result on `fd`, keeping the socket's descriptor flags. */
+  function install(fd: number, e: FdEntry, path: string): void {
+    const nfd = ctx.must(Sys.open, O.RDWR, 0, 0, 0, ctx.pathBytes(path));
+    onto(fd, e, nfd);
+  }
+
+  function onto(fd: number, e: FdEntry, nfd: number): void {
+    const cloexec = ctx.call(Sys.fcntl, fd, F.GETFD, 0);
+    ctx.must(Sys.dup2, nfd, fd, 0, 0, new Uint8Array(0));
+    ctx.call(Sys.close, nfd);
+    if (cloexec > 0 && cloexec & FD_CLOEXEC) ctx.call(Sys.fcntl, fd, F.SETFD, FD_CLOEXEC);
+    e.rightsBase = RIGHTS_SOCKET;
+  }
+
+  /** A derived descriptor of netd's: `dup(fd, sub)`. */
+  function derive(fd: number, sub: string): number {
+    return ctx.must(Sys.dup, fd, 0, 0, 0, enc.encode(sub));
+  }
+
+  /** Sends the options netd acts on; SO_REUSEADDR needs nothing (see docs/network.md). */
+  function applyOptions(fd: number, s: SockState): void {
+    if (s.type !== MH_SOCK_STREAM) return;
+    const nd = s.options[MhSockopt.NODELAY];
+    const ka = s.options[MhSockopt.KEEPALIVE];
+    if (nd !== undefined) ctx.call(Sys.close, derive(fd, `nodelay:${nd ? 1 : 0}`));
+    if (ka !== undefined) ctx.call(Sys.close, derive(fd, `keepalive:${ka ? KEEPALIVE_IDLE_MS : 0}`));
+  }
+
+  /** netd's view of the endpoints: [local, remote]; null when it has none (datagrams). */
+  function endpoints(fd: number): [Endpoint, Endpoint] | null {
+    const h = ctx.call(Sys.dup, fd, 0, 0, 0, enc.encode('name'));
+    if (h < 0) return null;
+    const n = ctx.call(Sys.read, h, 128, -1);
+    const text = n > 0 ? new TextDecoder().decode(ctx.client.data.subarray(0, n)) : '';
+    ctx.call(Sys.close, h);
+    const m = /^(\S+):(\d+) (\S+):(\d+)/.exec(text);
+    if (!m) return null;
+    return [{ addr: ipv4(m[1]!)! >>> 0, port: Number(m[2]) }, { addr: ipv4(m[3]!)! >>> 0, port: Number(m[4]) }];
+  }
+
+  function putEndpoint(out: number, ep: Endpoint): void {
+    ctx.bytes(out, 8);
+    const dv = ctx.dv();
+    dv.setUint32(out, ep.addr >>> 0, true);
+    dv.setUint32(out + 4, ep.port, true);
+  }
+
+  /** Holds a descriptor number until connect or listen puts netd's object there. */
+  function placeholder(): number {
+    const fd = ctx.call(Sys.open, O.RDWR, 0, 0, 0, enc.encode('/scheme/null'));
+    if (fd >= 0) return fd;
+    const r = ctx.must(Sys.pipe, 0);
+    ctx.call(Sys.close, r >>> 16);
+    return r & 0xffff;
+  }
+
+  return {
+    socket: (type: number, flags: number) => neg(() => {
+      if (type !== MH_SOCK_STREAM && type !== MH_SOCK_DGRAM) return -WasiErrno.EPROTONOSUPPORT;
+      const fd = placeholder();
+      if (flags & MH_SOCK_CLOEXEC) ctx.call(Sys.fcntl, fd, F.SETFD, FD_CLOEXEC);
+      ctx.forgetFd(fd);
+      ctx.fds.set(fd, {
+        fd, filetype: type === MH_SOCK_STREAM ? Filetype.SOCKET_STREAM : Filetype.SOCKET_DGRAM, rightsBase: RIGHTS_SOCKET,
+        rightsInheriting: 0, fdflags: flags & MH_SOCK_NONBLOCK ? Fdflags.NONBLOCK : 0, path: null, preopen: null,
+        sock: { type: type as SockState['type'], phase: 'new', bound: null, peer: null, options: {} },
+      });
+      return fd;
+    }),
+
+    bind: (fd: number, addr: number, port: number) => neg(() => {
+      const { e, s } = sockOf(fd);
+      if (s.phase !== 'new') return -WasiErrno.EINVAL;
+      if (port < 0 || port > 65535) return -WasiErrno.EINVAL;
+      s.bound = { addr: addr >>> 0, port };
+      s.phase = 'bound';
+      // A bound datagram socket receives from anyone at once: netd's `udp:/PORT`.
+      if (s.type === MH_SOCK_DGRAM) {
+        if (port === 0) return -WasiErrno.EINVAL;
+        install(fd, e, `/scheme/udp/${port}`);
+      }
+      return 0;
+    }),
+
+    listen: (fd: number, _backlog: number) => neg(() => {
+      const { e, s } = sockOf(fd);
+      if (s.type !== MH_SOCK_STREAM) return -WasiErrno.ENOTSUP;
+      if (s.phase === 'listening') return 0;
+      if (s.phase === 'connected') return -WasiErrno.EINVAL;
+      // netd listens on every address; a port of 0 asks for any free one.
+      const want = s.bound?.port ?? 0;
+      let port = want;
+      for (let tries = 0; ; tries++) {
+        if (want === 0) port = EPHEMERAL_LOW + ((Math.random() * (65536 - EPHEMERAL_LOW)) | 0);
+        const nfd = ctx.call(Sys.open, O.RDWR, 0, 0, 0, ctx.pathBytes(`/scheme/tcp/${port}`));
+        if (nfd >= 0) {
+          onto(fd, e, nfd);
+          break;
+        }
+        if (want === 0 && nfd === -Errno.EADDRINUSE && tries < EPHEMERAL_TRIES) continue;
+        throw new WasiError(toWasi(nfd));
+      }
+      s.bound = { addr: s.bound?.addr ?? 0, port };
+      s.phase = 'listening';
+      applyOptions(fd, s);
+      return 0;
+    }),
+
+    connect: (fd: number, addr: number, port: number) => neg(() => {
+      const { e, s } = sockOf(fd);
+      if (s.phase === 'connected') return -WasiErrno.EISCONN;
+      if (s.phase === 'listening') return -WasiErrno.EINVAL;
+      if (port <= 0 || port > 65535) return -WasiErrno.EINVAL;
+      // 0.0.0.0 means this host, as on Linux. netd's open answers once the handshake is done,
+      // so a non-blocking connect finishes here too (POSIX lets connect succeed at once).
+      const host = formatIpv4((addr >>> 0) || 0x7f00_0001);
+      install(fd, e, `/scheme/${s.type === MH_SOCK_STREAM ? 'tcp' : 'udp'}/${host}:${port}`);
+      s.peer = { addr: addr >>> 0 || 0x7f00_0001, port };
+      s.phase = 'connected';
+      applyOptions(fd, s);
+      return 0;
+    }),
+
+    accept: (fd: number, flags: number, out: number) => neg(() => {
+      const { e, s } = sockOf(fd);
+      if (s.phase !== 'listening') return -WasiErrno.EINVAL;
+      if (wouldBlock(ctx, e, false)) return -WasiErrno.EAGAIN;
+      const nfd = derive(fd, 'accept');
+      if (flags & MH_SOCK_CLOEXEC) ctx.call(Sys.fcntl, nfd, F.SETFD, FD_CLOEXEC);
+      ctx.forgetFd(nfd);
+      const peer = out ? endpoints(nfd)?.[1] ?? null : null;
+      ctx.fds.set(nfd, {
+        fd: nfd, filetype: Filetype.SOCKET_STREAM, rightsBase: RIGHTS_SOCKET, rightsInheriting: 0,
+        fdflags: flags & MH_SOCK_NONBLOCK ? Fdflags.NONBLOCK : 0, path: null, preopen: null,
+        sock: { type: MH_SOCK_STREAM, phase: 'connected', bound: null, peer, options: { ...s.options } },
+      });
+      if (out) putEndpoint(out, peer ?? { addr: 0, port: 0 });
+      return nfd;
+    }),
+
+    /** which 0: the local endpoint (getsockname), 1: the peer (getpeername). */
+    sockname: (fd: number, which: number, out: number) => neg(() => {
+      const { s } = sockOf(fd);
+      if (which === 1 && s.phase !== 'connected') return -WasiErrno.ENOTCONN;
+      let ep: Endpoint | null = null;
+      if (s.phase === 'connected' && s.type === MH_SOCK_STREAM) ep = endpoints(fd)?.[which] ?? null;
+      ep ??= which === 1 ? s.peer : s.bound;
+      putEndpoint(out, ep ?? { addr: 0, port: 0 });
+      return 0;
+    }),
+
+    /** Sets option `opt` to `value` (>= 0) and answers its old value; value < 0 only reads it. */
+    sockopt: (fd: number, opt: number, value: number) => neg(() => {
+      const { s } = sockOf(fd);
+      if (opt !== MhSockopt.REUSEADDR && opt !== MhSockopt.KEEPALIVE && opt !== MhSockopt.NODELAY) return -WasiErrno.ENOPROTOOPT;
+      const old = s.options[opt] ?? 0;
+      if (value < 0) return old;
+      s.options[opt] = value ? 1 : 0;
+      if (s.phase === 'listening' || s.phase === 'connected') applyOptions(fd, s);
+      return old;
+    }),
+
+    /** Up to `max` IPv4 addresses (host order, 4 bytes each) for the name; their count. */
+    resolve: (name: number, out: number, max: number) => neg(() => {
+      const r = resolveName(ctx, wait, ctx.cstr(name));
+      if (typeof r === 'string') return -RESOLVE_ERRNO[r];
+      const n = Math.min(r.length, max);
+      ctx.bytes(out, n * 4);
+      const dv = ctx.dv();
+      for (let i = 0; i < n; i++) dv.setUint32(out + i * 4, r[i]!, true);
+      return n;
+    }),
+  };
+}

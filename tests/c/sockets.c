@@ -1,0 +1,279 @@
+/*
+ * BSD sockets as ordinary C programs use them, one program with several parts:
+ *
+ *   sockets server PORT CLIENTS   an echo server: socket, SO_REUSEADDR, bind, listen, then one
+ *                                 poll() loop over the listener and its connections; exits
+ *                                 after CLIENTS connections have closed
+ *   sockets client HOST PORT WORD...
+ *                                 getaddrinfo, connect (retried while the server is not yet
+ *                                 listening), a non-blocking recv that must say EAGAIN, each
+ *                                 word sent and its echo awaited with select(), shutdown,
+ *                                 the end of the stream, getsockname/getpeername
+ *   sockets refused HOST PORT     connect to a port nobody listens on
+ *   sockets lookup NAME           getaddrinfo of a name: its address, or the EAI_ code
+ *   sockets get HOST PORT PATH    an HTTP/1.0 GET: the status line, then the body
+ *
+ * The output is the same whichever system runs it, so the test compares it with the same
+ * source built natively.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *errname(int e) {
+  switch (e) {
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case EAGAIN: return "EAGAIN";
+  case ENOTCONN: return "ENOTCONN";
+  case EADDRINUSE: return "EADDRINUSE";
+  case ETIMEDOUT: return "ETIMEDOUT";
+  default: return strerror(e);
+  }
+}
+
+static const char *gainame(int e) {
+  switch (e) {
+  case EAI_NONAME: return "EAI_NONAME";
+  case EAI_AGAIN: return "EAI_AGAIN";
+  case EAI_FAIL: return "EAI_FAIL";
+  case EAI_SERVICE: return "EAI_SERVICE";
+  default: return gai_strerror(e);
+  }
+}
+
+static void die(const char *what) {
+  printf("%s: %s\n", what, errname(errno));
+  exit(1);
+}
+
+static void pause_ms(int ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* A connected socket to host:port; retries while the port is refused when `patient`. */
+static int dial(const char *host, const char *port, int patient) {
+  struct addrinfo hints, *res;
+  int r, fd;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  r = getaddrinfo(host, port, &hints, &res);
+  if (r != 0) {
+    printf("getaddrinfo %s: %s\n", host, gainame(r));
+    exit(2);
+  }
+  for (int tries = 0;; tries++) {
+    fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (fd < 0) die("socket");
+    if (connect(fd, res->ai_addr, res->ai_addrlen) == 0) break;
+    if (errno != ECONNREFUSED || !patient || tries == 200) {
+      int e = errno;
+      close(fd);
+      freeaddrinfo(res);
+      errno = e;
+      return -1;
+    }
+    close(fd);
+    pause_ms(25);
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+static int server(int port, int clients) {
+  struct pollfd fds[16];
+  long bytes[16];
+  int nfds = 1, closed = 0, one = 1;
+  struct sockaddr_in addr, got;
+  socklen_t len = sizeof got;
+  int lfd = socket(AF_INET, SOCK_STREAM, 0);
+  if (lfd < 0) die("socket");
+  if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((unsigned short)port);
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+  if (listen(lfd, 8) < 0) die("listen");
+  if (getsockname(lfd, (struct sockaddr *)&got, &len) < 0) die("getsockname");
+  printf("listening on port %d\n", ntohs(got.sin_port));
+  fflush(stdout);
+  fds[0].fd = lfd;
+  fds[0].events = POLLIN;
+  while (closed < clients) {
+    if (poll(fds, nfds, -1) < 0) die("poll");
+    if (fds[0].revents & POLLIN) {
+      struct sockaddr_in peer;
+      socklen_t plen = sizeof peer;
+      int c = accept(lfd, (struct sockaddr *)&peer, &plen);
+      if (c < 0) die("accept");
+      if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("setsockopt TCP_NODELAY");
+      printf("accepted a connection from %s\n", inet_ntoa(peer.sin_addr));
+      fflush(stdout);
+      fds[nfds].fd = c;
+      fds[nfds].events = POLLIN;
+      bytes[nfds] = 0;
+      nfds++;
+    }
+    for (int i = 1; i < nfds; i++) {
+      char buf[4096];
+      ssize_t n;
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      n = recv(fds[i].fd, buf, sizeof buf, 0);
+      if (n < 0) die("recv");
+      if (n == 0) {
+        printf("a connection closed after %ld bytes\n", bytes[i]);
+        fflush(stdout);
+        close(fds[i].fd);
+        fds[i] = fds[--nfds];
+        bytes[i] = bytes[nfds];
+        closed++;
+        i--;
+        continue;
+      }
+      bytes[i] += n;
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = send(fds[i].fd, buf + off, (size_t)(n - off), 0);
+        if (w < 0) die("send");
+        off += w;
+      }
+    }
+  }
+  close(lfd);
+  printf("server done\n");
+  return 0;
+}
+
+/* Waits with select() until fd is readable; 0 on timeout. */
+static int readable(int fd, int seconds) {
+  fd_set set;
+  struct timeval tv = {seconds, 0};
+  FD_ZERO(&set);
+  FD_SET(fd, &set);
+  int r = select(fd + 1, &set, NULL, NULL, &tv);
+  if (r < 0) die("select");
+  return r > 0 && FD_ISSET(fd, &set);
+}
+
+static int client(const char *host, const char *port, int nwords, char **words) {
+  char buf[256];
+  struct sockaddr_in me, peer;
+  socklen_t mlen = sizeof me, plen = sizeof peer;
+  int fd = dial(host, port, 1);
+  if (fd < 0) die("connect");
+  if (getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) die("getsockname");
+  if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0) die("getpeername");
+  printf("connected from %s (an ephemeral port: %d)", inet_ntoa(me.sin_addr), ntohs(me.sin_port) >= 1024);
+  printf(" to %s:%d\n", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  if (recv(fd, buf, sizeof buf, 0) < 0) printf("non-blocking recv before anything was sent: %s\n", errname(errno));
+  else printf("non-blocking recv returned data\n");
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+
+  for (int i = 0; i < nwords; i++) {
+    size_t want = strlen(words[i]), have = 0;
+    if (send(fd, words[i], want, 0) != (ssize_t)want) die("send");
+    while (have < want) {
+      ssize_t n;
+      if (!readable(fd, 10)) {
+        printf("no echo within 10 s\n");
+        return 1;
+      }
+      n = recv(fd, buf + have, sizeof buf - 1 - have, 0);
+      if (n <= 0) die("recv");
+      have += (size_t)n;
+    }
+    buf[have] = 0;
+    printf("echoed: %s\n", buf);
+  }
+  if (shutdown(fd, SHUT_WR) < 0) die("shutdown");
+  if (!readable(fd, 10)) printf("no end of stream within 10 s\n");
+  else printf("after shutdown, recv says %zd\n", recv(fd, buf, sizeof buf, 0));
+  close(fd);
+  return 0;
+}
+
+static int refused(const char *host, const char *port) {
+  if (dial(host, port, 0) >= 0) {
+    printf("connected?\n");
+    return 1;
+  }
+  printf("connect to a closed port: %s\n", errname(errno));
+  return 0;
+}
+
+static int lookup(const char *name) {
+  struct addrinfo hints, *res;
+  char text[INET_ADDRSTRLEN];
+  int r;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  r = getaddrinfo(name, "http", &hints, &res);
+  if (r != 0) {
+    printf("%s: %s\n", name, gainame(r));
+    return 2;
+  }
+  struct sockaddr_in *in = (struct sockaddr_in *)res->ai_addr;
+  printf("%s: %s port %d\n", name, inet_ntop(AF_INET, &in->sin_addr, text, sizeof text), ntohs(in->sin_port));
+  freeaddrinfo(res);
+  return 0;
+}
+
+static int get(const char *host, const char *port, const char *path) {
+  char req[512], buf[4096];
+  char *all = NULL;
+  size_t len = 0;
+  int fd = dial(host, port, 0);
+  if (fd < 0) die("connect");
+  snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
+  if (send(fd, req, strlen(req), 0) != (ssize_t)strlen(req)) die("send");
+  for (;;) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n < 0) die("recv");
+    if (n == 0) break;
+    all = realloc(all, len + (size_t)n + 1);
+    memcpy(all + len, buf, (size_t)n);
+    len += (size_t)n;
+  }
+  close(fd);
+  if (!all) {
+    printf("empty answer\n");
+    return 1;
+  }
+  all[len] = 0;
+  char *body = strstr(all, "\r\n\r\n");
+  char *eol = strstr(all, "\r\n");
+  if (!body || !eol) {
+    printf("no header end\n");
+    return 1;
+  }
+  printf("%.*s\n", (int)(eol - all), all);
+  fwrite(body + 4, 1, len - (size_t)(body + 4 - all), stdout);
+  free(all);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc >= 4 && !strcmp(argv[1], "server")) return server(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 4 && !strcmp(argv[1], "client")) return client(argv[2], argv[3], argc - 4, argv + 4);
+  if (argc == 4 && !strcmp(argv[1], "refused")) return refused(argv[2], argv[3]);
+  if (argc == 3 && !strcmp(argv[1], "lookup")) return lookup(argv[2]);
+  if (argc == 5 && !strcmp(argv[1], "get")) return get(argv[2], argv[3], argv[4]);
+  fprintf(stderr, "usage: sockets server PORT CLIENTS | client HOST PORT WORD... | refused HOST PORT | lookup NAME | get HOST PORT PATH\n");
+  return 64;
+}

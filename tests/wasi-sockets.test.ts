@@ -1,0 +1,115 @@
+// BSD sockets in C programs: tests/c/sockets.c, built with `macrohard cc`, run as processes of
+// a booted MACROHARD with netd on its loopback — an echo server and its clients as separate
+// processes, a refused connection, name lookups through /etc/hosts, and an HTTP GET from httpd.
+// The echo server and clients are also built with gcc and talk to each other on the host; the
+// transcripts must be the same.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { bootWithFs, CBuild, install, skipReason } from './c/harness.js';
+import { killAll, startNetd } from './net-harness.js';
+
+const skip = skipReason();
+
+/** Runs the native build's server and clients on the host; their transcripts. */
+async function onHost(bin: string, port: number, clients: string[][]): Promise<{ server: string; clients: string[] }> {
+  const server = spawn(bin, ['server', String(port), String(clients.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const done = new Promise<void>((resolve) => server.on('close', () => resolve()));
+  try {
+    const outs = clients.map((words) => spawnSync(bin, ['client', '127.0.0.1', String(port), ...words], { encoding: 'utf8', timeout: 20000 }).stdout);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 20000)))]);
+    clearTimeout(timer);
+    return { server: out, clients: outs };
+  } finally {
+    server.kill();
+  }
+}
+
+test('C programs use BSD sockets through netd', { skip }, async (t) => {
+  const b = new CBuild();
+  const { t: k, fs } = await bootWithFs(4);
+  t.after(() => {
+    k.shutdown();
+    b.cleanup();
+  });
+  await startNetd(k, ['--no-nic']);
+  install(k, 'sockets', b.wasm('sockets'));
+
+  await t.test('an echo server and two clients in three processes (poll, select, getaddrinfo, shutdown)', async () => {
+    const server = k.run('sockets', ['sockets', 'server', '7400', '2']);
+    try {
+      const c1 = await k.run('sockets', ['sockets', 'client', '127.0.0.1', '7400', 'hello', 'world']);
+      const c2 = await k.run('sockets', ['sockets', 'client', 'localhost', '7400', 'again']);
+      const s = await server;
+      assert.equal(c1.stderr, '');
+      assert.equal(c1.code, 0, c1.stdout);
+      assert.equal(c1.stdout, [
+        'connected from 127.0.0.1 (an ephemeral port: 1) to 127.0.0.1:7400',
+        'non-blocking recv before anything was sent: EAGAIN',
+        'echoed: hello', 'echoed: world', 'after shutdown, recv says 0', '',
+      ].join('\n'));
+      assert.equal(c2.code, 0, c2.stdout);
+      assert.match(c2.stdout, /echoed: again\n/);
+      assert.equal(s.code, 0, s.stdout + s.stderr);
+      assert.equal(s.stdout, [
+        'listening on port 7400',
+        'accepted a connection from 127.0.0.1', 'a connection closed after 10 bytes',
+        'accepted a connection from 127.0.0.1', 'a connection closed after 5 bytes',
+        'server done', '',
+      ].join('\n'));
+
+      const bin = b.native('sockets');
+      if (bin) {
+        const port = 20000 + (process.pid % 20000);
+        const host = await onHost(bin, port, [['hello', 'world'], ['again']]);
+        assert.equal(host.server, s.stdout.replaceAll('7400', String(port)));
+        assert.equal(host.clients[0], c1.stdout.replaceAll('7400', String(port)));
+        assert.equal(host.clients[1], c2.stdout.replaceAll('7400', String(port)));
+      }
+    } finally {
+      killAll(k, 'sockets');
+      await server.catch(() => undefined);
+    }
+  });
+
+  await t.test('connecting to a closed port is ECONNREFUSED', async () => {
+    const r = await k.run('sockets', ['sockets', 'refused', '127.0.0.1', '7499']);
+    assert.equal(r.stdout, 'connect to a closed port: ECONNREFUSED\n');
+    assert.equal(r.code, 0);
+  });
+
+  await t.test('getaddrinfo: dotted quads, localhost, /etc/hosts, and EAI_NONAME for an unknown name', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    const w = await k.run('sh', ['sh', '-c', 'mkdir -p /etc && echo "10.9.8.7 far.example echo.example  # a comment" > /etc/hosts']);
+    assert.equal(w.code, 0, w.stderr);
+    assert.equal((await k.run('sockets', ['sockets', 'lookup', '192.168.1.2'])).stdout, '192.168.1.2: 192.168.1.2 port 80\n');
+    assert.equal((await k.run('sockets', ['sockets', 'lookup', 'localhost'])).stdout, 'localhost: 127.0.0.1 port 80\n');
+    assert.equal((await k.run('sockets', ['sockets', 'lookup', 'echo.example'])).stdout, 'echo.example: 10.9.8.7 port 80\n');
+    const none = await k.run('sockets', ['sockets', 'lookup', 'nosuch.invalid']);
+    assert.equal(none.stdout, 'nosuch.invalid: EAI_NONAME\n');
+    assert.equal(none.code, 2);
+  });
+
+  await t.test('an HTTP GET from httpd in another process', async () => {
+    const httpd = k.run('httpd', ['httpd', '-p', '8091', '-q', '/scheme/initfs']);
+    try {
+      let r = await k.run('sockets', ['sockets', 'get', '127.0.0.1', '8091', '/etc/init.toml']);
+      for (let i = 0; i < 50 && /ECONNREFUSED/.test(r.stdout); i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        r = await k.run('sockets', ['sockets', 'get', '127.0.0.1', '8091', '/etc/init.toml']);
+      }
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const toml = readFileSync(new URL('../../src/userland/init/init.toml', import.meta.url), 'utf8');
+      assert.equal(r.stdout, `HTTP/1.1 200 OK\n${toml}`);
+      const missing = await k.run('sockets', ['sockets', 'get', '127.0.0.1', '8091', '/nope']);
+      assert.match(missing.stdout, /^HTTP\/1.1 404 /);
+    } finally {
+      killAll(k, 'httpd');
+      await httpd.catch(() => undefined);
+    }
+  });
+});
