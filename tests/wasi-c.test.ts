@@ -93,6 +93,27 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     if (n) assert.equal(r.stdout, n.stdout);
   });
 
+  await t.test('a child keeps the descriptors it was given at 3 and 5 and still opens files by path (preopens take free numbers)', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    install(k, 'inherit', b.wasm('inherit'));
+    const self = '/scheme/initfs/bin/inherit';
+    const r = await k.run(self, ['inherit', self, '/']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    const want = [
+      'fd 3 (a pipe): through the pipe', 'fd 5 (the file): a file opened by path', 'opened by path: a file opened by path',
+      'the new descriptor is not an inherited one: 1', 'child exited 0', '',
+    ].join('\n');
+    assert.equal(r.stdout, want);
+    const dir = mkdtempSync(join(tmpdir(), 'mh-inherit-'));
+    try {
+      const bin = b.native('inherit');
+      const n = native(bin, [bin!, dir]);
+      if (n) assert.equal(n.stdout, want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   await t.test('libc additions: setjmp/longjmp, tmpfile, mkstemp', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
     install(k, 'libc', b.wasm('libc'));
     const r = await k.run('/scheme/initfs/bin/libc', ['libc']);

@@ -16,6 +16,8 @@ export const EVENTRW_HANGUP = 1;
 export const SUBCLOCK_ABSTIME = 1;
 export const Clockid = { REALTIME: 0, MONOTONIC: 1, PROCESS_CPUTIME: 2, THREAD_CPUTIME: 3 } as const;
 export const PREOPENTYPE_DIR = 0;
+/** Not a WASI value: what a descriptor below the preopens answers, so that scans go past it (fd.ts). */
+export const PREOPENTYPE_NOT_DIR = 1;
 
 export const Rights = {
   FD_DATASYNC: 1 << 0, FD_READ: 1 << 1, FD_SEEK: 1 << 2, FD_FDSTAT_SET_FLAGS: 1 << 3,

@@ -10,7 +10,7 @@ import { RingEnd } from '../../abi/ring.js';
 import { Sig } from '../../abi/signal.js';
 import { Sys } from '../../abi/syscall.js';
 import { NEEDS_KERNEL } from '../rings.js';
-import { DIRENT, FDSTAT, Fdflags, Filetype, Fstflags, PRESTAT, PREOPENTYPE_DIR, Rights as R } from './constants.js';
+import { DIRENT, FDSTAT, Fdflags, Filetype, Fstflags, PRESTAT, PREOPENTYPE_DIR, PREOPENTYPE_NOT_DIR, Rights as R } from './constants.js';
 import type { WasiContext } from './context.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { wouldBlock } from './socket.js';
@@ -157,6 +157,25 @@ function setU32(ctx: WasiContext, ptr: number, v: number): void {
 }
 
 export { setU32, setU64 };
+
+/**
+ * A descriptor the process was given that sits below a preopen. Preopens take the free
+ * numbers, so a parent's descriptors at 3 and above keep theirs; but wasi-libc looks for
+ * preopens from 3 upwards and stops at the first EBADF, so such a descriptor answers
+ * fd_prestat_get with a preopen type that is not `dir`, which it skips.
+ */
+function inheritedBelowPreopens(ctx: WasiContext, fd: number): boolean {
+  if (fd < 3) return false;
+  let top = -1;
+  for (const e of ctx.fds.values()) if (e.preopen !== null && e.fd > top) top = e.fd;
+  if (fd > top) return false;
+  try {
+    ctx.entry(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function fdFunctions(ctx: WasiContext) {
   return {
@@ -366,11 +385,12 @@ export function fdFunctions(ctx: WasiContext) {
 
     fd_prestat_get(fd: number, ptr: number): number {
       const e = ctx.fds.get(fd);
-      if (!e || e.preopen === null) return WasiErrno.EBADF;
+      const other = (!e || e.preopen === null) && inheritedBelowPreopens(ctx, fd);
+      if (!other && (!e || e.preopen === null)) return WasiErrno.EBADF;
       const dv = ctx.dv();
       if ((ptr >>> 0) + PRESTAT.SIZE > dv.byteLength) return WasiErrno.EFAULT;
-      dv.setUint32(ptr + PRESTAT.TAG, PREOPENTYPE_DIR, true);
-      dv.setUint32(ptr + PRESTAT.NAME_LEN, new TextEncoder().encode(e.preopen).length, true);
+      dv.setUint32(ptr + PRESTAT.TAG, other ? PREOPENTYPE_NOT_DIR : PREOPENTYPE_DIR, true);
+      dv.setUint32(ptr + PRESTAT.NAME_LEN, other ? 0 : new TextEncoder().encode(e!.preopen!).length, true);
       return 0;
     },
 

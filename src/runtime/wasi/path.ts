@@ -159,7 +159,8 @@ export function pathFunctions(ctx: WasiContext) {
 /**
  * Opens the preopened directories: the root of the process's namespace (`/`) when it can
  * name the file scheme or everything, and `/scheme/NAME` for each scheme of a narrowed
- * namespace. They take the lowest free descriptors, 3 upwards, where wasi-libc looks.
+ * namespace. They take the lowest free descriptors, so descriptors the parent passed at 3 and
+ * above keep their numbers; fd_prestat_get lets wasi-libc's scan from 3 go past those (fd.ts).
  * A root that cannot be opened as a directory (no file daemon yet) is still offered: its
  * descriptor is then a placeholder and paths beneath it are resolved by name, as all are.
  */
