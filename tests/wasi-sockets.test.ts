@@ -92,6 +92,23 @@ test('C programs use BSD sockets through netd', { skip }, async (t) => {
     const none = await k.run('sockets', ['sockets', 'lookup', 'nosuch.invalid']);
     assert.equal(none.stdout, 'nosuch.invalid: EAI_NONAME\n');
     assert.equal(none.code, 2);
+
+    // Through DNS: a server in another process answers for one name, NXDOMAIN for the rest.
+    assert.equal((await k.run('sh', ['sh', '-c', 'echo "nameserver 127.0.0.1" > /etc/resolv.conf'])).code, 0);
+    const dns = k.run('sockets', ['sockets', 'dns', '53', 'dns.example', '10.1.2.3']);
+    try {
+      // Until the server has bound its port, queries go unanswered (EAI_AGAIN after 3 s).
+      let r = await k.run('sockets', ['sockets', 'lookup', 'dns.example']);
+      for (let i = 0; i < 5 && /EAI_AGAIN/.test(r.stdout); i++) r = await k.run('sockets', ['sockets', 'lookup', 'dns.example']);
+      assert.equal(r.stdout, 'dns.example: 10.1.2.3 port 80\n');
+      r = await k.run('sockets', ['sockets', 'lookup', 'other.example']);
+      assert.equal(r.stdout, 'other.example: EAI_NONAME\n');
+      assert.equal((await k.run('sockets', ['sockets', 'lookup', 'far.example'])).stdout, 'far.example: 10.9.8.7 port 80\n', '/etc/hosts comes first');
+    } finally {
+      killAll(k, 'sockets');
+      const d = await dns;
+      assert.equal(d.stdout, 'dns server ready\n');
+    }
   });
 
   await t.test('an HTTP GET from httpd in another process', async () => {

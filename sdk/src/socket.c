@@ -220,10 +220,11 @@ ssize_t recv(int fd, void *buf, size_t len, int flags) {
  */
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen) {
   if (addr) {
-    struct sockaddr_in peer;
-    socklen_t plen = sizeof peer;
+    struct sockaddr_in peer, me;
+    socklen_t plen = sizeof peer, mlen = sizeof me;
     if (getpeername(fd, (struct sockaddr *)&peer, &plen) < 0) {
-      if (errno != ENOTCONN || connect(fd, addr, alen) < 0) return -1;
+      if (errno != ENOTCONN || getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) return -1;
+      if (me.sin_port == 0 && connect(fd, addr, alen) < 0) return -1;
     }
   }
   return send(fd, buf, len, flags);

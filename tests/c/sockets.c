@@ -12,6 +12,8 @@
  *   sockets refused HOST PORT     connect to a port nobody listens on
  *   sockets lookup NAME           getaddrinfo of a name: its address, or the EAI_ code
  *   sockets get HOST PORT PATH    an HTTP/1.0 GET: the status line, then the body
+ *   sockets dns PORT NAME ADDR    a DNS server over UDP (bind, recvfrom, sendto) that knows
+ *                                 one name and answers NXDOMAIN for the rest; runs until killed
  *
  * The output is the same whichever system runs it, so the test compares it with the same
  * source built natively.
@@ -267,6 +269,50 @@ static int get(const char *host, const char *port, const char *path) {
   return 0;
 }
 
+/* Answers A queries for `name` with `addr`, others with NXDOMAIN. */
+static int dns(int port, const char *name, const char *addr) {
+  struct sockaddr_in me, from;
+  struct in_addr a;
+  unsigned char q[512];
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  if (!inet_aton(addr, &a)) return 64;
+  memset(&me, 0, sizeof me);
+  me.sin_family = AF_INET;
+  me.sin_port = htons((unsigned short)port);
+  if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0) die("bind");
+  printf("dns server ready\n");
+  for (;;) {
+    socklen_t flen = sizeof from;
+    char qname[256];
+    size_t qn = 0, o = 12;
+    ssize_t n = recvfrom(fd, q, sizeof q - 16, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0) die("recvfrom");
+    if (n < 17) continue;
+    while (o < (size_t)n && q[o] && qn + q[o] + 1 < sizeof qname) {
+      if (qn) qname[qn++] = '.';
+      memcpy(qname + qn, q + o + 1, q[o]);
+      qn += q[o];
+      o += q[o] + 1u;
+    }
+    qname[qn] = 0;
+    o += 5; /* the root label, QTYPE, QCLASS */
+    if (o > (size_t)n) continue;
+    int known = !strcmp(qname, name);
+    q[2] = 0x81;
+    q[3] = known ? 0x80 : 0x83;
+    q[6] = 0, q[7] = known ? 1 : 0;
+    q[8] = q[9] = q[10] = q[11] = 0;
+    if (known) {
+      static const unsigned char rr[] = {0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4};
+      memcpy(q + o, rr, sizeof rr);
+      memcpy(q + o + sizeof rr, &a, 4);
+      o += sizeof rr + 4;
+    }
+    if (sendto(fd, q, o, 0, (struct sockaddr *)&from, flen) < 0) die("sendto");
+  }
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 4 && !strcmp(argv[1], "server")) return server(atoi(argv[2]), atoi(argv[3]));
@@ -274,6 +320,7 @@ int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "refused")) return refused(argv[2], argv[3]);
   if (argc == 3 && !strcmp(argv[1], "lookup")) return lookup(argv[2]);
   if (argc == 5 && !strcmp(argv[1], "get")) return get(argv[2], argv[3], argv[4]);
-  fprintf(stderr, "usage: sockets server PORT CLIENTS | client HOST PORT WORD... | refused HOST PORT | lookup NAME | get HOST PORT PATH\n");
+  if (argc == 5 && !strcmp(argv[1], "dns")) return dns(atoi(argv[2]), argv[3], argv[4]);
+  fprintf(stderr, "usage: sockets server PORT CLIENTS | client HOST PORT WORD... | refused HOST PORT | lookup NAME | get HOST PORT PATH | dns PORT NAME ADDR\n");
   return 64;
 }
