@@ -37,8 +37,14 @@ test('C programs use BSD sockets through netd', { skip }, async (t) => {
     k.shutdown();
     b.cleanup();
   });
-  await startNetd(k, ['--no-nic']);
   install(k, 'sockets', b.wasm('sockets'));
+
+  await t.test('without netd, connect says the network is down', async () => {
+    const r = await k.run('sockets', ['sockets', 'refused', '127.0.0.1', '7499']);
+    assert.equal(r.stdout, 'connect to a closed port: Network is down\n');
+  });
+
+  await startNetd(k, ['--no-nic']);
 
   await t.test('an echo server and two clients in three processes (poll, select, getaddrinfo, shutdown)', async () => {
     const server = k.run('sockets', ['sockets', 'server', '7400', '2']);

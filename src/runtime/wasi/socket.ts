@@ -89,9 +89,17 @@ export function socketFunctions(ctx: WasiContext) {
     return { e, s: e.sock };
   }
 
+  /** Opens netd's object: a descriptor, or the error (ENETDOWN when no tcp:/udp: scheme can be named). */
+  function openNet(path: string): number {
+    const r = ctx.call(Sys.open, O.RDWR, 0, 0, 0, ctx.pathBytes(path));
+    if (r === -Errno.ENOENT) throw new WasiError(WasiErrno.ENETDOWN);
+    return r;
+  }
+
   /** Opens `path` and puts the result on `fd`, keeping the socket's descriptor flags. */
   function install(fd: number, e: FdEntry, path: string): void {
-    const nfd = ctx.must(Sys.open, O.RDWR, 0, 0, 0, ctx.pathBytes(path));
+    const nfd = openNet(path);
+    if (nfd < 0) throw new WasiError(toWasi(nfd));
     onto(fd, e, nfd);
   }
 
@@ -183,7 +191,7 @@ export function socketFunctions(ctx: WasiContext) {
       let port = want;
       for (let tries = 0; ; tries++) {
         if (want === 0) port = EPHEMERAL_LOW + ((Math.random() * (65536 - EPHEMERAL_LOW)) | 0);
-        const nfd = ctx.call(Sys.open, O.RDWR, 0, 0, 0, ctx.pathBytes(`/scheme/tcp/${port}`));
+        const nfd = openNet(`/scheme/tcp/${port}`);
         if (nfd >= 0) {
           onto(fd, e, nfd);
           break;
