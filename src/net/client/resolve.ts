@@ -4,8 +4,7 @@
 
 import * as mh from 'libmh';
 import { formatIpv4, ipv4 } from '../wire/address.js';
-import { DnsPacket, DnsType, dnsBufferLen, dnsQuery, emitDns, parseDns } from '../wire/dns.js';
-import { hostsLookup, resolvNameservers } from './names.js';
+import { aAnswers, aQuery, hostsLookup, resolvNameservers } from './names.js';
 import { waitReadable } from './stream.js';
 
 function readOr(path: string): string {
@@ -29,20 +28,15 @@ export function queryA(server: string, name: string, timeoutMs = 1000): string[]
   const fd = mh.open(`/scheme/udp/${server.includes(':') ? server : `${server}:53`}`, mh.O.RDWR);
   try {
     const id = (Math.random() * 65536) | 0;
-    const q = dnsQuery(id, name, DnsType.A);
-    const out = new Uint8Array(dnsBufferLen(q));
-    emitDns(q, out);
+    const out = aQuery(id, name);
     for (let attempt = 0; attempt < 2; attempt++) {
       mh.write(fd, out);
       const deadline = Date.now() + timeoutMs * (attempt + 1);
       while (Date.now() < deadline && waitReadable(fd, deadline - Date.now())) {
         const buf = new Uint8Array(1500);
         const n = mh.read(fd, buf);
-        const p = DnsPacket.checked(buf.subarray(0, n));
-        if (typeof p === 'string') continue;
-        const r = parseDns(p);
-        if (typeof r === 'string' || r.id !== id || !r.response) continue;
-        return r.answers.flatMap((a) => (a.data.type === DnsType.A ? [formatIpv4((a.data as { address: number }).address)] : []));
+        const addrs = aAnswers(buf.subarray(0, n), id);
+        if (addrs) return addrs.map(formatIpv4);
       }
     }
     return null;

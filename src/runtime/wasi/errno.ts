@@ -57,3 +57,13 @@ export class WasiError extends Error {
     super(`wasi errno ${errno}`);
   }
 }
+
+/** Runs `f`, turning a WasiError into its negated errno: the `macrohard` imports' convention. */
+export function negated(f: () => number): number {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WasiError) return -e.errno;
+    throw e;
+  }
+}

@@ -15,7 +15,7 @@ import { encodeSpawn, SpawnFlags } from '../../abi/spawn.js';
 import { Sys } from '../../abi/syscall.js';
 import { Filetype } from './constants.js';
 import { rightsFor, type WasiContext } from './context.js';
-import { toWasi, WasiErrno, WasiError } from './errno.js';
+import { negated, toWasi, WasiErrno } from './errno.js';
 
 /** pipe2() flags as the SDK passes them (wasi-libc's O_* values do not carry these). */
 export const MH_PIPE_CLOEXEC = 1;
@@ -27,15 +27,7 @@ export const MH_SPAWN_SETPGROUP = 2;
 export const MH_SPAWN_INHERIT_FDS = 4;
 
 export function macrohardFunctions(ctx: WasiContext) {
-  /** Runs `f`, turning WasiError into a negated errno (the import's error convention). */
-  const neg = (f: () => number): number => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof WasiError) return -e.errno;
-      throw e;
-    }
-  };
+  const neg = negated;
   const raw = (r: number): number => (r < 0 ? -toWasi(r) : r);
 
   function pipeEntry(fd: number, write: boolean): void {

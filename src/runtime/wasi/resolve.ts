@@ -6,9 +6,9 @@
 
 import { O } from '../../abi/flags.js';
 import { Sys } from '../../abi/syscall.js';
-import { hostsLookup, resolvNameservers } from '../../net/client/names.js';
+import { aAnswers, aQuery, hostsLookup, resolvNameservers } from '../../net/client/names.js';
 import { ipv4 } from '../../net/wire/address.js';
-import { DnsPacket, DnsType, dnsBufferLen, dnsQuery, emitDns, parseDns, validDnsName } from '../../net/wire/dns.js';
+import { validDnsName } from '../../net/wire/dns.js';
 import { monotonicNs } from './clock.js';
 import { Eventtype } from './constants.js';
 import type { WasiContext } from './context.js';
@@ -47,9 +47,7 @@ function queryA(ctx: WasiContext, wait: ReturnType<typeof kernelWaiter>, server:
   if (fd < 0) return null;
   try {
     const id = (Math.random() * 65536) | 0;
-    const q = dnsQuery(id, name, DnsType.A);
-    const out = new Uint8Array(dnsBufferLen(q));
-    emitDns(q, out);
+    const out = aQuery(id, name);
     for (let attempt = 0; attempt < 2; attempt++) {
       if (ctx.call(Sys.write, fd, -1, 0, 0, out) < 0) return null;
       const deadline = Number(monotonicNs()) / 1e6 + 1000 * (attempt + 1);
@@ -58,11 +56,8 @@ function queryA(ctx: WasiContext, wait: ReturnType<typeof kernelWaiter>, server:
         if (wait([{ fd, type: Eventtype.FD_READ }], deadline, ready) || !ready.has(0)) break;
         const n = ctx.call(Sys.read, fd, 1500, -1);
         if (n <= 0) break;
-        const p = DnsPacket.checked(ctx.client.data.slice(0, n));
-        if (typeof p === 'string') continue;
-        const r = parseDns(p);
-        if (typeof r === 'string' || r.id !== id || !r.response) continue;
-        return r.answers.flatMap((a) => (a.data.type === DnsType.A ? [(a.data as { address: number }).address >>> 0] : []));
+        const addrs = aAnswers(ctx.client.data.slice(0, n), id);
+        if (addrs) return addrs;
       }
     }
     return null;

@@ -18,7 +18,7 @@ import { formatIpv4, ipv4 } from '../../net/wire/address.js';
 import { monotonicNs } from './clock.js';
 import { Eventtype, Fdflags, Filetype, RIGHTS_SOCKET } from './constants.js';
 import type { FdEntry, WasiContext } from './context.js';
-import { toWasi, WasiErrno, WasiError } from './errno.js';
+import { negated, toWasi, WasiErrno, WasiError } from './errno.js';
 import { kernelWaiter } from './poll.js';
 import { RESOLVE_ERRNO, resolveName } from './resolve.js';
 
@@ -66,14 +66,7 @@ export function wouldBlock(ctx: WasiContext, e: FdEntry, write: boolean): boolea
 export function socketFunctions(ctx: WasiContext) {
   const wait = kernelWaiter(ctx);
 
-  const neg = (f: () => number): number => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof WasiError) return -e.errno;
-      throw e;
-    }
-  };
+  const neg = negated;
 
   function sockOf(fd: number): { e: FdEntry; s: SockState } {
     const e = ctx.entry(fd);
