@@ -63,7 +63,7 @@ test('C programs use BSD sockets through netd', { skip }, async (t) => {
       assert.match(c2.stdout, /echoed: again\n/);
       assert.equal(s.code, 0, s.stdout + s.stderr);
       assert.equal(s.stdout, [
-        'listening on port 7400',
+        'SO_REUSEADDR: 1', 'listening on port 7400',
         'accepted a connection from 127.0.0.1', 'a connection closed after 10 bytes',
         'accepted a connection from 127.0.0.1', 'a connection closed after 5 bytes',
         'server done', '',

@@ -102,7 +102,11 @@ static int server(int port, int clients) {
   socklen_t len = sizeof got;
   int lfd = socket(AF_INET, SOCK_STREAM, 0);
   if (lfd < 0) die("socket");
+  int got_opt = 0;
+  socklen_t olen = sizeof got_opt;
   if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
+  if (getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &got_opt, &olen) < 0) die("getsockopt");
+  printf("SO_REUSEADDR: %d\n", got_opt != 0);
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)port);
@@ -122,6 +126,9 @@ static int server(int port, int clients) {
       int c = accept(lfd, (struct sockaddr *)&peer, &plen);
       if (c < 0) die("accept");
       if (setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("setsockopt TCP_NODELAY");
+      olen = sizeof got_opt;
+      if (getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &got_opt, &olen) < 0) die("getsockopt TCP_NODELAY");
+      if (!got_opt) printf("TCP_NODELAY did not stick\n");
       printf("accepted a connection from %s\n", inet_ntoa(peer.sin_addr));
       fflush(stdout);
       fds[nfds].fd = c;
