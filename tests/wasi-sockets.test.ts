@@ -1,8 +1,8 @@
 // BSD sockets in C programs: tests/c/sockets.c, built with `macrohard cc`, run as processes of
 // a booted MACROHARD with netd on its loopback — an echo server and its clients as separate
-// processes, a refused connection, name lookups through /etc/hosts, and an HTTP GET from httpd.
-// The echo server and clients are also built with gcc and talk to each other on the host; the
-// transcripts must be the same.
+// processes, a connection handed to a child (inetd style), UDP, a refused connection, name
+// lookups through /etc/hosts and DNS, and an HTTP GET from httpd. The servers and clients are
+// also built with gcc and talk to each other on the host; the transcripts must be the same.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,22 +13,28 @@ import { killAll, startNetd } from './net-harness.js';
 
 const skip = skipReason();
 
-/** Runs the native build's server and clients on the host; their transcripts. */
-async function onHost(bin: string, port: number, clients: string[][]): Promise<{ server: string; clients: string[] }> {
-  const server = spawn(bin, ['server', String(port), String(clients.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Runs the native build as a server (`serverArgs`, PORT standing for a free port) and then
+ * each client in turn on the host; their transcripts, with the port written back as PORT.
+ */
+async function onHost(bin: string, serverArgs: string[], clients: string[][]): Promise<{ server: string; clients: string[] }> {
+  const port = String(20000 + ((process.pid + hostRuns++ * 7) % 20000));
+  const fill = (a: string[]) => a.map((x) => (x === 'PORT' ? port : x));
+  const server = spawn(bin, fill(serverArgs), { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const done = new Promise<void>((resolve) => server.on('close', () => resolve()));
   try {
-    const outs = clients.map((words) => spawnSync(bin, ['client', '127.0.0.1', String(port), ...words], { encoding: 'utf8', timeout: 20000 }).stdout);
+    const outs = clients.map((args) => spawnSync(bin, fill(args), { encoding: 'utf8', timeout: 20000 }).stdout.replaceAll(port, 'PORT'));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 20000)))]);
     clearTimeout(timer);
-    return { server: out, clients: outs };
+    return { server: out.replaceAll(port, 'PORT'), clients: outs };
   } finally {
     server.kill();
   }
 }
+let hostRuns = 0;
 
 test('C programs use BSD sockets through netd', { skip }, async (t) => {
   const b = new CBuild();
@@ -71,11 +77,49 @@ test('C programs use BSD sockets through netd', { skip }, async (t) => {
 
       const bin = b.native('sockets');
       if (bin) {
-        const port = 20000 + (process.pid % 20000);
-        const host = await onHost(bin, port, [['hello', 'world'], ['again']]);
-        assert.equal(host.server, s.stdout.replaceAll('7400', String(port)));
-        assert.equal(host.clients[0], c1.stdout.replaceAll('7400', String(port)));
-        assert.equal(host.clients[1], c2.stdout.replaceAll('7400', String(port)));
+        const host = await onHost(bin, ['server', 'PORT', '2'], [['client', '127.0.0.1', 'PORT', 'hello', 'world'], ['client', 'localhost', 'PORT', 'again']]);
+        assert.equal(host.server, s.stdout.replaceAll('7400', 'PORT'));
+        assert.deepEqual(host.clients, [c1.stdout, c2.stdout].map((o) => o.replaceAll('7400', 'PORT')));
+      }
+    } finally {
+      killAll(k, 'sockets');
+      await server.catch(() => undefined);
+    }
+  });
+
+  await t.test('inetd style: a child process serves the connection its parent accepted, at descriptor 3', async () => {
+    const self = '/scheme/initfs/bin/sockets';
+    const server = k.run(self, ['sockets', 'inetd', self, '7401']);
+    try {
+      const c = await k.run('sockets', ['sockets', 'client', '127.0.0.1', '7401', 'hello', 'world']);
+      assert.equal(c.code, 0, c.stdout);
+      assert.match(c.stdout, /echoed: HELLO\nechoed: WORLD\nafter shutdown, recv says 0\n$/);
+      const s = await server;
+      assert.equal(s.stdout, 'handler: a connection from 127.0.0.1\nhandler exited 0\n');
+      const bin = b.native('sockets');
+      if (bin) {
+        const host = await onHost(bin, ['inetd', bin, 'PORT'], [['client', '127.0.0.1', 'PORT', 'hello', 'world']]);
+        assert.equal(host.server, s.stdout);
+        assert.deepEqual(host.clients, [c.stdout.replaceAll('7401', 'PORT')]);
+      }
+    } finally {
+      killAll(k, 'sockets');
+      await server.catch(() => undefined);
+    }
+  });
+
+  await t.test('UDP: sendto and recvfrom between two processes', async () => {
+    const server = k.run('sockets', ['sockets', 'udpecho', '7402', '2']);
+    try {
+      const c = await k.run('sockets', ['sockets', 'udpsend', '127.0.0.1', '7402', 'one', 'three']);
+      assert.equal(c.stdout, 'udp echo from 127.0.0.1:7402: one\nudp echo from 127.0.0.1:7402: three\n');
+      const s = await server;
+      assert.equal(s.stdout, 'datagram of 3 bytes\ndatagram of 5 bytes\n');
+      const bin = b.native('sockets');
+      if (bin) {
+        const host = await onHost(bin, ['udpecho', 'PORT', '2'], [['udpsend', '127.0.0.1', 'PORT', 'one', 'three']]);
+        assert.equal(host.server, s.stdout);
+        assert.deepEqual(host.clients, [c.stdout.replaceAll('7402', 'PORT')]);
       }
     } finally {
       killAll(k, 'sockets');

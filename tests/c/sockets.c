@@ -12,6 +12,13 @@
  *   sockets refused HOST PORT     connect to a port nobody listens on
  *   sockets lookup NAME           getaddrinfo of a name: its address, or the EAI_ code
  *   sockets get HOST PORT PATH    an HTTP/1.0 GET: the status line, then the body
+ *   sockets inetd SELF PORT       accepts one connection and hands it to a child process
+ *                                 (`sockets handler`) at descriptor 3, as inetd does; the
+ *                                 child names its peer and answers in capitals
+ *   sockets udpecho PORT COUNT    echoes COUNT datagrams to their senders (recvfrom, sendto)
+ *   sockets udpsend HOST PORT WORD...
+ *                                 sends each word with sendto on an unconnected socket and
+ *                                 prints the echo recvfrom gets
  *   sockets dns PORT NAME ADDR    a DNS server over UDP (bind, recvfrom, sendto) that knows
  *                                 one name and answers NXDOMAIN for the rest; runs until killed
  *
@@ -25,11 +32,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,25 +103,31 @@ static int dial(const char *host, const char *port, int patient) {
   return fd;
 }
 
+/* A listening TCP socket on every address, with SO_REUSEADDR. */
+static int listener(int port) {
+  struct sockaddr_in addr;
+  int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) die("socket");
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((unsigned short)port);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+  if (listen(fd, 8) < 0) die("listen");
+  return fd;
+}
+
 static int server(int port, int clients) {
   struct pollfd fds[16];
   long bytes[16];
   int nfds = 1, closed = 0, one = 1;
-  struct sockaddr_in addr, got;
+  struct sockaddr_in got;
   socklen_t len = sizeof got;
-  int lfd = socket(AF_INET, SOCK_STREAM, 0);
-  if (lfd < 0) die("socket");
+  int lfd = listener(port);
   int got_opt = 0;
   socklen_t olen = sizeof got_opt;
-  if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
   if (getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &got_opt, &olen) < 0) die("getsockopt");
   printf("SO_REUSEADDR: %d\n", got_opt != 0);
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((unsigned short)port);
-  addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-  if (listen(lfd, 8) < 0) die("listen");
   if (getsockname(lfd, (struct sockaddr *)&got, &len) < 0) die("getsockname");
   printf("listening on port %d\n", ntohs(got.sin_port));
   fflush(stdout);
@@ -276,6 +291,103 @@ static int get(const char *host, const char *port, const char *path) {
   return 0;
 }
 
+extern char **environ;
+
+static int inetd(const char *self, int port) {
+  int l = listener(port), status;
+  int c = accept(l, NULL, NULL);
+  pid_t pid;
+  posix_spawn_file_actions_t fa;
+  char *args[] = {(char *)self, "handler", NULL};
+  if (c < 0) die("accept");
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, c, 3);
+  if (posix_spawn(&pid, self, &fa, NULL, args, environ) != 0) die("posix_spawn");
+  posix_spawn_file_actions_destroy(&fa);
+  close(c);
+  close(l);
+  waitpid(pid, &status, 0);
+  printf("handler exited %d\n", WEXITSTATUS(status));
+  return 0;
+}
+
+/* The connection is descriptor 3, as inetd leaves it. */
+static int handler(void) {
+  struct sockaddr_in peer;
+  socklen_t plen = sizeof peer;
+  char buf[256];
+  ssize_t n;
+  if (getpeername(3, (struct sockaddr *)&peer, &plen) < 0) die("getpeername");
+  printf("handler: a connection from %s\n", inet_ntoa(peer.sin_addr));
+  while ((n = recv(3, buf, sizeof buf, 0)) > 0) {
+    for (ssize_t i = 0; i < n; i++)
+      if (buf[i] >= 'a' && buf[i] <= 'z') buf[i] = (char)(buf[i] - 32);
+    if (send(3, buf, (size_t)n, 0) != n) die("send");
+  }
+  if (n < 0) die("recv");
+  close(3);
+  return 0;
+}
+
+static int udpecho(int port, int count) {
+  struct sockaddr_in me, from;
+  char buf[512];
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  memset(&me, 0, sizeof me);
+  me.sin_family = AF_INET;
+  me.sin_port = htons((unsigned short)port);
+  if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0) die("bind");
+  for (int i = 0; i < count; i++) {
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0) die("recvfrom");
+    printf("datagram of %zd bytes\n", n);
+    if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen) != n) die("sendto");
+  }
+  close(fd);
+  return 0;
+}
+
+static int udpsend(const char *host, int port, int nwords, char **words) {
+  struct sockaddr_in to, from;
+  char buf[512];
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) die("socket");
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  to.sin_port = htons((unsigned short)port);
+  if (inet_pton(AF_INET, host, &to.sin_addr) != 1) return 64;
+  for (int i = 0; i < nwords; i++) {
+    socklen_t flen = sizeof from;
+    ssize_t n;
+    /*
+     * A datagram sent before the server has bound its port is lost, or refused (on MACROHARD
+     * the socket is connected by the first sendto, so the refusal reaches it): send again.
+     */
+    for (int tries = 0;; tries++) {
+      if (tries == 20) {
+        printf("no answer\n");
+        return 1;
+      }
+      if (sendto(fd, words[i], strlen(words[i]), 0, (struct sockaddr *)&to, sizeof to) < 0) {
+        if (errno != ECONNREFUSED) die("sendto");
+        pause_ms(50);
+        continue;
+      }
+      if (!readable(fd, 1)) continue;
+      n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &flen);
+      if (n >= 0) break;
+      if (errno != ECONNREFUSED) die("recvfrom");
+      pause_ms(50);
+    }
+    buf[n] = 0;
+    printf("udp echo from %s:%d: %s\n", inet_ntoa(from.sin_addr), ntohs(from.sin_port), buf);
+  }
+  close(fd);
+  return 0;
+}
+
 /* Answers A queries for `name` with `addr`, others with NXDOMAIN. */
 static int dns(int port, const char *name, const char *addr) {
   struct sockaddr_in me, from;
@@ -327,7 +439,12 @@ int main(int argc, char **argv) {
   if (argc == 4 && !strcmp(argv[1], "refused")) return refused(argv[2], argv[3]);
   if (argc == 3 && !strcmp(argv[1], "lookup")) return lookup(argv[2]);
   if (argc == 5 && !strcmp(argv[1], "get")) return get(argv[2], argv[3], argv[4]);
+  if (argc == 4 && !strcmp(argv[1], "inetd")) return inetd(argv[2], atoi(argv[3]));
+  if (argc == 2 && !strcmp(argv[1], "handler")) return handler();
+  if (argc == 4 && !strcmp(argv[1], "udpecho")) return udpecho(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 4 && !strcmp(argv[1], "udpsend")) return udpsend(argv[2], atoi(argv[3]), argc - 4, argv + 4);
   if (argc == 5 && !strcmp(argv[1], "dns")) return dns(atoi(argv[2]), argv[3], argv[4]);
-  fprintf(stderr, "usage: sockets server PORT CLIENTS | client HOST PORT WORD... | refused HOST PORT | lookup NAME | get HOST PORT PATH | dns PORT NAME ADDR\n");
+  fprintf(stderr, "usage: sockets server PORT CLIENTS | client HOST PORT WORD... | refused HOST PORT | lookup NAME | get HOST PORT PATH\n"
+                  "  | inetd SELF PORT | udpecho PORT COUNT | udpsend HOST PORT WORD... | dns PORT NAME ADDR\n");
   return 64;
 }
