@@ -112,6 +112,7 @@ static int listener(int port) {
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)port);
+  memset(addr.sin_zero, 0, sizeof addr.sin_zero);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
   if (listen(fd, 8) < 0) die("listen");
   return fd;
