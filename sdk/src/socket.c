@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,13 +189,27 @@ int getsockopt(int fd, int level, int opt, void *__restrict value, socklen_t *__
   return 0;
 }
 
-/* MSG_NOSIGNAL is accepted (a write to a reset socket fails with EPIPE, no signal is sent). */
+/*
+ * The kernel sends SIGPIPE with every EPIPE, as Linux does; MSG_NOSIGNAL ignores SIGPIPE for
+ * the length of the call, so the error comes back alone.
+ */
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
+  struct sigaction ign, old;
+  ssize_t n;
+  int e;
   if (flags & ~MSG_NOSIGNAL) {
     errno = EOPNOTSUPP;
     return -1;
   }
-  return write(fd, buf, len);
+  if (!(flags & MSG_NOSIGNAL)) return write(fd, buf, len);
+  memset(&ign, 0, sizeof ign);
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ign, &old);
+  n = write(fd, buf, len);
+  e = errno;
+  sigaction(SIGPIPE, &old, NULL);
+  errno = e;
+  return n;
 }
 
 /* MSG_WAITALL reads until `len` bytes or the end of the stream; MSG_PEEK is not offered. */

@@ -48,6 +48,7 @@ static const char *errname(int e) {
   case EAGAIN: return "EAGAIN";
   case ENOTCONN: return "ENOTCONN";
   case EADDRINUSE: return "EADDRINUSE";
+  case EPIPE: return "EPIPE";
   case ETIMEDOUT: return "ETIMEDOUT";
   default: return strerror(e);
   }
@@ -227,6 +228,7 @@ static int client(const char *host, const char *port, int nwords, char **words) 
   if (shutdown(fd, SHUT_WR) < 0) die("shutdown");
   if (!readable(fd, 10)) printf("no end of stream within 10 s\n");
   else printf("after shutdown, recv says %zd\n", recv(fd, buf, sizeof buf, 0));
+  if (send(fd, "x", 1, MSG_NOSIGNAL) < 0) printf("send after shutdown with MSG_NOSIGNAL: %s\n", errname(errno));
   close(fd);
   return 0;
 }
