@@ -104,17 +104,23 @@ static int dial(const char *host, const char *port, int patient) {
   return fd;
 }
 
-/* A listening TCP socket on every address, with SO_REUSEADDR. */
-static int listener(int port) {
+/* An IPv4 socket of `type` bound to `port` on every address (SO_REUSEADDR for TCP). */
+static int bound(int type, int port) {
   struct sockaddr_in addr;
-  int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1, fd = socket(AF_INET, type, 0);
   if (fd < 0) die("socket");
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
+  if (type == SOCK_STREAM && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;
   addr.sin_port = htons((unsigned short)port);
   memset(addr.sin_zero, 0, sizeof addr.sin_zero);
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+  return fd;
+}
+
+/* A listening TCP socket on every address, with SO_REUSEADDR. */
+static int listener(int port) {
+  int fd = bound(SOCK_STREAM, port);
   if (listen(fd, 8) < 0) die("listen");
   return fd;
 }
@@ -333,14 +339,9 @@ static int handler(void) {
 }
 
 static int udpecho(int port, int count) {
-  struct sockaddr_in me, from;
+  struct sockaddr_in from;
   char buf[512];
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) die("socket");
-  memset(&me, 0, sizeof me);
-  me.sin_family = AF_INET;
-  me.sin_port = htons((unsigned short)port);
-  if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0) die("bind");
+  int fd = bound(SOCK_DGRAM, port);
   for (int i = 0; i < count; i++) {
     socklen_t flen = sizeof from;
     ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
@@ -393,16 +394,12 @@ static int udpsend(const char *host, int port, int nwords, char **words) {
 
 /* Answers A queries for `name` with `addr`, others with NXDOMAIN. */
 static int dns(int port, const char *name, const char *addr) {
-  struct sockaddr_in me, from;
+  struct sockaddr_in from;
   struct in_addr a;
   unsigned char q[512];
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) die("socket");
+  int fd;
   if (!inet_aton(addr, &a)) return 64;
-  memset(&me, 0, sizeof me);
-  me.sin_family = AF_INET;
-  me.sin_port = htons((unsigned short)port);
-  if (bind(fd, (struct sockaddr *)&me, sizeof me) < 0) die("bind");
+  fd = bound(SOCK_DGRAM, port);
   printf("dns server ready\n");
   for (;;) {
     socklen_t flen = sizeof from;
