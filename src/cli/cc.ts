@@ -77,7 +77,7 @@ function run(cmd: string, args: string[]): void {
 export function prepareSdk(tc: Toolchain): { sysroot: string; lib: string; start: string } {
   const h = createHash('sha256');
   for (const f of sdkSources()) h.update(f).update(readFileSync(join(sdkDir, 'src', f)));
-  for (const f of ['macrohard.h', 'pwd.h', 'setjmp.h', 'spawn.h', 'sys/wait.h']) h.update(readFileSync(join(sdkDir, 'include', f)));
+  for (const f of ['macrohard.h', 'fcntl.h', 'pwd.h', 'setjmp.h', 'spawn.h', 'sys/wait.h']) h.update(readFileSync(join(sdkDir, 'include', f)));
   h.update(tc.clang);
   const dir = join(cacheDir, h.digest('hex').slice(0, 16));
   const out = { sysroot: join(dir, 'sysroot'), lib: join(dir, 'libmacrohard.a'), start: join(dir, 'start.o') };
@@ -114,7 +114,8 @@ export function ccArgs(tc: Toolchain, args: string[]): string[] {
   if (linking) {
     if (!args.some((a) => a.includes('stack-size'))) out.push('-Wl,-z,stack-size=1048576');
     if (!args.some((a) => a.startsWith('-g'))) out.push('-Wl,--strip-debug');
-    out.push('-Wl,--export-table', sdk.start, sdk.lib, '-lwasi-emulated-process-clocks', '-lwasi-emulated-mman');
+    // fcntl's lock commands go to the SDK; the rest on to wasi-libc's fcntl (sdk/src/lock.c).
+    out.push('-Wl,--wrap=fcntl', '-Wl,--export-table', sdk.start, sdk.lib, '-lwasi-emulated-process-clocks', '-lwasi-emulated-mman');
   }
   return out;
 }
