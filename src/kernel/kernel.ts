@@ -277,7 +277,7 @@ export class Kernel {
     p.state = ProcState.Running;
     p.inflight = null;
     this.dispatcher.watch(p);
-    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored });
+    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored, cwd: p.cwd, ns: p.ns.list() });
     return 0;
   }
 

@@ -63,6 +63,7 @@ export function macrohardFunctions(ctx: WasiContext) {
         ctx.bytes(fds, nfds * 8);
         for (let i = 0; i < nfds; i++) map.push([dv.getInt32(fds + i * 8, true), dv.getInt32(fds + i * 8 + 4, true)]);
       }
+      for (const [, pfd] of map) ctx.openPreopen(pfd); // a child given a preopen gets the directory
       let f = 0;
       if (flags & MH_SPAWN_SETSID) f |= SpawnFlags.SETSID;
       if (flags & MH_SPAWN_SETPGROUP) f |= SpawnFlags.SETPGID;
@@ -153,15 +154,23 @@ export function macrohardFunctions(ctx: WasiContext) {
     setsid: () => raw(ctx.call(Sys.setsid)),
     umask: (mask: number) => raw(ctx.call(Sys.umask, mask)),
 
-    chdir: (path: number) => neg(() => ctx.must(Sys.chdir, 0, 0, 0, 0, ctx.pathBytes(ctx.cstr(path)))),
+    chdir: (path: number) => neg(() => {
+      ctx.cwd = null; // the kernel's canonical form of the new directory is asked for when needed
+      return ctx.must(Sys.chdir, 0, 0, 0, 0, ctx.pathBytes(ctx.cstr(path)));
+    }),
 
     getcwd: (buf: number, len: number) => neg(() => {
-      const n = ctx.must(Sys.getcwd);
-      if (n + 1 > len) return -WasiErrno.ERANGE;
-      const dst = ctx.bytes(buf, n + 1);
-      dst.set(ctx.client.data.subarray(0, n));
-      dst[n] = 0;
-      return n;
+      let cwd = ctx.cwd;
+      if (cwd === null) {
+        const n = ctx.must(Sys.getcwd);
+        cwd = ctx.cwd = new TextDecoder().decode(ctx.client.data.subarray(0, n));
+      }
+      const bytes = new TextEncoder().encode(cwd);
+      if (bytes.length + 1 > len) return -WasiErrno.ERANGE;
+      const dst = ctx.bytes(buf, bytes.length + 1);
+      dst.set(bytes);
+      dst[bytes.length] = 0;
+      return bytes.length;
     }),
 
     /** kind 0: default action, 1: ignore, 2: run the function at table index `fn`. */
