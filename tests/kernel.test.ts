@@ -229,6 +229,13 @@ test('files through a filesystem daemon (ramfsd serving file:)', async () => {
       'escape: EXDEV', 'openat: 17', 'fpath: /tmp/b.txt', 'exists: true false', 'rmdir nonempty: ENOTEMPTY', 'unlink: ok',
       'own file: 1000', 'root dir: EACCES', 'setuid: EPERM', 'scheme: EPERM', 'as user 1000: 0', 'uid 1000 euid 0', 'setuid copy: 0', '',
     ].join('\n'));
+    const locks = await k.run('probe', ['probe', 'locks', '/tmp/locks']);
+    assert.equal(locks.stderr, '');
+    assert.equal(locks.stdout, [
+      "getlk: write 2+3, the parent's: true", 'setlk: EAGAIN', 'flock: EAGAIN',
+      'getlk: unlocked', 'setlk: ok', 'flock: ok', 'from the end: 6+4', '',
+    ].join('\n'));
+    assert.deepEqual(k.k.locks.list(), []);
   } finally {
     k.shutdown();
   }
