@@ -118,6 +118,7 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     assert.match(r.stdout, /exactly one of the two was refused with EDEADLK: 1\n/);
     assert.match(r.stdout, /after closing another descriptor of the file:\ngetlk 0: unlocked\n/);
     assert.match(r.stdout, /child flock LOCK_EX\|LOCK_NB: -1 EAGAIN\n/);
+    assert.match(r.stdout, /A upgrades with LOCK_EX\|LOCK_NB: -1 EAGAIN\nB upgrades with LOCK_EX\|LOCK_NB: ok\n$/);
     assert.deepEqual(k.k.locks.list(), [], 'no lock outlives its processes');
     const dir = mkdtempSync(join(tmpdir(), 'mh-locks-'));
     try {

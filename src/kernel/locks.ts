@@ -174,7 +174,12 @@ export class LockTable {
       return 0;
     }
     for (const [owner, t] of f.flocks) {
-      if (owner !== d && (t === LockType.WRLCK || type === LockType.WRLCK)) return wait ? wouldBlock(f.queue) : this.tidy(f, E.EAGAIN);
+      if (owner !== d && (t === LockType.WRLCK || type === LockType.WRLCK)) {
+        // A conversion that must wait gives up the lock it had first, as Linux's does: two
+        // holders of a shared lock both asking for an exclusive one would otherwise wait forever.
+        if (f.flocks.delete(d)) this.changed(f);
+        return wait ? wouldBlock(f.queue) : this.tidy(f, E.EAGAIN);
+      }
     }
     const had = f.flocks.get(d);
     f.flocks.set(d, type);

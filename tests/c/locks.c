@@ -234,5 +234,15 @@ int main(int argc, char **argv) {
   run("flock");
   say("parent flock LOCK_UN", flock(fd, LOCK_UN));
   run("flock");
+
+  /* flock belongs to the open file description: two opens in one process are two owners. A
+   * conversion that cannot be granted gives up the lock it had, so the other one can upgrade. */
+  int a = open(path, O_RDWR), b = open(path, O_RDWR);
+  say("description A flock LOCK_SH", flock(a, LOCK_SH));
+  say("description B flock LOCK_SH", flock(b, LOCK_SH));
+  say("A upgrades with LOCK_EX|LOCK_NB", flock(a, LOCK_EX | LOCK_NB));
+  say("B upgrades with LOCK_EX|LOCK_NB", flock(b, LOCK_EX | LOCK_NB));
+  close(a);
+  close(b);
   return 0;
 }
