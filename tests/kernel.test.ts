@@ -233,7 +233,9 @@ test('files through a filesystem daemon (ramfsd serving file:)', async () => {
     assert.equal(locks.stderr, '');
     assert.equal(locks.stdout, [
       "getlk: write 2+3, the parent's: true", 'setlk: EAGAIN', 'flock: EAGAIN',
-      'getlk: unlocked', 'setlk: ok', 'flock: ok', 'from the end: 6+4', '',
+      'POSIX WRITE PID file:DEV:INO 2 4', 'FLOCK WRITE - file:DEV:INO 0 EOF',
+      'getlk: unlocked', 'setlk: ok', 'flock: ok', 'POSIX WRITE PID file:DEV:INO 4 4', 'FLOCK WRITE - file:DEV:INO 0 EOF',
+      'from the end: 6+4', '',
     ].join('\n'));
     assert.deepEqual(k.k.locks.list(), []);
   } finally {

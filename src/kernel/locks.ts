@@ -232,11 +232,25 @@ export class LockTable {
     this.held.delete(pid);
   }
 
-  /** Locks held now, for tests and the proc scheme: [file key, lock] pairs. */
+  /** POSIX locks held now, with their file's key (tests look at it). */
   list(): { key: string; pid: number; type: number; start: number; end: number }[] {
     const out: { key: string; pid: number; type: number; start: number; end: number }[] = [];
     for (const f of this.files.values()) for (const l of f.posix) out.push({ key: f.key, ...l });
     return out;
+  }
+
+  /**
+   * Every lock as /scheme/sys/locks shows it, one a line, in the manner of Linux's /proc/locks:
+   * `POSIX|FLOCK READ|WRITE PID|- SCHEME:DEV:INO START END|EOF` (flock locks belong to no pid).
+   */
+  describe(): string {
+    const kind = (t: number) => (t === LockType.WRLCK ? 'WRITE' : 'READ');
+    const lines: string[] = [];
+    for (const f of this.files.values()) {
+      for (const l of f.posix) lines.push(`POSIX ${kind(l.type)} ${l.pid} ${f.key} ${l.start} ${l.end === Infinity ? 'EOF' : l.end - 1}`);
+      for (const t of f.flocks.values()) lines.push(`FLOCK ${kind(t)} - ${f.key} 0 EOF`);
+    }
+    return lines.map((l) => `${l}\n`).join('');
   }
 
   private releasePosix(pid: number, files: LockedFile[]): void {

@@ -131,6 +131,7 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     mh.println(l.type === mh.LockType.UNLCK ? 'getlk: unlocked' : `getlk: ${l.type === mh.LockType.WRLCK ? 'write' : 'read'} ${l.start}+${l.len}, the parent's: ${l.pid === mh.getppid()}`);
     mh.println(`setlk: ${errnoOf(() => mh.lockRange(fd, mh.LockCmd.SETLK, { type: mh.LockType.WRLCK, start: 4, len: 1 }))}`);
     mh.println(`flock: ${errnoOf(() => mh.flock(fd, mh.Flock.EX | mh.Flock.NB))}`);
+    mh.print(mh.readText('/scheme/sys/locks').replace(/ \d+ file:/g, ' PID file:').replace(/:\d+:\d+ /g, ':DEV:INO '));
     return 0;
   },
 
