@@ -130,6 +130,13 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     }
   });
 
+  await t.test('mmap: a private mapping is a copy; a shared mapping of a file is refused, not faked', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    install(k, 'mman', b.wasm('mman'));
+    const r = await k.run('/scheme/initfs/bin/mman', ['mman']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'private: mapped bytes\nshared: ENOTSUP\nanonymous shared: mapped\n');
+  });
+
   await t.test('poll: timeouts, readiness, sleeps and clocks', async () => {
     const r = await k.run('/scheme/initfs/bin/poll', ['poll']);
     assert.equal(r.code, 0);
