@@ -195,8 +195,9 @@ int main(int argc, char **argv) {
   await_w(from);
   pause_ms(300);
   pwrite(fd, "X", 1, 50);
-  say("parent unlocks everything", lk(fd, F_SETLK, F_UNLCK, 0, 0));
-  finish(pid, from);
+  int unlocked = lk(fd, F_SETLK, F_UNLCK, 0, 0);
+  finish(pid, from); /* the child reports first: the transcript keeps one order */
+  say("parent unlocked everything", unlocked);
 
   say("parent write-locks byte 0 again", lk(fd, F_SETLK, F_WRLCK, 0, 1));
   pid = start("intr", &from);
