@@ -5,7 +5,9 @@ import { isErr } from '../src/abi/errno.js';
 import { WaitStatus } from '../src/abi/flags.js';
 import type { SpawnRequest } from '../src/abi/spawn.js';
 import { Kernel } from '../src/kernel/kernel.js';
-import { kclose, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
+import { O } from '../src/abi/flags.js';
+import { kclose, kopen, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
+import { settle } from '../src/kernel/settle.js';
 import { InitfsScheme, type InitfsFile } from '../src/kernel/schemes/initfs.js';
 import { DiskScheme } from '../src/kernel/schemes/disk.js';
 import { FileBlockStore } from '../src/host/node/disk.js';
@@ -102,4 +104,20 @@ export function bootKernel(poolSize = 2): TestKernel {
     kclose(k, ready.read);
     if (!k.schemes.has('file')) throw new Error(`${argv[0]} did not register file:`);
   }
+}
+
+/** Writes a file (root's, with `mode`) through the kernel, making its folders: a program in /usr/bin, say. */
+export async function writeFile(k: Kernel, path: string, bytes: Uint8Array, mode = 0o755): Promise<void> {
+  const as = k.kernelContext();
+  const parts = path.split('/').slice(1, -1);
+  for (let i = 1; i <= parts.length; i++) {
+    const d = k.resolve(as, `/${parts.slice(0, i).join('/')}`);
+    if (!isErr(d)) await settle(() => d.scheme.mkdir(d.ref, 0o755, as.caller()));
+  }
+  const fd = await kopen(k, path, O.WRONLY | O.CREAT | O.TRUNC);
+  if (isErr(fd)) throw new Error(`${path}: ${fd}`);
+  const w = await kwrite(k, fd, bytes);
+  kclose(k, fd);
+  const f = k.resolve(as, path);
+  if (isErr(w) || isErr(f) || isErr(await settle(() => f.scheme.chmod(f.ref, mode, as.caller())))) throw new Error(`writing ${path} failed`);
 }

@@ -1,7 +1,9 @@
 // The kernel driven through real programs running as processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootKernel } from './kernel-harness.js';
+import { isErr } from '../src/abi/errno.js';
+import { settle } from '../src/kernel/settle.js';
+import { bootKernel, initfsFiles, writeFile } from './kernel-harness.js';
 
 test('a program runs, prints, and exits with its status', async () => {
   const t = bootKernel();
@@ -227,6 +229,36 @@ test('files through a filesystem daemon (ramfsd serving file:)', async () => {
       'escape: EXDEV', 'openat: 17', 'fpath: /tmp/b.txt', 'exists: true false', 'rmdir nonempty: ENOTEMPTY', 'unlink: ok',
       'own file: 1000', 'root dir: EACCES', 'setuid: EPERM', 'scheme: EPERM', 'as user 1000: 0', 'uid 1000 euid 0', 'setuid copy: 0', '',
     ].join('\n'));
+    const locks = await k.run('probe', ['probe', 'locks', '/tmp/locks']);
+    assert.equal(locks.stderr, '');
+    assert.equal(locks.stdout, [
+      "getlk: write 2+3, the parent's: true", 'setlk: EAGAIN', 'flock: EAGAIN',
+      'POSIX WRITE PID file:DEV:INO 2 4', 'FLOCK WRITE - file:DEV:INO 0 EOF',
+      'getlk: unlocked', 'setlk: ok', 'flock: ok', 'POSIX WRITE PID file:DEV:INO 4 4', 'FLOCK WRITE - file:DEV:INO 0 EOF',
+      'from the end: 6+4', '',
+    ].join('\n'));
+    assert.deepEqual(k.k.locks.list(), []);
+  } finally {
+    k.shutdown();
+  }
+});
+
+test('regression (exec-cache-bypass): a program the loader knows is still refused to a caller who may not read it', async () => {
+  const k = bootKernel(2);
+  try {
+    await k.startRamfs();
+    await writeFile(k.k, '/usr/bin/private', initfsFiles().get('bin/true')!.data, 0o700);
+    assert.equal((await k.run('/usr/bin/private')).code, 0, 'root runs it (and the loader keeps it)');
+    // The loader reads a program with the rights of the process that starts it: a shell of uid 1000.
+    const asUser = () => k.run('sh', ['sh', '-c', '/usr/bin/private; echo status $?'], { uid: 1000, gid: 1000 });
+    const denied = await asUser();
+    assert.match(denied.stdout + denied.stderr, /Permission denied/);
+    assert.match(denied.stdout, /status 126\n/);
+    const f = k.k.resolve(k.k.kernelContext(), '/usr/bin/private');
+    assert.ok(!isErr(f));
+    await settle(() => f.scheme.chmod(f.ref, 0o755, k.k.kernelContext().caller()));
+    assert.equal((await asUser()).stdout, 'status 0\n');
+    await assert.rejects(k.run('/usr/bin/missing'), /ENOENT/);
   } finally {
     k.shutdown();
   }

@@ -127,6 +127,37 @@ test('C programs under MACROHARD, beside the same source built natively', { skip
     if (n) assert.equal(r.stdout, n.stdout);
   });
 
+  await t.test('locks: record locks and flock between two processes, release on close and exit, EINTR, EDEADLK', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    install(k, 'locks', b.wasm('locks'));
+    const self = '/scheme/initfs/bin/locks';
+    const r = await k.run(self, ['locks', self, '/locks.dat']);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^getlk 0: write start 0 len 10, held by the parent: 1\nchild write-locks byte 5 \(F_SETLK\): -1 EAGAIN\n/m);
+    assert.match(r.stdout, /child F_SETLKW: ok, then byte 50 is 'X'\n/);
+    assert.match(r.stdout, /child F_SETLKW under signals: EINTR, handler ran: 1\n/);
+    assert.match(r.stdout, /exactly one of the two was refused with EDEADLK: 1\n/);
+    assert.match(r.stdout, /after closing another descriptor of the file:\ngetlk 0: unlocked\n/);
+    assert.match(r.stdout, /child flock LOCK_EX\|LOCK_NB: -1 EAGAIN\n/);
+    assert.match(r.stdout, /A upgrades with LOCK_EX\|LOCK_NB: -1 EAGAIN\nB upgrades with LOCK_EX\|LOCK_NB: ok\n$/);
+    assert.deepEqual(k.k.locks.list(), [], 'no lock outlives its processes');
+    const dir = mkdtempSync(join(tmpdir(), 'mh-locks-'));
+    try {
+      const bin = b.native('locks');
+      const n = native(bin, [bin!, join(dir, 'locks.dat')]);
+      if (n) assert.equal(r.stdout, n.stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  await t.test('mmap: a private mapping is a copy; a shared mapping of a file is refused, not faked', { skip: !fs && 'no file daemon (ramfsd) in this build' }, async () => {
+    install(k, 'mman', b.wasm('mman'));
+    const r = await k.run('/scheme/initfs/bin/mman', ['mman']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'private: mapped bytes\nshared: ENOTSUP\nanonymous shared: mapped\n');
+  });
+
   await t.test('poll: timeouts, readiness, sleeps and clocks', async () => {
     const r = await k.run('/scheme/initfs/bin/poll', ['poll']);
     assert.equal(r.code, 0);

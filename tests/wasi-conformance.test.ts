@@ -68,9 +68,11 @@ test('WASI preview 1 conformance, per function family', { skip }, async (t) => {
     assert.equal(r.stdout, lines(
       'args_sizes_get = 0', 'argc matches = 1', 'argv[2] = third arg', 'env = CONFORM=yes', 'prestat 3 = 0',
       'preopen = /', 'prestat 4 = 8', 'prestat stdout = 8', 'sched_yield = 0',
+      'filestat of the preopen = 0', 'preopen is a directory: 1', 'readdir of the preopen = 0', 'preopen lists entries: 1',
     ));
     const narrow = await run('proc', { env: ['CONFORM=ns'], ns: ['initfs', 'null'] });
     assert.match(narrow.stdout, /preopen = \/scheme\/initfs\nprestat 4 = 0\n/, 'a narrowed namespace is preopened scheme by scheme');
+    assert.match(narrow.stdout, /preopen is a directory: 1\n.*\npreopen lists entries: 1\n/);
   });
 
   await t.test('clock_* and random_get', async () => {

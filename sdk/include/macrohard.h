@@ -46,6 +46,9 @@ int __mh_chdir(const char *path) __MH_IMPORT(chdir);
 int __mh_getcwd(char *buf, size_t len) __MH_IMPORT(getcwd);
 int __mh_sigaction(int sig, int kind, void (*handler)(int)) __MH_IMPORT(sigaction);
 int __mh_sigprocmask(int how, int mask) __MH_IMPORT(sigprocmask);
+struct flock;
+int __mh_lock(int fd, int cmd, struct flock *fl) __MH_IMPORT(lock);
+int __mh_flock(int fd, int op) __MH_IMPORT(flock);
 
 /* Flags for mh_spawn and pipe2. */
 #define MH_SPAWN_SETSID 1
@@ -86,17 +89,10 @@ int chmod(const char *path, mode_t mode);
 int fchown(int fd, uid_t uid, gid_t gid);
 
 /*
- * Record-lock commands (wasi-libc has struct flock but not these), so that code written for
- * them compiles. MACROHARD has no record locks yet: wasi-libc's fcntl() refuses them (EINVAL).
+ * fcntl()'s record-lock commands (F_GETLK, F_SETLK, F_SETLKW) and flock() reach the kernel's
+ * lock table through the SDK; the SDK's <fcntl.h> defines the commands wasi-libc lacks.
  */
-#ifndef F_GETLK
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_RDLCK 0
-#define F_WRLCK 1
-#define F_UNLCK 2
-#endif
+#include <fcntl.h>
 
 /*
  * sigaction and signal sets (wasi-libc declares them only for other targets). A handler is

@@ -6,7 +6,7 @@ export const Errno = {
   ECHILD: 10, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18,
   ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25,
   EFBIG: 27, ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, ERANGE: 34,
-  EDEADLK: 35, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOMSG: 42,
+  EDEADLK: 35, ENAMETOOLONG: 36, ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOMSG: 42,
   ENOTSOCK: 88, EOPNOTSUPP: 95, EADDRINUSE: 98, ECONNREFUSED: 111, ETIMEDOUT: 110,
   ECONNRESET: 104, ENOTCONN: 107, EALREADY: 114, ECANCELED: 125,
 } as const;
@@ -25,6 +25,7 @@ const messages: Partial<Record<ErrnoName, string>> = {
   EMFILE: 'Too many open files', ENOTTY: 'Inappropriate ioctl for device', EFBIG: 'File too large',
   ENOSPC: 'No space left on device', ESPIPE: 'Illegal seek', EROFS: 'Read-only file system',
   EPIPE: 'Broken pipe', ERANGE: 'Numerical result out of range', ENAMETOOLONG: 'File name too long',
+  EDEADLK: 'Resource deadlock avoided', ENOLCK: 'No locks available',
   ENOSYS: 'Function not implemented', ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links', EOPNOTSUPP: 'Operation not supported',
   ECONNREFUSED: 'Connection refused', ECANCELED: 'Operation canceled',

@@ -70,6 +70,8 @@ export const Sys = {
   fchown: 62,     // (fd, uid, gid)
   futimens: 63,   // (fd, atime ms, mtime ms)
   statvfs: 64,    // (fd) out: StatVfs
+  lock: 80,       // (fd, cmd) in: LockRecord out: LockRecord (F_GETLK)   -> 0
+  flock: 81,      // (fd, LOCK_* operation)
 } as const;
 
 export type SysName = keyof typeof Sys;

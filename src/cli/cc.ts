@@ -115,7 +115,9 @@ export function ccArgs(tc: Toolchain, args: string[]): string[] {
   if (linking) {
     if (!args.some((a) => a.includes('stack-size'))) out.push('-Wl,-z,stack-size=1048576');
     if (!args.some((a) => a.startsWith('-g'))) out.push('-Wl,--strip-debug');
-    out.push('-Wl,--export-table', sdk.start, sdk.lib, '-lwasi-emulated-process-clocks', '-lwasi-emulated-mman');
+    // fcntl's lock commands go to the SDK, the rest on to wasi-libc's fcntl (sdk/src/lock.c);
+    // shared file mappings, which wasi-libc would make private in silence, are refused (mman.c).
+    out.push('-Wl,--wrap=fcntl', '-Wl,--wrap=mmap', '-Wl,--export-table', sdk.start, sdk.lib, '-lwasi-emulated-process-clocks', '-lwasi-emulated-mman');
   }
   return out;
 }

@@ -29,6 +29,8 @@ export interface FdEntry {
 
 export class FdTable {
   private fds: (FdEntry | undefined)[] = [];
+  /** Told of every descriptor that goes (closed, replaced by dup2), before its reference does. */
+  onDrop: ((d: FileDescription) => void) | null = null;
   /** Called with a description whose last reference went away. */
   constructor(private readonly release: (d: FileDescription) => void) {}
 
@@ -52,13 +54,17 @@ export class FdTable {
     desc.refs++;
     const old = this.fds[fd];
     this.fds[fd] = { desc, fdflags };
-    if (old) this.unref(old.desc);
+    if (old) {
+      this.onDrop?.(old.desc);
+      this.unref(old.desc);
+    }
   }
 
   close(fd: number): Result<0> {
     const e = this.get(fd);
     if (!e) return E.EBADF;
     this.fds[fd] = undefined;
+    this.onDrop?.(e.desc);
     this.unref(e.desc);
     return 0;
   }

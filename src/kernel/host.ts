@@ -18,6 +18,13 @@ export interface StartInfo {
   spareRings: number[];
   /** Names of signals (numbers) the process ignores from the start (inherited SIG_IGN). */
   ignored: number[];
+  /**
+   * The working directory and the schemes the namespace names (null: all), as getcwd and
+   * getns would answer at the start: a WASI program's start-up needs both, and a syscall
+   * each would cost more than the program's own start (docs/wasi.md, "Start-up").
+   */
+  cwd?: string;
+  ns?: string[] | null;
 }
 
 /** One worker thread that runs one process, from the host's pool of pre-started ones. */

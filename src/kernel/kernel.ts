@@ -11,6 +11,7 @@ import { Dispatcher } from './dispatch.js';
 import { FileDescription } from './file.js';
 import type { Host, ProgramImage, StartInfo } from './host.js';
 import { KernelLog } from './klog.js';
+import { LockTable } from './locks.js';
 import { loadImage } from './loader.js';
 import { canonicalize, Namespace, splitScheme } from './namespace.js';
 import { params } from './params.js';
@@ -104,8 +105,12 @@ export class Kernel {
   }
 
   release = (d: FileDescription): void => {
+    this.locks.descriptionClosed(d);
     d.scheme.close(d.handle);
   };
+
+  /** Advisory file locks (fcntl record locks and flock), for every scheme. */
+  readonly locks = new LockTable(this.procs, this.release);
 
   /** Resolves a path for `p` to its scheme, checking the namespace. */
   resolve(p: Process, path: string): Result<{ scheme: Scheme; ref: string; canonical: string }> {
@@ -155,6 +160,7 @@ export class Kernel {
     if (isErr(pid)) return pid;
     const ns = req.ns ? (parent?.ns ?? Namespace.all()).narrow(req.ns) : parent?.ns ?? Namespace.all();
     const p = new Process(pid, parent, this.host.now(), ns, this.release);
+    p.fds.onDrop = (d) => this.locks.dropped(pid, d);
     if (req.filter) {
       const f = new Uint8Array(256);
       for (const nr of req.filter) if (nr < 256 && (!parent?.filter || parent.filter[nr] === 1)) f[nr] = 1;
@@ -271,7 +277,7 @@ export class Kernel {
     p.state = ProcState.Running;
     p.inflight = null;
     this.dispatcher.watch(p);
-    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored });
+    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored, cwd: p.cwd, ns: p.ns.list() });
     return 0;
   }
 
@@ -310,6 +316,7 @@ export class Kernel {
     p.thread = null;
     this.releaseRings(p);
     p.channel = null;
+    this.locks.releaseProcess(p.pid);
     p.fds.closeAll();
     p.contQueue.wake();
     if (WaitStatus.ifSignaled(status) && WaitStatus.termSig(status) !== Sig.SIGKILL && WaitStatus.termSig(status) !== Sig.SIGTERM && WaitStatus.termSig(status) !== Sig.SIGINT && WaitStatus.termSig(status) !== Sig.SIGPIPE) {

@@ -73,6 +73,7 @@ export async function kwrite(k: Kernel, fd: number, data: Uint8Array): Promise<R
     const n = await settle(() => d.scheme.write(d.handle, data.subarray(done), d.offset, k.kernelContext().caller()));
     if (isErr(n)) return n;
     done += n;
+    if (!d.stream) d.offset += n;
   }
   return done;
 }

@@ -4,6 +4,7 @@
 
 import { E, isErr, Redirect, type Result } from '../abi/errno.js';
 import { O, S } from '../abi/flags.js';
+import type { Stat } from '../abi/stat.js';
 import { fromUtf8 } from '../abi/wire.js';
 import type { ProgramImage } from './host.js';
 import type { Kernel } from './kernel.js';
@@ -41,10 +42,36 @@ interface ReadFile {
   setgid: number | null;
 }
 
+/** Whether `caller` may read the file, by its mode bits as the file daemon's open decides. */
+function mayRead(st: Stat, caller: { uid: number; gid: number }): boolean {
+  if (caller.uid === 0) return true;
+  const bits = caller.uid === st.uid ? st.mode >> 6 : caller.gid === st.gid ? st.mode >> 3 : st.mode;
+  return (bits & 4) !== 0;
+}
+
+/** The identity the cache knows an image by, and what the file's mode says of running it. */
+function identify(canonical: string, st: Stat, needExec: boolean): Result<ReadFile> {
+  if ((st.mode & S.IFMT) === S.IFDIR) return E.EACCES;
+  if (needExec && (st.mode & S.IFMT) !== 0 && (st.mode & 0o111) === 0) return E.EACCES;
+  return {
+    bytes: null, canonical, key: `${canonical}\0${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`,
+    setuid: st.mode & S_ISUID ? st.uid : null, setgid: st.mode & S_ISGID ? st.gid : null,
+  };
+}
+
 export async function readWholeFile(k: Kernel, as: Process, path: string, needExec: boolean, depth = 0): Promise<Result<ReadFile>> {
   const r = k.resolve(as, path);
   if (isErr(r)) return r;
   const caller = as.caller();
+  // A program started before is recognised by one stat (one request to a file daemon rather
+  // than an open and an fstat), as long as the caller could have opened it to read.
+  const known = await settle(() => r.scheme.stat(r.ref, false, caller));
+  // A missing file is missing for open too; a link out of the scheme is for open to follow.
+  if (isErr(known) && !(known instanceof Redirect) && known !== E.EOPNOTSUPP) return known;
+  if (!isErr(known) && mayRead(known, caller)) {
+    const id = identify(r.canonical, known, needExec);
+    if (isErr(id) || cache.has(id.key)) return id;
+  }
   const opened = await settle(() => r.scheme.open(r.ref, O.RDONLY, 0, caller));
   if (opened instanceof Redirect) return depth < 8 ? readWholeFile(k, as, opened.path, needExec, depth + 1) : E.ELOOP;
   if (isErr(opened)) return opened;
@@ -52,12 +79,8 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
   try {
     const st = await settle(() => r.scheme.fstat(h));
     if (isErr(st)) return st;
-    if ((st.mode & S.IFMT) === S.IFDIR) return E.EACCES;
-    if (needExec && (st.mode & S.IFMT) !== 0 && (st.mode & 0o111) === 0) return E.EACCES;
-    const key = `${r.canonical}\0${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
-    const setuid = st.mode & S_ISUID ? st.uid : null;
-    const setgid = st.mode & S_ISGID ? st.gid : null;
-    if (cache.has(key)) return { bytes: null, canonical: r.canonical, key, setuid, setgid };
+    const id = identify(r.canonical, st, needExec);
+    if (isErr(id) || cache.has(id.key)) return id;
     const chunks: Uint8Array[] = [];
     let total = 0;
     const buf = new Uint8Array(256 * 1024);
@@ -76,7 +99,7 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
       bytes.set(c, off);
       off += c.length;
     }
-    return { bytes, canonical: r.canonical, key, setuid, setgid };
+    return { ...id, bytes };
   } finally {
     r.scheme.close(h);
   }

@@ -23,4 +23,6 @@ export const params = {
   spareRings: 2,
   /** Unused spare rings kept for reuse. */
   spareRingPool: 64,
+  /** POSIX record locks held at once, all processes together (beyond: ENOLCK). */
+  maxLocks: 100000,
 } as const;

@@ -46,10 +46,14 @@ const port = parentPort!;
 const { libmhSource } = workerData as WorkerData;
 const libmhScript = new vm.Script(libmhSource, { filename: 'libmh.js' });
 
+function newChannel(context: vm.Context): SharedArrayBuffer {
+  return vm.runInContext(`new SharedArrayBuffer(${CHANNEL_BYTES})`, context) as SharedArrayBuffer;
+}
+
 function prepare(): Sandbox {
   const context = vm.createContext(Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: false } });
   libmhScript.runInContext(context);
-  const channel = vm.runInContext(`new SharedArrayBuffer(${CHANNEL_BYTES})`, context) as SharedArrayBuffer;
+  const channel = newChannel(context);
   const sabProto = vm.runInContext('SharedArrayBuffer.prototype', context) as object;
   const api = vm.runInContext(
     `({
@@ -144,7 +148,10 @@ port.on('message', (m: Message) => {
   } else if (m.type === 'region' && m.buffer && s.started?.image.kind === 'mhjs') {
     s.api.addRegion(m.id!, rehome(m.buffer));
   } else if (m.type === 'recycle') {
-    sandbox = prepare();
+    // A WebAssembly program runs in this realm and never touches the context: after one, the
+    // context is as prepare() left it and only the channel must be new. Rebuilding it (libmh
+    // evaluated again) would cost a millisecond of CPU per process for nothing.
+    sandbox = s.started?.image.kind === 'wasm' ? { ...s, channel: newChannel(s.context), started: null } : prepare();
     port.postMessage({ type: 'ready', channel: sandbox.channel });
   }
 });

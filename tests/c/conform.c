@@ -273,6 +273,14 @@ static void proc_family(int argc, char **argv) {
   say("prestat 4", __wasi_fd_prestat_get(4, &ps));
   say("prestat stdout", __wasi_fd_prestat_get(1, &ps));
   say("sched_yield", __wasi_sched_yield());
+  /* The preopen's directory itself: opened on first use by the runtime. */
+  __wasi_filestat_t st;
+  say("filestat of the preopen", __wasi_fd_filestat_get(3, &st));
+  printf("preopen is a directory: %d\n", st.filetype == __WASI_FILETYPE_DIRECTORY);
+  uint8_t dents[4096];
+  __wasi_size_t used = 0;
+  say("readdir of the preopen", __wasi_fd_readdir(3, dents, sizeof dents, 0, &used));
+  printf("preopen lists entries: %d\n", used > 0);
   fflush(stdout);
   __wasi_proc_exit(7);
 }

@@ -107,6 +107,34 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     return 0;
   },
 
+  /** Record locks and flock through libmh: the parent holds, a child (lockprobe) looks. */
+  locks(a) {
+    const path = a[0] ?? '/tmp/locks';
+    const fd = mh.open(path, mh.O.RDWR | mh.O.CREAT | mh.O.TRUNC, 0o644);
+    mh.write(fd, '0123456789');
+    mh.lockRange(fd, mh.LockCmd.SETLK, { type: mh.LockType.WRLCK, start: 2, len: 3 });
+    mh.flock(fd, mh.Flock.EX);
+    const look = () => mh.wait(mh.spawn(SELF, ['probe', 'lockprobe', path]));
+    look();
+    mh.lockRange(fd, mh.LockCmd.SETLK, { type: mh.LockType.UNLCK, start: 0, len: 0 });
+    mh.flock(fd, mh.Flock.UN);
+    look();
+    // A range from the end: the last four bytes, as SEEK_END -4 with length 4 names them.
+    const end = mh.lockRange(fd, mh.LockCmd.SETLK, { type: mh.LockType.RDLCK, whence: mh.SEEK.END, start: -4, len: 4 });
+    mh.println(`from the end: ${end.start}+${end.len}`);
+    return 0;
+  },
+
+  lockprobe(a) {
+    const fd = mh.open(a[0]!, mh.O.RDWR);
+    const l = mh.lockRange(fd, mh.LockCmd.GETLK, { type: mh.LockType.RDLCK, start: 0, len: 0 });
+    mh.println(l.type === mh.LockType.UNLCK ? 'getlk: unlocked' : `getlk: ${l.type === mh.LockType.WRLCK ? 'write' : 'read'} ${l.start}+${l.len}, the parent's: ${l.pid === mh.getppid()}`);
+    mh.println(`setlk: ${errnoOf(() => mh.lockRange(fd, mh.LockCmd.SETLK, { type: mh.LockType.WRLCK, start: 4, len: 1 }))}`);
+    mh.println(`flock: ${errnoOf(() => mh.flock(fd, mh.Flock.EX | mh.Flock.NB))}`);
+    mh.print(mh.readText('/scheme/sys/locks').replace(/ \d+ file:/g, ' PID file:').replace(/:\d+:\d+ /g, ':DEV:INO '));
+    return 0;
+  },
+
   /** The parent reads a little, then closes the pipe: the writer must die of SIGPIPE. */
   sigpipe() {
     const [r, w] = mh.pipe();

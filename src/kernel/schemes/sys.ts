@@ -5,6 +5,7 @@
 //   /scheme/sys/schemes    registered scheme names
 //   /scheme/sys/meminfo    host process memory and what the kernel accounts for processes
 //   /scheme/sys/cmdline    the kernel command line
+//   /scheme/sys/locks      advisory file locks held now (docs/locks.md)
 
 import { Ctl } from '../../abi/channel.js';
 import { utf8 } from '../../abi/wire.js';
@@ -26,6 +27,7 @@ export class SysScheme extends TreeScheme {
       schemes: { kind: 'file', mode: 0o444, ino: 5, contents: text(() => [...k.schemes.keys()].sort().join('\n') + '\n') },
       meminfo: { kind: 'file', mode: 0o444, ino: 6, contents: text(() => this.meminfo()) },
       cmdline: { kind: 'file', mode: 0o444, ino: 7, contents: text(() => k.cmdline + '\n') },
+      locks: { kind: 'file', mode: 0o444, ino: 8, contents: text(() => k.locks.describe()) },
     };
   }
 

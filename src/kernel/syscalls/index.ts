@@ -5,6 +5,7 @@ import type { SysName } from '../../abi/syscall.js';
 import type { Handler } from '../dispatch.js';
 import * as cap from './cap.js';
 import * as file from './file.js';
+import * as lock from './lock.js';
 import * as path from './path.js';
 import * as proc from './proc.js';
 
@@ -27,6 +28,8 @@ export const table = {
   fchown: file.fchown,
   futimens: file.futimens,
   statvfs: file.statvfs,
+  lock: lock.lock,
+  flock: lock.flock,
   pipe: cap.pipe,
   mkns: cap.mkns,
   getns: cap.getns,

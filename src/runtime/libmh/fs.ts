@@ -5,6 +5,7 @@ import { DATA_SIZE } from '../../abi/channel.js';
 import { parseDirents, type Dirent } from '../../abi/dirent.js';
 import { Errno } from '../../abi/errno.js';
 import { F, O, S, SEEK } from '../../abi/flags.js';
+import { Flock, LOCK_RECORD_BYTES, LockCmd, LockType, readLockRecord, writeLockRecord, type LockRecord } from '../../abi/lock.js';
 import { RingEnd } from '../../abi/ring.js';
 import { Sig } from '../../abi/signal.js';
 import { readStat, type Stat } from '../../abi/stat.js';
@@ -16,8 +17,8 @@ import { toKernelPath } from './path.js';
 import { proc } from './process.js';
 import { runSignalHandlers } from './signals.js';
 
-export { O, S, SEEK };
-export type { Stat, Dirent };
+export { O, S, SEEK, Flock, LockCmd, LockType };
+export type { Stat, Dirent, LockRecord };
 
 export function open(path: string, flags: number = O.RDONLY, mode = 0o666): number {
   return check(proc().sys.open(flags, mode, 0, 0, encodeUtf8(toKernelPath(path))), 'open', path);
@@ -248,4 +249,28 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
   if (cmd === F.DUPFD || cmd === F.DUPFD_CLOEXEC) p.rings.copy(fd, r);
   if (cmd === F.SETFL && arg & O.NONBLOCK) p.rings.forget(fd); // the kernel path honours O_NONBLOCK
   return r;
+}
+
+/**
+ * A POSIX record lock (fcntl F_GETLK, F_SETLK, F_SETLKW). F_SETLK on a conflict throws EAGAIN;
+ * F_SETLKW waits (restarted after a signal handler, as with SA_RESTART). F_GETLK answers the
+ * lock that would conflict, or the request with type UNLCK. `len` 0 reaches the end of file.
+ */
+export function lockRange(fd: number, cmd: number, r: Pick<LockRecord, 'type' | 'start' | 'len'> & { whence?: number }): LockRecord {
+  const p = proc();
+  let whence = r.whence ?? SEEK.SET;
+  let start = r.start;
+  if (whence === SEEK.END) {
+    start += fstat(fd).size;
+    whence = SEEK.SET;
+  }
+  const rec = new Uint8Array(LOCK_RECORD_BYTES);
+  writeLockRecord(rec, { type: r.type, whence, pid: 0, start, len: r.len });
+  check(p.sys.lock(fd, cmd, 0, 0, rec), 'fcntl');
+  return cmd === LockCmd.GETLK ? readLockRecord(p.client.data)! : { type: r.type, whence, pid: p.pid, start, len: r.len };
+}
+
+/** flock(2): Flock.SH, Flock.EX or Flock.UN, with Flock.NB not to wait. */
+export function flock(fd: number, op: number): void {
+  check(proc().sys.flock(fd, op), 'flock');
 }

@@ -8,7 +8,8 @@
 // in step, exactly as libmh does for TypeScript programs.
 
 import { Errno } from '../../abi/errno.js';
-import { F, FD_CLOEXEC, O } from '../../abi/flags.js';
+import { F, FD_CLOEXEC, O, SEEK } from '../../abi/flags.js';
+import { LOCK_RECORD_BYTES, LockCmd, readLockRecord, writeLockRecord } from '../../abi/lock.js';
 import { RingEnd } from '../../abi/ring.js';
 import { SIG_DFL, SIG_HANDLER, SIG_IGN } from '../../abi/signal.js';
 import { encodeSpawn, SpawnFlags } from '../../abi/spawn.js';
@@ -54,6 +55,7 @@ export function macrohardFunctions(ctx: WasiContext) {
         ctx.bytes(fds, nfds * 8);
         for (let i = 0; i < nfds; i++) map.push([dv.getInt32(fds + i * 8, true), dv.getInt32(fds + i * 8 + 4, true)]);
       }
+      for (const [, pfd] of map) ctx.openPreopen(pfd); // a child given a preopen gets the directory
       let f = 0;
       if (flags & MH_SPAWN_SETSID) f |= SpawnFlags.SETSID;
       if (flags & MH_SPAWN_SETPGROUP) f |= SpawnFlags.SETPGID;
@@ -144,15 +146,23 @@ export function macrohardFunctions(ctx: WasiContext) {
     setsid: () => raw(ctx.call(Sys.setsid)),
     umask: (mask: number) => raw(ctx.call(Sys.umask, mask)),
 
-    chdir: (path: number) => neg(() => ctx.must(Sys.chdir, 0, 0, 0, 0, ctx.pathBytes(ctx.cstr(path)))),
+    chdir: (path: number) => neg(() => {
+      ctx.cwd = null; // the kernel's canonical form of the new directory is asked for when needed
+      return ctx.must(Sys.chdir, 0, 0, 0, 0, ctx.pathBytes(ctx.cstr(path)));
+    }),
 
     getcwd: (buf: number, len: number) => neg(() => {
-      const n = ctx.must(Sys.getcwd);
-      if (n + 1 > len) return -WasiErrno.ERANGE;
-      const dst = ctx.bytes(buf, n + 1);
-      dst.set(ctx.client.data.subarray(0, n));
-      dst[n] = 0;
-      return n;
+      let cwd = ctx.cwd;
+      if (cwd === null) {
+        const n = ctx.must(Sys.getcwd);
+        cwd = ctx.cwd = new TextDecoder().decode(ctx.client.data.subarray(0, n));
+      }
+      const bytes = new TextEncoder().encode(cwd);
+      if (bytes.length + 1 > len) return -WasiErrno.ERANGE;
+      const dst = ctx.bytes(buf, bytes.length + 1);
+      dst.set(bytes);
+      dst[bytes.length] = 0;
+      return bytes.length;
     }),
 
     /** kind 0: default action, 1: ignore, 2: run the function at table index `fn`. */
@@ -167,5 +177,39 @@ export function macrohardFunctions(ctx: WasiContext) {
     }),
 
     sigprocmask: (how: number, mask: number) => raw(ctx.call(Sys.sigprocmask, how, mask)),
+
+    /**
+     * fcntl's F_GETLK/F_SETLK/F_SETLKW on wasi-libc's struct flock (wasm32: l_type i16 at 0,
+     * l_whence i16 at 2, l_start i64 at 8, l_len i64 at 16, l_pid i32 at 24). A SEEK_END range
+     * is made absolute here from the size. A wait a signal interrupts answers EINTR, as POSIX's.
+     */
+    lock: (fd: number, cmd: number, fl: number) => neg(() => {
+      ctx.settle(fd);
+      const dv = ctx.dv();
+      ctx.bytes(fl, 32);
+      let whence = dv.getInt16(fl + 2, true);
+      let start = Number(dv.getBigInt64(fl + 8, true));
+      if (whence === SEEK.END) {
+        start += ctx.fstat(fd).size;
+        whence = SEEK.SET;
+      }
+      const rec = new Uint8Array(LOCK_RECORD_BYTES);
+      writeLockRecord(rec, { type: dv.getInt16(fl, true), whence, pid: 0, start, len: Number(dv.getBigInt64(fl + 16, true)) });
+      const r = ctx.call(Sys.lock, fd, cmd, 0, 0, rec);
+      if (r < 0) return raw(r);
+      if (cmd === LockCmd.GETLK) {
+        const out = readLockRecord(ctx.client.data)!;
+        const w = ctx.dv();
+        w.setInt16(fl, out.type, true);
+        w.setInt16(fl + 2, out.whence, true);
+        w.setBigInt64(fl + 8, BigInt(out.start), true);
+        w.setBigInt64(fl + 16, BigInt(out.len), true);
+        w.setInt32(fl + 24, out.pid, true);
+      }
+      return 0;
+    }),
+
+    /** flock(2): operation LOCK_SH 1, LOCK_EX 2, LOCK_UN 8, with LOCK_NB 4. */
+    flock: (fd: number, op: number) => neg(() => (ctx.settle(fd), raw(ctx.call(Sys.flock, fd, op)))),
   };
 }

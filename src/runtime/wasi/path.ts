@@ -166,10 +166,12 @@ export function pathFunctions(ctx: WasiContext) {
  */
 export function openPreopens(ctx: WasiContext, schemes: string[] | null): void {
   const names = schemes === null ? ['/'] : [...(schemes.includes('file') ? ['/'] : []), ...schemes.filter((s) => s !== 'file').map((s) => `/scheme/${s}`)];
-  const enc = new TextEncoder();
+  const placeholder = new TextEncoder().encode('/scheme/null');
   for (const name of names) {
-    let fd = ctx.client.call(Sys.open, O.RDONLY | O.DIRECTORY, 0, 0, 0, enc.encode(name));
-    if (fd < 0) fd = ctx.client.call(Sys.open, O.PATH, 0, 0, 0, enc.encode(name));
+    // The directory is opened when a call first needs it (WasiContext.unopened).
+    let fd = ctx.client.call(Sys.open, O.RDONLY | O.CLOEXEC, 0, 0, 0, placeholder);
+    if (fd >= 0) ctx.unopened.set(fd, name);
+    else fd = ctx.openDirectory(name);
     if (fd < 0) {
       // Hold the number with the read end of a fresh pipe whose write end is closed.
       const r = ctx.client.call(Sys.pipe, O.CLOEXEC);
@@ -177,7 +179,6 @@ export function openPreopens(ctx: WasiContext, schemes: string[] | null): void {
       ctx.client.call(Sys.close, r >>> 16);
       fd = r & 0xffff;
     }
-    ctx.client.call(Sys.fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
     ctx.fds.set(fd, {
       fd, filetype: Filetype.DIRECTORY, rightsBase: rightsFor(Filetype.DIRECTORY, O.RDONLY),
       rightsInheriting: (1 << 30) - 1, fdflags: 0, path: name, preopen: name,

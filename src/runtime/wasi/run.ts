@@ -111,8 +111,12 @@ export function runWasi(info: StartInfo, channel: SharedArrayBuffer, module: Web
       }
     }
 
-    const n = ctx.client.call(Sys.getns);
-    const schemes = n === NS_ALL ? null : new WireReader(ctx.client.data.subarray(0, ctx.client.outLen)).strs() ?? [];
+    let schemes = info.ns;
+    if (schemes === undefined) {
+      const n = ctx.client.call(Sys.getns);
+      schemes = n === NS_ALL ? null : new WireReader(ctx.client.data.subarray(0, ctx.client.outLen)).strs() ?? [];
+    }
+    ctx.cwd = info.cwd ?? null;
     openPreopens(ctx, schemes);
 
     let instance: WebAssembly.Instance;
