@@ -15,7 +15,7 @@ import { MmioBus } from '../bus.js';
 import type { IrqLine, MmioDevice } from '../device.js';
 import { TestFinisher } from '../devices/test-finisher.js';
 import { Uart16550 } from '../devices/uart16550.js';
-import { RealClock, VirtualClock, type Clock } from '../clock.js';
+import { PacedClock, RealClock, VirtualClock, type Clock } from '../clock.js';
 import { Exit, Irq, Priv, RiscvHart, type HartState as HartRegs } from './engine.js';
 import type { DeviceState } from '../device.js';
 import { Clint } from './clint.js';
@@ -41,8 +41,11 @@ export interface MachineConfig {
   cmdline: string;
   /** Receives the guest's console output (UART and SBI console alike). */
   output: (bytes: Uint8Array) => void;
-  /** 'virtual' makes runs deterministic: time advances with instructions executed. */
-  clock?: 'real' | 'virtual';
+  /**
+   * 'virtual' makes runs deterministic: time advances with instructions executed; 'paced' does
+   * the same while the guest runs but sleeps for real when it idles (for networked guests).
+   */
+  clock?: 'real' | 'virtual' | 'paced';
   /** Devices for the virtio-mmio slots, in order; each is given its PLIC line. */
   virtio?: Array<(irq: IrqLine, machine: RiscvMachine) => MmioDevice>;
 }
@@ -101,7 +104,7 @@ export class RiscvMachine implements SbiPlatform {
     this.waiting = harts.map(() => false);
     this.kicked = harts.map(() => false);
     this.stip = harts.map(() => false);
-    this.clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
+    this.clock = config.clock === 'virtual' ? new VirtualClock() : config.clock === 'paced' ? new PacedClock() : new RealClock();
     // Interrupt controllers drive the harts through this, which also wakes a waiting hart.
     const lines = harts.map((h, i) => ({
       setLine: (irq: Irq, level: boolean) => {
@@ -283,7 +286,9 @@ export class RiscvMachine implements SbiPlatform {
       this.applyTimers();
       return;
     }
-    const ticks = deadline - this.clock.now();
+    const start = this.clock.now();
+    const t0 = performance.now();
+    const ticks = deadline - start;
     const ms = deadline === NEVER ? 1000 : Math.max(0, Number(ticks) / 10_000);
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
@@ -294,6 +299,10 @@ export class RiscvMachine implements SbiPlatform {
       this.wake = done;
     });
     this.wake = undefined;
+    // A paced clock stood still while the machine slept: move it on by the time that passed,
+    // never past the deadline (a real clock ignores this).
+    const slept = start + BigInt(Math.round((performance.now() - t0) * 10_000));
+    this.clock.advanceTo(slept < deadline ? slept : deadline);
     this.applyTimers();
   }
 

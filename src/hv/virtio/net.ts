@@ -1,4 +1,4 @@
-// virtio-net (Virtio 1.2 §5.1, device ID 1), one queue pair on an EthernetSwitch port:
+// virtio-net (Virtio 1.2 §5.1, device ID 1), one queue pair on a switch port (FrameSwitch):
 // queue 0 receiveq, queue 1 transmitq. Every buffer starts with struct virtio_net_hdr_v1
 // (12 bytes: flags u8, gso_type u8, hdr_len u16, gso_size u16, csum_start u16, csum_offset u16,
 // num_buffers u16); no offloads are offered, so the device writes a zero header with
@@ -6,7 +6,7 @@
 // Frames that arrive while the guest has no receive buffers wait in a short host-side queue and
 // are dropped beyond it, as a NIC drops when its ring is full.
 import type { AccessSize, DeviceState } from '../device.js';
-import type { EthernetSwitch, SwitchPort } from '../ethernet-switch.js';
+import type { FrameSwitch, SwitchPort } from '../ethernet-switch.js';
 import type { VirtioContext, VirtioDevice } from './mmio.js';
 import { readChain, writeToChain } from './queue.js';
 
@@ -31,7 +31,7 @@ export class VirtioNet implements VirtioDevice {
   private readonly config = new Uint8Array(8);
   rxDropped = 0;
 
-  constructor(sw: EthernetSwitch, readonly mac: Uint8Array) {
+  constructor(sw: FrameSwitch, readonly mac: Uint8Array) {
     if (mac.byteLength !== 6 || mac[0]! & 1) throw new RangeError('a NIC needs a 6-byte unicast MAC address');
     this.config.set(mac, CFG_MAC);
     new DataView(this.config.buffer).setUint16(CFG_STATUS, VIRTIO_NET_S_LINK_UP, true);
@@ -65,7 +65,8 @@ export class VirtioNet implements VirtioDevice {
       this.rxDropped++;
       return;
     }
-    this.backlog.push(frame);
+    // The frame is borrowed: a switch may reuse its buffer once this returns.
+    this.backlog.push(frame.slice());
     this.deliver();
   }
 
@@ -85,6 +86,11 @@ export class VirtioNet implements VirtioDevice {
       any = true;
     }
     if (any) this.ctx!.interrupt(RECEIVEQ);
+  }
+
+  /** Unplugs the device from its switch (the machine is going away). */
+  unplug(): void {
+    this.port.close();
   }
 
   configRead(offset: number, size: AccessSize): number {
