@@ -1,10 +1,11 @@
 // A RISC-V Linux guest on MACROHARD's network: a kernel with netd (and httpd serving its
 // initfs), the guests' switch as its nic link, the user-mode NAT to this host beside it, and the
-// Debian-source BusyBox guest in a VMM process (`vm run --switch`) plugged into the switch.
+// Debian-source BusyBox guest plugged into the switch — run by a VMM on the host
+// (`vm run --switch`), and by the `vm` program inside MACROHARD on a guest port.
 // The guest gets its address from netd's DHCP server (busybox udhcpc), downloads a file from
 // MACROHARD's httpd with busybox wget and checks its SHA-256, reaches an HTTP server on this
-// host through netd's NAT and the user-mode NAT, and serves a page that MACROHARD's fetch
-// reads. Skipped, with the build command, when no guest is cached.
+// host through netd's NAT and the user-mode NAT; the host VMM's guest also serves a page that
+// MACROHARD's fetch reads. Skipped, with the build command, when no guest is cached.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,30 +17,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bootKernel } from './kernel-harness.js';
+import { isErr } from '../src/abi/errno.js';
+import { WaitStatus } from '../src/abi/flags.js';
+import { kclose, kpipe, kread, kwrite } from '../src/kernel/kio.js';
 import { NicScheme } from '../src/kernel/schemes/nic.js';
+import type { InitfsScheme } from '../src/kernel/schemes/initfs.js';
 import { HostSwitch } from '../src/host/node/nic.js';
 import { NatLink } from '../src/host/node/nat.js';
-import { GUEST_NET } from '../src/host/node/netlinks.js';
+import { GUEST_NET, guestPorts } from '../src/host/node/netlinks.js';
+import { addGuests } from '../src/host/node/initfs.js';
 import { cachedGuest } from '../src/hv/guest/build.js';
 
 const runJs = fileURLToPath(new URL('../src/hv/riscv/run.js', import.meta.url));
 const netdFile = fileURLToPath(new URL('../initfs/bin/netd', import.meta.url));
 
-/** The guest's serial console, read as it arrives. */
+/** The guest's serial console, read as it arrives, wherever the VMM runs. */
 class GuestConsole {
   text = '';
+  ended = false;
   private waiting: (() => void)[] = [];
 
-  constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.on('data', (b: Buffer) => {
-      this.text += b.toString('latin1');
-      for (const w of this.waiting.splice(0)) w();
-    });
-    child.stderr.on('data', (b: Buffer) => (this.text += b.toString('latin1')));
+  constructor(private readonly send: (text: string) => void) {}
+
+  feed(text: string): void {
+    this.text += text;
+    for (const w of this.waiting.splice(0)) w();
   }
 
   type(line: string): void {
-    this.child.stdin.write(line + '\n');
+    this.send(line + '\n');
   }
 
   /** Waits for a line the guest printed that is exactly `marker`, and returns what came before it. */
@@ -61,7 +67,7 @@ class GuestConsole {
         this.text = this.text.slice(m.index + m[0].length);
         return before;
       }
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`guest never printed ${re}; console:\n${this.text.slice(-3000)}`);
+      if (Date.now() > deadline || this.ended) throw new Error(`guest never printed ${re}; console:\n${this.text.slice(-3000)}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 500);
         this.waiting.push(() => {
@@ -73,67 +79,130 @@ class GuestConsole {
   }
 }
 
-test('guest network: DHCP from netd, wget from httpd, the host through the NAT, and back', { timeout: 400_000 }, async (t) => {
-  const guest = cachedGuest();
-  if (!guest) {
+const HOST_BODY = 'hello from the host, through two NATs\n';
+
+/**
+ * A kernel on the guests' network, as `macrohard boot --net user --switch PATH` makes it: the
+ * user-mode NAT as eth0, the guest switch (netd at 10.0.3.1, DHCP, NAT) as eth1, two guest ports
+ * for `vm`, the switch's socket for host VMMs; netd and httpd (serving initfs) running; the
+ * guests in initfs; an HTTP server on the host's loopback.
+ */
+async function guestNetwork() {
+  const hostServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Length': Buffer.byteLength(HOST_BODY) }).end(HOST_BODY));
+  await new Promise<void>((r) => hostServer.listen(0, '127.0.0.1', () => r()));
+  const hostPort = (hostServer.address() as AddressInfo).port;
+  const sockPath = join(tmpdir(), `mh-guestnet-${process.pid}.sock`);
+  const tk = bootKernel(4);
+  const initfs = tk.k.schemes.get('initfs') as InitfsScheme;
+  for (const [path, f] of addGuests(new Map())) initfs.add(path, f);
+  const sw = new HostSwitch();
+  const nat = new NatLink({ mode: 'user', forwards: [] });
+  tk.k.register(new NicScheme([nat, sw.link(GUEST_NET.mac, GUEST_NET.addr, undefined, { dhcp: GUEST_NET.pool, nat: 'on' }), ...guestPorts(sw)]));
+  const switchServer = await sw.serve(sockPath);
+  await tk.startNetd();
+  void tk.run('httpd', ['httpd', '-p', '80', '-q', '/scheme/initfs']).catch(() => undefined);
+  return {
+    tk, sockPath, hostPort,
+    async close() {
+      for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === 'httpd') tk.k.signal(p, 9);
+      tk.shutdown();
+      await new Promise<void>((r) => switchServer.close(() => r()));
+      rmSync(sockPath, { force: true });
+      hostServer.closeAllConnections();
+      await new Promise<void>((r) => hostServer.close(() => r()));
+    },
+  };
+}
+
+/** What both VMMs are checked for: a lease from netd, a file from httpd, the host through the NATs. */
+async function useTheNetwork(con: GuestConsole, hostPort: number): Promise<string> {
+  await con.prompt();
+  con.type('udhcpc -n -q -t 10 && echo LEASED');
+  const dhcp = await con.until('LEASED');
+  const addr = /lease of (10\.0\.3\.\d+) obtained/.exec(dhcp)?.[1];
+  assert.ok(addr, `no lease in:\n${dhcp}`);
+  con.type('wget -q -O /tmp/netd http://10.0.3.1/bin/netd; sha256sum /tmp/netd; echo FETCHED');
+  const sum = await con.until('FETCHED');
+  const want = createHash('sha256').update(readFileSync(netdFile)).digest('hex');
+  assert.match(sum, new RegExp(`${want}  /tmp/netd`), sum);
+  con.type(`wget -q -O - http://10.0.2.2:${hostPort}/; echo HOSTDONE`);
+  assert.match(await con.until('HOSTDONE'), /hello from the host, through two NATs/);
+  return addr;
+}
+
+test('guest network: a host VMM on the switch gets DHCP from netd, fetches from httpd and the host, and serves MACROHARD', { timeout: 400_000 }, async (t) => {
+  if (!cachedGuest()) {
     t.skip('no cached RISC-V guest: build it with `node bin/macrohard.js vm image build`');
     return;
   }
-  const hostBody = 'hello from the host, through two NATs\n';
-  const hostServer = http.createServer((_req, res) => res.writeHead(200, { 'Content-Length': Buffer.byteLength(hostBody) }).end(hostBody));
-  await new Promise<void>((r) => hostServer.listen(0, '127.0.0.1', () => r()));
-  const hostPort = (hostServer.address() as AddressInfo).port;
-
-  const sockPath = join(tmpdir(), `mh-guestnet-${process.pid}.sock`);
-  const tk = bootKernel(4);
-  const sw = new HostSwitch();
-  const nat = new NatLink({ mode: 'user', forwards: [] });
-  tk.k.register(new NicScheme([nat, sw.link(GUEST_NET.mac, GUEST_NET.addr, undefined, { dhcp: GUEST_NET.pool, nat: 'on' })]));
-  const switchServer = await sw.serve(sockPath);
+  const net = await guestNetwork();
   let vmm: ChildProcessWithoutNullStreams | undefined;
   try {
-    await tk.startNetd();
-    const httpd = tk.run('httpd', ['httpd', '-p', '80', '-q', '/scheme/initfs']);
-    void httpd.catch(() => undefined);
-
-    vmm = spawn(process.execPath, [runJs, '--switch', sockPath, '--clock', 'paced', '--timeout', '360'], { stdio: 'pipe' });
-    const con = new GuestConsole(vmm);
-    await con.prompt();
-
-    // BusyBox's udhcpc hands the lease to a script; the initramfs has none, so write a small one.
-    con.type(`mkdir -p /usr/share/udhcpc && cat > /usr/share/udhcpc/default.script <<'EOF'
-#!/bin/sh
-if [ "$1" = bound ]; then ifconfig $interface $ip netmask $subnet; route add default gw $router; fi
-EOF
-chmod +x /usr/share/udhcpc/default.script; ifconfig eth0 up; udhcpc -i eth0 -n -q -t 10 && echo LEASED`);
-    const dhcp = await con.until('LEASED');
-    const addr = /lease of (10\.0\.3\.\d+) obtained/.exec(dhcp)?.[1];
-    assert.ok(addr, `no lease in:\n${dhcp}`);
-
-    con.type('wget -q -O /tmp/netd http://10.0.3.1/bin/netd; sha256sum /tmp/netd; echo FETCHED');
-    const sum = await con.until('FETCHED');
-    const want = createHash('sha256').update(readFileSync(netdFile)).digest('hex');
-    assert.match(sum, new RegExp(`${want}  /tmp/netd`), sum);
-
-    con.type(`wget -q -O - http://10.0.2.2:${hostPort}/; echo HOSTDONE`);
-    assert.match(await con.until('HOSTDONE'), /hello from the host, through two NATs/);
+    vmm = spawn(process.execPath, [runJs, '--switch', net.sockPath, '--clock', 'paced', '--timeout', '360'], { stdio: 'pipe' });
+    const child = vmm;
+    const con = new GuestConsole((s) => child.stdin.write(s));
+    child.stdout.on('data', (b: Buffer) => con.feed(b.toString('latin1')));
+    child.stderr.on('data', (b: Buffer) => con.feed(b.toString('latin1')));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => {
+      con.ended = true;
+      r(c);
+    }));
+    const addr = await useTheNetwork(con, net.hostPort);
 
     con.type('mkdir -p /tmp/www && echo "served by the guest" > /tmp/www/index.html && httpd -p 8080 -h /tmp/www && echo SERVING');
     await con.until('SERVING');
-    const page = await tk.run('fetch', ['fetch', '-q', `http://${addr}:8080/index.html`]);
+    const page = await net.tk.run('fetch', ['fetch', '-q', `http://${addr}:8080/index.html`]);
     assert.equal(page.stderr, '');
     assert.equal(page.stdout, 'served by the guest\n');
 
     con.type('poweroff -f');
-    const code = await new Promise<number | null>((r) => (vmm!.exitCode !== null ? r(vmm!.exitCode) : vmm!.on('exit', (c) => r(c))));
-    assert.equal(code, 0, con.text.slice(-2000));
+    assert.equal(await exited, 0, con.text.slice(-2000));
   } finally {
     vmm?.kill('SIGKILL');
-    for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === 'httpd') tk.k.signal(p, 9);
-    tk.shutdown();
-    await new Promise<void>((r) => switchServer.close(() => r()));
-    rmSync(sockPath, { force: true });
-    hostServer.closeAllConnections();
-    await new Promise<void>((r) => hostServer.close(() => r()));
+    await net.close();
+  }
+});
+
+test('guest network: `vm run busybox` inside MACROHARD boots the guest on a guest port of the switch', { timeout: 400_000 }, async (t) => {
+  if (!cachedGuest()) {
+    t.skip('no cached RISC-V guest: build it with `node bin/macrohard.js vm image build`');
+    return;
+  }
+  const net = await guestNetwork();
+  const k = net.tk.k;
+  const inp = kpipe(k);
+  const out = kpipe(k);
+  let pid = -1;
+  try {
+    const child = await k.spawn(null, {
+      path: '/scheme/initfs/bin/vm', argv: ['vm', 'run', 'busybox'], env: ['PATH=/scheme/initfs/bin'], cwd: '', flags: 0, pgid: 0,
+      uid: -1, gid: -1, fds: [[0, inp.read], [1, out.write], [2, out.write]], ns: null, filter: null,
+    });
+    kclose(k, inp.read);
+    kclose(k, out.write);
+    if (isErr(child)) throw new Error(`spawn vm: ${child}`);
+    pid = child.pid;
+    const enc = new TextEncoder();
+    const con = new GuestConsole((s) => void kwrite(k, inp.write, enc.encode(s)));
+    const dec = new TextDecoder('latin1');
+    void (async () => {
+      for (;;) {
+        const b = await kread(k, out.read);
+        if (isErr(b) || b.length === 0) break;
+        con.feed(dec.decode(b));
+      }
+      con.ended = true;
+    })();
+    const exited = k.waitExit(pid);
+    await useTheNetwork(con, net.hostPort);
+    con.type('poweroff -f');
+    const status = await exited;
+    assert.ok(WaitStatus.ifExited(status) && WaitStatus.exitStatus(status) === 0, con.text.slice(-2000));
+  } finally {
+    const p = k.procs.get(pid);
+    if (p?.alive) k.signal(p, 9);
+    kclose(k, inp.write);
+    kclose(k, out.read);
+    await net.close();
   }
 });

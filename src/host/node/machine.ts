@@ -9,7 +9,7 @@ import { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { FileBlockStore } from './disk.js';
 import { HostConsole, type ConsoleIo } from './console.js';
 import { NodeHost } from './host.js';
-import { loadInitfs } from './initfs.js';
+import { addGuests, loadInitfs } from './initfs.js';
 import { netLinks } from './netlinks.js';
 
 export const REBOOT_STATUS = 200;
@@ -57,6 +57,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   });
   k.klog.log(`MACROHARD ${VERSION} kernel on Node.js ${process.version}, ${k.schemes.size} kernel schemes: ${[...k.schemes.keys()].sort().join(' ')}`);
   const files = loadInitfs();
+  if (opts.switch) addGuests(files); // a machine with a guest network can run guests itself
   k.register(new InitfsScheme(files, Date.now()));
   k.klog.log(`initfs: ${files.size} files`);
   if (opts.image) {

@@ -48,6 +48,18 @@ export interface MachineConfig {
   clock?: 'real' | 'virtual' | 'paced';
   /** Devices for the virtio-mmio slots, in order; each is given its PLIC line. */
   virtio?: Array<(irq: IrqLine, machine: RiscvMachine) => MmioDevice>;
+  /**
+   * How the run loop waits where the host has no event loop to hand (a MACROHARD process, whose
+   * system calls block): `idle(ms)` blocks until `ms` pass or input arrives, and delivers that
+   * input (console bytes, frames) to the devices; `poll()` delivers what has arrived without
+   * blocking. Without it the loop uses setTimeout and setImmediate.
+   */
+  events?: MachineEvents;
+}
+
+export interface MachineEvents {
+  idle(ms: number): void;
+  poll(): void;
 }
 
 export type MachineExit =
@@ -258,7 +270,8 @@ export class RiscvMachine implements SbiPlatform {
       if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
       if (performance.now() - lastYield > 20) {
         // Let console input and the host's timers in (setImmediate in Node, a timer elsewhere).
-        await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+        if (this.config.events) this.config.events.poll();
+        else await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
         lastYield = performance.now();
       }
     }
@@ -290,7 +303,8 @@ export class RiscvMachine implements SbiPlatform {
     const t0 = performance.now();
     const ticks = deadline - start;
     const ms = deadline === NEVER ? 1000 : Math.max(0, Number(ticks) / 10_000);
-    await new Promise<void>((resolve) => {
+    if (this.config.events) this.config.events.idle(ms);
+    else await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {
         clearTimeout(t);

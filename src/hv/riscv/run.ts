@@ -9,7 +9,8 @@
 //                    the run ends when the guest powers off
 //   --timeout S      stop a run after S seconds (the watchdog for scripts and tests)
 //   --switch PATH    virtio-net on a port of the switch listening at PATH (macrohard boot --switch)
-//   --mac MAC        the NIC's address (default 52:54:00:12:34:56)
+//   --mac MAC        the NIC's address (default 52:54:00 and three bytes of the VMM's pid, so
+//                    guests started side by side on one switch differ)
 //   --clock KIND     real (default), virtual (deterministic) or paced (virtual while running,
 //                    real while idle: for a networked guest on a loaded host)
 // The serial console is attached to the terminal in raw mode; Ctrl-A X quits, Ctrl-A Ctrl-A
@@ -41,6 +42,11 @@ export interface VmOptions {
   clock: 'real' | 'virtual' | 'paced';
 }
 
+function defaultMac(): Uint8Array {
+  const pid = process.pid;
+  return Uint8Array.of(0x52, 0x54, 0, (pid >> 16) & 0xff, (pid >> 8) & 0xff, pid & 0xff);
+}
+
 function parseMac(text: string): Uint8Array {
   const parts = text.split(':');
   const bytes = parts.map((p) => (/^[0-9a-fA-F]{1,2}$/.test(p) ? parseInt(p, 16) : NaN));
@@ -52,7 +58,7 @@ function parseMac(text: string): Uint8Array {
 export class UsageError extends Error {}
 
 export function parseVmArgs(argv: string[]): VmOptions {
-  const o: VmOptions = { append: 'console=ttyS0', disks: [], memMiB: 256, smp: 1, mac: Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56), clock: 'real' };
+  const o: VmOptions = { append: 'console=ttyS0', disks: [], memMiB: 256, smp: 1, mac: defaultMac(), clock: 'real' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {

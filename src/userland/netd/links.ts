@@ -116,10 +116,11 @@ function parseList(text: string | undefined): Ipv4Address[] {
   return (text ?? '').split(/[ ,]+/).map((s) => ipv4(s)).filter((x): x is number => x !== null);
 }
 
-/** The nic links the kernel offers (/scheme/nic/0, 1, ...). */
+/** The nic links the kernel offers netd (/scheme/nic/0, 1, ...): all but guest ports (`role=guest`, for `vm`). */
 export function nicIndexes(): number[] {
   if (!mh.exists('/scheme/nic')) return [];
-  return mh.readdir('/scheme/nic').map((d) => Number(d.name)).filter((n) => Number.isInteger(n)).sort((a, b) => a - b);
+  return mh.readdir('/scheme/nic').map((d) => Number(d.name)).filter((n) => Number.isInteger(n))
+    .filter((n) => parseConfig(mh.readText(`/scheme/nic/${n}/config`)).get('role') !== 'guest').sort((a, b) => a - b);
 }
 
 /** The link that carries traffic to `dst`, or null when none routes it. */
