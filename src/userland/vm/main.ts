@@ -209,7 +209,11 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
     }
   }
   function typed(n: number): void {
-    if (n === 0 && !tty) return; // end of a piped input: the guest keeps running
+    if (n === 0) {
+      // End of a piped input: stop watching it (the queue is level-triggered); the guest runs on.
+      mh.write(ev, new Uint8Array(new Float64Array([0, 0, TOKEN_TTY]).buffer));
+      return;
+    }
     const out: number[] = [];
     for (const c of input.subarray(0, n)) {
       if (quitArmed) {
