@@ -114,7 +114,7 @@ async function guestNetwork() {
   };
 }
 
-/** What both VMMs are checked for: a lease from netd, a file from httpd, the host through the NATs. */
+/** What both VMMs are checked for: a lease from netd, a file from httpd, the host and its name server through the NATs. */
 async function useTheNetwork(con: GuestConsole, hostPort: number): Promise<string> {
   await con.prompt();
   con.type('udhcpc -n -q -t 10 && echo LEASED');
@@ -127,6 +127,9 @@ async function useTheNetwork(con: GuestConsole, hostPort: number): Promise<strin
   assert.match(sum, new RegExp(`${want}  /tmp/netd`), sum);
   con.type(`wget -q -O - http://10.0.2.2:${hostPort}/; echo HOSTDONE`);
   assert.match(await con.until('HOSTDONE'), /hello from the host, through two NATs/);
+  // The name server the lease named (the user-mode NAT's relay), reached through netd's NAT.
+  con.type('nslookup -type=a localhost; echo DNSDONE');
+  assert.match(await con.until('DNSDONE'), /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
   return addr;
 }
 
