@@ -133,6 +133,31 @@ async function useTheNetwork(con: GuestConsole, hostPort: number): Promise<strin
   return addr;
 }
 
+test('vm: usage, a missing description and a bad one are refused with a message', async () => {
+  const tk = bootKernel(2);
+  const initfs = tk.k.schemes.get('initfs') as InitfsScheme;
+  initfs.add('guests/bad.toml', { data: new TextEncoder().encode('[machine]\nmemory = 5\n'), mode: 0o644 });
+  initfs.add('guests/nokernel.toml', { data: new TextEncoder().encode('[machine]\nmemory = 64\n'), mode: 0o644 });
+  try {
+    const usage = await tk.run('vm', ['vm']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage: vm run NAME\|FILE\.toml/);
+    const missing = await tk.run('vm', ['vm', 'run', 'nosuch']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^vm: .*nosuch\.toml/);
+    const bad = await tk.run('vm', ['vm', 'run', 'bad']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad\.toml: machine\.memory must be an integer from 16/);
+    const none = await tk.run('vm', ['vm', 'run', 'nokernel']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /names no kernel/);
+    const opt = await tk.run('vm', ['vm', 'run', 'nokernel', '--smp', '99']);
+    assert.match(opt.stderr, /--smp must be an integer from 1 to 8/);
+  } finally {
+    tk.shutdown();
+  }
+});
+
 test('guest network: a host VMM on the switch gets DHCP from netd, fetches from httpd and the host, and serves MACROHARD', { timeout: 400_000 }, async (t) => {
   if (!cachedGuest()) {
     t.skip('no cached RISC-V guest: build it with `node bin/macrohard.js vm image build`');

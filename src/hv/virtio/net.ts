@@ -88,11 +88,6 @@ export class VirtioNet implements VirtioDevice {
     if (any) this.ctx!.interrupt(RECEIVEQ);
   }
 
-  /** Unplugs the device from its switch (the machine is going away). */
-  unplug(): void {
-    this.port.close();
-  }
-
   configRead(offset: number, size: AccessSize): number {
     let v = 0;
     for (let i = size - 1; i >= 0; i--) v = (v << 8) | (this.config[offset + i] ?? 0);

@@ -122,9 +122,10 @@ export class StackHostNet implements HostNet {
     let did = false;
     for (const c of this.tcp) if (this.pumpTcp(c)) did = true;
     this.tcp = this.tcp.filter((c) => {
-      if (!c.dead) return true;
-      // Leave the socket to finish its close (TIME-WAIT, a RST going out), then drop it.
-      return c.sock!.state !== TcpState.Closed || (c.link!.sockets.remove(c.sock!), false);
+      // A finished connection's socket stays until its close is done (TIME-WAIT, a RST going out).
+      if (!c.dead || c.sock!.state !== TcpState.Closed) return true;
+      c.link!.sockets.remove(c.sock!);
+      return false;
     });
     for (const u of this.udp) {
       for (const s of u.socks.values()) {
