@@ -27,55 +27,20 @@ import { NatLink } from '../src/host/node/nat.js';
 import { GUEST_NET, guestPorts } from '../src/host/node/netlinks.js';
 import { addGuests } from '../src/host/node/initfs.js';
 import { cachedGuest } from '../src/hv/guest/build.js';
+import { GuestConsole } from '../src/hv/riscv/testing/guest-console.js';
 
 const runJs = fileURLToPath(new URL('../src/hv/riscv/run.js', import.meta.url));
 const netdFile = fileURLToPath(new URL('../initfs/bin/netd', import.meta.url));
 
-/** The guest's serial console, read as it arrives, wherever the VMM runs. */
-class GuestConsole {
-  text = '';
-  ended = false;
-  private waiting: (() => void)[] = [];
-
+/** A guest's console, wherever its VMM runs: type a line, wait for what it prints. */
+class Guest {
+  readonly con = new GuestConsole();
   constructor(private readonly send: (text: string) => void) {}
 
-  feed(text: string): void {
-    this.text += text;
-    for (const w of this.waiting.splice(0)) w();
-  }
-
-  type(line: string): void {
-    this.send(line + '\n');
-  }
-
-  /** Waits for a line the guest printed that is exactly `marker`, and returns what came before it. */
-  until(marker: string, ms = 120_000): Promise<string> {
-    return this.match(new RegExp(`(?:^|\\n)${marker}\\r?\\n`), ms);
-  }
-
-  /** Waits for the shell's first prompt (input typed before the console opens is lost). */
-  prompt(ms = 120_000): Promise<string> {
-    return this.match(/# $/, ms);
-  }
-
-  private async match(re: RegExp, ms: number): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.text);
-      if (m) {
-        const before = this.text.slice(0, m.index);
-        this.text = this.text.slice(m.index + m[0].length);
-        return before;
-      }
-      if (Date.now() > deadline || this.ended) throw new Error(`guest never printed ${re}; console:\n${this.text.slice(-3000)}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 500);
-        this.waiting.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+  /** Types `command`, then waits for it to finish; returns what it printed. The marker is computed by the guest's shell, so its echo of the command line never matches. */
+  async run(command: string, ms = 120_000): Promise<string> {
+    this.send(`${command}; echo "DONE-$((6 * 7))"\n`);
+    return (await this.con.expect(/DONE-42\r?\n/, ms)).replace(/DONE-42\r?\n$/, '');
   }
 }
 
@@ -115,21 +80,17 @@ async function guestNetwork() {
 }
 
 /** What both VMMs are checked for: a lease from netd, a file from httpd, the host and its name server through the NATs. */
-async function useTheNetwork(con: GuestConsole, hostPort: number): Promise<string> {
-  await con.prompt();
-  con.type('udhcpc -n -q -t 10 && echo LEASED');
-  const dhcp = await con.until('LEASED');
+async function useTheNetwork(g: Guest, hostPort: number): Promise<string> {
+  await g.con.expect(/# $/, 120_000); // input typed before the shell's prompt is lost
+  const dhcp = await g.run('udhcpc -n -q -t 10');
   const addr = /lease of (10\.0\.3\.\d+) obtained/.exec(dhcp)?.[1];
   assert.ok(addr, `no lease in:\n${dhcp}`);
-  con.type('wget -q -O /tmp/netd http://10.0.3.1/bin/netd; sha256sum /tmp/netd; echo FETCHED');
-  const sum = await con.until('FETCHED');
+  const sum = await g.run('wget -q -O /tmp/netd http://10.0.3.1/bin/netd; sha256sum /tmp/netd');
   const want = createHash('sha256').update(readFileSync(netdFile)).digest('hex');
   assert.match(sum, new RegExp(`${want}  /tmp/netd`), sum);
-  con.type(`wget -q -O - http://10.0.2.2:${hostPort}/; echo HOSTDONE`);
-  assert.match(await con.until('HOSTDONE'), /hello from the host, through two NATs/);
+  assert.match(await g.run(`wget -q -O - http://10.0.2.2:${hostPort}/`), /hello from the host, through two NATs/);
   // The name server the lease named (the user-mode NAT's relay), reached through netd's NAT.
-  con.type('nslookup -type=a localhost; echo DNSDONE');
-  assert.match(await con.until('DNSDONE'), /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
+  assert.match(await g.run('nslookup -type=a localhost'), /Name:\s+localhost\s+Address:\s+127\.0\.0\.1/);
   return addr;
 }
 
@@ -168,23 +129,19 @@ test('guest network: a host VMM on the switch gets DHCP from netd, fetches from 
   try {
     vmm = spawn(process.execPath, [runJs, '--switch', net.sockPath, '--clock', 'paced', '--timeout', '360'], { stdio: 'pipe' });
     const child = vmm;
-    const con = new GuestConsole((s) => child.stdin.write(s));
-    child.stdout.on('data', (b: Buffer) => con.feed(b.toString('latin1')));
-    child.stderr.on('data', (b: Buffer) => con.feed(b.toString('latin1')));
-    const exited = new Promise<number | null>((r) => child.on('exit', (c) => {
-      con.ended = true;
-      r(c);
-    }));
-    const addr = await useTheNetwork(con, net.hostPort);
+    const g = new Guest((s) => child.stdin.write(s));
+    child.stdout.on('data', g.con.sink);
+    child.stderr.on('data', g.con.sink);
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const addr = await useTheNetwork(g, net.hostPort);
 
-    con.type('mkdir -p /tmp/www && echo "served by the guest" > /tmp/www/index.html && httpd -p 8080 -h /tmp/www && echo SERVING');
-    await con.until('SERVING');
+    await g.run('mkdir -p /tmp/www && echo "served by the guest" > /tmp/www/index.html && httpd -p 8080 -h /tmp/www');
     const page = await net.tk.run('fetch', ['fetch', '-q', `http://${addr}:8080/index.html`]);
     assert.equal(page.stderr, '');
     assert.equal(page.stdout, 'served by the guest\n');
 
-    con.type('poweroff -f');
-    assert.equal(await exited, 0, con.text.slice(-2000));
+    child.stdin.write('poweroff -f\n');
+    assert.equal(await exited, 0, g.con.recent);
   } finally {
     vmm?.kill('SIGKILL');
     await net.close();
@@ -211,21 +168,19 @@ test('guest network: `vm run busybox` inside MACROHARD boots the guest on a gues
     if (isErr(child)) throw new Error(`spawn vm: ${child}`);
     pid = child.pid;
     const enc = new TextEncoder();
-    const con = new GuestConsole((s) => void kwrite(k, inp.write, enc.encode(s)));
-    const dec = new TextDecoder('latin1');
+    const g = new Guest((s) => void kwrite(k, inp.write, enc.encode(s)));
     void (async () => {
       for (;;) {
         const b = await kread(k, out.read);
         if (isErr(b) || b.length === 0) break;
-        con.feed(dec.decode(b));
+        g.con.sink(b);
       }
-      con.ended = true;
     })();
     const exited = k.waitExit(pid);
-    await useTheNetwork(con, net.hostPort);
-    con.type('poweroff -f');
+    await useTheNetwork(g, net.hostPort);
+    void kwrite(k, inp.write, enc.encode('poweroff -f\n'));
     const status = await exited;
-    assert.ok(WaitStatus.ifExited(status) && WaitStatus.exitStatus(status) === 0, con.text.slice(-2000));
+    assert.ok(WaitStatus.ifExited(status) && WaitStatus.exitStatus(status) === 0, g.con.recent);
   } finally {
     const p = k.procs.get(pid);
     if (p?.alive) k.signal(p, 9);
