@@ -4,7 +4,7 @@
 // (serving initfs) running, the host's guests in initfs, an HTTP server on the host's loopback;
 // and the RISC-V BusyBox guest run on it by a host VMM or by `vm` inside MACROHARD, driven
 // through its console.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +54,11 @@ export class Guest {
 
   /** The guest in a VMM process on the host, plugged into the switch at `sockPath`. */
   static onHost(sockPath: string): Guest {
-    const child = spawn(process.execPath, [runJs, '--switch', sockPath, '--clock', 'paced', '--timeout', '600'], { stdio: 'pipe' });
+    return Guest.attach(spawn(process.execPath, [runJs, '--switch', sockPath, '--clock', 'paced', '--timeout', '600'], { stdio: 'pipe' }));
+  }
+
+  /** A guest in any VMM process whose standard streams are its serial console (QEMU's too). */
+  static attach(child: ChildProcessWithoutNullStreams): Guest {
     const g = new Guest((s) => child.stdin.write(s));
     child.stdout.on('data', g.con.sink);
     child.stderr.on('data', g.con.sink);
