@@ -55,6 +55,12 @@ export interface MachineConfig {
    * blocking. Without it the loop uses setTimeout and setImmediate.
    */
   events?: MachineEvents;
+  /**
+   * Milliseconds of running between looks at the outside world (console input, frames, host
+   * timers); default 20. A networked guest wants it short: a frame that arrives while the guest
+   * runs waits this long, and that wait is part of every round trip its TCP sees.
+   */
+  pollIntervalMs?: number;
 }
 
 export interface MachineEvents {
@@ -246,6 +252,7 @@ export class RiscvMachine implements SbiPlatform {
     const limit = opts.maxInstructions;
     this.exit = undefined; // a stopped machine can be run again
     let lastYield = performance.now();
+    const interval = this.config.pollIntervalMs ?? 20;
     while (!this.exit) {
       let ran = false;
       for (let i = 0; i < this.harts.length && !this.exit; i++) {
@@ -268,7 +275,7 @@ export class RiscvMachine implements SbiPlatform {
       }
       if (!ran && !this.exit) await this.idle();
       if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
-      if (performance.now() - lastYield > 20) {
+      if (performance.now() - lastYield > interval) {
         // Let console input and the host's timers in (setImmediate in Node, a timer elsewhere).
         if (this.config.events) this.config.events.poll();
         else await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));

@@ -57,6 +57,9 @@ function parseMac(text: string): Uint8Array {
 
 export class UsageError extends Error {}
 
+/** How often a networked guest's run loop looks for frames (see MachineConfig.pollIntervalMs). */
+export const NET_POLL_MS = 2;
+
 export function parseVmArgs(argv: string[]): VmOptions {
   const o: VmOptions = { append: 'console=ttyS0', disks: [], memMiB: 256, smp: 1, mac: defaultMac(), clock: 'real' };
   for (let i = 0; i < argv.length; i++) {
@@ -132,7 +135,7 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
   let quitArmed = false;
   let watchOutput: ((b: Uint8Array) => void) | undefined;
   const machine = await RiscvMachine.create({
-    ramSize: o.memMiB << 20, harts: o.smp, kernel, initrd, cmdline: o.append, clock: o.clock,
+    ramSize: o.memMiB << 20, harts: o.smp, kernel, initrd, cmdline: o.append, clock: o.clock, pollIntervalMs: uplink ? NET_POLL_MS : undefined,
     output: (b) => {
       io.stdout.write(b);
       watchOutput?.(b);

@@ -30,6 +30,8 @@ const TOKEN_NIC = 2;
 const TOKEN_TIMER = 3;
 const F_SETFL = 4;
 const CTRL_A = 0x01;
+/** How often a networked guest's run loop looks for frames (see MachineConfig.pollIntervalMs). */
+const NET_POLL_MS = 2;
 
 const USAGE = 'usage: vm run NAME|FILE.toml [--mem MiB] [--smp N] [--append TEXT] [--no-net]';
 
@@ -167,6 +169,7 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
         ...(nic ? [(irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioNet(nic, nic.mac))] : []),
       ],
       events: { idle: (ms) => wait(ms), poll: () => wait(-1) },
+      pollIntervalMs: nic ? NET_POLL_MS : undefined,
     });
   } catch (e) {
     if (!(e instanceof BootError || e instanceof RangeError)) throw e;
