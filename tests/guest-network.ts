@@ -107,6 +107,8 @@ export class Guest {
 
 export interface GuestNetwork {
   tk: TestKernel;
+  /** The guests' switch: `sw.port()` plugs a plain stack of the test process in. */
+  sw: HostSwitch;
   sockPath: string;
   /** The port of the HTTP server on the host's 127.0.0.1 (10.0.2.2 from inside). */
   hostPort: number;
@@ -130,7 +132,7 @@ export async function guestNetwork(hostBody: Uint8Array | string, initfsExtra: R
   await tk.startNetd();
   void tk.run('httpd', ['httpd', '-p', '80', '-q', '/scheme/initfs']).catch(() => undefined);
   return {
-    tk, sockPath, hostPort,
+    tk, sw, sockPath, hostPort,
     async close() {
       for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === 'httpd') tk.k.signal(p, 9);
       tk.shutdown();

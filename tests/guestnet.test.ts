@@ -5,7 +5,8 @@
 // The guest gets its address from netd's DHCP server (busybox udhcpc), downloads a file from
 // MACROHARD's httpd with busybox wget and checks its SHA-256, reaches an HTTP server on this
 // host through netd's NAT and the user-mode NAT; the host VMM's guest also serves a page that
-// MACROHARD's fetch reads. Skipped, with the build command, when no guest is cached.
+// MACROHARD's fetch reads. Those are skipped, with the build command, when no guest is cached;
+// a plain stack of the test process on the switch checks netd's DHCP server and NAT always.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -15,8 +16,15 @@ import { bootKernel } from './kernel-harness.js';
 import type { InitfsScheme } from '../src/kernel/schemes/initfs.js';
 import { cachedGuest } from '../src/hv/guest/build.js';
 import { Guest, guestNetwork } from './guest-network.js';
+import { Interface } from '../src/net/iface/interface.js';
+import { DhcpClient, DhcpClientState } from '../src/net/iface/dhcp_client.js';
+import { seededRandom } from '../src/net/iface/sim.js';
+import { SocketSet } from '../src/net/socket/set.js';
+import { TcpSocket, TcpState } from '../src/net/socket/tcp.js';
+import { formatIpv4, ip } from '../src/net/wire/address.js';
 
 const netdFile = fileURLToPath(new URL('../initfs/bin/netd', import.meta.url));
+const initToml = fileURLToPath(new URL('../initfs/etc/init.toml', import.meta.url));
 const HOST_BODY = 'hello from the host, through two NATs\n';
 
 /** What both VMMs are checked for: a lease from netd, a file from httpd, the host and its name server through the NATs. */
@@ -56,6 +64,67 @@ test('vm: usage, a missing description and a bad one are refused with a message'
     assert.match(opt.stderr, /--smp must be an integer from 1 to 8/);
   } finally {
     tk.shutdown();
+  }
+});
+
+/**
+ * A plain MACROHARD stack of this process as the guest, so netd's side (DHCP server, NAT) is
+ * checked without a Linux guest: it leases an address, then fetches over TCP from httpd and
+ * from the host.
+ */
+test('guest network: a stack on the switch gets a lease from netd and reaches httpd and the host through its NAT', { timeout: 60_000 }, async () => {
+  const net = await guestNetwork(HOST_BODY);
+  const port = net.sw.port();
+  const iface = new Interface({ hardwareAddr: 0x52_54_00_00_09_01, addresses: [] });
+  const sockets = new SocketSet();
+  const dhcp = new DhcpClient(iface, sockets, seededRandom(3), 'stack-guest');
+  let sent = 0;
+  const tick = (): void => {
+    const now = performance.now();
+    while (iface.poll(now, port, sockets)) dhcp.poll(now);
+    dhcp.poll(now);
+    iface.poll(now, port, sockets);
+    if (port.txFrames !== sent) {
+      sent = port.txFrames;
+      net.sw.deliver();
+    }
+  };
+  net.sw.onForward = tick;
+  const timer = setInterval(tick, 2);
+  const until = async (done: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 2000 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(done(), what);
+  };
+  /** One HTTP/1.0 GET over the stack: the whole response. */
+  const get = async (addr: number, p: number, path: string): Promise<string> => {
+    const s = sockets.add(new TcpSocket());
+    assert.equal(s.connect(addr, p, sockets.ephemeralPort(), iface.sourceFor(addr)), null);
+    await until(() => s.state === TcpState.Established || s.error !== null, `connect to ${formatIpv4(addr)}:${p}`);
+    s.send(new TextEncoder().encode(`GET ${path} HTTP/1.0\r\nHost: x\r\n\r\n`));
+    const buf = new Uint8Array(65536);
+    let text = '';
+    await until(() => {
+      for (let n = s.recv(buf); typeof n === 'number' && n > 0; n = s.recv(buf)) text += new TextDecoder().decode(buf.subarray(0, n));
+      return s.recv(buf) === 'finished' || s.error !== null;
+    }, `response from ${formatIpv4(addr)}:${p}`);
+    s.close();
+    return text;
+  };
+  try {
+    await until(() => dhcp.state === DhcpClientState.Bound, 'a DHCP lease from netd');
+    assert.equal(dhcp.lease!.address.toString(), '10.0.3.15/24');
+    assert.equal(dhcp.lease!.router, ip('10.0.3.1'));
+    assert.deepEqual(dhcp.lease!.dns, [ip('10.0.2.3')]);
+    const page = await get(ip('10.0.3.1'), 80, '/etc/init.toml');
+    assert.match(page, /^HTTP\/1\.[01] 200/);
+    assert.ok(page.endsWith(readFileSync(initToml, 'utf8')), page.slice(0, 300));
+    const host = await get(ip('10.0.2.2'), net.hostPort, '/');
+    assert.match(host, /^HTTP\/1\.1 200 OK/);
+    assert.ok(host.endsWith(HOST_BODY));
+  } finally {
+    clearInterval(timer);
+    net.sw.onForward = null;
+    await net.close();
   }
 });
 
