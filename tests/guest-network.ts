@@ -131,6 +131,8 @@ export async function guestNetwork(hostBody: Uint8Array | string, initfsExtra: R
   const switchServer = await sw.serve(sockPath);
   await tk.startNetd();
   void tk.run('httpd', ['httpd', '-p', '80', '-q', '/scheme/initfs']).catch(() => undefined);
+  // Ready once netd shows its listener (a guest can be quicker than httpd's start).
+  for (let i = 0; i < 200 && !/^tcp \*:80 /m.test((await tk.run('ip', ['ip', 'sockets'])).stdout); i++) await new Promise((r) => setTimeout(r, 20));
   return {
     tk, sw, sockPath, hostPort,
     async close() {

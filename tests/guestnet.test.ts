@@ -62,6 +62,11 @@ test('vm: usage, a missing description and a bad one are refused with a message'
     assert.match(none.stderr, /names no kernel/);
     const opt = await tk.run('vm', ['vm', 'run', 'nokernel', '--smp', '99']);
     assert.match(opt.stderr, /--smp must be an integer from 1 to 8/);
+    const list = await tk.run('vm', ['vm', 'list']);
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^bad +\(.*machine\.memory must be/m);
+    assert.match(list.stdout, /^nokernel +riscv64 64 MiB 1 hart  console=ttyS0$/m);
+    assert.match(list.stdout, /^guest ports: none$/m);
   } finally {
     tk.shutdown();
   }

@@ -6,6 +6,7 @@
 // terminal, in raw mode (Ctrl-A X quits, Ctrl-A Ctrl-A sends Ctrl-A).
 //
 //   vm run NAME|FILE.toml [--mem MiB] [--smp N] [--append TEXT] [--no-net]
+//   vm list                 the guests in /scheme/initfs/guests, and the free guest ports
 //
 // NAME is /scheme/initfs/guests/NAME.toml (the host puts its built guests there). The machine's
 // run loop waits with this process's event queue: the terminal, the nic and a timer.
@@ -33,11 +34,12 @@ const CTRL_A = 0x01;
 /** How often a networked guest's run loop looks for frames (see MachineConfig.pollIntervalMs). */
 const NET_POLL_MS = 2;
 
-const USAGE = 'usage: vm run NAME|FILE.toml [--mem MiB] [--smp N] [--append TEXT] [--no-net]';
+const USAGE = 'usage: vm run NAME|FILE.toml [--mem MiB] [--smp N] [--append TEXT] [--no-net]\n       vm list';
 
 class Usage extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[1] === 'list' && argv.length === 2) return list();
   if (argv[1] !== 'run' || !argv[2]) {
     mh.eprintln(USAGE);
     return 2;
@@ -70,6 +72,23 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   return run(guest, net);
+}
+
+function list(): number {
+  const names = mh.exists(GUESTS) ? mh.readdir(GUESTS).map((d) => d.name).filter((n) => n.endsWith('.toml')).sort() : [];
+  for (const n of names) {
+    const name = n.slice(0, -'.toml'.length);
+    try {
+      const g = describe(name);
+      mh.println(`${name.padEnd(16)} ${g.arch} ${g.memMiB} MiB ${g.harts} hart${g.harts > 1 ? 's' : ''}  ${g.append}`);
+    } catch (e) {
+      mh.println(`${name.padEnd(16)} (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  if (!names.length) mh.println(`no guests in ${GUESTS} (boot with --switch to have the host's guests there)`);
+  const ports = mh.exists('/scheme/nic') ? mh.readdir('/scheme/nic').filter((d) => /^role=guest$/m.test(mh.readText(`/scheme/nic/${d.name}/config`))) : [];
+  mh.println(`guest ports: ${ports.length ? ports.map((d) => `nic ${d.name}`).join(', ') : 'none'}`);
+  return 0;
 }
 
 /** The sandbox has ECMAScript's built-ins only: the engine's clock and entropy come from libmh. */
