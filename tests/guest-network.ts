@@ -67,13 +67,13 @@ export class Guest {
     return g;
   }
 
-  /** The guest run by `vm run busybox` in a MACROHARD process. */
-  static async inMacrohard(tk: TestKernel): Promise<Guest> {
+  /** The guest run by `vm run NAME` in a MACROHARD process. */
+  static async inMacrohard(tk: TestKernel, name = 'busybox'): Promise<Guest> {
     const k = tk.k;
     const inp = kpipe(k);
     const out = kpipe(k);
     const child = await k.spawn(null, {
-      path: '/scheme/initfs/bin/vm', argv: ['vm', 'run', 'busybox'], env: ['PATH=/scheme/initfs/bin'], cwd: '', flags: 0, pgid: 0,
+      path: '/scheme/initfs/bin/vm', argv: ['vm', 'run', name], env: ['PATH=/scheme/initfs/bin'], cwd: '', flags: 0, pgid: 0,
       uid: -1, gid: -1, fds: [[0, inp.read], [1, out.write], [2, out.write]], ns: null, filter: null,
     });
     kclose(k, inp.read);

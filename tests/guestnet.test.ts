@@ -47,6 +47,11 @@ test('vm: usage, a missing description and a bad one are refused with a message'
   const initfs = tk.k.schemes.get('initfs') as InitfsScheme;
   initfs.add('guests/bad.toml', { data: new TextEncoder().encode('[machine]\nmemory = 5\n'), mode: 0o644 });
   initfs.add('guests/nokernel.toml', { data: new TextEncoder().encode('[machine]\nmemory = 64\n'), mode: 0o644 });
+  // Not a kernel (init's configuration), once alone and once with a disk of 1,000 bytes.
+  const notKernel = '[machine]\nmemory = 64\n[boot]\nkernel = "/scheme/initfs/etc/init.toml"\n';
+  initfs.add('guests/notkernel.toml', { data: new TextEncoder().encode(notKernel), mode: 0o644 });
+  initfs.add('guests/odddisk.toml', { data: new TextEncoder().encode(`${notKernel}[[disk]]\npath = "odd.img"\nread_only = true\n`), mode: 0o644 });
+  initfs.add('guests/odd.img', { data: new Uint8Array(1000), mode: 0o644 });
   try {
     const usage = await tk.run('vm', ['vm']);
     assert.equal(usage.code, 2);
@@ -62,6 +67,12 @@ test('vm: usage, a missing description and a bad one are refused with a message'
     assert.match(none.stderr, /names no kernel/);
     const opt = await tk.run('vm', ['vm', 'run', 'nokernel', '--smp', '99']);
     assert.match(opt.stderr, /--smp must be an integer from 1 to 8/);
+    const notKernel = await tk.run('vm', ['vm', 'run', 'notkernel', '--no-net']);
+    assert.equal(notKernel.code, 2);
+    assert.match(notKernel.stderr, /^vm: kernel has no RISC-V Image magic/);
+    const odd = await tk.run('vm', ['vm', 'run', 'odddisk', '--no-net']);
+    assert.equal(odd.code, 2);
+    assert.match(odd.stderr, /^vm: disk image .*odd\.img is 1000 bytes: not a whole number of 512-byte sectors/);
     const list = await tk.run('vm', ['vm', 'list']);
     assert.equal(list.code, 0);
     assert.match(list.stdout, /^bad +\(.*machine\.memory must be/m);
@@ -153,16 +164,20 @@ test('guest network: a host VMM on the switch gets DHCP from netd, fetches from 
   }
 });
 
-test('guest network: `vm run busybox` inside MACROHARD boots the guest on a guest port of the switch', { timeout: 400_000 }, async (t) => {
+test('guest network: `vm run` inside MACROHARD boots the guest on a guest port of the switch, with a disk from initfs', { timeout: 400_000 }, async (t) => {
   if (!cachedGuest()) {
     t.skip('no cached RISC-V guest: build it with `node bin/macrohard.js vm image build`');
     return;
   }
-  const net = await guestNetwork(HOST_BODY);
+  const image = new Uint8Array(64 * 1024).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
+  const description = '[boot]\nkernel = "@busybox"\ninitrd = "@busybox"\n\n[[disk]]\npath = "disk.img"\nread_only = true\n';
+  const net = await guestNetwork(HOST_BODY, { 'guests/withdisk.toml': new TextEncoder().encode(description), 'guests/disk.img': image });
   let g: Guest | undefined;
   try {
-    g = await Guest.inMacrohard(net.tk);
+    g = await Guest.inMacrohard(net.tk, 'withdisk');
     await useTheNetwork(g, net.hostPort);
+    // The disk is the image in MACROHARD's file system, read through the file scheme.
+    assert.match(await g.run('md5sum /dev/vda'), new RegExp(`${createHash('md5').update(image).digest('hex')}  /dev/vda`));
     assert.equal(await g.powerOff(), 0, g.con.recent);
   } finally {
     g?.kill();

@@ -9,7 +9,8 @@
 //   vm list                 the guests in /scheme/initfs/guests, and the free guest ports
 //
 // NAME is /scheme/initfs/guests/NAME.toml (the host puts its built guests there). The machine's
-// run loop waits with this process's event queue: the terminal, the nic and a timer.
+// run loop waits with this process's event queue: the terminal, the nic and a timer. Disks
+// ([[disk]] in the description) are images in the file system (disk.ts).
 // Exit status: 0 poweroff or reboot, 1 a guest fault, 2 bad usage or input.
 
 import * as mh from 'libmh';
@@ -19,6 +20,8 @@ import { BootError } from '../../hv/riscv/boot.js';
 import { VirtioMmio } from '../../hv/virtio/mmio.js';
 import { VirtioRng } from '../../hv/virtio/rng.js';
 import { VirtioNet } from '../../hv/virtio/net.js';
+import { VirtioBlk } from '../../hv/virtio/blk.js';
+import { SchemeDisk } from './disk.js';
 import type { IrqLine } from '../../hv/device.js';
 import type { FrameSwitch } from '../../hv/ethernet-switch.js';
 import { GuestDescriptionError, parseGuest, type GuestDescription } from '../../hv/guest/parse.js';
@@ -62,7 +65,6 @@ export async function main(argv: string[]): Promise<number> {
       else if (a === '--no-net') net = false;
       else throw new Usage(`unknown option ${a}\n${USAGE}`);
     }
-    if (guest.disks.length) throw new Usage('disks are not supported inside MACROHARD yet (the guest description has [[disk]])');
     if (!guest.kernel) throw new Usage(`${argv[2]}: the description names no kernel`);
   } catch (e) {
     if (e instanceof Usage || e instanceof GuestDescriptionError || e instanceof mh.MhError) {
@@ -170,6 +172,16 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
     mh.eprintln(`vm: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  const disks: SchemeDisk[] = [];
+  for (const d of guest.disks) {
+    const disk = SchemeDisk.open(d.path, d.readOnly);
+    if (typeof disk === 'string') {
+      disks.forEach((x) => x.close());
+      mh.eprintln(`vm: ${disk}`);
+      return 2;
+    }
+    disks.push(disk);
+  }
   const nic = net ? NicPort.open() : null;
   if (net && !nic) mh.eprintln('vm: no free guest port on /scheme/nic (boot with --switch); the guest has no network');
   const tty = mh.isatty(0);
@@ -184,6 +196,7 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
       ramSize: guest.memMiB << 20, harts: guest.harts, kernel, initrd, cmdline: guest.append, clock: 'paced',
       output: (b) => void mh.write(1, b),
       virtio: [
+        ...disks.map((d) => (irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioBlk(d))),
         (irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioRng()),
         ...(nic ? [(irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioNet(nic, nic.mac))] : []),
       ],
@@ -256,6 +269,7 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
     mh.close(ev);
     mh.close(timer);
     if (nic) mh.close(nic.fd);
+    disks.forEach((d) => d.close());
   }
   switch (exit.kind) {
     case 'poweroff': case 'reboot': case 'stopped': return 0;
