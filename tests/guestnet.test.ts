@@ -170,15 +170,21 @@ test('guest network: `vm run` inside MACROHARD boots the guest on a guest port o
     return;
   }
   const image = new Uint8Array(64 * 1024).map((_, i) => (i * 7 + (i >> 9)) & 0xff);
-  const description = '[boot]\nkernel = "@busybox"\ninitrd = "@busybox"\n\n[[disk]]\npath = "disk.img"\nread_only = true\n';
+  const description = '[boot]\nkernel = "@busybox"\ninitrd = "@busybox"\n\n[[disk]]\npath = "disk.img"\nread_only = true\n\n[[disk]]\npath = "/rw.img"\n';
   const net = await guestNetwork(HOST_BODY, { 'guests/withdisk.toml': new TextEncoder().encode(description), 'guests/disk.img': image });
   let g: Guest | undefined;
   try {
+    // A writable copy in a RAM file system, for the second disk.
+    await net.tk.startRamfs();
+    assert.equal((await net.tk.run('cp', ['cp', '/scheme/initfs/guests/disk.img', '/rw.img'])).code, 0);
     g = await Guest.inMacrohard(net.tk, 'withdisk');
     await useTheNetwork(g, net.hostPort);
-    // The disk is the image in MACROHARD's file system, read through the file scheme.
+    // The disks are images in MACROHARD's file system, read and written through its schemes.
     assert.match(await g.run('md5sum /dev/vda'), new RegExp(`${createHash('md5').update(image).digest('hex')}  /dev/vda`));
+    await g.run("printf 'written by the guest' | dd of=/dev/vdb conv=notrunc 2>/dev/null; sync");
     assert.equal(await g.powerOff(), 0, g.con.recent);
+    const back = await net.tk.run('head', ['head', '-c', '20', '/rw.img']);
+    assert.equal(back.stdout, 'written by the guest');
   } finally {
     g?.kill();
     await net.close();
