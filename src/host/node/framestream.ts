@@ -65,8 +65,6 @@ export function frameSocket(sock: net.Socket, onFrame: (frame: Uint8Array) => vo
 export class StreamSwitchPort implements FrameSwitch {
   private receive: ((frame: Uint8Array) => void) | null = null;
   private send: ((frame: Uint8Array) => void) | null = null;
-  /** Called once when the switch goes away. */
-  onClose: (() => void) | null = null;
 
   private constructor(private readonly sock: net.Socket) {}
 
@@ -79,8 +77,8 @@ export class StreamSwitchPort implements FrameSwitch {
         sock.off('error', fail);
         sock.setNoDelay?.(true);
         const p = new StreamSwitchPort(sock);
+        // If the switch goes away the guest runs on without a network: frames are dropped.
         p.send = frameSocket(sock, (f) => p.receive?.(f));
-        sock.on('close', () => p.onClose?.());
         resolve(p);
       });
     });
