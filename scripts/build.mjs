@@ -133,6 +133,9 @@ async function bundleOne(entry, outFile) {
     target: 'es2022',
     plugins: [libmhExternal, noNode],
     logLevel: 'warning',
+    // A module shared with host tools may find files beside itself through import.meta.url;
+    // in a program those paths are never taken (the `vm` program supplies the RISC-V core).
+    logOverride: { 'empty-import-meta': 'silent' },
   });
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, MHJS_MAGIC + result.outputFiles[0].text, { mode: 0o755 });
@@ -161,6 +164,11 @@ await Promise.all(jobs);
 // programs (a link to the program).
 mkdirSync(join(dist, 'initfs/etc'), { recursive: true });
 copyFileSync(join(root, 'src/userland/init/init.toml'), join(dist, 'initfs/etc/init.toml'));
+// The RISC-V core, for the `vm` program (a process reads it from its file system).
+if (existsSync(join(dist, 'src/hv/riscv/core.wasm'))) {
+  mkdirSync(join(dist, 'initfs/lib/hv'), { recursive: true });
+  copyFileSync(join(dist, 'src/hv/riscv/core.wasm'), join(dist, 'initfs/lib/hv/riscv-core.wasm'));
+}
 const applets = join(dist, 'src/userland/coreutils/applets.js');
 if (existsSync(applets) && existsSync(join(dist, 'initfs/bin/coreutils'))) {
   const mod = await import(pathToFileURL(applets).href);

@@ -35,6 +35,8 @@ export interface TestKernel {
   startRamfs(): Promise<void>;
   /** Serves `file:` from a disk image (GPT or bare MHFS) through fsd. */
   startFsd(image: string): Promise<void>;
+  /** Starts netd on the registered nic links; resolves once `tcp:` is registered. */
+  startNetd(args?: string[]): Promise<void>;
   shutdown(): void;
 }
 
@@ -84,12 +86,15 @@ export function bootKernel(poolSize = 2): TestKernel {
       k.register(new DiskScheme([await FileBlockStore.open(image)]));
       return startDaemon(['/scheme/initfs/bin/fsd', '--ready', '3', '/scheme/disk/0']);
     },
+    startNetd(args = []) {
+      return startDaemon(['/scheme/initfs/bin/netd', '--ready', '3', ...args], 'tcp');
+    },
     shutdown() {
       k.shutdown();
     },
   };
 
-  async function startDaemon(argv: string[]): Promise<void> {
+  async function startDaemon(argv: string[], scheme = 'file'): Promise<void> {
     const ready = kpipe(k);
     const none = kpipe(k);
     const child = await k.spawn(null, {
@@ -102,7 +107,7 @@ export function bootKernel(poolSize = 2): TestKernel {
     if (isErr(child)) throw new Error(`${argv[0]}: ${child}`);
     await kreadAll(k, ready.read);
     kclose(k, ready.read);
-    if (!k.schemes.has('file')) throw new Error(`${argv[0]} did not register file:`);
+    if (!k.schemes.has(scheme)) throw new Error(`${argv[0]} did not register ${scheme}:`);
   }
 }
 

@@ -3,13 +3,14 @@ import type { Command } from './main.js';
 
 export const command: Command = {
   summary: 'Boot MACROHARD in this terminal (-c: run one command, print its output, power off).',
-  usage: 'macrohard boot [--image PATH | --config NAME] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME,addr=A/N]] [-c COMMAND] [--quiet | --verbose]',
+  usage: 'macrohard boot [--image PATH | --config NAME] [--net none|user[,hostfwd=tcp::HOSTPORT-:PORT]|tap[,ifname=NAME,addr=A/N]] [--switch PATH] [-c COMMAND] [--quiet | --verbose]',
   async run(args) {
     let cmd: string | undefined;
     let quiet: boolean | undefined;
     let image: string | undefined;
     let config: string | undefined;
     let net: string | undefined;
+    let sw: string | undefined;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '-c') {
@@ -28,6 +29,12 @@ export const command: Command = {
         net = args[++i];
         if (!net) {
           process.stderr.write('macrohard boot: --net needs none, user or tap\n');
+          return 2;
+        }
+      } else if (a === '--switch') {
+        sw = args[++i];
+        if (!sw) {
+          process.stderr.write('macrohard boot: --switch needs the path of a Unix socket for guests (macrohard vm run --switch PATH)\n');
           return 2;
         }
       } else if (a === '--config') {
@@ -61,7 +68,7 @@ export const command: Command = {
       }
     }
     const { boot } = await import('../host/node/machine.js');
-    const r = await boot({ command: cmd, quiet, image, net });
+    const r = await boot({ command: cmd, quiet, image, net, switch: sw });
     return r.status;
   },
 };

@@ -1,11 +1,12 @@
 // `macrohard vm`: the hypervisor from the host shell.
 //   macrohard vm run [--kernel PATH] [--initrd PATH] [--append TEXT] [--disk PATH] [--mem MiB]
-//                    [--smp N] [--script FILE] [--timeout S]
+//                    [--smp N] [--script FILE] [--timeout S] [--switch PATH] [--mac MAC] [--clock KIND]
 //   macrohard vm image build [--force]     builds (or finds cached) the Debian-source guest
 import type { Command } from './main.js';
 
 const USAGE = `macrohard vm run [--guest NAME] [--kernel PATH] [--initrd PATH] [--append TEXT] [--disk PATH | --disk-ro PATH]
                  [--mem MiB] [--smp N] [--script FILE] [--timeout S]
+                 [--switch PATH] [--mac MAC] [--clock real|virtual|paced]
        macrohard vm image build [--force]`;
 
 export const command: Command = {

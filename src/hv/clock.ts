@@ -3,6 +3,10 @@
 //   RealClock     follows the host's monotonic clock: what an interactive guest wants
 //   VirtualClock  advances only when told (by instructions executed, or by skipping to the next
 //                 deadline when every hart waits): runs are deterministic, for tests
+//   PacedClock    advances with instructions while the guest runs, like VirtualClock, but an idle
+//                 machine really sleeps and the clock moves on by the time slept: for a guest
+//                 that talks to the outside (a network peer answers in real time), without the
+//                 timer-interrupt livelock a real clock risks on a loaded host
 // Both can be frozen and resumed for snapshots through `now()`/`set()`.
 
 export const TIMEBASE_HZ = 10_000_000;
@@ -37,7 +41,7 @@ export class RealClock implements Clock {
 }
 
 export class VirtualClock implements Clock {
-  readonly realtime = false;
+  readonly realtime: boolean = false;
   private t = 0n;
 
   now(): bigint {
@@ -56,4 +60,8 @@ export class VirtualClock implements Clock {
   set(t: bigint): void {
     this.t = t;
   }
+}
+
+export class PacedClock extends VirtualClock {
+  override readonly realtime: boolean = true;
 }

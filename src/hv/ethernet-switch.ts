@@ -17,9 +17,18 @@ export interface SwitchPort {
   close(): void;
 }
 
+/**
+ * Anything a virtio-net device can plug into: this in-process switch, a port of MACROHARD's
+ * switch reached over a stream socket (src/host/node/framestream.ts), a kernel nic link.
+ * `receive` gets frames borrowed for the call.
+ */
+export interface FrameSwitch {
+  attach(receive: (frame: Uint8Array) => void): SwitchPort;
+}
+
 const macKey = (f: Uint8Array, at: number): string => Array.from(f.subarray(at, at + 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 
-export class EthernetSwitch {
+export class EthernetSwitch implements FrameSwitch {
   private readonly ports = new Map<number, (frame: Uint8Array) => void>();
   private readonly table = new Map<string, number>();
   private nextId = 1;

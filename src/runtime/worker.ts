@@ -51,7 +51,9 @@ function newChannel(context: vm.Context): SharedArrayBuffer {
 }
 
 function prepare(): Sandbox {
-  const context = vm.createContext(Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: false } });
+  // WebAssembly compiled in the context can call only what the program imports into it from
+  // the context itself, so it adds no authority (the `vm` program runs the RISC-V core so).
+  const context = vm.createContext(Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: true } });
   libmhScript.runInContext(context);
   const channel = newChannel(context);
   const sabProto = vm.runInContext('SharedArrayBuffer.prototype', context) as object;

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InitfsFile } from '../../kernel/schemes/initfs.js';
+import { cachedGuest } from '../../hv/guest/build.js';
 
 export const defaultInitfs = new URL('../../../initfs/', import.meta.url);
 
@@ -28,5 +29,19 @@ export function loadInitfs(dir: URL | string = defaultInitfs, into = new Map<str
     }
   };
   walk(root, '');
+  return into;
+}
+
+/**
+ * The host's guests, for the `vm` program inside MACROHARD: the descriptions (guests/*.toml)
+ * and the cached BusyBox guest's kernel and initramfs (`@busybox`), under guests/.
+ */
+export function addGuests(into: Map<string, InitfsFile>): Map<string, InitfsFile> {
+  loadInitfs(new URL('../../../../guests/', import.meta.url), into, 'guests/');
+  const g = cachedGuest();
+  if (g) {
+    into.set('guests/riscv64-busybox/Image', { data: readFileSync(g.kernel), mode: 0o644 });
+    into.set('guests/riscv64-busybox/initramfs.cpio', { data: readFileSync(g.initrd), mode: 0o644 });
+  }
   return into;
 }

@@ -9,7 +9,7 @@ import { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { FileBlockStore } from './disk.js';
 import { HostConsole, type ConsoleIo } from './console.js';
 import { NodeHost } from './host.js';
-import { loadInitfs } from './initfs.js';
+import { addGuests, loadInitfs } from './initfs.js';
 import { netLinks } from './netlinks.js';
 
 export const REBOOT_STATUS = 200;
@@ -27,6 +27,8 @@ export interface BootOptions {
   poolSize?: number;
   /** The network link: none (the default), loopback, user[,hostfwd=...], tap[,ifname=...]. */
   net?: string;
+  /** A Unix socket where hypervisor guests plug into MACROHARD's guest switch. */
+  switch?: string;
 }
 
 export interface BootResult {
@@ -41,7 +43,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   const io = opts.io ?? { input: process.stdin, output: process.stdout };
   const quiet = opts.quiet ?? opts.command !== undefined;
   const host = new NodeHost({ poolSize: opts.poolSize ?? 4 });
-  const cmdline = ['console=pty0', opts.image ? 'root=disk' : 'root=ram', opts.net && !opts.net.startsWith('none') ? `net=${opts.net.split(',')[0]}` : '', opts.command !== undefined ? `run=${opts.command}` : ''].filter(Boolean).join(' ');
+  const cmdline = ['console=pty0', opts.image ? 'root=disk' : 'root=ram', opts.net && !opts.net.startsWith('none') ? `net=${opts.net.split(',')[0]}` : opts.switch ? 'net=switch' : '', opts.command !== undefined ? `run=${opts.command}` : ''].filter(Boolean).join(' ');
   let console: HostConsole | null = null;
   const early: string[] = [];
   const k = new Kernel(host, {
@@ -55,6 +57,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
   });
   k.klog.log(`MACROHARD ${VERSION} kernel on Node.js ${process.version}, ${k.schemes.size} kernel schemes: ${[...k.schemes.keys()].sort().join(' ')}`);
   const files = loadInitfs();
+  if (opts.switch) addGuests(files); // a machine with a guest network can run guests itself
   k.register(new InitfsScheme(files, Date.now()));
   k.klog.log(`initfs: ${files.size} files`);
   if (opts.image) {
@@ -62,7 +65,7 @@ async function bootOnce(opts: BootOptions): Promise<BootResult & { reboot: boole
     k.register(new DiskScheme([store]));
     k.klog.log(`disk 0: ${opts.image} (${(store.size / 1048576).toFixed(0)} MiB)`);
   }
-  if (opts.net) await netLinks(k, opts.net);
+  if (opts.net || opts.switch) await netLinks(k, opts.net ?? 'none', opts.switch);
   console = new HostConsole(k, io);
   await console.open();
   for (const l of early) console.print(l);

@@ -1,15 +1,27 @@
-// The network links a booted machine gets from `macrohard boot --net MODE`: parses the option,
-// makes the host adapters (user-mode NAT, TAP, a loopback cable) and registers them with the
-// kernel as the nic scheme, where netd finds them. A link the host cannot provide (TAP without
-// privileges, say) fails the boot with a message saying why.
+// The network links a booted machine gets from `macrohard boot --net MODE [--switch PATH]`:
+// parses the option, makes the host adapters (user-mode NAT, TAP, a loopback cable) and
+// registers them with the kernel as the nic scheme, where netd finds them. A link the host
+// cannot provide (TAP without privileges, say) fails the boot with a message saying why.
+//
+// --switch PATH adds the guests' network: a switch whose first port is a nic link (netd is
+// 10.0.3.1/24 there, serves DHCP from 10.0.3.15 and routes the guests out through its NAT);
+// GUEST_PORTS more nic links on it are for the `vm` program inside MACROHARD (`role=guest`,
+// each with its guest's MAC); and VMMs on the host add ports by connecting to the Unix socket
+// PATH (`macrohard vm run --switch PATH`).
 
+import { rmSync } from 'node:fs';
 import type { Kernel } from '../../kernel/kernel.js';
 import { NicScheme, type NicLink } from '../../kernel/schemes/nic.js';
 import { NatLink } from './nat.js';
-import { LoopbackLink, parseNetOption } from './nic.js';
+import { HostSwitch, LoopbackLink, parseNetOption } from './nic.js';
 import { openTap } from './tap.js';
 
-export async function netLinks(k: Kernel, option: string): Promise<NicLink[]> {
+/** The guests' network: netd's address on it, and the pool its DHCP server hands out. */
+export const GUEST_NET = { mac: 0x02_00_00_00_03_01, addr: '10.0.3.1/24', pool: '10.0.3.15-10.0.3.254' };
+/** Ports for guests run by `vm` inside MACROHARD. */
+export const GUEST_PORTS = 2;
+
+export async function netLinks(k: Kernel, option: string, switchPath?: string): Promise<NicLink[]> {
   const opt = parseNetOption(option);
   if (typeof opt === 'string') throw new Error(`--net: ${opt}`);
   const links: NicLink[] = [];
@@ -26,6 +38,36 @@ export async function netLinks(k: Kernel, option: string): Promise<NicLink[]> {
     links.push(new LoopbackLink(0x02_00_00_00_00_01, '10.0.3.1/24'));
     k.klog.log('nic 0: loopback cable');
   }
+  if (switchPath) links.push(...(await guestSwitch(switchPath, links.length, k)));
   k.register(new NicScheme(links));
   return links;
+}
+
+async function guestSwitch(path: string, index: number, k: Kernel): Promise<NicLink[]> {
+  const sw = new HostSwitch();
+  const link = sw.link(GUEST_NET.mac, GUEST_NET.addr, undefined, { dhcp: GUEST_NET.pool, nat: 'on' });
+  const ports = guestPorts(sw);
+  let server;
+  try {
+    server = await sw.serve(path);
+  } catch (e) {
+    throw new Error(`--switch: cannot listen on ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  k.klog.log(`nic ${index}: guest switch at ${path}, MACROHARD at ${GUEST_NET.addr}, DHCP ${GUEST_NET.pool}; nic ${index + 1}-${index + GUEST_PORTS}: ports for vm`);
+  return [{
+    name: link.name,
+    config: link.config,
+    attach: (rx) => link.attach(rx),
+    send: (f) => link.send(f),
+    close() {
+      link.close();
+      server.close();
+      rmSync(path, { force: true });
+    },
+  }, ...ports];
+}
+
+/** The switch's ports for `vm` processes, each with the MAC its guest will use. */
+export function guestPorts(sw: HostSwitch): NicLink[] {
+  return Array.from({ length: GUEST_PORTS }, (_, i) => sw.link(0x52_54_00_00_03_10 + i, undefined, undefined, { role: 'guest' }));
 }

@@ -4,7 +4,10 @@
 // in the test process, on one segment. The user-mode NAT (nat.ts) and TAP (tap.ts) are the
 // links to the outside. Also here: the `net=` option parser shared by boot and tests.
 
+import * as net from 'node:net';
+import { rmSync } from 'node:fs';
 import type { NicLink } from '../../kernel/schemes/nic.js';
+import { frameSocket } from './framestream.js';
 import { VirtualSwitch, type SwitchPort } from '../../net/iface/switch.js';
 import { formatMac, type EthernetAddress } from '../../net/wire/address.js';
 
@@ -46,13 +49,14 @@ export class HostSwitch {
   /** Called after frames were forwarded, so plain ports' owners know to poll. */
   onForward: (() => void) | null = null;
 
-  link(mac: EthernetAddress, addr?: string, gateway?: string): NicLink {
+  /** A kernel link on a new port; `extra` adds config lines (`dhcp=FIRST-LAST`, `nat=on`). */
+  link(mac: EthernetAddress, addr?: string, gateway?: string, extra: Record<string, string> = {}): NicLink {
     const entry: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null } = { port: this.sw.port(), rx: null };
     this.links.push(entry);
     const self = this;
     return {
       name: 'switch',
-      config: linkConfig({ name: 'switch', mac: formatMac(mac), mtu: 1500, addr, gateway }),
+      config: linkConfig({ name: 'switch', mac: formatMac(mac), mtu: 1500, addr, gateway, ...extra }),
       attach(rx) {
         entry.rx = rx;
       },
@@ -74,6 +78,31 @@ export class HostSwitch {
 
   deliver(): void {
     this.schedule();
+  }
+
+  /**
+   * Listens on a Unix socket: each connection is a new port carrying frames in the stream
+   * format of framestream.ts (a VMM's virtio-net, `macrohard vm run --switch PATH`). A stale
+   * socket file left by an earlier run is replaced.
+   */
+  serve(path: string): Promise<net.Server> {
+    rmSync(path, { force: true });
+    const server = net.createServer((sock) => {
+      const entry: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null } = { port: this.sw.port(), rx: null };
+      this.links.push(entry);
+      entry.rx = frameSocket(sock, (f) => {
+        entry.port.transmit(performance.now(), f);
+        this.schedule();
+      });
+      sock.on('close', () => (entry.rx = null));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
   }
 
   private schedule(): void {

@@ -1,16 +1,18 @@
 // Builds the RISC-V BusyBox guest from Debian's own sources, reproducibly, into a cache:
-//   <cache>/guests/riscv64-busybox/Image           Linux 6.1 (linux-source-6.1) for the virt machine
-//   <cache>/guests/riscv64-busybox/initramfs.cpio  static BusyBox (Debian's busybox source) + /init
-//   <cache>/guests/riscv64-busybox/stamp.json      hash of recipe.ts's inputs
-// A second build with the same recipe returns at once. The cache is $MACROHARD_CACHE, else
-// ~/.cache/macrohard. Run: `node dist/src/hv/guest/build.js` (the `vm image build` command's body).
+//   <cache>/guests/riscv64-busybox-H/Image           Linux 6.1 (linux-source-6.1) for the virt machine
+//   <cache>/guests/riscv64-busybox-H/initramfs.cpio  static BusyBox (Debian's busybox source) + /init
+//   <cache>/guests/riscv64-busybox-H/stamp.json      hash of recipe.ts's inputs
+// H is the start of that hash, so guests of different recipes (two checkouts on one machine)
+// live side by side, and so do their build trees under <cache>/work. A second build with the
+// same recipe returns at once. The cache is $MACROHARD_CACHE, else ~/.cache/macrohard.
+// Run: `node dist/src/hv/guest/build.js` (the `vm image build` command's body).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildCpio, S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, type CpioEntry } from '../cpio.js';
-import { BUILD_PACKAGES, BUSYBOX_CONFIG, CROSS_COMPILE, INIT_SCRIPT, KERNEL_FRAGMENT, KERNEL_SOURCE_TARBALL } from './recipe.js';
+import { BUILD_PACKAGES, BUSYBOX_CONFIG, CROSS_COMPILE, INIT_SCRIPT, KERNEL_FRAGMENT, KERNEL_SOURCE_TARBALL, UDHCPC_SCRIPT } from './recipe.js';
 
 const RECIPE_VERSION = 1;
 
@@ -24,11 +26,11 @@ export function cacheDir(): string {
 }
 
 export function guestDir(): string {
-  return join(cacheDir(), 'guests', 'riscv64-busybox');
+  return join(cacheDir(), 'guests', `riscv64-busybox-${recipeHash().slice(0, 12)}`);
 }
 
 function recipeHash(): string {
-  return createHash('sha256').update(JSON.stringify([RECIPE_VERSION, KERNEL_FRAGMENT, BUSYBOX_CONFIG, INIT_SCRIPT])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([RECIPE_VERSION, KERNEL_FRAGMENT, BUSYBOX_CONFIG, INIT_SCRIPT, UDHCPC_SCRIPT])).digest('hex');
 }
 
 /** The cached guest, when it exists and matches the current recipe. */
@@ -61,7 +63,7 @@ function buildKernel(work: string, out: string, jobs: number, log: (s: string) =
   if (!existsSync(KERNEL_SOURCE_TARBALL)) throw new GuestBuildError(`${KERNEL_SOURCE_TARBALL} missing: apt-get install ${BUILD_PACKAGES.join(' ')}`);
   const src = join(work, 'linux-source-6.1');
   if (!existsSync(src)) run('tar', ['xf', KERNEL_SOURCE_TARBALL, '-C', work], { log });
-  const obj = join(work, 'linux-obj');
+  const obj = join(work, `linux-obj-${recipeHash().slice(0, 12)}`);
   rmSync(obj, { recursive: true, force: true });
   mkdirSync(obj, { recursive: true });
   const make = (...t: string[]) => run('make', ['-C', src, 'ARCH=riscv', `CROSS_COMPILE=${CROSS_COMPILE}`, `O=${obj}`, ...t], { log, env: KBUILD_ENV });
@@ -92,7 +94,7 @@ function buildBusybox(work: string, jobs: number, log: (s: string) => void): str
     src = readdirSync(bbWork).find((d) => d.startsWith('busybox-') && lstatSync(join(bbWork, d)).isDirectory());
     if (!src) throw new GuestBuildError('apt-get source busybox unpacked nothing');
   }
-  const obj = join(bbWork, 'obj');
+  const obj = join(bbWork, `obj-${recipeHash().slice(0, 12)}`);
   rmSync(obj, { recursive: true, force: true });
   mkdirSync(obj, { recursive: true });
   run('make', ['-C', join(bbWork, src), `O=${obj}`, 'defconfig'], { log });
@@ -102,7 +104,7 @@ function buildBusybox(work: string, jobs: number, log: (s: string) => void): str
   }
   writeFileSync(join(obj, '.config'), config);
   run('make', ['-C', obj, `-j${jobs}`, `CROSS_COMPILE=${CROSS_COMPILE}`, 'busybox'], { log, env: { SOURCE_DATE_EPOCH: KBUILD_ENV.SOURCE_DATE_EPOCH } });
-  const root = join(bbWork, 'rootfs');
+  const root = join(bbWork, `rootfs-${recipeHash().slice(0, 12)}`);
   rmSync(root, { recursive: true, force: true });
   run('make', ['-C', obj, `CROSS_COMPILE=${CROSS_COMPILE}`, `CONFIG_PREFIX=${root}`, 'install'], { log });
   return root;
@@ -128,6 +130,8 @@ export function packInitramfs(root: string | undefined, extra: CpioEntry[] = [])
   for (const d of ['dev', 'proc', 'sys', 'mnt', 'tmp', 'root', 'etc']) if (!have.has(d)) entries.push({ name: d, mode: S_IFDIR | 0o755 });
   entries.push({ name: 'dev/console', mode: S_IFCHR | 0o600, rdev: { major: 5, minor: 1 } });
   entries.push({ name: 'init', mode: S_IFREG | 0o755, data: new TextEncoder().encode(INIT_SCRIPT) });
+  for (const d of ['usr/share', 'usr/share/udhcpc']) if (!have.has(d)) entries.push({ name: d, mode: S_IFDIR | 0o755 });
+  entries.push({ name: 'usr/share/udhcpc/default.script', mode: S_IFREG | 0o755, data: new TextEncoder().encode(UDHCPC_SCRIPT) });
   entries.push(...extra);
   return buildCpio(entries);
 }

@@ -51,6 +51,7 @@ CONFIG_HW_RANDOM=y
 CONFIG_HW_RANDOM_VIRTIO=y
 CONFIG_NET=y
 CONFIG_UNIX=y
+CONFIG_PACKET=y
 CONFIG_INET=y
 CONFIG_NETDEVICES=y
 CONFIG_NET_CORE=y
@@ -79,6 +80,29 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 echo "MACROHARD guest: $(uname -sr) on $(uname -m)"
 exec setsid cttyhack /bin/sh
+`;
+
+/**
+ * BusyBox udhcpc's hook, /usr/share/udhcpc/default.script: udhcpc only obtains the lease and
+ * passes it in the environment; this sets the interface, default route and name servers from it.
+ */
+export const UDHCPC_SCRIPT = `#!/bin/sh
+case "$1" in
+deconfig)
+  ifconfig "$interface" up 0.0.0.0
+  ;;
+bound|renew)
+  ifconfig "$interface" "$ip" netmask "\${subnet:-255.255.255.0}"
+  if [ -n "$router" ]; then
+    route del default dev "$interface" 2>/dev/null
+    set -- $router
+    route add default gw "$1" dev "$interface"
+  fi
+  : > /etc/resolv.conf
+  for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+  ;;
+esac
+exit 0
 `;
 
 /** Debian packages the build needs (for error messages and CI). */

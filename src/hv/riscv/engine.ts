@@ -78,6 +78,14 @@ class CoreInstance {
 
 let modulePromise: Promise<WasmModule> | undefined;
 
+/**
+ * Supplies core.wasm's bytes where they cannot be read from beside this module: a MACROHARD
+ * process (the `vm` program) reads them from its file system.
+ */
+export function provideCore(bytes: Uint8Array): void {
+  modulePromise = Wasm.compile(bytes);
+}
+
 /** Compiles core.wasm once per process (or worker). */
 export function coreModule(): Promise<WasmModule> {
   modulePromise ??= (async () => {

@@ -15,7 +15,7 @@ import { MmioBus } from '../bus.js';
 import type { IrqLine, MmioDevice } from '../device.js';
 import { TestFinisher } from '../devices/test-finisher.js';
 import { Uart16550 } from '../devices/uart16550.js';
-import { RealClock, VirtualClock, type Clock } from '../clock.js';
+import { PacedClock, RealClock, VirtualClock, type Clock } from '../clock.js';
 import { Exit, Irq, Priv, RiscvHart, type HartState as HartRegs } from './engine.js';
 import type { DeviceState } from '../device.js';
 import { Clint } from './clint.js';
@@ -41,10 +41,31 @@ export interface MachineConfig {
   cmdline: string;
   /** Receives the guest's console output (UART and SBI console alike). */
   output: (bytes: Uint8Array) => void;
-  /** 'virtual' makes runs deterministic: time advances with instructions executed. */
-  clock?: 'real' | 'virtual';
+  /**
+   * 'virtual' makes runs deterministic: time advances with instructions executed; 'paced' does
+   * the same while the guest runs but sleeps for real when it idles (for networked guests).
+   */
+  clock?: 'real' | 'virtual' | 'paced';
   /** Devices for the virtio-mmio slots, in order; each is given its PLIC line. */
   virtio?: Array<(irq: IrqLine, machine: RiscvMachine) => MmioDevice>;
+  /**
+   * How the run loop waits where the host has no event loop to hand (a MACROHARD process, whose
+   * system calls block): `idle(ms)` blocks until `ms` pass or input arrives, and delivers that
+   * input (console bytes, frames) to the devices; `poll()` delivers what has arrived without
+   * blocking. Without it the loop uses setTimeout and setImmediate.
+   */
+  events?: MachineEvents;
+  /**
+   * Milliseconds of running between looks at the outside world (console input, frames, host
+   * timers); default 20. A networked guest wants it short: a frame that arrives while the guest
+   * runs waits this long, and that wait is part of every round trip its TCP sees.
+   */
+  pollIntervalMs?: number;
+}
+
+export interface MachineEvents {
+  idle(ms: number): void;
+  poll(): void;
 }
 
 export type MachineExit =
@@ -101,7 +122,7 @@ export class RiscvMachine implements SbiPlatform {
     this.waiting = harts.map(() => false);
     this.kicked = harts.map(() => false);
     this.stip = harts.map(() => false);
-    this.clock = config.clock === 'virtual' ? new VirtualClock() : new RealClock();
+    this.clock = config.clock === 'virtual' ? new VirtualClock() : config.clock === 'paced' ? new PacedClock() : new RealClock();
     // Interrupt controllers drive the harts through this, which also wakes a waiting hart.
     const lines = harts.map((h, i) => ({
       setLine: (irq: Irq, level: boolean) => {
@@ -231,6 +252,7 @@ export class RiscvMachine implements SbiPlatform {
     const limit = opts.maxInstructions;
     this.exit = undefined; // a stopped machine can be run again
     let lastYield = performance.now();
+    const interval = this.config.pollIntervalMs ?? 20;
     while (!this.exit) {
       let ran = false;
       for (let i = 0; i < this.harts.length && !this.exit; i++) {
@@ -253,9 +275,10 @@ export class RiscvMachine implements SbiPlatform {
       }
       if (!ran && !this.exit) await this.idle();
       if (limit !== undefined && !this.exit && this.instret >= limit) this.exit = { kind: 'watchdog', instructions: this.instret };
-      if (performance.now() - lastYield > 20) {
+      if (performance.now() - lastYield > interval) {
         // Let console input and the host's timers in (setImmediate in Node, a timer elsewhere).
-        await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+        if (this.config.events) this.config.events.poll();
+        else await new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
         lastYield = performance.now();
       }
     }
@@ -283,9 +306,12 @@ export class RiscvMachine implements SbiPlatform {
       this.applyTimers();
       return;
     }
-    const ticks = deadline - this.clock.now();
+    const start = this.clock.now();
+    const t0 = performance.now();
+    const ticks = deadline - start;
     const ms = deadline === NEVER ? 1000 : Math.max(0, Number(ticks) / 10_000);
-    await new Promise<void>((resolve) => {
+    if (this.config.events) this.config.events.idle(ms);
+    else await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
       function done(): void {
         clearTimeout(t);
@@ -294,6 +320,10 @@ export class RiscvMachine implements SbiPlatform {
       this.wake = done;
     });
     this.wake = undefined;
+    // A paced clock stood still while the machine slept: move it on by the time that passed,
+    // never past the deadline (a real clock ignores this).
+    const slept = start + BigInt(Math.round((performance.now() - t0) * 10_000));
+    this.clock.advanceTo(slept < deadline ? slept : deadline);
     this.applyTimers();
   }
 

@@ -23,8 +23,16 @@ function io(): VmIo & { out: string[]; err: string[] } {
 }
 
 test('options parse; bad ones are usage errors', () => {
-  const o = parseVmArgs(['--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--disk', 'a.img', '--disk-ro', 'b.img', '--mem', '64', '--smp', '2', '--timeout', '5']);
-  assert.deepEqual(o, { kernel: 'k', initrd: 'i', append: 'console=ttyS0', disks: [{ path: 'a.img', readOnly: false }, { path: 'b.img', readOnly: true }], memMiB: 64, smp: 2, timeoutS: 5 });
+  const o = parseVmArgs(['--kernel', 'k', '--initrd', 'i', '--append', 'console=ttyS0', '--disk', 'a.img', '--disk-ro', 'b.img', '--mem', '64', '--smp', '2', '--timeout', '5',
+    '--switch', '/tmp/s.sock', '--mac', '52:54:00:ab:cd:0e', '--clock', 'paced']);
+  assert.deepEqual(o, {
+    kernel: 'k', initrd: 'i', append: 'console=ttyS0', disks: [{ path: 'a.img', readOnly: false }, { path: 'b.img', readOnly: true }], memMiB: 64, smp: 2, timeoutS: 5,
+    switchPath: '/tmp/s.sock', mac: Uint8Array.of(0x52, 0x54, 0, 0xab, 0xcd, 0x0e), clock: 'paced',
+  });
+  assert.equal(parseVmArgs([]).clock, 'real');
+  assert.throws(() => parseVmArgs(['--mac', '53:54:00:00:00:01']), /group address/);
+  assert.throws(() => parseVmArgs(['--mac', '52:54:00:00:01']), /bad MAC/);
+  assert.throws(() => parseVmArgs(['--clock', 'sundial']), UsageError);
   assert.throws(() => parseVmArgs(['--mem']), UsageError);
   assert.throws(() => parseVmArgs(['--smp', '9']), UsageError);
   assert.throws(() => parseVmArgs(['--frobnicate']), UsageError);
@@ -38,6 +46,7 @@ test('missing kernel, malformed kernel and bad disk images are reported before b
     await assert.rejects(runVm(parseVmArgs(['--kernel', join(dir, 'junk')]), io()), BootError);
     writeFileSync(join(dir, 'odd.img'), new Uint8Array(1000));
     await assert.rejects(runVm(parseVmArgs(['--kernel', join(dir, 'junk'), '--disk', join(dir, 'odd.img')]), io()), DiskError);
+    await assert.rejects(runVm(parseVmArgs(['--kernel', join(dir, 'junk'), '--switch', join(dir, 'no.sock')]), io()), /cannot reach the switch at .*no\.sock: ENOENT/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

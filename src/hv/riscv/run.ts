@@ -8,6 +8,11 @@
 //   --script FILE    type FILE's lines at the first shell prompt ("-" for stdin), no terminal;
 //                    the run ends when the guest powers off
 //   --timeout S      stop a run after S seconds (the watchdog for scripts and tests)
+//   --switch PATH    virtio-net on a port of the switch listening at PATH (macrohard boot --switch)
+//   --mac MAC        the NIC's address (default 52:54:00 and three bytes of the VMM's pid, so
+//                    guests started side by side on one switch differ)
+//   --clock KIND     real (default), virtual (deterministic) or paced (virtual while running,
+//                    real while idle: for a networked guest on a loaded host)
 // The serial console is attached to the terminal in raw mode; Ctrl-A X quits, Ctrl-A Ctrl-A
 // sends a Ctrl-A, as in QEMU. Exit status: 0 poweroff or reboot, 1 guest fault, 2 bad usage or
 // unreadable input files, 3 timeout.
@@ -19,7 +24,9 @@ import { FileDisk, DiskError } from '../devices/file-disk.js';
 import { VirtioMmio } from '../virtio/mmio.js';
 import { VirtioBlk } from '../virtio/blk.js';
 import { VirtioRng } from '../virtio/rng.js';
+import { VirtioNet } from '../virtio/net.js';
 import type { IrqLine } from '../device.js';
+import { StreamSwitchPort } from '../../host/node/framestream.js';
 
 export interface VmOptions {
   kernel?: string;
@@ -30,12 +37,31 @@ export interface VmOptions {
   smp: number;
   script?: string;
   timeoutS?: number;
+  switchPath?: string;
+  mac: Uint8Array;
+  clock: 'real' | 'virtual' | 'paced';
+}
+
+function defaultMac(): Uint8Array {
+  const pid = process.pid;
+  return Uint8Array.of(0x52, 0x54, 0, (pid >> 16) & 0xff, (pid >> 8) & 0xff, pid & 0xff);
+}
+
+function parseMac(text: string): Uint8Array {
+  const parts = text.split(':');
+  const bytes = parts.map((p) => (/^[0-9a-fA-F]{1,2}$/.test(p) ? parseInt(p, 16) : NaN));
+  if (bytes.length !== 6 || bytes.some(Number.isNaN)) throw new UsageError(`bad MAC address ${text} (want six hex bytes, 52:54:00:12:34:56)`);
+  if (bytes[0]! & 1) throw new UsageError(`MAC address ${text} is a group address`);
+  return Uint8Array.from(bytes);
 }
 
 export class UsageError extends Error {}
 
+/** How often a networked guest's run loop looks for frames (see MachineConfig.pollIntervalMs). */
+export const NET_POLL_MS = 2;
+
 export function parseVmArgs(argv: string[]): VmOptions {
-  const o: VmOptions = { append: 'console=ttyS0', disks: [], memMiB: 256, smp: 1 };
+  const o: VmOptions = { append: 'console=ttyS0', disks: [], memMiB: 256, smp: 1, mac: defaultMac(), clock: 'real' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -58,6 +84,14 @@ export function parseVmArgs(argv: string[]): VmOptions {
       case '--smp': o.smp = num(1, 8); break;
       case '--script': o.script = val(); break;
       case '--timeout': o.timeoutS = num(1, 86400); break;
+      case '--switch': o.switchPath = val(); break;
+      case '--mac': o.mac = parseMac(val()); break;
+      case '--clock': {
+        const c = val();
+        if (c !== 'real' && c !== 'virtual' && c !== 'paced') throw new UsageError(`--clock must be real, virtual or paced`);
+        o.clock = c;
+        break;
+      }
       default: throw new UsageError(`unknown option ${a}`);
     }
   }
@@ -91,10 +125,17 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
   const kernel = readInput('kernel', kernelPath);
   const initrd = initrdPath ? readInput('initrd', initrdPath) : undefined;
   const disks = o.disks.map((d) => new FileDisk(d.path, d.readOnly));
+  let uplink: StreamSwitchPort | undefined;
+  try {
+    uplink = o.switchPath ? await StreamSwitchPort.connect(o.switchPath) : undefined;
+  } catch (e) {
+    disks.forEach((d) => d.close());
+    throw new UsageError((e as Error).message);
+  }
   let quitArmed = false;
   let watchOutput: ((b: Uint8Array) => void) | undefined;
   const machine = await RiscvMachine.create({
-    ramSize: o.memMiB << 20, harts: o.smp, kernel, initrd, cmdline: o.append,
+    ramSize: o.memMiB << 20, harts: o.smp, kernel, initrd, cmdline: o.append, clock: o.clock, pollIntervalMs: uplink ? NET_POLL_MS : undefined,
     output: (b) => {
       io.stdout.write(b);
       watchOutput?.(b);
@@ -102,7 +143,12 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
     virtio: [
       ...disks.map((d) => (irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioBlk(d))),
       (irq, m) => new VirtioMmio(m.hart.ram, irq, new VirtioRng()),
+      ...(uplink ? [(irq: IrqLine, m: RiscvMachine) => new VirtioMmio(m.hart.ram, irq, new VirtioNet(uplink!, o.mac))] : []),
     ],
+  }).catch((e: unknown) => {
+    disks.forEach((d) => d.close());
+    uplink?.close();
+    throw e;
   });
   let timedOut = false;
   const timer = o.timeoutS ? setTimeout(() => {
@@ -153,6 +199,7 @@ export async function runVm(o: VmOptions, io: VmIo): Promise<number> {
     if (raw) stdin.setRawMode(false);
     stdin.pause();
     disks.forEach((d) => d.close());
+    uplink?.close();
   }
   switch (exit.kind) {
     case 'poweroff': case 'reboot': return 0;

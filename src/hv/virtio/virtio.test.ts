@@ -9,7 +9,7 @@ import { VirtioMmio, VIRTIO_F_VERSION_1, STATUS_ACKNOWLEDGE, STATUS_DRIVER, STAT
 import { VirtioBlk, MemoryDisk, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_S_OK, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_S_IOERR } from './blk.js';
 import { VirtioRng } from './rng.js';
 import { VirtioConsole } from './console.js';
-import { VirtioNet } from './net.js';
+import { VirtioNet, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_GUEST_CSUM } from './net.js';
 import { EthernetSwitch } from '../ethernet-switch.js';
 import { VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE, VIRTQ_DESC_F_INDIRECT } from './queue.js';
 import type { VirtioDevice } from './mmio.js';
@@ -287,6 +287,52 @@ test('virtio-net: transmit goes through the switch to another port; frames for t
   assert.deepEqual(d.used(0), [[head, 72]]);
   assert.equal(d.ram.u16(rx + 10), 1, 'num_buffers');
   assert.deepEqual(d.ram.read(rx + 12, 60), reply);
+});
+
+test('virtio-net: checksum offload completes a partial UDP checksum; received frames are DATA_VALID', () => {
+  const sw = new EthernetSwitch();
+  const mac = Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x57);
+  const heard: Uint8Array[] = [];
+  const harness = sw.attach((f) => heard.push(f));
+  // Ethernet + IPv4 (10.0.3.15 -> 10.0.3.1, UDP) + UDP 1000 -> 9 with 4 payload bytes.
+  const frame = Uint8Array.of(
+    0x02, 0, 0, 0, 3, 1, ...mac, 0x08, 0x00,
+    0x45, 0, 0, 32, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 3, 15, 10, 0, 3, 1,
+    0x03, 0xe8, 0x00, 0x09, 0x00, 0x0c, 0, 0, 0xde, 0xad, 0xbe, 0xef,
+  );
+  // What the driver leaves in the checksum field: the pseudo-header's sum, folded, not complemented.
+  const pseudo = 0x0a00 + 0x030f + 0x0a00 + 0x0301 + 17 + 12;
+  frame[40] = pseudo >> 8;
+  frame[41] = pseudo & 0xff;
+  for (const accept of [true, false]) {
+    heard.length = 0;
+    const net = new VirtioNet(sw, mac);
+    const d = new Driver(net);
+    const offered = d.init();
+    assert.ok(offered & VIRTIO_NET_F_CSUM && offered & VIRTIO_NET_F_GUEST_CSUM);
+    if (!accept) {
+      d.w(0x070, 0); // renegotiate without the checksum features
+      d.init(offered & ~(VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM));
+    }
+    const tx = d.alloc(12 + frame.length);
+    d.ram.write(tx, Uint8Array.of(1, 0, 0, 0, 0, 0, 34, 0, 6, 0, 0, 0)); // NEEDS_CSUM, start 34, offset 6
+    d.ram.write(tx + 12, frame);
+    d.post(1, [[tx, 12 + frame.length, false]]);
+    assert.equal(heard.length, 1);
+    const sent = heard[0]!;
+    // The whole UDP checksum over pseudo-header and datagram, as the receiver computes it.
+    let sum = 0x0a00 + 0x030f + 0x0a00 + 0x0301 + 17 + 12;
+    for (let i = 34; i < sent.length; i += 2) sum += (sent[i]! << 8) | sent[i + 1]!;
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    if (accept) assert.equal(sum, 0xffff, 'the checksum verifies');
+    else assert.deepEqual(sent, frame, 'without CSUM the frame is sent as given');
+    assert.deepEqual(d.ram.read(tx + 12, frame.length), frame, "the driver's buffer is untouched");
+    harness.send(Uint8Array.of(...mac, 2, 0, 0, 0, 3, 1, 0x08, 0x00));
+    const rx = d.alloc(1526);
+    d.post(0, [[rx, 1526, true]]);
+    assert.equal(d.ram.read(rx, 1)[0], accept ? 2 : 0, 'DATA_VALID only with GUEST_CSUM');
+    net.reset();
+  }
 });
 
 test('the Ethernet switch learns source ports and floods unknown destinations', () => {

@@ -2,14 +2,18 @@
 // kernel nic link (/scheme/nic/N), each an Interface of the stack with its own socket set.
 // A nic link's frames move through its descriptor, one frame per read or write; its config
 // file (`key=value` lines: mac, mtu, addr, gateway, dns) says how to set the interface up.
+// A link whose config has `dhcp=FIRST-LAST` is a network netd provides (the switch hypervisor
+// guests plug into): netd serves DHCP there from that pool, and with `nat=on` it is the
+// guests' router, carrying their connections out through its other links (guestnat.ts).
 //
 // A socket lives on the link its traffic uses: the loopback for 127/8 and for our own
-// addresses (which the loopback also answers to, as Linux does), the first nic link for the
-// rest. A listener listens on every link at once.
+// addresses (which the loopback also answers to, as Linux does), then a link the destination
+// is directly on, then the first link with a route to it. A listener listens on every link.
 
 import * as mh from 'libmh';
 import { Loopback, type Device } from '../../net/iface/device.js';
 import { Interface } from '../../net/iface/interface.js';
+import { DhcpServer } from '../../net/iface/dhcp_server.js';
 import { SocketSet } from '../../net/socket/set.js';
 import { ipv4, Ipv4Cidr, isLoopback, mac, formatIpv4, type Ipv4Address } from '../../net/wire/address.js';
 
@@ -22,6 +26,10 @@ export interface Link {
   fd: number;
   /** The dns servers the link's config named. */
   dns: Ipv4Address[];
+  /** The DHCP server netd runs on this link (`dhcp=` in its config), if any. */
+  dhcp?: DhcpServer;
+  /** Whether netd routes this link's hosts out through the other links (`nat=on`). */
+  nat?: boolean;
 }
 
 /** A kernel nic descriptor as a stack device: reads only when the event loop saw it readable. */
@@ -90,13 +98,36 @@ export function nicLink(n: number, overrides: Map<string, string>): Link {
   }
   const gw = cfg.get('gateway') ? ipv4(cfg.get('gateway')!) : null;
   const iface = new Interface({ hardwareAddr: mac(cfg.get('mac') ?? '02:00:00:00:00:10'), addresses, gateway: gw ?? undefined });
-  const dns = (cfg.get('dns') ?? '').split(/[ ,]+/).map((s) => ipv4(s)).filter((x): x is number => x !== null);
-  return { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, Number(cfg.get('mtu') ?? 1500)), fd, dns };
+  const dns = parseList(cfg.get('dns'));
+  const link: Link = { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, Number(cfg.get('mtu') ?? 1500)), fd, dns };
+  const pool = cfg.get('dhcp');
+  if (pool) {
+    const [first, last] = pool.split('-').map((a) => ipv4(a.trim()));
+    const own = addresses[0];
+    if (!own || first == null || last == null || first > last || !own.contains(first) || !own.contains(last)) throw new Error(`nic ${n}: bad dhcp pool ${pool} (want FIRST-LAST inside the link's addr)`);
+    link.nat = cfg.get('nat') === 'on';
+    // As the guests' router netd is also their name server's way out: hand on the uplink's.
+    link.dhcp = new DhcpServer(link.sockets, { server: own, poolFirst: first, poolLast: last, router: link.nat ? own.address : undefined, dns: parseList(cfg.get('dhcp_dns')) });
+  }
+  return link;
+}
+
+function parseList(text: string | undefined): Ipv4Address[] {
+  return (text ?? '').split(/[ ,]+/).map((s) => ipv4(s)).filter((x): x is number => x !== null);
+}
+
+/** The nic links the kernel offers netd (/scheme/nic/0, 1, ...): all but guest ports (`role=guest`, for `vm`). */
+export function nicIndexes(): number[] {
+  if (!mh.exists('/scheme/nic')) return [];
+  return mh.readdir('/scheme/nic').map((d) => Number(d.name)).filter((n) => Number.isInteger(n))
+    .filter((n) => parseConfig(mh.readText(`/scheme/nic/${n}/config`)).get('role') !== 'guest').sort((a, b) => a - b);
 }
 
 /** The link that carries traffic to `dst`, or null when none routes it. */
 export function linkFor(links: readonly Link[], dst: Ipv4Address): Link | null {
   if (isLoopback(dst) || links.some((l) => l.iface.hasAddress(dst))) return links[0]!;
+  // A link the destination is directly on wins over another link's default route.
+  for (const l of links.slice(1)) if (l.iface.addresses.some((c) => c.contains(dst))) return l;
   for (const l of links.slice(1)) if (l.iface.nextHop(dst) !== null) return l;
   return null;
 }

@@ -7,7 +7,11 @@
 // Usage: netd [-v] [--ready FD] [--no-nic] [--nic N] [--set key=value]...
 //   --ready FD     write one byte to FD once the schemes are registered
 //   --no-nic       serve the loopback only
-//   --set k=v      override the link's config (addr=10.0.0.5/24, gateway=10.0.0.1, ...)
+//   --nic N        use only /scheme/nic/N (default: every nic link, eth0, eth1, ...)
+//   --set k=v      override the first link's config (addr=10.0.0.5/24, gateway=10.0.0.1, ...)
+//
+// A link whose config has `dhcp=` gets a DHCP server, and with `nat=on` netd routes its hosts
+// (hypervisor guests) out through the other links (guestnat.ts).
 //
 // The loop: wait on the event queue for a scheme request, a frame, or the timer armed at the
 // stack's next deadline; serve what came; poll every interface until nothing moves; answer
@@ -16,7 +20,8 @@
 // the event queue, and the queue is read without sleeping while the stack has work due.
 
 import * as mh from 'libmh';
-import { describe, loopbackLink, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
+import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
+import { guestNat, type GuestNat } from './guestnat.js';
 import { TcpService } from './tcp.js';
 import { IcmpService, UdpService } from './dgram.js';
 import { NetcfgService } from './netcfg.js';
@@ -30,7 +35,7 @@ export function main(argv: string[]): number {
   let ready = -1;
   let useNic = true;
   let verbose = false;
-  let nicIndex = 0;
+  let nicIndex = -1;
   const overrides = new Map<string, string>();
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
@@ -49,9 +54,19 @@ export function main(argv: string[]): number {
   }
 
   const links: Link[] = [loopbackLink()];
-  if (useNic && mh.exists(`/scheme/nic/${nicIndex}`)) links.push(nicLink(nicIndex, overrides));
+  if (useNic) {
+    const nics = nicIndexes().filter((n) => nicIndex < 0 || n === nicIndex);
+    nics.forEach((n, i) => links.push(nicLink(n, i === 0 ? overrides : new Map())));
+  }
   shareAddresses(links);
-  if (verbose) for (const l of links) mh.eprintln(`netd: ${describe(l)}`);
+  const nats: GuestNat[] = [];
+  for (const l of links) {
+    if (!l.nat) continue;
+    nats.push(guestNat(l, links));
+    // The guests' name servers are ours, reached through the NAT like any other destination.
+    if (l.dhcp && !l.dhcp.config.dns?.length) l.dhcp.config.dns = links.flatMap((o) => o.dns);
+  }
+  if (verbose) for (const l of links) mh.eprintln(`netd: ${describe(l)}${l.dhcp ? ' (dhcp server' + (l.nat ? ', nat)' : ')') : ''}`);
 
   const tcp = new TcpService(links);
   const udp = new UdpService(links);
@@ -96,7 +111,15 @@ export function main(argv: string[]): number {
     const now = Date.now();
     for (let round = 0; round < 64; round++) {
       let moved = false;
-      for (const l of links) if (l.iface.poll(now, l.device, l.sockets)) moved = true;
+      for (const l of links) {
+        if (l.iface.poll(now, l.device, l.sockets)) moved = true;
+        l.dhcp?.poll(now);
+      }
+      for (const n of nats) {
+        const a = n.gateway.poll(now);
+        const b = n.host.pump();
+        if (a || b) moved = true;
+      }
       for (const s of services) s.pump();
       if (!moved) break;
     }
@@ -116,6 +139,7 @@ export function main(argv: string[]): number {
     hotRuns = 0;
     let due = Infinity;
     for (const l of links) due = Math.min(due, l.iface.pollAt(now, l.sockets));
+    for (const n of nats) due = Math.min(due, n.gateway.pollAt());
     // Work already due (more segments than one round moves): look for news without sleeping.
     const busy = due <= Date.now();
     if (busy !== evNonblock) {
