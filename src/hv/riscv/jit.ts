@@ -1,0 +1,463 @@
+// The RISC-V block translator: hot guest code to WebAssembly, generated at run time. The core
+// (core/jit.as) counts block starts and calls compile() for a hot one; the block's function goes
+// into the core's function table and the run loop calls it from then on.
+//
+// A block is straight-line code within one 4 KiB page, from its first instruction to the first
+// jump or branch (included), to an instruction only the interpreter runs (CSR and system
+// instructions, A, F and D, division, the high multiplies, FENCE.I — excluded), or to the end of
+// the page. Its function has the type (pc: i64, dkey: i64) -> i32: `pc` is the guest virtual
+// address of the first instruction (the code is position-independent, so one translation serves
+// every virtual address of the physical page), `dkey` the data TLB key of state.as; it returns
+// the instructions it retired and leaves the next pc in JIT_PC. Registers live in wasm locals
+// for the block's life: loaded on entry, stored back at every exit. Loads and stores look the
+// core's TLBs up inline (the same direct-mapped {tag, addend} entries the interpreter fills);
+// a miss calls the core's jitLoad/jitStore, which walk the page tables, reach MMIO, or fault.
+// A fault leaves S.exc set: the block stores the registers written so far, puts the faulting
+// instruction's pc in JIT_PC, returns the count before it, and the run loop enters the trap as
+// the interpreter would. Interrupts are taken between blocks, as the interpreter takes them
+// between batches, since no instruction in a block can enable one.
+import { Code, I32, I64, OP, VOID, moduleBytes, type FuncType } from './wasm-code.js';
+import { Wasm, type WasmMemory, type WasmTable } from '../wasm.js';
+
+/** The core's layout and entry points the generated code uses (exports of core.wasm). */
+export interface TranslatorCore {
+  memory: WasmMemory;
+  XREGS: number;
+  JIT_PC: number;
+  JIT_STATUS: number;
+  TLB_READ: number;
+  TLB_WRITE: number;
+  TLB_ENTRIES: number;
+  RVC_TABLE: number;
+  jitLoad: unknown;
+  jitStore: unknown;
+  jitFlush(): void;
+  getJitFlushes(): number;
+  jitInstall(host: number, index: number): void;
+}
+
+/** Instructions per block at most: long enough for unrolled loops, short enough to compile fast. */
+const MAX_BLOCK = 128;
+/** Blocks queued for translation at most per run() (more are refused; they come back when hot again). */
+const MAX_QUEUE = 256;
+/** A batch is translated once this many blocks wait, or the first has waited BATCH_WAIT_MS. */
+const BATCH_BLOCKS = 64;
+const BATCH_WAIT_MS = 5;
+const IMPORTS: FuncType[] = [
+  { params: [I64, I32], results: [I64] }, // jitLoad(va, size)
+  { params: [I64, I32, I64], results: [I32] }, // jitStore(va, size, value)
+];
+const BLOCK_TYPE: FuncType = { params: [I64, I64], results: [I32] };
+const F_LOAD = 0;
+const F_STORE = 1;
+// Locals: 0 pc, 1 dkey (parameters), 2..32 x1..x31, then temporaries.
+const L_PC = 0;
+const L_DKEY = 1;
+const L_VA = 33;
+const L_VAL = 34;
+const L_ENT = 35;
+const L_ST = 36;
+const L_IT = 37;
+/** The locals after the two parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_IT (i32). */
+const LOCALS = [...new Array<number>(33).fill(I64), I32, I32, I32];
+/** A block that branches back to its own start loops inside its function, for at most this many instructions per call. */
+const LOOP_INSTRUCTIONS = 4096;
+
+const LOAD_OPS = [OP.i64Load8S, OP.i64Load16S, OP.i64Load32S, OP.i64Load, OP.i64Load8U, OP.i64Load16U, OP.i64Load32U];
+const SLOW_EXTEND = [OP.i64Extend8S, OP.i64Extend16S, OP.i64Extend32S];
+const STORE_OPS = [OP.i64Store8, OP.i64Store16, OP.i64Store32, OP.i64Store];
+const BRANCH_OPS: Record<number, number> = { 0: OP.i64Eq, 1: OP.i64Ne, 4: OP.i64LtS, 5: OP.i64GeS, 6: OP.i64LtU, 7: OP.i64GeU };
+
+const immI = (i: number): number => i >> 20;
+const immS = (i: number): number => ((i >> 20) & ~31) | ((i >>> 7) & 31);
+const immB = (i: number): number => ((i >> 19) & ~0xfff) | ((i & 0x80) << 4) | ((i >>> 20) & 0x7e0) | ((i >>> 7) & 0x1e);
+const immJ = (i: number): number => ((i >> 11) & ~0xfffff) | (i & 0xff000) | ((i >>> 9) & 0x800) | ((i >>> 20) & 0x7fe);
+
+/** What an instruction is to the translator. */
+enum Kind {
+  /** Only the interpreter runs it: the block ends before it. */
+  Refused,
+  Plain,
+  /** A jump or branch: the last instruction of its block. */
+  Control,
+}
+
+/** Classifies a 32-bit instruction exactly: anything the interpreter would treat specially or reject is Refused. */
+function kindOf(insn: number): Kind {
+  const f3 = (insn >>> 12) & 7;
+  const f7 = insn >>> 25;
+  switch (insn & 0x7f) {
+    case 0x37: case 0x17: return Kind.Plain;
+    case 0x6f: return Kind.Control;
+    case 0x67: return f3 === 0 ? Kind.Control : Kind.Refused;
+    case 0x63: return f3 === 2 || f3 === 3 ? Kind.Refused : Kind.Control;
+    case 0x03: return f3 === 7 ? Kind.Refused : Kind.Plain;
+    case 0x23: return f3 > 3 ? Kind.Refused : Kind.Plain;
+    case 0x13:
+      if (f3 === 1) return insn >>> 26 === 0 ? Kind.Plain : Kind.Refused;
+      if (f3 === 5) return insn >>> 26 === 0 || insn >>> 26 === 0x10 ? Kind.Plain : Kind.Refused;
+      return Kind.Plain;
+    case 0x1b:
+      if (f3 === 0) return Kind.Plain;
+      if (f3 === 1) return f7 === 0 ? Kind.Plain : Kind.Refused;
+      if (f3 === 5) return f7 === 0 || f7 === 0x20 ? Kind.Plain : Kind.Refused;
+      return Kind.Refused;
+    case 0x33:
+      if (f7 === 0) return Kind.Plain;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? Kind.Plain : Kind.Refused;
+      return f7 === 1 && f3 === 0 ? Kind.Plain : Kind.Refused;
+    case 0x3b:
+      if (f7 === 0) return f3 === 0 || f3 === 1 || f3 === 5 ? Kind.Plain : Kind.Refused;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? Kind.Plain : Kind.Refused;
+      return f7 === 1 && f3 === 0 ? Kind.Plain : Kind.Refused;
+    case 0x0f: return f3 === 0 ? Kind.Plain : Kind.Refused; // FENCE: a no-op with harts taking turns
+    default: return Kind.Refused;
+  }
+}
+
+interface Insn {
+  insn: number;
+  len: number;
+  /** Offset from the block's first instruction. */
+  at: number;
+}
+
+/** The register an instruction writes (0 for none): every kind the translator takes but stores, branches and FENCE. */
+function destination(insn: number): number {
+  const op = insn & 0x7f;
+  return op === 0x23 || op === 0x63 || op === 0x0f ? 0 : (insn >>> 7) & 31;
+}
+
+/**
+ * Generates one block's function body. A loop block (its last instruction branches back to its
+ * first) runs its iterations inside the function with the registers in locals; every exit then
+ * counts the finished iterations (L_IT) and stores every register the block writes, so the
+ * prologue loads those too.
+ */
+class BlockWriter {
+  readonly body = new Code();
+  readonly read = new Set<number>();
+  readonly written = new Set<number>();
+
+  constructor(private readonly core: TranslatorCore, private readonly loop?: Insn[]) {
+    if (loop) {
+      for (const x of loop) {
+        const r = destination(x.insn);
+        if (r !== 0) this.written.add(r);
+      }
+      this.body.op(OP.loop, VOID);
+    }
+  }
+
+  private get(r: number): void {
+    if (r === 0) this.body.i64(0);
+    else {
+      this.read.add(r);
+      this.body.get(1 + r);
+    }
+  }
+
+  /** Consumes the value on the stack into register `r` (x0 discards it). */
+  private put(r: number): void {
+    if (r === 0) this.body.op(OP.drop);
+    else {
+      this.written.add(r);
+      this.body.set(1 + r);
+    }
+  }
+
+  /** pc + `offset` onto the stack. */
+  private pcPlus(offset: number): void {
+    this.body.get(L_PC).i64(offset).op(OP.i64Add);
+  }
+
+  /** Leaves the block: registers written so far back to memory, `next` (which pushes the pc) into JIT_PC, `count` returned. */
+  exit(next: () => void, count: number): void {
+    const c = this.body;
+    for (const r of [...this.written].sort((a, b) => a - b)) {
+      c.i32(0).get(1 + r).mem(OP.i64Store, this.core.XREGS + 8 * r);
+    }
+    c.i32(0);
+    next();
+    c.mem(OP.i64Store, this.core.JIT_PC).i32(count);
+    if (this.loop) c.get(L_IT).i32(this.loop.length).op(OP.i32Mul, OP.i32Add);
+    c.op(OP.return);
+  }
+
+  /** Computes va = rs1 + imm and the TLB entry's offset, and leaves "this entry maps va for `size` bytes" on the stack. */
+  private tlbHit(rs1: number, imm: number, tlb: number, size: number): void {
+    const c = this.body;
+    this.get(rs1);
+    c.i64(imm).op(OP.i64Add).set(L_VA);
+    c.get(L_VA).i64(12).op(OP.i64ShrU, OP.i32WrapI64).i32(this.core.TLB_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).tee(L_ENT);
+    c.mem(OP.i64Load, tlb);
+    c.get(L_VA).i64(12).op(OP.i64ShrU).get(L_DKEY).op(OP.i64Or, OP.i64Eq);
+    c.get(L_VA).op(OP.i32WrapI64).i32(0xfff).op(OP.i32And).i32(4096 - size).op(OP.i32LeU, OP.i32And);
+  }
+
+  /** The linear-memory address of va through the TLB entry found by tlbHit. */
+  private hostAddress(tlb: number): void {
+    this.body.get(L_VA).get(L_ENT).mem(OP.i64Load, tlb + 8).op(OP.i64Add, OP.i32WrapI64);
+  }
+
+  /** Emits instruction number `i` of the block. */
+  emit(x: Insn, i: number): void {
+    const { insn, len, at } = x;
+    const c = this.body;
+    const rd = (insn >>> 7) & 31;
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const f3 = (insn >>> 12) & 7;
+    const f7 = insn >>> 25;
+    switch (insn & 0x7f) {
+      case 0x37: c.i64(insn & 0xfffff000); this.put(rd); return; // LUI
+      case 0x17: this.pcPlus(at + (insn & 0xfffff000)); this.put(rd); return; // AUIPC
+      case 0x6f: // JAL
+        if (rd !== 0) { this.pcPlus(at + len); this.put(rd); }
+        this.exit(() => this.pcPlus(at + immJ(insn)), i + 1);
+        return;
+      case 0x67: // JALR: the target is read before rd is written
+        this.get(rs1);
+        c.i64(immI(insn)).op(OP.i64Add).i64(-2).op(OP.i64And).set(L_VA);
+        if (rd !== 0) { this.pcPlus(at + len); this.put(rd); }
+        this.exit(() => c.get(L_VA), i + 1);
+        return;
+      case 0x63: // BRANCH
+        this.get(rs1);
+        this.get(rs2);
+        c.op(BRANCH_OPS[f3]!, OP.if, VOID);
+        if (this.loop && at + immB(insn) === 0) {
+          // Back to the start: another iteration while this call's share lasts.
+          const cap = Math.max(1, Math.floor(LOOP_INSTRUCTIONS / this.loop.length));
+          c.get(L_IT).i32(1).op(OP.i32Add).tee(L_IT).i32(cap).op(OP.i32LtU, OP.brIf, 1);
+          this.exit(() => this.pcPlus(0), 0);
+        } else this.exit(() => this.pcPlus(at + immB(insn)), i + 1);
+        c.op(OP.end);
+        this.exit(() => this.pcPlus(at + len), i + 1);
+        return;
+      case 0x03: { // LOAD
+        const size = 1 << (f3 & 3);
+        this.tlbHit(rs1, immI(insn), this.core.TLB_READ, size);
+        c.op(OP.if, I64);
+        this.hostAddress(this.core.TLB_READ);
+        c.mem(LOAD_OPS[f3]!, 0);
+        c.op(OP.else);
+        c.get(L_VA).i32(size).op(OP.call, F_LOAD).set(L_VAL);
+        c.i32(0).mem(OP.i32Load, this.core.JIT_STATUS).op(OP.if, VOID);
+        this.exit(() => this.pcPlus(at), i);
+        c.op(OP.end).get(L_VAL);
+        if (f3 < 3) c.op(SLOW_EXTEND[f3]!);
+        c.op(OP.end);
+        this.put(rd);
+        return;
+      }
+      case 0x23: { // STORE
+        const size = 1 << f3;
+        this.tlbHit(rs1, immS(insn), this.core.TLB_WRITE, size);
+        c.op(OP.if, VOID);
+        this.hostAddress(this.core.TLB_WRITE);
+        this.get(rs2);
+        c.mem(STORE_OPS[f3]!, 0);
+        c.op(OP.else);
+        c.get(L_VA).i32(size);
+        this.get(rs2);
+        c.op(OP.call, F_STORE).tee(L_ST).op(OP.if, VOID);
+        c.get(L_ST).i32(1).op(OP.i32Eq, OP.if, VOID);
+        this.exit(() => this.pcPlus(at), i); // faulted
+        c.op(OP.end);
+        this.exit(() => this.pcPlus(at + len), i + 1); // a device asked the run loop to return
+        c.op(OP.end, OP.end);
+        return;
+      }
+      case 0x13: { // OP-IMM
+        const imm = immI(insn);
+        this.get(rs1);
+        switch (f3) {
+          case 0: c.i64(imm).op(OP.i64Add); break;
+          case 1: c.i64(imm & 63).op(OP.i64Shl); break;
+          case 2: c.i64(imm).op(OP.i64LtS, OP.i64ExtendI32U); break;
+          case 3: c.i64(imm).op(OP.i64LtU, OP.i64ExtendI32U); break;
+          case 4: c.i64(imm).op(OP.i64Xor); break;
+          case 5: c.i64(imm & 63).op(insn >>> 26 === 0 ? OP.i64ShrU : OP.i64ShrS); break;
+          case 6: c.i64(imm).op(OP.i64Or); break;
+          default: c.i64(imm).op(OP.i64And);
+        }
+        this.put(rd);
+        return;
+      }
+      case 0x1b: // OP-IMM-32
+        this.get(rs1);
+        if (f3 === 0) c.i64(immI(insn)).op(OP.i64Add, OP.i64Extend32S);
+        else c.op(OP.i32WrapI64).i32(rs2).op(f3 === 1 ? OP.i32Shl : f7 === 0 ? OP.i32ShrU : OP.i32ShrS, OP.i64ExtendI32S);
+        this.put(rd);
+        return;
+      case 0x33: { // OP
+        this.get(rs1);
+        this.get(rs2);
+        if (f7 === 1) c.op(OP.i64Mul);
+        else if (f7 === 0x20) c.op(f3 === 0 ? OP.i64Sub : OP.i64ShrS);
+        else c.op(...[[OP.i64Add], [OP.i64Shl], [OP.i64LtS, OP.i64ExtendI32U], [OP.i64LtU, OP.i64ExtendI32U], [OP.i64Xor], [OP.i64ShrU], [OP.i64Or], [OP.i64And]][f3]!);
+        this.put(rd);
+        return;
+      }
+      case 0x3b: // OP-32
+        this.get(rs1);
+        if (f3 === 0) {
+          this.get(rs2);
+          c.op(f7 === 1 ? OP.i64Mul : f7 === 0x20 ? OP.i64Sub : OP.i64Add, OP.i64Extend32S);
+        } else {
+          c.op(OP.i32WrapI64);
+          this.get(rs2);
+          c.op(OP.i32WrapI64, f3 === 1 ? OP.i32Shl : f7 === 0 ? OP.i32ShrU : OP.i32ShrS, OP.i64ExtendI32S);
+        }
+        this.put(rd);
+        return;
+      case 0x0f: return; // FENCE
+    }
+    throw new Error(`translator: no rule for instruction 0x${insn.toString(16)}`);
+  }
+
+  /** The entry: the registers the block reads, from memory into locals. */
+  prologue(): Code {
+    const c = new Code();
+    const load = this.loop ? new Set([...this.read, ...this.written]) : this.read;
+    for (const r of [...load].sort((a, b) => a - b)) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(1 + r);
+    return c;
+  }
+
+  /** Closes the body (a loop block's end cannot be reached: every path returns). */
+  finish(): void {
+    if (this.loop) this.body.op(OP.end, OP.unreachable);
+  }
+}
+
+export class BlockTranslator {
+  private readonly mem: DataView;
+  /** The next free slot of the function table; slot 0 stays empty (index 0 means "interpret"). */
+  private next = 1;
+  private readonly imports: Record<string, Record<string, unknown>>;
+  /** Blocks translated since the engine started, for benchmarks and tests. */
+  translated = 0;
+  /**
+   * Translations still valid, by address: the core's map is direct-mapped and forgets a block
+   * when another one takes its entry, and coming back then costs a lookup here, not a compile.
+   * Valid while the core's flush count stays `epoch`.
+   */
+  private readonly known = new Map<number, number>();
+  private epoch = 0;
+  private readonly queue: number[] = [];
+  /** When the oldest queued block was first seen waiting. */
+  private since: number | undefined;
+
+  /** `eager`: translate each block as soon as the core asks, not in batches. */
+  constructor(private readonly core: TranslatorCore, private readonly table: WasmTable, private readonly eager = false) {
+    this.mem = new DataView(core.memory.buffer);
+    this.imports = { c: { m: core.memory, f0: core.jitLoad, f1: core.jitStore } };
+  }
+
+  /** Reads the block at linear-memory address `host` (its instructions expanded from RVC). */
+  private decode(host: number): Insn[] {
+    const out: Insn[] = [];
+    const page = host & ~0xfff;
+    let off = host - page;
+    while (off < 4096 && out.length < MAX_BLOCK) {
+      let insn = this.mem.getUint16(page + off, true);
+      let len = 4;
+      if ((insn & 3) !== 3) {
+        insn = this.mem.getUint32(this.core.RVC_TABLE + insn * 4, true);
+        len = 2;
+        if (insn === 0) break;
+      } else {
+        if (off + 4 > 4096) break;
+        insn = this.mem.getUint32(page + off, true);
+      }
+      const kind = kindOf(insn);
+      if (kind === Kind.Refused) break;
+      out.push({ insn: insn | 0, len, at: off - (host - page) });
+      off += len;
+      if (kind === Kind.Control) break;
+    }
+    return out;
+  }
+
+  /** The core's request for the block at `host`: its table index when translated, else 0 (queued) or -1 (refused). */
+  compile(host: number): number {
+    this.checkEpoch();
+    const known = this.known.get(host);
+    if (known !== undefined) return known;
+    if (this.queue.length >= MAX_QUEUE) return -1;
+    this.queue.push(host);
+    if (!this.eager) return 0;
+    this.translatePending();
+    return this.known.get(host) ?? -1;
+  }
+
+  /**
+   * Whether translatePending() should run now: enough blocks wait, or the first has waited long
+   * enough. Most of a small module's compile time is fixed, so blocks are translated in batches.
+   */
+  get due(): boolean {
+    const n = this.queue.length;
+    if (n === 0) return false;
+    if (n === 1) this.since ??= performance.now();
+    return n >= BATCH_BLOCKS || performance.now() - this.since! >= BATCH_WAIT_MS;
+  }
+
+  /** Translates the queued blocks, as one module, and installs them in the core's map. */
+  translatePending(): void {
+    this.checkEpoch();
+    const hosts: number[] = [];
+    const bodies: Code[] = [];
+    for (const host of new Set(this.queue)) {
+      const body = this.known.has(host) ? undefined : this.translate(host);
+      if (body) {
+        hosts.push(host);
+        bodies.push(body);
+      } else this.core.jitInstall(host, this.known.get(host) ?? 0);
+    }
+    this.queue.length = 0;
+    this.since = undefined;
+    if (bodies.length === 0) return;
+    if (this.next + bodies.length > this.table.length) {
+      // The table is full: start over. Dropping the core's map first means no stale index survives.
+      this.core.jitFlush();
+      this.checkEpoch();
+      this.next = 1;
+    }
+    const exports = new Wasm.Instance(new Wasm.Module(moduleBytes(IMPORTS, BLOCK_TYPE, LOCALS, bodies)), this.imports).exports;
+    hosts.forEach((host, i) => {
+      const index = this.next++;
+      this.table.set(index, exports[String(i)]);
+      this.known.set(host, index);
+      this.core.jitInstall(host, index);
+    });
+    this.translated += hosts.length;
+  }
+
+  /** Forgets what the core forgot: translations made before its last flush. */
+  private checkEpoch(): void {
+    const epoch = this.core.getJitFlushes();
+    if (epoch !== this.epoch) {
+      this.known.clear();
+      this.epoch = epoch;
+    }
+  }
+
+  /** The function body for the block at `host`, or undefined when its first instruction is one only the interpreter runs. */
+  private translate(host: number): Code | undefined {
+    const insns = this.decode(host);
+    if (insns.length === 0) return undefined;
+    const last = insns.at(-1)!;
+    const loops = (last.insn & 0x7f) === 0x63 && last.at + immB(last.insn) === 0;
+    const w = new BlockWriter(this.core, loops ? insns : undefined);
+    insns.forEach((x, i) => w.emit(x, i));
+    if (kindOf(last.insn) !== Kind.Control) {
+      const end = last.at + last.len;
+      w.exit(() => w.body.get(L_PC).i64(end).op(OP.i64Add), insns.length);
+    }
+    w.finish();
+    const body = new Code();
+    body.bytes.push(...w.prologue().bytes, ...w.body.bytes);
+    return body;
+  }
+}
