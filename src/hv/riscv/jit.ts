@@ -422,7 +422,6 @@ export class BlockTranslator {
       // The table is full: start over. Dropping the core's map first means no stale index survives.
       this.core.jitFlush();
       this.checkEpoch();
-      this.next = 1;
     }
     const exports = new Wasm.Instance(new Wasm.Module(moduleBytes(IMPORTS, BLOCK_TYPE, LOCALS, bodies)), this.imports).exports;
     hosts.forEach((host, i) => {
@@ -434,13 +433,18 @@ export class BlockTranslator {
     this.translated += hosts.length;
   }
 
-  /** Forgets what the core forgot: translations made before its last flush. */
+  /**
+   * Forgets what the core forgot: translations made before its last flush. Their table slots
+   * are emptied and reused, so the modules behind them can be collected (Linux issues fence.i
+   * hundreds of times while it boots).
+   */
   private checkEpoch(): void {
     const epoch = this.core.getJitFlushes();
-    if (epoch !== this.epoch) {
-      this.known.clear();
-      this.epoch = epoch;
-    }
+    if (epoch === this.epoch) return;
+    this.known.clear();
+    this.epoch = epoch;
+    for (let i = 1; i < this.next; i++) this.table.set(i, null);
+    this.next = 1;
   }
 
   /** The function body for the block at `host`, or undefined when its first instruction is one only the interpreter runs. */
@@ -456,8 +460,6 @@ export class BlockTranslator {
       w.exit(() => w.body.get(L_PC).i64(end).op(OP.i64Add), insns.length);
     }
     w.finish();
-    const body = new Code();
-    body.bytes.push(...w.prologue().bytes, ...w.body.bytes);
-    return body;
+    return w.prologue().append(w.body);
   }
 }

@@ -382,6 +382,11 @@ export class RiscvMachine implements SbiPlatform {
     }
   }
 
+  remoteFenceI(_harts: number[]): void {
+    // The harts share one core and its translations: dropping them once covers every target.
+    this.hart.flushTranslations();
+  }
+
   hartStart(hart: number, startAddr: bigint, opaque: bigint): number {
     if (hart < 0 || hart >= this.harts.length) return SBI_ERR_INVALID_PARAM;
     if (this.state[hart] !== HartState.Stopped) return SBI_ERR_ALREADY_STARTED;

@@ -25,12 +25,43 @@ export const I64 = 0x7e;
 /** Block type of an `if` or `block` that leaves nothing on the stack. */
 export const VOID = 0x40;
 
-/** The bytes of one function body (or any section), appended in order. */
+/**
+ * The bytes of one function body (or any section), appended in order to a buffer that doubles
+ * when full: a translated batch is tens of kilobytes, and growing arrays of numbers would leave
+ * that much garbage per batch for the collector.
+ */
 export class Code {
-  readonly bytes: number[] = [];
+  private buf = new Uint8Array(256);
+  length = 0;
+
+  /** The bytes written so far (a view, valid until the next write). */
+  get bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  private push(b: number): void {
+    if (this.length === this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.length++] = b;
+  }
+
+  append(other: Code): this {
+    const n = other.length;
+    while (this.length + n > this.buf.length) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf.set(other.bytes, this.length);
+    this.length += n;
+    return this;
+  }
 
   op(...ops: number[]): this {
-    for (const o of ops) this.bytes.push(o);
+    for (const o of ops) this.push(o);
     return this;
   }
 
@@ -39,7 +70,7 @@ export class Code {
       let b = v & 0x7f;
       v = Math.floor(v / 128);
       if (v !== 0) b |= 0x80;
-      this.bytes.push(b);
+      this.push(b);
     } while (v !== 0);
     return this;
   }
@@ -50,10 +81,10 @@ export class Code {
       const b = v & 0x7f;
       v = Math.floor(v / 128);
       if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-        this.bytes.push(b);
+        this.push(b);
         return this;
       }
-      this.bytes.push(b | 0x80);
+      this.push(b | 0x80);
     }
   }
 
@@ -85,14 +116,12 @@ export class Code {
   name(s: string): this {
     const b = new TextEncoder().encode(s);
     this.uleb(b.length);
-    for (const x of b) this.bytes.push(x);
+    for (const x of b) this.push(x);
     return this;
   }
 
   section(id: number, body: Code): this {
-    this.op(id).uleb(body.bytes.length);
-    for (const x of body.bytes) this.bytes.push(x);
-    return this;
+    return this.op(id).uleb(body.length).append(body);
   }
 }
 
@@ -136,11 +165,9 @@ export function moduleBytes(imports: FuncType[], type: FuncType, locals: number[
   for (const body of bodies) {
     const fn = new Code().uleb(runs.length);
     for (const [n, t] of runs) fn.uleb(n).op(t);
-    for (const x of body.bytes) fn.bytes.push(x);
-    fn.op(OP.end);
-    code.uleb(fn.bytes.length);
-    for (const x of fn.bytes) code.bytes.push(x);
+    fn.append(body).op(OP.end);
+    code.uleb(fn.length).append(fn);
   }
   out.section(10, code);
-  return Uint8Array.from(out.bytes);
+  return out.bytes;
 }

@@ -62,6 +62,7 @@ export let jitCalls: i64 = 0;
     return 0;
   }
   const f = jitCompile(host);
+  if (f > 0) jitLive = true;
   store<i32>(e, f > 0 ? f : f == 0 ? JIT_QUEUED : JIT_NEVER, 4);
   return f > 0 ? f : 0;
 }
@@ -71,13 +72,22 @@ export function jitInstall(host: u32, f: i32): void {
   const e = entry(host);
   store<u32>(e, host);
   store<i32>(e, f > 0 ? f : JIT_NEVER, 4);
+  if (f > 0) jitLive = true;
 }
 
-/** Forgets every translation (the host drops its functions too: see jit.ts). */
+/**
+ * Forgets every translation (the host drops its functions too: see jit.ts). The map is cleared
+ * only when it holds a translation: Linux issues fence.i far more often than blocks get hot.
+ */
 export function jitFlushMap(): void {
   jitFlushes++;
+  if (!jitLive) return;
   memory.fill(S.JIT_MAP, 0, JIT_ENTRIES << 3);
+  jitLive = false;
 }
+
+/** Whether the map may hold a translation (else a flush has nothing to drop). */
+let jitLive = false;
 
 /** A translated load that missed the TLB: the zero-extended value; JIT_STATUS is 1 when it faulted. */
 export function jitLoad(va: i64, size: i32): i64 {
