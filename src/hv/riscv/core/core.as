@@ -290,7 +290,13 @@ export function run(budget: i32): i32 {
         J.jitCalls++;
         pc = load<i64>(S.JIT_PC);
         atTarget = true;
-        if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; }
+        if (S.exc >= 0) {
+          // The interpreter counts an instruction that traps in its batch: so does this.
+          n--;
+          pc = trapEnter(<i64>S.exc, false, S.excTval, pc);
+          S.exc = -1;
+          fetchTag = -1;
+        }
         if (S.stopReq) { exit = S.EXIT_STOP; break; }
         continue;
       }
