@@ -243,7 +243,7 @@ export class RiscvHart {
   run(budget: number): Exit {
     this.sel();
     const exit = this.core.run(budget) as Exit;
-    if (this.inst.translator.due) this.inst.translator.translatePending();
+    if (this.inst.translator.due) this.inst.translator.translate();
     return exit;
   }
 

@@ -17,7 +17,7 @@
 // the interpreter would. Interrupts are taken between blocks, as the interpreter takes them
 // between batches, since no instruction in a block can enable one.
 import { Code, I32, I64, OP, VOID, moduleBytes, type FuncType } from './wasm-code.js';
-import { Wasm, type WasmMemory, type WasmTable } from '../wasm.js';
+import { Wasm, type WasmMemory, type WasmModule, type WasmTable } from '../wasm.js';
 
 /** The core's layout and entry points the generated code uses (exports of core.wasm). */
 export interface TranslatorCore {
@@ -331,6 +331,14 @@ class BlockWriter {
   }
 }
 
+/** Blocks translated together: their addresses, the module's bytes (and once compiled, the module), the flush epoch they were read in. */
+interface Batch {
+  hosts: number[];
+  bytes: Uint8Array;
+  epoch: number;
+  module?: WasmModule;
+}
+
 export class BlockTranslator {
   private readonly mem: DataView;
   /** The next free slot of the function table; slot 0 stays empty (index 0 means "interpret"). */
@@ -348,6 +356,8 @@ export class BlockTranslator {
   private readonly queue: number[] = [];
   /** When the oldest queued block was first seen waiting. */
   private since: number | undefined;
+  /** Whether a batch is being compiled in the background. */
+  private compiling = false;
 
   /** `eager`: translate each block as soon as the core asks, not in batches. */
   constructor(private readonly core: TranslatorCore, private readonly table: WasmTable, private readonly eager = false) {
@@ -380,36 +390,57 @@ export class BlockTranslator {
     return out;
   }
 
-  /** The core's request for the block at `host`: its table index when translated, else 0 (queued) or -1 (refused). */
+  /** The core's request for the block at `host`: its table index, or 0 (queued), -1 (refused), -2 (busy: ask again later). */
   compile(host: number): number {
     this.checkEpoch();
     const known = this.known.get(host);
     if (known !== undefined) return known;
-    if (this.queue.length >= MAX_QUEUE) return -1;
+    if (this.queue.length >= MAX_QUEUE) return -2;
     this.queue.push(host);
     if (!this.eager) return 0;
-    this.translatePending();
+    this.install(this.prepare());
     return this.known.get(host) ?? -1;
   }
 
   /**
-   * Whether translatePending() should run now: enough blocks wait, or the first has waited long
-   * enough. Most of a small module's compile time is fixed, so blocks are translated in batches.
+   * Whether translate() should run now: enough blocks wait, or the first has waited long
+   * enough, and no batch is being compiled. Most of a small module's compile time is fixed, so
+   * blocks are translated in batches.
    */
   get due(): boolean {
     const n = this.queue.length;
-    if (n === 0) return false;
+    if (n === 0 || this.compiling) return false;
     if (n === 1) this.since ??= performance.now();
     return n >= BATCH_BLOCKS || performance.now() - this.since! >= BATCH_WAIT_MS;
   }
 
-  /** Translates the queued blocks, as one module, and installs them in the core's map. */
-  translatePending(): void {
+  /**
+   * Translates the queued blocks as one module, compiled in the background (the guest keeps
+   * running interpreted meanwhile), and installs them in the core's map when it is ready,
+   * unless a flush came in between: the code they were made from may have changed.
+   */
+  translate(): void {
+    const batch = this.prepare();
+    if (!batch) return;
+    this.compiling = true;
+    Wasm.compile(batch.bytes).then((module) => {
+      this.compiling = false;
+      this.checkEpoch();
+      if (this.epoch === batch.epoch) this.install({ ...batch, module });
+      else for (const host of batch.hosts) this.core.jitInstall(host, -1);
+    }, (err: unknown) => {
+      this.compiling = false;
+      throw err;
+    });
+  }
+
+  /** Generates the module for the queued blocks; those the translator refuses are marked in the core at once. */
+  private prepare(): Batch | undefined {
     this.checkEpoch();
     const hosts: number[] = [];
     const bodies: Code[] = [];
     for (const host of new Set(this.queue)) {
-      const body = this.known.has(host) ? undefined : this.translate(host);
+      const body = this.known.has(host) ? undefined : this.translateBlock(host);
       if (body) {
         hosts.push(host);
         bodies.push(body);
@@ -417,20 +448,26 @@ export class BlockTranslator {
     }
     this.queue.length = 0;
     this.since = undefined;
-    if (bodies.length === 0) return;
-    if (this.next + bodies.length > this.table.length) {
+    if (bodies.length === 0) return undefined;
+    return { hosts, bytes: moduleBytes(IMPORTS, BLOCK_TYPE, LOCALS, bodies), epoch: this.epoch };
+  }
+
+  /** Instantiates a batch and puts its functions in the table and the core's map. */
+  private install(batch: Batch | undefined): void {
+    if (!batch) return;
+    if (this.next + batch.hosts.length > this.table.length) {
       // The table is full: start over. Dropping the core's map first means no stale index survives.
       this.core.jitFlush();
       this.checkEpoch();
     }
-    const exports = new Wasm.Instance(new Wasm.Module(moduleBytes(IMPORTS, BLOCK_TYPE, LOCALS, bodies)), this.imports).exports;
-    hosts.forEach((host, i) => {
+    const exports = new Wasm.Instance(batch.module ?? new Wasm.Module(batch.bytes), this.imports).exports;
+    batch.hosts.forEach((host, i) => {
       const index = this.next++;
       this.table.set(index, exports[String(i)]);
       this.known.set(host, index);
       this.core.jitInstall(host, index);
     });
-    this.translated += hosts.length;
+    this.translated += batch.hosts.length;
   }
 
   /**
@@ -448,7 +485,7 @@ export class BlockTranslator {
   }
 
   /** The function body for the block at `host`, or undefined when its first instruction is one only the interpreter runs. */
-  private translate(host: number): Code | undefined {
+  private translateBlock(host: number): Code | undefined {
     const insns = this.decode(host);
     if (insns.length === 0) return undefined;
     const last = insns.at(-1)!;

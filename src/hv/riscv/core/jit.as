@@ -22,8 +22,8 @@ import { loadSlow, storeSlow } from "./mmu";
 
 /**
  * Asks the host to translate the block at linear-memory address `host`: its table index when a
- * translation exists, 0 when it is queued (translated at the end of this run() and installed
- * with jitInstall), -1 when the translator refuses it.
+ * translation exists, 0 when it is queued (translated after this run() and installed with
+ * jitInstall), -1 when the translator refuses it, -2 when it cannot take more work now.
  */
 @external("env", "jitCompile") declare function jitCompile(host: u32): i32;
 
@@ -63,15 +63,18 @@ export let jitCalls: i64 = 0;
   }
   const f = jitCompile(host);
   if (f > 0) jitLive = true;
-  store<i32>(e, f > 0 ? f : f == 0 ? JIT_QUEUED : JIT_NEVER, 4);
+  store<i32>(e, f > 0 ? f : f == 0 ? JIT_QUEUED : f == -1 ? JIT_NEVER : 0, 4);
   return f > 0 ? f : 0;
 }
 
-/** The host's answer for a queued block: its table index, or 0 when the translator refused it. */
+/**
+ * The host's answer for a queued block: its table index, 0 when the translator refused it, or
+ * -1 to count its visits again (its translation was dropped by a flush while being compiled).
+ */
 export function jitInstall(host: u32, f: i32): void {
   const e = entry(host);
   store<u32>(e, host);
-  store<i32>(e, f > 0 ? f : JIT_NEVER, 4);
+  store<i32>(e, f > 0 ? f : f == 0 ? JIT_NEVER : 0, 4);
   if (f > 0) jitLive = true;
 }
 
