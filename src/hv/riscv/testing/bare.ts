@@ -47,6 +47,8 @@ export async function runBare(program: Uint8Array, opts: BareOptions = {}): Prom
     exit = hart.run(batch);
     left -= Number(hart.instret - before);
     if (exit !== Exit.Budget || bus.stopRequested) break;
+    // Let background translations finish and install, as a machine's run loop does.
+    await new Promise<void>((r) => setImmediate(r));
   }
   return { hart, result: finisher.result, exit, instret: hart.instret };
 }
