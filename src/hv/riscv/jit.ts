@@ -136,14 +136,15 @@ function destination(insn: number): number {
  */
 class BlockWriter {
   readonly body = new Code();
-  readonly read = new Set<number>();
-  readonly written = new Set<number>();
+  /** Registers read and written so far, as bit masks (bit r for xr). */
+  private read = 0;
+  private written = 0;
 
   constructor(private readonly core: TranslatorCore, private readonly loop?: Insn[]) {
     if (loop) {
       for (const x of loop) {
         const r = destination(x.insn);
-        if (r !== 0) this.written.add(r);
+        this.written |= (1 << r) & ~1;
       }
       this.body.op(OP.loop, VOID);
     }
@@ -152,7 +153,7 @@ class BlockWriter {
   private get(r: number): void {
     if (r === 0) this.body.i64(0);
     else {
-      this.read.add(r);
+      this.read |= 1 << r;
       this.body.get(1 + r);
     }
   }
@@ -161,7 +162,7 @@ class BlockWriter {
   private put(r: number): void {
     if (r === 0) this.body.op(OP.drop);
     else {
-      this.written.add(r);
+      this.written |= 1 << r;
       this.body.set(1 + r);
     }
   }
@@ -174,8 +175,8 @@ class BlockWriter {
   /** Leaves the block: registers written so far back to memory, `next` (which pushes the pc) into JIT_PC, `count` returned. */
   exit(next: () => void, count: number): void {
     const c = this.body;
-    for (const r of [...this.written].sort((a, b) => a - b)) {
-      c.i32(0).get(1 + r).mem(OP.i64Store, this.core.XREGS + 8 * r);
+    for (let r = 1; r < 32; r++) {
+      if ((this.written >>> r) & 1) c.i32(0).get(1 + r).mem(OP.i64Store, this.core.XREGS + 8 * r);
     }
     c.i32(0);
     next();
@@ -320,8 +321,10 @@ class BlockWriter {
   /** The entry: the registers the block reads, from memory into locals. */
   prologue(): Code {
     const c = new Code();
-    const load = this.loop ? new Set([...this.read, ...this.written]) : this.read;
-    for (const r of [...load].sort((a, b) => a - b)) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(1 + r);
+    const load = this.loop ? this.read | this.written : this.read;
+    for (let r = 1; r < 32; r++) {
+      if ((load >>> r) & 1) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(1 + r);
+    }
     return c;
   }
 
