@@ -9,7 +9,7 @@
 import { GuestRam } from '../memory.js';
 import type { MmioBus } from '../bus.js';
 import { Wasm, type WasmGlobal, type WasmMemory, type WasmModule } from '../wasm.js';
-import { BlockTranslator } from './jit.js';
+import { Batching, BlockTranslator } from './jit.js';
 
 export enum Exit {
   Budget = 0,
@@ -22,8 +22,13 @@ export enum Exit {
 export enum Translation {
   /** Every instruction interpreted. */
   Off,
-  /** Blocks that run often translated to WebAssembly, in batches (the default). */
+  /** Blocks that run often translated to WebAssembly, in batches compiled in the background (the default). */
   Hot,
+  /**
+   * As Hot, but batches are compiled synchronously at points the instruction stream alone
+   * decides, so a run does not depend on the host's timing (for machines on a virtual clock).
+   */
+  HotReproducible,
   /** Every block translated when first reached (tests: everything runs translated). */
   Eager,
 }
@@ -221,7 +226,7 @@ export class RiscvHart {
       TLB_WRITE: g(core.TLB_WRITE), TLB_ENTRIES: g(core.TLB_ENTRIES), RVC_TABLE: g(core.RVC_TABLE),
       jitLoad: core.jitLoad, jitStore: core.jitStore, jitFlush: () => core.jitFlush(), getJitFlushes: () => core.getJitFlushes(),
       jitInstall: (host, index) => core.jitInstall(host, index),
-    }, table, translation === Translation.Eager);
+    }, table, translation === Translation.Eager ? Batching.None : translation === Translation.HotReproducible ? Batching.ByCount : Batching.Background);
     hart = new RiscvHart(new CoreInstance(core, translator), bus, ramBase, opts.ramSize, 0);
     return hart;
   }

@@ -43,6 +43,8 @@ const MAX_QUEUE = 256;
 /** A batch is translated once this many blocks wait, or the first has waited BATCH_WAIT_MS. */
 const BATCH_BLOCKS = 64;
 const BATCH_WAIT_MS = 5;
+/** Batching.ByCount: a batch is translated after this many run() calls even when short. */
+const BATCH_WAIT_RUNS = 4;
 const IMPORTS: FuncType[] = [
   { params: [I64, I32], results: [I64] }, // jitLoad(va, size)
   { params: [I64, I32, I64], results: [I32] }, // jitStore(va, size, value)
@@ -334,6 +336,19 @@ class BlockWriter {
   }
 }
 
+/** When queued blocks are translated. */
+export enum Batching {
+  /** At once, each block when the core first asks (Translation.Eager). */
+  None,
+  /** In batches, compiled in the background; installed when ready (wall-clock dependent). */
+  Background,
+  /**
+   * In batches at points fixed by the run() calls alone, compiled synchronously: the guest's
+   * execution does not depend on the host's timing (machines on a virtual clock).
+   */
+  ByCount,
+}
+
 /** Blocks translated together: their addresses, the module's bytes (and once compiled, the module), the flush epoch they were read in. */
 interface Batch {
   hosts: number[];
@@ -361,9 +376,10 @@ export class BlockTranslator {
   private since: number | undefined;
   /** Whether a batch is being compiled in the background. */
   private compiling = false;
+  /** Batching.ByCount: the due checks the queue has waited through. */
+  private waited = 0;
 
-  /** `eager`: translate each block as soon as the core asks, not in batches. */
-  constructor(private readonly core: TranslatorCore, private readonly table: WasmTable, private readonly eager = false) {
+  constructor(private readonly core: TranslatorCore, private readonly table: WasmTable, private readonly mode: Batching) {
     this.mem = new DataView(core.memory.buffer);
     this.imports = { c: { m: core.memory, f0: core.jitLoad, f1: core.jitStore } };
   }
@@ -400,7 +416,7 @@ export class BlockTranslator {
     if (known !== undefined) return known;
     if (this.queue.length >= MAX_QUEUE) return -2;
     this.queue.push(host);
-    if (!this.eager) return 0;
+    if (this.mode !== Batching.None) return 0;
     this.install(this.prepare());
     return this.known.get(host) ?? -1;
   }
@@ -413,6 +429,7 @@ export class BlockTranslator {
   get due(): boolean {
     const n = this.queue.length;
     if (n === 0 || this.compiling) return false;
+    if (this.mode === Batching.ByCount) return n >= BATCH_BLOCKS || ++this.waited >= BATCH_WAIT_RUNS;
     if (n === 1) this.since ??= performance.now();
     return n >= BATCH_BLOCKS || performance.now() - this.since! >= BATCH_WAIT_MS;
   }
@@ -423,6 +440,10 @@ export class BlockTranslator {
    * unless a flush came in between: the code they were made from may have changed.
    */
   translate(): void {
+    if (this.mode === Batching.ByCount) {
+      this.install(this.prepare());
+      return;
+    }
     const batch = this.prepare();
     if (!batch) return;
     this.compiling = true;
@@ -451,6 +472,7 @@ export class BlockTranslator {
     }
     this.queue.length = 0;
     this.since = undefined;
+    this.waited = 0;
     if (bodies.length === 0) return undefined;
     return { hosts, bytes: moduleBytes(IMPORTS, BLOCK_TYPE, LOCALS, bodies), epoch: this.epoch };
   }
