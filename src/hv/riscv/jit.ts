@@ -59,11 +59,14 @@ const L_VA = 33;
 const L_VAL = 34;
 const L_ENT = 35;
 const L_ST = 36;
-const L_IT = 37;
-/** The locals after the two parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_IT (i32). */
-const LOCALS = [...new Array<number>(33).fill(I64), I32, I32, I32];
-/** A block that branches back to its own start loops inside its function, for at most this many instructions per call. */
-const LOOP_INSTRUCTIONS = 4096;
+const L_CNT = 37;
+const L_B = 38;
+/** The locals after the two parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_CNT, L_B (i32). */
+const LOCALS = [...new Array<number>(33).fill(I64), I32, I32, I32, I32];
+/** A region's function runs at most about this many instructions per call before it returns to the run loop. */
+const REGION_INSTRUCTIONS = 4096;
+/** Blocks in one region at most. */
+const REGION_BLOCKS = 16;
 
 const LOAD_OPS = [OP.i64Load8S, OP.i64Load16S, OP.i64Load32S, OP.i64Load, OP.i64Load8U, OP.i64Load16U, OP.i64Load32U];
 const SLOW_EXTEND = [OP.i64Extend8S, OP.i64Extend16S, OP.i64Extend32S];
@@ -120,8 +123,22 @@ function kindOf(insn: number): Kind {
 interface Insn {
   insn: number;
   len: number;
-  /** Offset from the block's first instruction. */
+  /** Offset from the region's first instruction. */
   at: number;
+}
+
+/** The blocks of one function: the entry block first, each known by its offset from the entry. */
+type Region = Map<number, Insn[]>;
+
+/** Where control can go after a block, as offsets from the region's entry (a JALR's target is unknown). */
+function successors(block: Insn[]): number[] {
+  const { insn, len, at } = block.at(-1)!;
+  switch (insn & 0x7f) {
+    case 0x63: return [at + immB(insn), at + len];
+    case 0x6f: return [at + immJ(insn)];
+    case 0x67: return [];
+    default: return [at + len];
+  }
 }
 
 /** The register an instruction writes (0 for none): every kind the translator takes but stores, branches and FENCE. */
@@ -131,25 +148,65 @@ function destination(insn: number): number {
 }
 
 /**
- * Generates one block's function body. A loop block (its last instruction branches back to its
- * first) runs its iterations inside the function with the registers in locals; every exit then
- * counts the finished iterations (L_IT) and stores every register the block writes, so the
- * prologue loads those too.
+ * Generates one function body: a single block, or a region of blocks of one page that jump to
+ * each other. A region runs as a loop around a br_table on the current block (L_B), with the
+ * registers staying in locals from block to block; L_CNT counts the instructions of the blocks
+ * finished, and a jump to a block of the region leaves the function once that passes
+ * REGION_INSTRUCTIONS. Any exit of a region stores every register the region writes (an earlier
+ * block may have written one), so its prologue loads those too; a single block stores only the
+ * registers written before the exit.
  */
 class BlockWriter {
   readonly body = new Code();
   /** Registers read and written so far, as bit masks (bit r for xr). */
   private read = 0;
   private written = 0;
+  /** The region's block offsets in br_table order, when this is a region. */
+  private readonly order: number[] = [];
+  /** The block being emitted (its index in `order`). */
+  private current = 0;
 
-  constructor(private readonly core: TranslatorCore, private readonly loop?: Insn[]) {
-    if (loop) {
-      for (const x of loop) {
-        const r = destination(x.insn);
-        this.written |= (1 << r) & ~1;
-      }
-      this.body.op(OP.loop, VOID);
+  constructor(private readonly core: TranslatorCore, private readonly region?: Region) {
+    if (!region) return;
+    for (const [at, insns] of region) {
+      this.order.push(at);
+      for (const x of insns) this.written |= (1 << destination(x.insn)) & ~1;
     }
+    const c = this.body.op(OP.loop, VOID);
+    for (let k = 0; k < this.order.length; k++) c.op(OP.block, VOID);
+    c.get(L_B).op(OP.brTable).uleb(this.order.length - 1);
+    for (let k = 0; k < this.order.length; k++) c.uleb(k);
+  }
+
+  /** Emits the region's blocks (or the single block) and closes the body. */
+  emitAll(blocks: Insn[][]): void {
+    blocks.forEach((insns, k) => {
+      this.current = k;
+      if (this.region) this.body.op(OP.end); // the label block k's code follows
+      insns.forEach((x, i) => this.emit(x, i));
+      const last = insns.at(-1)!;
+      if (kindOf(last.insn) !== Kind.Control) this.transfer(last.at + last.len, insns.length, 0);
+    });
+    if (this.region) this.body.op(OP.end, OP.unreachable); // every path has returned
+  }
+
+  /**
+   * Goes on at offset `to` after `count` instructions of the current block: to that block when
+   * it is in the region (and this call's share of instructions lasts), else out of the function.
+   * `depth`: the structured blocks (if) open around this point inside the block's code.
+   */
+  private transfer(to: number, count: number, depth: number): void {
+    const k = this.region ? this.order.indexOf(to) : -1;
+    if (k < 0) {
+      this.exit(() => this.pcPlus(to), count);
+      return;
+    }
+    const c = this.body;
+    c.get(L_CNT).i32(count).op(OP.i32Add).tee(L_CNT).i32(REGION_INSTRUCTIONS).op(OP.i32LtU, OP.if, VOID);
+    // Labels open here, innermost first: this if, `depth` ifs, the blocks after the current one, the loop.
+    c.i32(k).set(L_B).op(OP.br).uleb(1 + depth + (this.order.length - 1 - this.current));
+    c.op(OP.end);
+    this.exit(() => this.pcPlus(to), 0);
   }
 
   private get(r: number): void {
@@ -183,7 +240,7 @@ class BlockWriter {
     c.i32(0);
     next();
     c.mem(OP.i64Store, this.core.JIT_PC).i32(count);
-    if (this.loop) c.get(L_IT).i32(this.loop.length).op(OP.i32Mul, OP.i32Add);
+    if (this.region) c.get(L_CNT).op(OP.i32Add);
     c.op(OP.return);
   }
 
@@ -203,8 +260,8 @@ class BlockWriter {
     this.body.get(L_VA).get(L_ENT).mem(OP.i64Load, tlb + 8).op(OP.i64Add, OP.i32WrapI64);
   }
 
-  /** Emits instruction number `i` of the block. */
-  emit(x: Insn, i: number): void {
+  /** Emits instruction number `i` of the current block. */
+  private emit(x: Insn, i: number): void {
     const { insn, len, at } = x;
     const c = this.body;
     const rd = (insn >>> 7) & 31;
@@ -217,7 +274,7 @@ class BlockWriter {
       case 0x17: this.pcPlus(at + (insn & 0xfffff000)); this.put(rd); return; // AUIPC
       case 0x6f: // JAL
         if (rd !== 0) { this.pcPlus(at + len); this.put(rd); }
-        this.exit(() => this.pcPlus(at + immJ(insn)), i + 1);
+        this.transfer(at + immJ(insn), i + 1, 0);
         return;
       case 0x67: // JALR: the target is read before rd is written
         this.get(rs1);
@@ -229,14 +286,9 @@ class BlockWriter {
         this.get(rs1);
         this.get(rs2);
         c.op(BRANCH_OPS[f3]!, OP.if, VOID);
-        if (this.loop && at + immB(insn) === 0) {
-          // Back to the start: another iteration while this call's share lasts.
-          const cap = Math.max(1, Math.floor(LOOP_INSTRUCTIONS / this.loop.length));
-          c.get(L_IT).i32(1).op(OP.i32Add).tee(L_IT).i32(cap).op(OP.i32LtU, OP.brIf, 1);
-          this.exit(() => this.pcPlus(0), 0);
-        } else this.exit(() => this.pcPlus(at + immB(insn)), i + 1);
+        this.transfer(at + immB(insn), i + 1, 1);
         c.op(OP.end);
-        this.exit(() => this.pcPlus(at + len), i + 1);
+        this.transfer(at + len, i + 1, 0);
         return;
       case 0x03: { // LOAD
         const size = 1 << (f3 & 3);
@@ -323,17 +375,13 @@ class BlockWriter {
   /** The entry: the registers the block reads, from memory into locals. */
   prologue(): Code {
     const c = new Code();
-    const load = this.loop ? this.read | this.written : this.read;
+    const load = this.region ? this.read | this.written : this.read;
     for (let r = 1; r < 32; r++) {
       if ((load >>> r) & 1) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(1 + r);
     }
     return c;
   }
 
-  /** Closes the body (a loop block's end cannot be reached: every path returns). */
-  finish(): void {
-    if (this.loop) this.body.op(OP.end, OP.unreachable);
-  }
 }
 
 /** When queued blocks are translated. */
@@ -386,8 +434,8 @@ export class BlockTranslator {
     this.imports = { c: { m: core.memory, f0: core.jitLoad, f1: core.jitStore } };
   }
 
-  /** Reads the block at linear-memory address `host` (its instructions expanded from RVC). */
-  private decode(host: number): Insn[] {
+  /** Reads the block at linear-memory address `host` (its instructions expanded from RVC), offsets from `entry`. */
+  private decode(host: number, entry = host): Insn[] {
     const out: Insn[] = [];
     const page = host & ~0xfff;
     let off = host - page;
@@ -404,7 +452,7 @@ export class BlockTranslator {
       }
       const kind = kindOf(insn);
       if (kind === Kind.Refused) break;
-      out.push({ insn: insn | 0, len, at: off - (host - page) });
+      out.push({ insn: insn | 0, len, at: page + off - entry });
       off += len;
       if (kind === Kind.Control) break;
     }
@@ -515,19 +563,44 @@ export class BlockTranslator {
     this.next = 1;
   }
 
-  /** The function body for the block at `host`, or undefined when its first instruction is one only the interpreter runs. */
+  /**
+   * The function body for the block at `host`, with the blocks of its page that lead back to it
+   * (its loops: a region), or undefined when its first instruction is one only the interpreter
+   * runs. Blocks that only lead away stay out, as separate translations: copying them into every
+   * region that reaches them would multiply the code for little gain.
+   */
   private translateBlock(host: number): Code | undefined {
-    const insns = this.decode(host);
-    if (insns.length === 0) return undefined;
-    const last = insns.at(-1)!;
-    const loops = (last.insn & 0x7f) === 0x63 && last.at + immB(last.insn) === 0;
-    const w = new BlockWriter(this.core, loops ? insns : undefined);
-    insns.forEach((x, i) => w.emit(x, i));
-    if (kindOf(last.insn) !== Kind.Control) {
-      const end = last.at + last.len;
-      w.exit(() => w.body.get(L_PC).i64(end).op(OP.i64Add), insns.length);
+    const first = this.decode(host);
+    if (first.length === 0) return undefined;
+    // The blocks reachable within the page, up to REGION_BLOCKS...
+    const reach: Region = new Map([[0, first]]);
+    const pending = successors(first);
+    const entryOffset = host & 0xfff;
+    while (pending.length > 0 && reach.size < REGION_BLOCKS) {
+      const to = pending.shift()!;
+      if (reach.has(to) || entryOffset + to < 0 || entryOffset + to >= 4096) continue;
+      const block = this.decode(host + to, host);
+      if (block.length === 0) continue;
+      reach.set(to, block);
+      pending.push(...successors(block));
     }
-    w.finish();
+    // ...of which those from which the entry can be reached again.
+    const back = new Set<number>();
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [at, block] of reach) {
+        if (!back.has(at) && successors(block).some((to) => to === 0 || back.has(to))) {
+          back.add(at);
+          grew = true;
+        }
+      }
+    }
+    const region: Region = new Map([...reach].filter(([at]) => at === 0 || back.has(at)));
+    const loops = back.has(0);
+    const w = new BlockWriter(this.core, loops ? region : undefined);
+    w.emitAll(loops ? [...region.values()] : [first]);
     return w.prologue().append(w.body);
   }
+
+
 }
