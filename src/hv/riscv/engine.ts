@@ -63,6 +63,7 @@ interface CoreExports {
   TLB_READ: WasmGlobal;
   TLB_WRITE: WasmGlobal;
   TLB_ENTRIES: WasmGlobal;
+  TLB_FETCH: WasmGlobal;
   RVC_TABLE: WasmGlobal;
   jitLoad: unknown;
   jitStore: unknown;
@@ -223,7 +224,8 @@ export class RiscvHart {
     const g = (v: WasmGlobal): number => v.value as number;
     translator = new BlockTranslator({
       memory: core.memory, XREGS: g(core.XREGS), JIT_PC: g(core.JIT_PC), JIT_STATUS: g(core.JIT_STATUS), TLB_READ: g(core.TLB_READ),
-      TLB_WRITE: g(core.TLB_WRITE), TLB_ENTRIES: g(core.TLB_ENTRIES), RVC_TABLE: g(core.RVC_TABLE),
+      TLB_WRITE: g(core.TLB_WRITE), TLB_ENTRIES: g(core.TLB_ENTRIES), TLB_FETCH: g(core.TLB_FETCH), RVC_TABLE: g(core.RVC_TABLE),
+      ramEnd: g(core.RAM_OFFSET) + opts.ramSize,
       jitLoad: core.jitLoad, jitStore: core.jitStore, jitFlush: () => core.jitFlush(), getJitFlushes: () => core.getJitFlushes(),
       jitInstall: (host, index) => core.jitInstall(host, index),
     }, table, translation === Translation.Eager ? Batching.None : translation === Translation.HotReproducible ? Batching.ByCount : Batching.Background);

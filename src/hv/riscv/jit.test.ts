@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from './encode.js';
 import { runBare, RAM_BASE, FINISHER_BASE, type BareRun } from './testing/bare.js';
-import { Exit, Translation } from './engine.js';
+import { Exit, Priv, Translation } from './engine.js';
 
 const BUF = RAM_BASE + 0x8000;
 const BUF_SIZE = 4096;
@@ -129,4 +129,67 @@ test('a device store in the middle of a translated block stops the run after tha
   assert.equal(r.hart.x(1), 1n);
   assert.equal(r.hart.x(2), 0n);
   assert.ok(r.hart.translatedBlocks > 0);
+});
+
+/** A loop whose 4-byte `add` straddles a page boundary (at offset 0xffe), then WFI; `decoy` swaps in sub and a step of 2. */
+function straddlingLoop(decoy = false): Uint8Array {
+  const out = new Uint8Array(32);
+  const v = new DataView(out.buffer);
+  [E.addi(5, 5, 1), E.addi(6, 6, 3), E.addi(7, 7, 5)].forEach((w, i) => v.setUint32(4 * i, w, true));
+  v.setUint16(12, 0x0001, true); // c.nop
+  v.setUint32(14, decoy ? E.sub(8, 8, 5) : E.add(8, 8, 5), true);
+  v.setUint32(18, E.addi(9, 9, decoy ? -2 : -1), true);
+  v.setUint32(22, E.bne(9, 0, -22), true);
+  v.setUint32(26, E.WFI, true);
+  return out;
+}
+
+test('a translated loop runs on across a page boundary when the next page is mapped there', async () => {
+  const results = [];
+  for (const translation of [Translation.Off, Translation.Eager]) {
+    const r = await runBare(new Uint8Array(0), {
+      translation,
+      setup(h) {
+        h.ram.write(RAM_BASE + 0xff0, straddlingLoop());
+        h.pc = RAM_BASE + 0xff0;
+        h.setX(9, 50);
+      },
+    });
+    assert.equal(r.exit, Exit.Wfi);
+    assert.equal(r.hart.x(8), 1275n);
+    results.push({ x5: r.hart.x(5), x8: r.hart.x(8), instret: r.instret, translated: r.hart.translatedBlocks > 0 });
+  }
+  assert.deepEqual(results[1], { ...results[0], translated: true });
+});
+
+test('a translated block stops at a page boundary when the next virtual page maps elsewhere', async () => {
+  // Sv39 in S-mode: virtual 0x40000000 -> physical P, 0x40001000 -> Q (not P + 4 KiB). The page
+  // physically after P holds a decoy that code read from there would run instead.
+  const P = RAM_BASE + 0x10000, Q = RAM_BASE + 0x12000, ROOT = RAM_BASE + 0x20000, L1 = ROOT + 0x1000, L0 = ROOT + 0x2000;
+  const VA = 0x40000000;
+  const pte = (pa: number, leaf: boolean) => (BigInt(pa >>> 12) << 10n) | (leaf ? 0xcbn : 1n); // V, R, X, A, D for leaves
+  const results = [];
+  for (const translation of [Translation.Off, Translation.Eager]) {
+    const r = await runBare(new Uint8Array(0), {
+      translation,
+      setup(h) {
+        const code = straddlingLoop();
+        h.ram.write(P + 0xff0, code.subarray(0, 16));
+        h.ram.write(Q, code.subarray(16));
+        h.ram.write(P + 0x1000, straddlingLoop(true).subarray(16));
+        h.ram.setU64(ROOT + 8 * 1, pte(L1, false));
+        h.ram.setU64(L1, pte(L0, false));
+        h.ram.setU64(L0, pte(P, true));
+        h.ram.setU64(L0 + 8, pte(Q, true));
+        h.setCsr(0x180, (8n << 60n) | BigInt(ROOT >>> 12));
+        h.priv = Priv.S;
+        h.pc = VA + 0xff0;
+        h.setX(9, 50);
+      },
+    });
+    assert.equal(r.exit, Exit.Wfi, `${Translation[translation]}: pc 0x${r.hart.pc.toString(16)}`);
+    assert.equal(r.hart.x(8), 1275n, Translation[translation]);
+    results.push({ x8: r.hart.x(8), x9: r.hart.x(9), instret: r.instret, translated: r.hart.translatedBlocks > 0 });
+  }
+  assert.deepEqual(results[1], { ...results[0], translated: true });
 });

@@ -28,7 +28,10 @@ export interface TranslatorCore {
   TLB_READ: number;
   TLB_WRITE: number;
   TLB_ENTRIES: number;
+  TLB_FETCH: number;
   RVC_TABLE: number;
+  /** The linear-memory address just past guest RAM. */
+  ramEnd: number;
   jitLoad: unknown;
   jitStore: unknown;
   jitFlush(): void;
@@ -49,18 +52,21 @@ const IMPORTS: FuncType[] = [
   { params: [I64, I32], results: [I64] }, // jitLoad(va, size)
   { params: [I64, I32, I64], results: [I32] }, // jitStore(va, size, value)
 ];
-const BLOCK_TYPE: FuncType = { params: [I64, I64], results: [I32] };
+const BLOCK_TYPE: FuncType = { params: [I64, I64, I64], results: [I32] };
 const F_LOAD = 0;
 const F_STORE = 1;
 // Locals: 0 pc, 1 dkey (parameters), 2..32 x1..x31, then temporaries.
 const L_PC = 0;
 const L_DKEY = 1;
-const L_VA = 33;
-const L_VAL = 34;
-const L_ENT = 35;
-const L_ST = 36;
-const L_CNT = 37;
-const L_B = 38;
+const L_FKEY = 2;
+/** Register xr lives in local X0 + r. */
+const X0 = 2;
+const L_VA = 34;
+const L_VAL = 35;
+const L_ENT = 36;
+const L_ST = 37;
+const L_CNT = 38;
+const L_B = 39;
 /** The locals after the two parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_CNT, L_B (i32). */
 const LOCALS = [...new Array<number>(33).fill(I64), I32, I32, I32, I32];
 /** A region's function runs at most about this many instructions per call before it returns to the run loop. */
@@ -166,7 +172,11 @@ class BlockWriter {
   /** The block being emitted (its index in `order`). */
   private current = 0;
 
-  constructor(private readonly core: TranslatorCore, private readonly region?: Region) {
+  /** Whether the current block has checked the mapping of the entry's next page. */
+  private guarded = false;
+
+  /** `entry`: the linear-memory address of the first instruction. */
+  constructor(private readonly core: TranslatorCore, private readonly entry: number, private readonly region?: Region) {
     if (!region) return;
     for (const [at, insns] of region) {
       this.order.push(at);
@@ -182,6 +192,7 @@ class BlockWriter {
   emitAll(blocks: Insn[][]): void {
     blocks.forEach((insns, k) => {
       this.current = k;
+      this.guarded = false;
       if (this.region) this.body.op(OP.end); // the label block k's code follows
       insns.forEach((x, i) => this.emit(x, i));
       const last = insns.at(-1)!;
@@ -213,7 +224,7 @@ class BlockWriter {
     if (r === 0) this.body.i64(0);
     else {
       this.read |= 1 << r;
-      this.body.get(1 + r);
+      this.body.get(X0 + r);
     }
   }
 
@@ -222,7 +233,7 @@ class BlockWriter {
     if (r === 0) this.body.op(OP.drop);
     else {
       this.written |= 1 << r;
-      this.body.set(1 + r);
+      this.body.set(X0 + r);
     }
   }
 
@@ -235,7 +246,7 @@ class BlockWriter {
   exit(next: () => void, count: number): void {
     const c = this.body;
     for (let r = 1; r < 32; r++) {
-      if ((this.written >>> r) & 1) c.i32(0).get(1 + r).mem(OP.i64Store, this.core.XREGS + 8 * r);
+      if ((this.written >>> r) & 1) c.i32(0).get(X0 + r).mem(OP.i64Store, this.core.XREGS + 8 * r);
     }
     c.i32(0);
     next();
@@ -260,9 +271,34 @@ class BlockWriter {
     this.body.get(L_VA).get(L_ENT).mem(OP.i64Load, tlb + 8).op(OP.i64Add, OP.i32WrapI64);
   }
 
+  /**
+   * Code may run on into the page after the entry's, read from the physical page after the
+   * entry's. Before the first instruction of a block that touches it, this checks that the
+   * virtual page after pc's still maps there, for execution in the current mode: the fetch TLB
+   * holds exactly such entries (fkey being its tag bits for the mode), so a matching entry
+   * whose addend leads to that physical page is the proof. Otherwise (another mapping, or just
+   * a TLB miss) the block ends there and the interpreter fetches the instruction itself.
+   */
+  private guard(at: number, count: number): void {
+    const c = this.body;
+    const fetch = this.core.TLB_FETCH;
+    const nextPage = (this.entry & ~0xfff) + 4096;
+    c.get(L_PC).i64(nextPage - this.entry).op(OP.i64Add).i64(12).op(OP.i64ShrU).tee(L_VA);
+    c.op(OP.i32WrapI64).i32(this.core.TLB_ENTRIES - 1).op(OP.i32And).i32(4).op(OP.i32Shl).tee(L_ENT);
+    c.mem(OP.i64Load, fetch).get(L_VA).get(L_FKEY).op(OP.i64Or, OP.i64Ne);
+    c.get(L_VA).i64(12).op(OP.i64Shl).get(L_ENT).mem(OP.i64Load, fetch + 8).op(OP.i64Add).i64(nextPage).op(OP.i64Ne, OP.i32Or);
+    c.op(OP.if, VOID);
+    this.exit(() => this.pcPlus(at), count);
+    c.op(OP.end);
+  }
+
   /** Emits instruction number `i` of the current block. */
   private emit(x: Insn, i: number): void {
     const { insn, len, at } = x;
+    if (!this.guarded && (this.entry & 0xfff) + at + len > 4096) {
+      this.guard(at, i);
+      this.guarded = true;
+    }
     const c = this.body;
     const rd = (insn >>> 7) & 31;
     const rs1 = (insn >>> 15) & 31;
@@ -377,7 +413,7 @@ class BlockWriter {
     const c = new Code();
     const load = this.region ? this.read | this.written : this.read;
     for (let r = 1; r < 32; r++) {
-      if ((load >>> r) & 1) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(1 + r);
+      if ((load >>> r) & 1) c.i32(0).mem(OP.i64Load, this.core.XREGS + 8 * r).set(X0 + r);
     }
     return c;
   }
@@ -437,23 +473,24 @@ export class BlockTranslator {
   /** Reads the block at linear-memory address `host` (its instructions expanded from RVC), offsets from `entry`. */
   private decode(host: number, entry = host): Insn[] {
     const out: Insn[] = [];
-    const page = host & ~0xfff;
-    let off = host - page;
-    while (off < 4096 && out.length < MAX_BLOCK) {
-      let insn = this.mem.getUint16(page + off, true);
+    // Up to the end of the page after the entry's (the code checks that mapping: BlockWriter.guard).
+    const limit = Math.min((entry & ~0xfff) + 2 * 4096, this.core.ramEnd);
+    let a = host;
+    while (a + 2 <= limit && out.length < MAX_BLOCK) {
+      let insn = this.mem.getUint16(a, true);
       let len = 4;
       if ((insn & 3) !== 3) {
         insn = this.mem.getUint32(this.core.RVC_TABLE + insn * 4, true);
         len = 2;
         if (insn === 0) break;
       } else {
-        if (off + 4 > 4096) break;
-        insn = this.mem.getUint32(page + off, true);
+        if (a + 4 > limit) break;
+        insn = this.mem.getUint32(a, true);
       }
       const kind = kindOf(insn);
       if (kind === Kind.Refused) break;
-      out.push({ insn: insn | 0, len, at: page + off - entry });
-      off += len;
+      out.push({ insn: insn | 0, len, at: a - entry });
+      a += len;
       if (kind === Kind.Control) break;
     }
     return out;
@@ -578,7 +615,7 @@ export class BlockTranslator {
     const entryOffset = host & 0xfff;
     while (pending.length > 0 && reach.size < REGION_BLOCKS) {
       const to = pending.shift()!;
-      if (reach.has(to) || entryOffset + to < 0 || entryOffset + to >= 4096) continue;
+      if (reach.has(to) || entryOffset + to < 0 || entryOffset + to >= 2 * 4096) continue;
       const block = this.decode(host + to, host);
       if (block.length === 0) continue;
       reach.set(to, block);
@@ -597,7 +634,7 @@ export class BlockTranslator {
     }
     const region: Region = new Map([...reach].filter(([at]) => at === 0 || back.has(at)));
     const loops = back.has(0);
-    const w = new BlockWriter(this.core, loops ? region : undefined);
+    const w = new BlockWriter(this.core, host, loops ? region : undefined);
     w.emitAll(loops ? [...region.values()] : [first]);
     return w.prologue().append(w.body);
   }

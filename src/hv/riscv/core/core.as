@@ -17,7 +17,7 @@ import { jitLookup, jitEnabled } from "./jit";
 import * as J from "./jit";
 
 export {
-  XREGS, FREGS, MMIO_DATA, HART_SAVE, RAM_OFFSET, TLB_BASE, TLB_READ, TLB_WRITE, TLB_ENTRIES, RVC_TABLE, JIT_PC, JIT_STATUS,
+  XREGS, FREGS, MMIO_DATA, HART_SAVE, RAM_OFFSET, TLB_BASE, TLB_READ, TLB_WRITE, TLB_FETCH, TLB_ENTRIES, RVC_TABLE, JIT_PC, JIT_STATUS,
   EXIT_BUDGET, EXIT_WFI, EXIT_SBI, EXIT_STOP,
 } from "./state";
 export { jitLoad, jitStore, jitInstall } from "./jit";
@@ -282,9 +282,10 @@ export function run(budget: i32): i32 {
       atTarget = false;
       const f = jitEnabled ? jitLookup(<u32>(pc + fetchAdd)) : 0;
       if (f != 0) {
-        // A block retires `done` instructions, leaves the next pc in JIT_PC, and on a fault
+        // A block (translated with the fetch and data TLB keys of the current mode) retires
+        // `done` instructions, leaves the next pc in JIT_PC, and on a fault
         // leaves S.exc set with JIT_PC at the faulting instruction (not retired).
-        const done = call_indirect<i32>(<u32>f, pc, dkey);
+        const done = call_indirect<i32>(<u32>f, pc, dkey, fkey);
         n -= done - 1;
         J.jitRetired += done;
         J.jitCalls++;
@@ -296,6 +297,10 @@ export function run(budget: i32): i32 {
           pc = trapEnter(<i64>S.exc, false, S.excTval, pc);
           S.exc = -1;
           fetchTag = -1;
+        } else if (done == 0) {
+          // Retired nothing without a fault: the block stopped at its first instruction (the
+          // next page's mapping is not the one it was translated for); the interpreter takes it.
+          atTarget = false;
         }
         if (S.stopReq) { exit = S.EXIT_STOP; break; }
         continue;
