@@ -1,21 +1,25 @@
 // The RISC-V block translator: hot guest code to WebAssembly, generated at run time. The core
-// (core/jit.as) counts block starts and calls compile() for a hot one; the block's function goes
-// into the core's function table and the run loop calls it from then on.
+// (core/jit.as) counts block starts and calls compile() for a hot one; the translation's
+// function goes into the core's function table and the run loop calls it from then on.
 //
-// A block is straight-line code within one 4 KiB page, from its first instruction to the first
-// jump or branch (included), to an instruction only the interpreter runs (CSR and system
-// instructions, A, F and D, division, the high multiplies, FENCE.I — excluded), or to the end of
-// the page. Its function has the type (pc: i64, dkey: i64) -> i32: `pc` is the guest virtual
-// address of the first instruction (the code is position-independent, so one translation serves
-// every virtual address of the physical page), `dkey` the data TLB key of state.as; it returns
-// the instructions it retired and leaves the next pc in JIT_PC. Registers live in wasm locals
-// for the block's life: loaded on entry, stored back at every exit. Loads and stores look the
-// core's TLBs up inline (the same direct-mapped {tag, addend} entries the interpreter fills);
-// a miss calls the core's jitLoad/jitStore, which walk the page tables, reach MMIO, or fault.
-// A fault leaves S.exc set: the block stores the registers written so far, puts the faulting
+// A block is straight-line code from its first instruction to the first jump or branch
+// (included), to an instruction only the interpreter runs (CSR and system instructions, A, F
+// and D, division, the high multiplies, FENCE.I — excluded), to MAX_BLOCK instructions, or to the
+// end of the page after the entry's. A translation is one block, or a region: the block with the
+// blocks of those two pages that lead back to it (its loops). Its function has the type
+// (pc: i64, dkey: i64, fkey: i64) -> i32: `pc` is the guest virtual address of the first
+// instruction (the code is position-independent, so one translation serves every virtual address
+// of the physical page), `dkey` and `fkey` the data and fetch TLB keys of state.as; it returns
+// the instructions it retired and leaves the next pc in JIT_PC. Registers live in wasm locals for
+// the call's life: loaded on entry, stored back at every exit. Loads and stores look the core's
+// TLBs up inline (the same direct-mapped {tag, addend} entries the interpreter fills); a miss
+// calls the core's jitLoad/jitStore, which walk the page tables, reach MMIO, or fault. A fault
+// leaves S.exc set: the code stores the registers written so far, puts the faulting
 // instruction's pc in JIT_PC, returns the count before it, and the run loop enters the trap as
-// the interpreter would. Interrupts are taken between blocks, as the interpreter takes them
-// between batches, since no instruction in a block can enable one.
+// the interpreter would. Interrupts are taken between calls, as the interpreter takes them
+// between batches, since no instruction in a translation can enable one. Code in the second
+// page runs only after a check of its mapping (BlockWriter.guard). docs/hypervisor.md has the
+// whole design.
 import { Code, I32, I64, OP, VOID, moduleBytes, type FuncType } from './wasm-code.js';
 import { Wasm, type WasmMemory, type WasmModule, type WasmTable } from '../wasm.js';
 
