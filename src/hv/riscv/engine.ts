@@ -34,7 +34,7 @@ export enum Translation {
 }
 
 /** Visits of a block start before it is translated, in Translation.Hot. */
-const HOT_VISITS = 2000;
+const HOT_VISITS = 10000;
 
 export enum Priv {
   U = 0,

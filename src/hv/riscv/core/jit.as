@@ -33,7 +33,7 @@ const JIT_ENTRIES: usize = 1 << JIT_BITS;
  * Visits before a block is translated (set by the host; 1 for tests that translate everything):
  * by default enough to leave code that runs a few times, most of boot, to the interpreter.
  */
-export let jitHot: i32 = 2000;
+export let jitHot: i32 = 10000;
 const JIT_NEVER: i32 = i32.MIN_VALUE;
 const JIT_QUEUED: i32 = i32.MIN_VALUE + 1;
 
