@@ -170,9 +170,11 @@ async function linuxMacrohard(): Promise<number> {
   await con.expect(PROMPT, 120_000);
   const boot = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const [instret, translated] = [m.instret, m.hart.translatedInstructions];
   m.input(MD5);
   await con.expect(/[0-9a-f]{32}[^]*\/ # $/, 300_000);
   record('mh md5', (performance.now() - t1) / 1000);
+  record('mh translated', (100 * Number(m.hart.translatedInstructions - translated)) / Number(m.instret - instret));
   const rss = process.memoryUsage().rss;
   record('mh rss', rss / (1 << 20));
   record('mh overhead', (rss - inUse(m.hart.ram.bytes)) / (1 << 20));
@@ -212,6 +214,7 @@ const linuxCases: Case[] = guest ? [
   ...(qemuFirmware ? [{ name: QEMU_MD5, peer: true, unit: 's', better: 'lower' as const, run: () => last('qemu md5') }] : []),
   { name: 'MACROHARD: md5sum of 64 MiB in the guest', unit: 's', better: 'lower', run: () => last('mh md5'), ...(qemuFirmware ? { vs: QEMU_MD5 } : {}) },
   { name: `MACROHARD: VMM process RSS with ${GUEST_RAM >> 20} MiB guest RAM`, unit: 'MiB', better: 'lower', run: () => last('mh rss') },
+  { name: 'MACROHARD: md5sum, share of guest instructions run translated', unit: '%', better: 'higher', run: () => last('mh translated') },
   { name: 'MACROHARD: RSS beyond the guest RAM in use (at most)', unit: 'MiB', better: 'lower', run: () => last('mh overhead') },
 ] : [];
 

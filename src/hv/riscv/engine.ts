@@ -69,6 +69,7 @@ interface CoreExports {
   jitStore: unknown;
   jitFlush(): void;
   getJitFlushes(): number;
+  getJitRetired(): bigint;
   jitInstall(host: number, index: number): void;
   setJit(on: number, hot: number): void;
   init(ramSize: number, hartId: number): void;
@@ -236,6 +237,11 @@ export class RiscvHart {
   /** Blocks translated to WebAssembly so far by this hart's core (all its harts share them). */
   get translatedBlocks(): number {
     return this.inst.translator.translated;
+  }
+
+  /** Instructions retired in translated code by this hart's core (all its harts). */
+  get translatedInstructions(): bigint {
+    return this.core.getJitRetired();
   }
 
   /**

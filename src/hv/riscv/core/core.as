@@ -238,7 +238,6 @@ export function setJit(on: bool, hot: i32): void {
 }
 export function getJitFlushes(): i32 { return J.jitFlushes; }
 export function getJitRetired(): i64 { return J.jitRetired; }
-export function getJitCalls(): i64 { return J.jitCalls; }
 
 // --- the run loop -------------------------------------------------------------------------------
 
@@ -288,7 +287,6 @@ export function run(budget: i32): i32 {
         const done = call_indirect<i32>(<u32>f, pc, dkey, fkey);
         n -= done - 1;
         J.jitRetired += done;
-        J.jitCalls++;
         pc = load<i64>(S.JIT_PC);
         atTarget = true;
         if (S.exc >= 0) {

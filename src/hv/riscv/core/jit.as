@@ -40,9 +40,8 @@ const JIT_QUEUED: i32 = i32.MIN_VALUE + 1;
 export let jitEnabled: bool = true;
 /** Times the map was dropped (FENCE.I, host requests): a figure for benchmarks. */
 export let jitFlushes: i32 = 0;
-/** Instructions retired inside translated blocks, and block calls: figures for benchmarks. */
+/** Instructions retired inside translated blocks: a figure for benchmarks. */
 export let jitRetired: i64 = 0;
-export let jitCalls: i64 = 0;
 
 @inline function entry(host: u32): usize {
   // Folding the page number in spreads blocks at the same offset of pages 128 KiB apart.
