@@ -59,11 +59,11 @@ const IMPORTS: FuncType[] = [
 const BLOCK_TYPE: FuncType = { params: [I64, I64, I64], results: [I32] };
 const F_LOAD = 0;
 const F_STORE = 1;
-// Locals: 0 pc, 1 dkey (parameters), 2..32 x1..x31, then temporaries.
+// Locals: 0 pc, 1 dkey, 2 fkey (parameters), 3..33 x1..x31, then temporaries.
 const L_PC = 0;
 const L_DKEY = 1;
 const L_FKEY = 2;
-/** Register xr lives in local X0 + r. */
+/** Register xr (r >= 1) lives in local X0 + r; x0 is never a local (reads are the constant 0). */
 const X0 = 2;
 const L_VA = 34;
 const L_VAL = 35;
@@ -71,7 +71,7 @@ const L_ENT = 36;
 const L_ST = 37;
 const L_CNT = 38;
 const L_B = 39;
-/** The locals after the two parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_CNT, L_B (i32). */
+/** The locals after the three parameters: x1..x31 and L_VA, L_VAL (i64), L_ENT, L_ST, L_CNT, L_B (i32). */
 const LOCALS = [...new Array<number>(33).fill(I64), I32, I32, I32, I32];
 /** A region's function runs at most about this many instructions per call before it returns to the run loop. */
 const REGION_INSTRUCTIONS = 4096;
