@@ -316,7 +316,7 @@ export function run(budget: i32): i32 {
       if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; atTarget = true; continue; }
       insn |= <u32>hi << 16;
       fetchTag = -1;
-      atTarget = true; // blocks stay within a page: one may start after this instruction
+      atTarget = true; // a translation that reached this instruction stopped before it: one may start after it
     } else {
       insn = load<u32>(<usize>(pc + fetchAdd));
     }
