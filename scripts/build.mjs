@@ -50,7 +50,7 @@ await build({
       const stderr = [];
       const result = await asc.main([
         'core.ts', '--outFile', wasmOut, '-O3', '--noAssert', '--runtime', 'stub',
-        '--memoryBase', String(0x800000), '--initialMemory', '256',
+        '--memoryBase', String(0x800000), '--initialMemory', '256', '--importTable',
       ], {
         readFile(name, baseDir) {
           const p = join(asDir, baseDir, name.replace(/\.ts$/, '.as'));

@@ -18,9 +18,18 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+export interface WasmTable {
+  readonly length: number;
+  set(index: number, fn: unknown): void;
+}
+
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmModule>;
   instantiate(module: WasmModule, imports: Record<string, Record<string, unknown>>): Promise<WasmInstance>;
+  /** Synchronous compilation, for the small modules code generators make while a guest runs. */
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
+  Table: new (descriptor: { element: 'anyfunc'; initial: number; maximum?: number }) => WasmTable;
 }
 
 export const Wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

@@ -9,6 +9,7 @@
 import { GuestRam } from '../memory.js';
 import type { MmioBus } from '../bus.js';
 import { Wasm, type WasmGlobal, type WasmMemory, type WasmModule } from '../wasm.js';
+import { Batching, BlockTranslator } from './jit.js';
 
 export enum Exit {
   Budget = 0,
@@ -16,6 +17,24 @@ export enum Exit {
   Sbi = 2,
   Stop = 3,
 }
+
+/** How the engine runs guest code. */
+export enum Translation {
+  /** Every instruction interpreted. */
+  Off,
+  /** Blocks that run often translated to WebAssembly, in batches compiled in the background (the default). */
+  Hot,
+  /**
+   * As Hot, but batches are compiled synchronously at points the instruction stream alone
+   * decides, so a run does not depend on the host's timing (for machines on a virtual clock).
+   */
+  HotReproducible,
+  /** Every block translated when first reached (tests: everything runs translated). */
+  Eager,
+}
+
+/** Visits of a block start before it is translated, in Translation.Hot. */
+const HOT_VISITS = 10000;
 
 export enum Priv {
   U = 0,
@@ -39,6 +58,20 @@ interface CoreExports {
   FREGS: WasmGlobal;
   MMIO_DATA: WasmGlobal;
   RAM_OFFSET: WasmGlobal;
+  JIT_PC: WasmGlobal;
+  JIT_STATUS: WasmGlobal;
+  TLB_READ: WasmGlobal;
+  TLB_WRITE: WasmGlobal;
+  TLB_ENTRIES: WasmGlobal;
+  TLB_FETCH: WasmGlobal;
+  RVC_TABLE: WasmGlobal;
+  jitLoad: unknown;
+  jitStore: unknown;
+  jitFlush(): void;
+  getJitFlushes(): number;
+  getJitRetired(): bigint;
+  jitInstall(host: number, index: number): void;
+  setJit(on: number, hot: number): void;
   init(ramSize: number, hartId: number): void;
   reset(pc: bigint): void;
   run(budget: number): number;
@@ -66,7 +99,7 @@ interface CoreExports {
 class CoreInstance {
   current = 0;
   readonly harts: RiscvHart[] = [];
-  constructor(readonly exports: CoreExports) {}
+  constructor(readonly exports: CoreExports, readonly translator: BlockTranslator) {}
 
   select(slot: number): void {
     if (this.current !== slot) {
@@ -106,7 +139,12 @@ export interface HartOptions {
   bus: MmioBus;
   /** Answer SBI calls in the host (ecall from S-mode exits with Exit.Sbi) instead of trapping to M-mode firmware. */
   sbiInHost?: boolean;
+  /** Whether guest code is translated to WebAssembly (jit.ts); default Translation.Hot. */
+  translation?: Translation;
 }
+
+/** Function-table slots for translated blocks; when they run out, all translations start over. */
+const TRANSLATION_SLOTS = 16384;
 
 /** The CSRs a snapshot carries, in the order restore writes them (mstatus before the rest). */
 const SNAPSHOT_CSRS = [
@@ -160,8 +198,12 @@ export class RiscvHart {
     if (opts.ramSize <= 0 || opts.ramSize % 4096 !== 0) throw new RangeError('guest RAM size must be a positive multiple of 4 KiB');
     if (opts.ramSize > 0xf0000000 - 0x1000000) throw new RangeError('guest RAM larger than the core can address');
     let hart: RiscvHart | undefined;
+    let translator: BlockTranslator | undefined;
     const bus = opts.bus;
+    const table = new Wasm.Table({ element: 'anyfunc', initial: TRANSLATION_SLOTS });
     const env = {
+      table,
+      jitCompile: (host: number): number => translator!.compile(host),
       mmioRead(pa: number, size: number): number {
         const v = bus.read(pa, size);
         if (v === undefined) return 1;
@@ -186,14 +228,44 @@ export class RiscvHart {
     core.setRamBase(BigInt(ramBase));
     core.init(opts.ramSize, opts.hartId ?? 0);
     core.setSbiInHost(opts.sbiInHost ? 1 : 0);
-    hart = new RiscvHart(new CoreInstance(core), bus, ramBase, opts.ramSize, 0);
+    const translation = opts.translation ?? Translation.Hot;
+    core.setJit(translation === Translation.Off ? 0 : 1, translation === Translation.Eager ? 1 : HOT_VISITS);
+    const g = (v: WasmGlobal): number => v.value as number;
+    translator = new BlockTranslator({
+      memory: core.memory, XREGS: g(core.XREGS), JIT_PC: g(core.JIT_PC), JIT_STATUS: g(core.JIT_STATUS), TLB_READ: g(core.TLB_READ),
+      TLB_WRITE: g(core.TLB_WRITE), TLB_ENTRIES: g(core.TLB_ENTRIES), TLB_FETCH: g(core.TLB_FETCH), RVC_TABLE: g(core.RVC_TABLE),
+      ramEnd: g(core.RAM_OFFSET) + opts.ramSize,
+      jitLoad: core.jitLoad, jitStore: core.jitStore, jitFlush: () => core.jitFlush(), getJitFlushes: () => core.getJitFlushes(),
+      jitInstall: (host, index) => core.jitInstall(host, index),
+    }, table, translation === Translation.Eager ? Batching.None : translation === Translation.HotReproducible ? Batching.ByCount : Batching.Background);
+    hart = new RiscvHart(new CoreInstance(core, translator), bus, ramBase, opts.ramSize, 0);
     return hart;
+  }
+
+  /** Blocks translated to WebAssembly so far by this hart's core (all its harts share them). */
+  get translatedBlocks(): number {
+    return this.inst.translator.translated;
+  }
+
+  /** Instructions retired in translated code by this hart's core (all its harts). */
+  get translatedInstructions(): bigint {
+    return this.core.getJitRetired();
+  }
+
+  /**
+   * Drops every translated block, as FENCE.I does: for the host after it wrote instructions into
+   * guest RAM itself (a loader, a snapshot), or for an SBI remote fence.i.
+   */
+  flushTranslations(): void {
+    this.core.jitFlush();
   }
 
   /** Runs up to `budget` instructions. */
   run(budget: number): Exit {
     this.sel();
-    return this.core.run(budget) as Exit;
+    const exit = this.core.run(budget) as Exit;
+    if (this.inst.translator.due) this.inst.translator.translate();
+    return exit;
   }
 
   reset(pc: bigint | number): void {
@@ -313,5 +385,6 @@ export class RiscvHart {
     for (let i = 0; i < 12; i++) this.core.setLine(this.slot, i, Number((lines >> BigInt(i)) & 1n));
     this.mtime = BigInt(s.mtime);
     this.core.flushTlb();
+    this.core.jitFlush();
   }
 }

@@ -16,7 +16,7 @@ import type { IrqLine, MmioDevice } from '../device.js';
 import { TestFinisher } from '../devices/test-finisher.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import { PacedClock, RealClock, VirtualClock, type Clock } from '../clock.js';
-import { Exit, Irq, Priv, RiscvHart, type HartState as HartRegs } from './engine.js';
+import { Exit, Irq, Priv, RiscvHart, Translation, type HartState as HartRegs } from './engine.js';
 import type { DeviceState } from '../device.js';
 import { Clint } from './clint.js';
 import { Plic } from './plic.js';
@@ -176,7 +176,9 @@ export class RiscvMachine implements SbiPlatform {
   static async create(config: MachineConfig): Promise<RiscvMachine> {
     const n = config.harts ?? 1;
     if (!Number.isInteger(n) || n < 1 || n > 8) throw new RangeError('harts must be 1 to 8');
-    const first = await RiscvHart.create({ ramSize: config.ramSize, bus: new MmioBus(), sbiInHost: true });
+    // On a virtual clock a run must not depend on the host's timing, translation included.
+    const translation = config.clock === 'virtual' ? Translation.HotReproducible : Translation.Hot;
+    const first = await RiscvHart.create({ ramSize: config.ramSize, bus: new MmioBus(), sbiInHost: true, translation });
     const harts = [first];
     for (let i = 1; i < n; i++) harts.push(first.addHart(i));
     return new RiscvMachine(harts, config);
@@ -410,6 +412,11 @@ export class RiscvMachine implements SbiPlatform {
       const h = this.harts[i];
       if (h) h.setCsr(0x180, h.csr(0x180) ?? 0n);
     }
+  }
+
+  remoteFenceI(_harts: number[]): void {
+    // The harts share one core and its translations: dropping them once covers every target.
+    this.hart.flushTranslations();
   }
 
   hartStart(hart: number, startAddr: bigint, opaque: bigint): number {

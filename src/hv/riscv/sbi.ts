@@ -56,6 +56,8 @@ export interface SbiPlatform {
   sendIpi(harts: number[]): void;
   /** Remote fences: the target harts flush their TLBs. */
   remoteFence(harts: number[]): void;
+  /** Remote fence.i: the target harts drop code translated from memory that may have changed. */
+  remoteFenceI(harts: number[]): void;
   hartStart(hart: number, startAddr: bigint, opaque: bigint): number;
   hartStop(hart: number): number;
   hartStatus(hart: number): HartState;
@@ -84,7 +86,8 @@ export class Sbi {
         case 2: err = p.consoleRead(); break;
         case 3: break; // clear_ipi: the guest clears sip.SSIP itself
         case 4: p.sendIpi(this.allHarts()); break; // the mask is behind a guest virtual pointer: all harts
-        case 5: case 6: case 7: p.remoteFence(this.allHarts()); break;
+        case 5: p.remoteFenceI(this.allHarts()); break;
+        case 6: case 7: p.remoteFence(this.allHarts()); break;
         case 8: p.systemReset(ResetType.Shutdown, 0); break;
       }
     } else {
@@ -115,8 +118,9 @@ export class Sbi {
           if (fid > 6) err = SBI_ERR_NOT_SUPPORTED;
           else {
             const harts = this.maskHarts(a(0), a(1));
-            if (harts) p.remoteFence(harts);
-            else err = SBI_ERR_INVALID_PARAM;
+            if (!harts) err = SBI_ERR_INVALID_PARAM;
+            else if (fid === 0) p.remoteFenceI(harts);
+            else p.remoteFence(harts);
           }
           break;
         case EXT_HSM:

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { assemble, toolchain, SKIP_MESSAGE, TestMode } from '../testing/gnu-as.js';
 import { runBare } from '../testing/bare.js';
+import { Translation } from '../engine.js';
 
 export { SKIP_MESSAGE, TestMode };
 
@@ -42,12 +43,19 @@ export class Program {
     return [...body, '  j pass', ...this.tail].join('\n');
   }
 
-  /** Assembles and runs; fails the test with the name of the first failing check. */
+  /**
+   * Assembles and runs, once interpreted and once with every block translated to WebAssembly;
+   * fails the test with the name of the first failing check.
+   */
   async run(opts: { march?: string; maxInstructions?: number; mode?: TestMode } = {}): Promise<void> {
     const mode = opts.mode ?? TestMode.M;
     const image = assemble(this.source(mode), { march: opts.march, mode });
-    const r = await runBare(image, { maxInstructions: opts.maxInstructions ?? 2_000_000 });
-    const where = `in ${TestMode[mode]}-mode`;
+    for (const translation of [Translation.Off, Translation.Eager]) await this.runImage(image, mode, translation, opts.maxInstructions);
+  }
+
+  private async runImage(image: Uint8Array, mode: TestMode, translation: Translation, maxInstructions = 2_000_000): Promise<void> {
+    const r = await runBare(image, { maxInstructions, translation });
+    const where = `in ${TestMode[mode]}-mode, ${translation === Translation.Off ? 'interpreted' : 'translated'}`;
     if (r.result.kind === 'fail') {
       const code = r.result.code;
       const name = code === 0xfff ? 'an unexpected trap before any check' : this.names[code] ?? `check ${code}`;
@@ -55,6 +63,7 @@ export class Program {
       assert.fail(`check ${code} failed ${where}: ${name} (mcause ${cause}, mepc 0x${r.hart.csr(0x341)?.toString(16)}, a0=${r.hart.x(10)})`);
     }
     assert.equal(r.result.kind, 'pass', `program did not finish ${where} (exit ${r.exit}, pc 0x${r.hart.pc.toString(16)}, ${r.instret} instructions)`);
+    if (translation === Translation.Eager) assert.ok(r.hart.translatedBlocks > 0, `nothing was translated ${where}`);
   }
 
   /** Runs the program in M, S and U mode in turn, as riscv-tests runs its user-level groups. */

@@ -13,10 +13,14 @@ import { execFp } from "./fpu";
 import { buildRvcTable } from "./rvc";
 import { saveHart, switchHart, currentHart, MAX_HARTS } from "./harts";
 import * as H from "./harts";
+import { jitLookup, jitEnabled } from "./jit";
+import * as J from "./jit";
 
 export {
-  XREGS, FREGS, MMIO_DATA, HART_SAVE, RAM_OFFSET, TLB_BASE, EXIT_BUDGET, EXIT_WFI, EXIT_SBI, EXIT_STOP,
+  XREGS, FREGS, MMIO_DATA, HART_SAVE, RAM_OFFSET, TLB_BASE, TLB_READ, TLB_WRITE, TLB_FETCH, TLB_ENTRIES, RVC_TABLE, JIT_PC, JIT_STATUS,
+  EXIT_BUDGET, EXIT_WFI, EXIT_SBI, EXIT_STOP,
 } from "./state";
+export { jitLoad, jitStore, jitInstall } from "./jit";
 
 const I64_MIN: i64 = <i64>0x8000000000000000;
 
@@ -224,6 +228,16 @@ export function hostCsrWrite(csr: i32, v: i64): void {
   S.updateKeys();
 }
 export function flushTlb(): void { S.flushTlb(); }
+/** Drops every translated block (after the host wrote code into RAM, or a remote fence.i). */
+export function jitFlush(): void { J.jitFlushMap(); }
+/** Turns translation on or off (off: every instruction is interpreted), translating blocks after `hot` visits. */
+export function setJit(on: bool, hot: i32): void {
+  J.jitEnabled = on;
+  J.jitHot = hot < 1 ? 1 : hot;
+  J.jitFlushMap();
+}
+export function getJitFlushes(): i32 { return J.jitFlushes; }
+export function getJitRetired(): i64 { return J.jitRetired; }
 
 // --- the run loop -------------------------------------------------------------------------------
 
@@ -243,6 +257,9 @@ export function run(budget: i32): i32 {
   // Set by the rare instructions after which the loop must re-check interrupts or leave.
   let recheck = false;
   let leave = false;
+  // Set where a translated block may start: after a jump, a branch, a trap, a block, or an
+  // instruction only the interpreter runs.
+  let atTarget = true;
   while (n > 0) {
     n--;
     store<i64>(S.XREGS, 0);
@@ -256,9 +273,36 @@ export function run(budget: i32): i32 {
       if (h != 0) fetchAdd = <i64>h - pc;
       else {
         fetchAdd = fetchPage(pc);
-        if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; continue; }
+        if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; atTarget = true; continue; }
       }
       fetchTag = <u64>pc >> 12 | fkey;
+    }
+    if (atTarget) {
+      atTarget = false;
+      const f = jitEnabled ? jitLookup(<u32>(pc + fetchAdd)) : 0;
+      if (f != 0) {
+        // A block (translated with the fetch and data TLB keys of the current mode) retires
+        // `done` instructions, leaves the next pc in JIT_PC, and on a fault
+        // leaves S.exc set with JIT_PC at the faulting instruction (not retired).
+        const done = call_indirect<i32>(<u32>f, pc, dkey, fkey);
+        n -= done - 1;
+        J.jitRetired += done;
+        pc = load<i64>(S.JIT_PC);
+        atTarget = true;
+        if (S.exc >= 0) {
+          // The interpreter counts an instruction that traps in its batch: so does this.
+          n--;
+          pc = trapEnter(<i64>S.exc, false, S.excTval, pc);
+          S.exc = -1;
+          fetchTag = -1;
+        } else if (done == 0) {
+          // Retired nothing without a fault: the block stopped at its first instruction (the
+          // next page's mapping is not the one it was translated for); the interpreter takes it.
+          atTarget = false;
+        }
+        if (S.stopReq) { exit = S.EXIT_STOP; break; }
+        continue;
+      }
     }
     let insn: u32 = <u32>load<u16>(<usize>(pc + fetchAdd));
     let len: i64 = 4;
@@ -266,12 +310,13 @@ export function run(budget: i32): i32 {
       len = 2;
       const raw = insn;
       insn = load<u32>(S.RVC_TABLE + (<usize>insn << 2));
-      if (insn == 0) { pc = trapEnter(S.CAUSE_ILLEGAL, false, <i64>raw, pc); fetchTag = -1; continue; }
+      if (insn == 0) { pc = trapEnter(S.CAUSE_ILLEGAL, false, <i64>raw, pc); fetchTag = -1; atTarget = true; continue; }
     } else if (<i32>(pc & 0xfff) == 0xffe) {
       const hi = fetchParcel(pc + 2);
-      if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; continue; }
+      if (S.exc >= 0) { pc = trapEnter(<i64>S.exc, false, S.excTval, pc); S.exc = -1; fetchTag = -1; atTarget = true; continue; }
       insn |= <u32>hi << 16;
       fetchTag = -1;
+      atTarget = true; // a translation that reached this instruction stopped before it: one may start after it
     } else {
       insn = load<u32>(<usize>(pc + fetchAdd));
     }
@@ -285,12 +330,13 @@ export function run(budget: i32): i32 {
       // trap and re-check tests after the switch.
       case 0x37: S.xset(rd, <i64><i32>(insn & 0xfffff000)); pc = next; continue; // LUI
       case 0x17: S.xset(rd, pc + <i64><i32>(insn & 0xfffff000)); pc = next; continue; // AUIPC
-      case 0x6f: S.xset(rd, pc + len); pc += immJ(insn); continue; // JAL
+      case 0x6f: S.xset(rd, pc + len); pc += immJ(insn); atTarget = true; continue; // JAL
       case 0x67: { // JALR
         if (f3 != 0) { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         const t = (S.xget(rs1) + immI(insn)) & ~1;
         S.xset(rd, next);
         pc = t;
+        atTarget = true;
         continue;
       }
       case 0x63: { // BRANCH
@@ -307,6 +353,7 @@ export function run(budget: i32): i32 {
         }
         if (S.exc >= 0) break;
         pc = taken ? pc + immB(insn) : next;
+        atTarget = true;
         continue;
       }
       case 0x03: { // LOAD
@@ -416,6 +463,7 @@ export function run(budget: i32): i32 {
           r = f3 == 0 ? a - b : a >> (b & 63);
         } else if (f7 == 1) {
           r = mulDiv(f3, a, b, false);
+          atTarget = f3 != 0; // the translator leaves division and the high multiplies to the interpreter
         } else { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         S.xset(rd, r);
         pc = next;
@@ -431,14 +479,16 @@ export function run(budget: i32): i32 {
         else if (f7 == 0 && f3 == 1) r = <i64>(<i32>a << sh);
         else if (f7 == 0 && f3 == 5) r = <i64><i32>(<u32>a >> <u32>sh);
         else if (f7 == 0x20 && f3 == 5) r = <i64>(<i32>a >> sh);
-        else if (f7 == 1 && (f3 == 0 || f3 >= 4)) r = mulDiv(f3, a, b, true);
+        else if (f7 == 1 && (f3 == 0 || f3 >= 4)) { r = mulDiv(f3, a, b, true); atTarget = f3 != 0; }
         else { S.raise(S.CAUSE_ILLEGAL, <i64>insn); break; }
         S.xset(rd, r);
         pc = next;
         continue;
       }
-      case 0x0f: // MISC-MEM: FENCE, FENCE.I. One hart, fetches read memory directly: nothing to do.
+      case 0x0f: // MISC-MEM: FENCE, FENCE.I. Harts take turns and the interpreter fetches from
+        // memory, so only translated blocks can be stale: FENCE.I drops them.
         if (f3 > 1) S.raise(S.CAUSE_ILLEGAL, <i64>insn);
+        else if (f3 == 1) J.jitFlushMap();
         break;
       case 0x2f: // AMO
         if (!execAmo(insn)) S.raise(S.CAUSE_ILLEGAL, <i64>insn);
@@ -514,6 +564,7 @@ export function run(budget: i32): i32 {
       if (S.stopReq) { exit = S.EXIT_STOP; leave = true; }
     }
     pc = next;
+    atTarget = true;
     if (recheck | leave) {
       if (leave) break;
       recheck = false;

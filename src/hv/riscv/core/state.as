@@ -5,9 +5,11 @@
 //   0x00001000  x0..x31, 32 x i64        XREGS
 //   0x00001100  f0..f31, 32 x i64 bits   FREGS
 //   0x00001200  MMIO transfer slot, i64  MMIO_DATA
+//   0x00001208  translated block's next pc, i64; 0x1210 its slow-path status, i32  JIT_PC, JIT_STATUS
 //   0x00001300  saved hart state          HART_SAVE (see saveHart/loadHart)
 //   0x00010000  TLBs: read, write, fetch; TLB_ENTRIES x {tag i64, addend i64} each
 //   0x00100000  RVC expansion table, 65536 x u32 (a compressed instruction -> its 32-bit form)
+//   0x00200000  translated-block map, JIT_ENTRIES x {host address u32, state i32}  JIT_MAP (jit.as)
 //   0x00800000  AssemblyScript's own static data (--memoryBase)
 //   0x01000000  guest RAM, mapped at guest physical RAM_BASE         RAM_OFFSET
 // Mutable globals live here too; other core files change them through `import * as S`.
@@ -15,6 +17,8 @@
 export const XREGS: usize = 0x1000;
 export const FREGS: usize = 0x1100;
 export const MMIO_DATA: usize = 0x1200;
+export const JIT_PC: usize = 0x1208;
+export const JIT_STATUS: usize = 0x1210;
 export const HART_SAVE: usize = 0x1300;
 export const TLB_BASE: usize = 0x10000;
 export const TLB_BITS: i32 = 10;
@@ -24,6 +28,7 @@ export const TLB_READ: usize = TLB_BASE;
 export const TLB_WRITE: usize = TLB_BASE + TLB_SIZE;
 export const TLB_FETCH: usize = TLB_BASE + 2 * TLB_SIZE;
 export const RVC_TABLE: usize = 0x100000;
+export const JIT_MAP: usize = 0x200000;
 export const RAM_OFFSET: usize = 0x1000000;
 
 // Privilege levels as the ISA encodes them.

@@ -3,7 +3,7 @@
 // the finisher, stops on WFI, or runs out of its instruction budget (the watchdog).
 import { MmioBus } from '../../bus.js';
 import { TestFinisher, type FinisherResult } from '../../devices/test-finisher.js';
-import { Exit, RiscvHart } from '../engine.js';
+import { Exit, RiscvHart, Translation } from '../engine.js';
 
 export const RAM_BASE = 0x80000000;
 export const FINISHER_BASE = 0x100000;
@@ -22,18 +22,20 @@ export interface BareOptions {
   maxInstructions?: number;
   /** Stop at an ecall from any mode (for programs that end with ecall rather than the finisher). */
   setup?(hart: RiscvHart): void;
+  /** How guest code runs (default: the engine's default). */
+  translation?: Translation;
 }
 
-export async function bareHart(ramSize = 1 << 20): Promise<{ hart: RiscvHart; finisher: TestFinisher; bus: MmioBus }> {
+export async function bareHart(ramSize = 1 << 20, translation?: Translation): Promise<{ hart: RiscvHart; finisher: TestFinisher; bus: MmioBus }> {
   const bus = new MmioBus();
   const finisher = new TestFinisher(bus);
   bus.map(FINISHER_BASE, finisher);
-  const hart = await RiscvHart.create({ ramSize, bus });
+  const hart = await RiscvHart.create({ ramSize, bus, translation });
   return { hart, finisher, bus };
 }
 
 export async function runBare(program: Uint8Array, opts: BareOptions = {}): Promise<BareRun> {
-  const { hart, finisher, bus } = await bareHart(opts.ramSize);
+  const { hart, finisher, bus } = await bareHart(opts.ramSize, opts.translation);
   hart.ram.write(RAM_BASE, program);
   hart.reset(RAM_BASE);
   opts.setup?.(hart);
@@ -45,6 +47,8 @@ export async function runBare(program: Uint8Array, opts: BareOptions = {}): Prom
     exit = hart.run(batch);
     left -= Number(hart.instret - before);
     if (exit !== Exit.Budget || bus.stopRequested) break;
+    // Let background translations finish and install, as a machine's run loop does.
+    await new Promise<void>((r) => setImmediate(r));
   }
   return { hart, result: finisher.result, exit, instret: hart.instret };
 }
