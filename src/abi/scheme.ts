@@ -17,8 +17,10 @@ export const REPLY_HEADER = 32;
 /**
  * The largest payload one request or reply carries: one request, or one reply, must fit a
  * channel's data area whole (256 KiB). Reads and writes beyond it are short, and callers loop.
+ * It is a whole number of 4 KiB pages, so that a large transfer split into such pieces stays
+ * aligned to a filesystem's blocks (a file daemon then never merges partial blocks).
  */
-export const MAX_PAYLOAD = 256 * 1024 - 64;
+export const MAX_PAYLOAD = 256 * 1024 - 4096;
 
 export const Op = {
   OPEN: 1,       // payload: path; arg0 flags, arg1 mode          -> handle

@@ -9,13 +9,15 @@
 //
 // Invariant: the bytes of the last block beyond the file size are zero (truncate clears them),
 // so extending a file never uncovers old data.
-import { BLOCK_SIZE } from './blockdev.js';
+import { BLOCK_SIZE, readSummed } from './blockdev.js';
 import { fail, FsError } from './errors.js';
 import { blockChecksum, PTRS_PER_BLOCK, type BlockPtr } from './layout.js';
 import { now } from './node.js';
 import { SpacePurpose, type Volume } from './volume.js';
 
 const MAX_RUN = 256; // blocks per device write (1 MiB)
+/** Checksums of the run in hand (the device may compute them as it moves the data). */
+const runSums = new Uint32Array(MAX_RUN);
 export const MAX_FILE_SIZE = 2 ** 52;
 
 export function readData(vol: Volume, id: number, offset: number, buf: Uint8Array): number {
@@ -47,10 +49,9 @@ export function readData(vol: Volume, id: number, offset: number, buf: Uint8Arra
       vol.store.checkAddr(ptr.addr, `node ${id} data block ${bi}`);
       vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data block ${bi + ptrs.length - 1}`);
       const out = buf.subarray(dst, dst + ptrs.length * BLOCK_SIZE);
-      vol.dev.read(ptr.addr, out);
+      readSummed(vol.dev, ptr.addr, out, ptr.addr, runSums);
       ptrs.forEach((p, k) => {
-        const sum = blockChecksum(out.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), p.addr);
-        if (sum !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
+        if (runSums[k] !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
       });
       pos += ptrs.length * BLOCK_SIZE;
       continue;
@@ -156,15 +157,14 @@ function writeRun(vol: Volume, id: number, bi: number, data: Uint8Array): number
     }
     const run = vol.alloc.allocRun(j - k);
     if (run.count === 0) fail('ENOSPC', 'no block left');
-    vol.store.write(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE));
+    vol.store.writeSummed(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE), runSums);
     let added = 0;
     for (let m = 0; m < run.count; m++) {
       const addr = run.start + m;
       const prev = tree.leafPtr(bi + k + m);
       if (prev.addr) vol.alloc.free(prev.addr);
       else added++;
-      const block = data.subarray((k + m) * BLOCK_SIZE, (k + m + 1) * BLOCK_SIZE);
-      tree.setLeafPtr(bi + k + m, { addr, checksum: blockChecksum(block, addr), generation: vol.store.generation });
+      tree.setLeafPtr(bi + k + m, { addr, checksum: runSums[m]!, generation: vol.store.generation });
     }
     if (added) addBlocks(vol, id, added);
     k += run.count;

@@ -127,6 +127,12 @@ export class SchemeServer {
       let total = 0;
       let j = i;
       while (j < this.out.length && (j === i || total + this.out[j]!.length <= DATA_SIZE)) total += this.out[j++]!.length;
+      if (j === i + 1) {
+        // One reply (a large read's, often): no need to gather it into another buffer.
+        write(this.fd, this.out[i]!);
+        i = j;
+        continue;
+      }
       const all = new Uint8Array(total);
       let off = 0;
       for (let k = i; k < j; k++) {
