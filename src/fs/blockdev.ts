@@ -28,8 +28,11 @@ export interface BlockDevice {
   close(): void;
   /** read, and sums[k] = CRC-32 of block k continued from (seed + k) mod 2^32. */
   readSummed?(block: number, buf: Uint8Array, seed: number, sums: Uint32Array): void;
-  /** write, with the same sums of what was written. */
-  writeSummed?(block: number, buf: Uint8Array, seed: number, sums: Uint32Array): void;
+  /**
+   * write, and a function that gives the same sums of what was written: the device may
+   * compute them elsewhere, so the caller asks for them only when it needs them.
+   */
+  writeSummed?(block: number, buf: Uint8Array, seed: number): () => Uint32Array;
 }
 
 function sumBlocks(buf: Uint8Array, seed: number, sums: Uint32Array): void {
@@ -43,11 +46,13 @@ export function readSummed(dev: BlockDevice, block: number, buf: Uint8Array, see
   sumBlocks(buf, seed, sums);
 }
 
-/** Writes whole blocks and gives their checksums. */
-export function writeSummed(dev: BlockDevice, block: number, buf: Uint8Array, seed: number, sums: Uint32Array): void {
-  if (dev.writeSummed) return dev.writeSummed(block, buf, seed, sums);
+/** Writes whole blocks; the function returned gives their checksums. */
+export function writeSummed(dev: BlockDevice, block: number, buf: Uint8Array, seed: number): () => Uint32Array {
+  if (dev.writeSummed) return dev.writeSummed(block, buf, seed);
   dev.write(block, buf);
+  const sums = new Uint32Array(buf.length / BLOCK_SIZE);
   sumBlocks(buf, seed, sums);
+  return () => sums;
 }
 
 export function checkRange(dev: { blockCount: number }, block: number, buf: Uint8Array, op: string): void {
@@ -145,9 +150,9 @@ export class PartitionBlockDevice implements BlockDevice {
     checkRange(this, block, buf, 'read');
     readSummed(this.disk, this.start + block, buf, seed, sums);
   }
-  writeSummed(block: number, buf: Uint8Array, seed: number, sums: Uint32Array): void {
+  writeSummed(block: number, buf: Uint8Array, seed: number): () => Uint32Array {
     checkRange(this, block, buf, 'write');
-    writeSummed(this.disk, this.start + block, buf, seed, sums);
+    return writeSummed(this.disk, this.start + block, buf, seed);
   }
   flush(): void {
     this.disk.flush();

@@ -7,6 +7,7 @@ import { Mhfs, Follow } from './mhfs.js';
 import { isFsError, type Errno } from './errors.js';
 import { S_IFDIR, S_IFLNK, S_IFREG } from './node.js';
 import { assertClean, backends, bytes } from './testutil.js';
+import { queueBackend } from '../userland/fsd/testbackend.js';
 import { readFile, writeFile } from './paths.js';
 import { openPath } from './open.js';
 import { NodeType } from './node.js';
@@ -19,7 +20,7 @@ function throwsErrno(f: () => unknown, code: Errno): void {
   assert.throws(f, (e: unknown) => isFsError(e, code), `expected ${code}`);
 }
 
-for (const backend of backends()) {
+for (const backend of [...backends(), queueBackend()]) {
   describe(`MHFS POSIX behaviour on the ${backend.name} device`, () => {
     after(() => backend.cleanup());
     const fresh = (blocks = 8192): { dev: BlockDevice; fs: Mhfs } => {

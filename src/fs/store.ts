@@ -49,10 +49,10 @@ export class BlockStore {
     this.dev.write(addr, buf);
   }
 
-  /** Writes whole blocks at `addr` and gives each one's block checksum. */
-  writeSummed(addr: number, buf: Uint8Array, sums: Uint32Array): void {
+  /** Writes whole blocks at `addr`; the function returned gives each one's block checksum. */
+  writeSummed(addr: number, buf: Uint8Array): () => Uint32Array {
     if (this.readOnly) throw new FsError('EROFS', 'filesystem mounted read-only');
-    writeSummed(this.dev, addr, buf, addr, sums);
+    return writeSummed(this.dev, addr, buf, addr);
   }
 
   /** A block for metadata at commit time; the reserve kept by `ensure` makes this succeed. */

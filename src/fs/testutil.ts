@@ -6,8 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileBlockDevice, MemoryBlockDevice, type BlockDevice } from './blockdev.js';
 import { fsck, FsckStatus } from './fsck.js';
-import { startDiskQueue, type HostDiskQueue } from '../host/node/diskqueue.js';
-import { QueueBlockDevice } from '../userland/fsd/queue.js';
 
 export interface Backend {
   name: string;
@@ -21,8 +19,6 @@ export function backends(): Backend[] {
   let dir: string | null = null;
   const open: BlockDevice[] = [];
   let n = 0;
-  let qdir: string | null = null;
-  const queues: HostDiskQueue[] = [];
   return [
     { name: 'memory', make: (blocks) => new MemoryBlockDevice(blocks), cleanup() {} },
     {
@@ -37,23 +33,6 @@ export function backends(): Backend[] {
         for (const d of open.splice(0)) d.close();
         if (dir) rmSync(dir, { recursive: true, force: true });
         dir = null;
-      },
-    },
-    {
-      // fsd's device: a host file through a disk queue and its I/O thread.
-      name: 'queue',
-      make(blocks) {
-        qdir ??= mkdtempSync(join(tmpdir(), 'mhfs-test-'));
-        const path = join(qdir, `dev${n++}.img`);
-        FileBlockDevice.create(path, blocks).close();
-        const q = startDiskQueue(path, true);
-        queues.push(q);
-        return new QueueBlockDevice(q.buffer);
-      },
-      cleanup() {
-        for (const q of queues.splice(0)) q.close();
-        if (qdir) rmSync(qdir, { recursive: true, force: true });
-        qdir = null;
       },
     },
   ];

@@ -1,9 +1,9 @@
 // The disk as fsd sees it through a disk queue (src/abi/diskqueue.ts): block I/O goes through
 // shared memory to the host's I/O thread, which also checksums the blocks it moves.
 //
-// Writes are not waited for: a write is copied into a slot and submitted, and fsd goes on (a
-// write that wants checksums waits for those only, which the I/O thread computes before it
-// writes). Consecutive single-block writes (metadata at commit) are gathered in the slot being
+// Writes are not waited for: a write is copied into a slot and submitted, and fsd goes on. A
+// write's checksums, which the I/O thread computes before it writes, are collected when MHFS
+// asks for them (before it next uses the file's tree) or before their slot is reused. Consecutive single-block writes (metadata at commit) are gathered in the slot being
 // filled, and submitted before anything else is. Reads wait for their data; a one-block read
 // fetches a window of the blocks after it (metadata is read a block at a time), and a run read
 // right after the previous one (a file read in order) starts the read of the next run of the
@@ -24,6 +24,14 @@ const WINDOW = 64;
  * checksums a run in about that time, and a sleep costs two thread wake-ups.
  */
 const SPIN = 20000;
+
+/** The checksums of a write, until they are copied out of the queue. */
+interface Sums {
+  n: number;
+  block: number;
+  sums: Uint32Array;
+  ready: boolean;
+}
 
 /** A run read ahead: blocks [start, start + bytes / 4096) with checksums from `seed`. */
 interface Ahead {
@@ -47,6 +55,8 @@ export class QueueBlockDevice implements BlockDevice {
   /** Where the last run read ended, to recognise reading in order. */
   private lastRunEnd = -1;
   private ahead: Ahead | null = null;
+  /** Writes whose checksums nobody has asked for yet, oldest first. */
+  private unharvested: Sums[] = [];
 
   constructor(buffer: SharedArrayBuffer, private readonly onClose: () => void = () => {}) {
     this.q = new DiskQueueView(buffer);
@@ -110,12 +120,28 @@ export class QueueBlockDevice implements BlockDevice {
     this.openBlocks = n;
   }
 
-  writeSummed(block: number, buf: Uint8Array, seed: number, sums: Uint32Array): void {
+  writeSummed(block: number, buf: Uint8Array, seed: number): () => Uint32Array {
     checkRange(this, block, buf, 'write');
     this.updateWindow(block, buf);
     this.ahead = null;
     this.submitOpen();
-    this.transfer(QueueOp.Write, block, buf, seed, sums);
+    const per = this.q.slotBytes / BLOCK_SIZE;
+    const parts: Sums[] = [];
+    for (let k = 0; k < buf.length / BLOCK_SIZE; k += per) {
+      const part = buf.subarray(k * BLOCK_SIZE, Math.min(buf.length, (k + per) * BLOCK_SIZE));
+      this.claim();
+      this.q.data(this.slot(this.next), part.length).set(part);
+      const t: Sums = { n: this.next, block: block + k, sums: new Uint32Array(part.length / BLOCK_SIZE), ready: false };
+      this.submit(QueueOp.Write, block + k, part.length, (seed + k) >>> 0);
+      this.unharvested.push(t);
+      parts.push(t);
+    }
+    return () => {
+      if (parts.length === 1) return this.harvest(parts[0]!);
+      const all = new Uint32Array(buf.length / BLOCK_SIZE);
+      parts.forEach((t, i) => all.set(this.harvest(t), i * per));
+      return all;
+    };
   }
 
   flush(): void {
@@ -136,8 +162,22 @@ export class QueueBlockDevice implements BlockDevice {
     return n % this.q.slots;
   }
 
+  /** A write's checksums, copied out of its slot before the slot is used again. */
+  private harvest(t: Sums): Uint32Array {
+    if (t.ready) return t.sums;
+    this.await(Q.SUMMED, t.n);
+    const failed = Atomics.load(this.q.ctl, Q.ERROR);
+    if (failed < 0) throw new FsError('EIO', `disk write of block ${t.block} (+${t.sums.length}) failed: ${errnoName(-failed)}`);
+    t.sums.set(this.q.sums(this.slot(t.n), t.sums.length));
+    t.ready = true;
+    const i = this.unharvested.indexOf(t);
+    if (i >= 0) this.unharvested.splice(i, 1);
+    return t.sums;
+  }
+
   /** Waits until slot (next mod slots) is free: the request that used it last is done. */
   private claim(): void {
+    while (this.unharvested.length > 0 && ((this.next - this.unharvested[0]!.n) >>> 0) >= this.q.slots) this.harvest(this.unharvested[0]!);
     const oldest = (this.next - this.q.slots) >>> 0;
     if (((this.next - this.q.count(Q.DONE)) >>> 0) >= this.q.slots) this.await(Q.DONE, oldest);
   }
@@ -163,28 +203,16 @@ export class QueueBlockDevice implements BlockDevice {
     this.submit(QueueOp.Write, this.openStart, blocks * BLOCK_SIZE, -1);
   }
 
-  /**
-   * Moves `buf` in slot-sized requests. Reads wait for each request; writes wait only for
-   * their checksums, if asked for.
-   */
+  /** Moves `buf` in slot-sized requests; reads wait for each one, writes go on. */
   private transfer(op: QueueOp, block: number, buf: Uint8Array, seed: number, sums: Uint32Array | null): void {
     const per = this.q.slotBytes / BLOCK_SIZE;
     for (let k = 0; k < buf.length / BLOCK_SIZE; k += per) {
       const part = buf.subarray(k * BLOCK_SIZE, Math.min(buf.length, (k + per) * BLOCK_SIZE));
-      const blocks = part.length / BLOCK_SIZE;
       this.claim();
       const s = this.slot(this.next);
       if (op === QueueOp.Write) this.q.data(s, part.length).set(part);
       const n = this.submit(op, block + k, part.length, sums ? (seed + k) >>> 0 : -1);
-      if (op === QueueOp.Read) {
-        this.collect(n, block + k, part, sums?.subarray(k) ?? null);
-        continue;
-      }
-      if (!sums) continue;
-      this.await(Q.SUMMED, n);
-      const failed = Atomics.load(this.q.ctl, Q.ERROR);
-      if (failed < 0) throw new FsError('EIO', `disk write of block ${block + k} (+${blocks}) failed: ${errnoName(-failed)}`);
-      sums.set(this.q.sums(this.slot(n), blocks), k);
+      if (op === QueueOp.Read) this.collect(n, block + k, part, sums?.subarray(k) ?? null);
     }
   }
 
