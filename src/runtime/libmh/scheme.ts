@@ -69,7 +69,7 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export class SchemeServer {
   private out: Uint8Array[] = [];
-  private buf = new Uint8Array(256 * 1024);
+  private buf = new Uint8Array(DATA_SIZE);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
   /** Called after each batch: a daemon's periodic work (committing, say). */
