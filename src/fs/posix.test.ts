@@ -343,6 +343,7 @@ for (const backend of [...backends(), queueBackend()]) {
     it('lists large directories with cookies that survive changes between calls', () => {
       const { dev, fs } = fresh();
       const d = fs.mkdir(fs.root, 'many', 0o755);
+      assert.equal(fs.stat(d).size, 4096, 'an empty directory is one bucket block');
       const names = new Set<string>();
       for (let i = 0; i < 3000; i++) {
         const n = `file-${i}-${'x'.repeat(i % 40)}`;
@@ -350,6 +351,7 @@ for (const backend of [...backends(), queueBackend()]) {
         names.add(n);
       }
       assert.ok(fs.vol.record(d).dirBits >= 4, 'the table has grown');
+      assert.equal(fs.stat(d).size, 2 ** fs.vol.record(d).dirBits * 4096, "a directory's size is its bucket table's");
       const seen = new Set<string>();
       let cookie = 0;
       let calls = 0;
