@@ -10,7 +10,9 @@
 //   then                       SLOTS data windows, SLOT_BYTES each
 //
 // Requests are numbered 0, 1, 2... and request n uses slot n mod SLOTS. The daemon fills the
-// slot, then stores n + 1 in SUBMITTED and notifies it. The I/O thread serves requests strictly
+// slot, then stores n + 1 in SUBMITTED and, if SLEEPING is set, notifies it (the thread sets
+// SLEEPING before it looks at SUBMITTED a last time and sleeps, so one of the two sees the
+// other's store). The I/O thread serves requests strictly
 // in order: it checksums (a write's data before writing it), stores n + 1 in SUMMED, does the
 // I/O, writes the result, stores n + 1 in DONE, and notifies both. So a writer needs to wait only
 // for its checksums and may go on while the host writes; a slot is reused only once DONE passed
@@ -36,6 +38,7 @@ export const Q = {
   WRITABLE: 8,   // 1 if writes are allowed
   SIZE_LO: 9,    // device size in bytes, low and high 32 bits
   SIZE_HI: 10,
+  SLEEPING: 11,  // 1 while the I/O thread sleeps on SUBMITTED: only then must a submitter notify
 } as const;
 
 export const QUEUE_MAGIC = 0x4d484451; // "MHDQ"

@@ -100,9 +100,11 @@ export function run(d: DiskIoData): void {
   }
   let n = q.count(Q.DONE);
   while (Atomics.load(q.ctl, Q.CLOSED) === 0) {
-    const submitted = Atomics.load(q.ctl, Q.SUBMITTED);
-    if (submitted >>> 0 === n) {
-      Atomics.wait(q.ctl, Q.SUBMITTED, submitted);
+    if (Atomics.load(q.ctl, Q.SUBMITTED) >>> 0 === n) {
+      Atomics.store(q.ctl, Q.SLEEPING, 1);
+      const submitted = Atomics.load(q.ctl, Q.SUBMITTED);
+      if (submitted >>> 0 === n && Atomics.load(q.ctl, Q.CLOSED) === 0) Atomics.wait(q.ctl, Q.SUBMITTED, submitted);
+      Atomics.store(q.ctl, Q.SLEEPING, 0);
       continue;
     }
     const s = n % q.slots;

@@ -192,7 +192,7 @@ export class QueueBlockDevice implements BlockDevice {
     this.q.setField(s, D.SEED, seed);
     this.next = (n + 1) >>> 0;
     Atomics.store(this.q.ctl, Q.SUBMITTED, this.next | 0);
-    Atomics.notify(this.q.ctl, Q.SUBMITTED);
+    if (Atomics.load(this.q.ctl, Q.SLEEPING) !== 0) Atomics.notify(this.q.ctl, Q.SUBMITTED);
     return n;
   }
 
