@@ -12,6 +12,7 @@ import { readFile, writeFile } from './paths.js';
 import { openPath } from './open.js';
 import { NodeType } from './node.js';
 import type { BlockDevice } from './blockdev.js';
+import { Access } from './volume.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -49,6 +50,24 @@ for (const backend of [...backends(), queueBackend()]) {
       throwsErrno(() => fs2.resolve('/etc/motd/x'), 'ENOTDIR');
       throwsErrno(() => fs2.create(fs2.root, 'x'.repeat(256), 0o644), 'ENAMETOOLONG');
       fs2.create(fs2.root, 'x'.repeat(255), 0o644);
+      assertClean(dev);
+    });
+
+    it('refuses every change on a read-only mount, names and attributes included', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'f', 0o644);
+      fs.write(f, 0, enc('kept\n'));
+      fs.sync();
+      const ro = Mhfs.mount(dev, Access.ReadOnly);
+      assert.equal(dec(ro.readAll(f)), 'kept\n');
+      throwsErrno(() => ro.create(ro.root, 'new', 0o644), 'EROFS');
+      throwsErrno(() => ro.mkdir(ro.root, 'd', 0o755), 'EROFS');
+      throwsErrno(() => ro.write(f, 0, enc('x')), 'EROFS');
+      throwsErrno(() => ro.truncate(f, 0), 'EROFS');
+      throwsErrno(() => ro.chmod(f, 0o600), 'EROFS');
+      throwsErrno(() => ro.rename(ro.root, 'f', ro.root, 'g'), 'EROFS');
+      throwsErrno(() => ro.unlink(ro.root, 'f'), 'EROFS');
+      assert.deepEqual(ro.readdir(ro.root, 0, 10).map((e) => e.name), ['.', '..', 'f']);
       assertClean(dev);
     });
 

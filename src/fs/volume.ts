@@ -276,10 +276,10 @@ export class Volume {
    *  commit still finds room for everything dirty. Called before an operation changes anything.
    *  Blocks freed since the last commit are quarantined; committing releases them. */
   ensure(blocks: number, purpose: SpacePurpose = SpacePurpose.Grow): void {
+    if (this.readOnly) fail('EROFS', 'filesystem mounted read-only');
     this.checkHealthy();
     const need = () => blocks + this.store.dirtyBlocks + this.bitmapBlocks + COMMIT_SLACK + (purpose === SpacePurpose.Grow ? GROW_RESERVE : 0);
     if (this.alloc.available >= need()) return;
-    if (this.readOnly) fail('EROFS', 'filesystem mounted read-only');
     if (this.alloc.available < this.alloc.blockCount - this.alloc.usedCount || this.store.dirtyBlocks > 0) {
       this.commit();
       if (this.alloc.available >= need()) return;
