@@ -3,8 +3,9 @@
 //
 // Writes are not waited for: a write is copied into a slot and submitted, and fsd goes on. A
 // write's checksums, which the I/O thread computes before it writes, are collected when MHFS
-// asks for them (before it next uses the file's tree) or before their slot is reused. Consecutive single-block writes (metadata at commit) are gathered in the slot being
-// filled, and submitted before anything else is. Reads wait for their data; a one-block read
+// asks for them (before it next uses the file's tree) or before their slot is reused.
+// Consecutive single-block writes (metadata at commit) are gathered in the slot being filled,
+// and submitted before anything else is. Reads wait for their data; a one-block read
 // fetches a window of the blocks after it (metadata is read a block at a time), and a run read
 // right after the previous one (a file read in order) starts the read of the next run of the
 // same length, so the host reads and checksums it while fsd answers its client. Requests are
