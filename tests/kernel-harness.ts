@@ -33,8 +33,8 @@ export interface TestKernel {
   run(path: string, argv?: string[], opts?: Partial<SpawnRequest> & { stdin?: string }): Promise<RunResult>;
   /** Starts ramfsd serving `file:`; resolves once the scheme is registered. */
   startRamfs(): Promise<void>;
-  /** Serves `file:` from a disk image (GPT or bare MHFS) through fsd. */
-  startFsd(image: string): Promise<void>;
+  /** Serves `file:` from a disk image (GPT or bare MHFS) through fsd, given extra `args`. */
+  startFsd(image: string, args?: string[]): Promise<void>;
   /** Starts netd on the registered nic links; resolves once `tcp:` is registered. */
   startNetd(args?: string[]): Promise<void>;
   shutdown(): void;
@@ -82,9 +82,9 @@ export function bootKernel(poolSize = 2): TestKernel {
     startRamfs() {
       return startDaemon(['/scheme/initfs/bin/ramfsd', '--ready', '3']);
     },
-    async startFsd(image: string) {
+    async startFsd(image: string, args: string[] = []) {
       k.register(new DiskScheme([await FileBlockStore.open(image)]));
-      return startDaemon(['/scheme/initfs/bin/fsd', '--ready', '3', '/scheme/disk/0']);
+      return startDaemon(['/scheme/initfs/bin/fsd', '--ready', '3', ...args, '/scheme/disk/0']);
     },
     startNetd(args = []) {
       return startDaemon(['/scheme/initfs/bin/netd', '--ready', '3', ...args], 'tcp');

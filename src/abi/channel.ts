@@ -33,8 +33,13 @@ export const ARGS_OFFSET = 64;
 export const NARGS = 6;
 export const RESULT_OFFSET = 112;
 export const DATA_OFFSET = 128;
-/** Payloads larger than this are split into several calls by the runtime. */
-export const DATA_SIZE = 256 * 1024;
+/**
+ * Payloads larger than this are split into several calls by the runtime. 1 MiB and a page:
+ * a 1 MiB read or write (the usual buffer size of programs that move files) is one call, and
+ * through a daemon one request with a page to spare for its header. Memory costs only what is
+ * touched: the host zero-fills the buffer lazily.
+ */
+export const DATA_SIZE = 1024 * 1024 + 4096;
 export const CHANNEL_BYTES = DATA_OFFSET + DATA_SIZE;
 
 /** Typed views over one channel buffer; both sides build the same views. */

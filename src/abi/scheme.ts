@@ -11,14 +11,18 @@
 //   0 tag u32 | 4 kind u32 | 8 payloadLen u32 | 12 reserved | 16 result f64 | 24 aux f64
 //   kind: see ReplyKind. On OPEN and DUP replies, aux bit 0 marks a stream handle.
 
+import { DATA_SIZE } from './channel.js';
+
 export const REQ_HEADER = 48;
 export const REPLY_HEADER = 32;
 
 /**
  * The largest payload one request or reply carries: one request, or one reply, must fit a
- * channel's data area whole (256 KiB). Reads and writes beyond it are short, and callers loop.
+ * channel's data area whole. Reads and writes beyond it are short, and callers loop. It is a
+ * whole number of 4 KiB pages (1 MiB), so that a large transfer split into such pieces stays
+ * aligned to a filesystem's blocks (a file daemon then never merges partial blocks).
  */
-export const MAX_PAYLOAD = 256 * 1024 - 64;
+export const MAX_PAYLOAD = DATA_SIZE - 4096;
 
 export const Op = {
   OPEN: 1,       // payload: path; arg0 flags, arg1 mode          -> handle

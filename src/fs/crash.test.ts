@@ -3,8 +3,9 @@
 //    random write, "loses power": the image is what was flushed plus a random subset of the
 //    pending blocks (one of them possibly torn). This checks that no commit depends on the
 //    order of writes between flushes.
-//  - SIGKILL: a child process running the library on an image file is killed at a random
-//    moment (MHFS_CRASH_RUNS of them; `npm run test:crash` runs thousands).
+//  - SIGKILL: a child process running the library on an image file (directly, or through a
+//    disk queue and its I/O thread as fsd does) is killed at a random moment (MHFS_CRASH_RUNS
+//    of them; `npm run test:crash` runs thousands).
 // Either way the image must mount, fsck must find it clean, and it must hold exactly the state
 // of the last sync that returned, or of the one in progress if its header got out.
 import { describe, it, after } from 'node:test';
@@ -163,12 +164,17 @@ describe('MHFS crash consistency', () => {
     after(() => tmp.remove());
     // The writer runs from a private copy of the built modules: a long run must not pick up a
     // half-written dist/ when someone rebuilds meanwhile.
+    // It takes the library, the ABI, and the disk queue's two ends.
     const mods = join(tmp.path, 'modules');
-    mkdirSync(mods);
-    const here = dirname(fileURLToPath(import.meta.url));
-    for (const f of readdirSync(here)) if (f.endsWith('.js')) copyFileSync(join(here, f), join(mods, f));
+    const built = dirname(dirname(fileURLToPath(import.meta.url)));
+    const copy = (rel: string): void => {
+      mkdirSync(dirname(join(mods, rel)), { recursive: true });
+      copyFileSync(join(built, rel), join(mods, rel));
+    };
+    for (const dir of ['fs', 'abi']) for (const f of readdirSync(join(built, dir))) if (f.endsWith('.js')) copy(`${dir}/${f}`);
+    for (const f of ['host/node/diskio.js', 'host/node/diskqueue.js', 'userland/fsd/queue.js']) copy(f);
     writeFileSync(join(mods, 'package.json'), '{"type":"module"}\n');
-    const writer = join(mods, 'crashwriter.js');
+    const writer = join(mods, 'fs/crashwriter.js');
     const runs = Number(process.env.MHFS_CRASH_RUNS ?? 16);
 
     async function killRun(i: number): Promise<void> {
@@ -177,7 +183,8 @@ describe('MHFS crash consistency', () => {
       const dev = FileBlockDevice.create(image, 16384);
       Mhfs.format(dev, { hashSalt: seed });
       dev.close();
-      const child = spawn(process.execPath, [writer, image, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Every other run goes through the disk queue, as fsd does.
+      const child = spawn(process.execPath, [writer, image, String(seed), ...(i % 2 ? ['queue'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));
@@ -200,7 +207,7 @@ describe('MHFS crash consistency', () => {
       const synced = Math.max(0, ...[...out.matchAll(/synced (\d+)/g)].map((m) => Number(m[1])));
       const img = new FileBlockDevice(image);
       try {
-        checkAgainstModel(img, seed, synced, `kill run ${i} (seed ${seed}, ${synced} syncs)`);
+        checkAgainstModel(img, seed, synced, `kill run ${i}${i % 2 ? ' through a disk queue' : ''} (seed ${seed}, ${synced} syncs)`);
       } finally {
         img.close();
         rmSync(image, { force: true });

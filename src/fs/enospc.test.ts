@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { isFsError } from './errors.js';
 import { Mhfs } from './mhfs.js';
 import { assertClean, backends, bytes } from './testutil.js';
+import { queueBackend } from '../userland/fsd/testbackend.js';
 import { tuning } from './volume.js';
 
 // On a full disk the library commits in the middle of operations to release quarantined
 // blocks; running once more with the caches dropped at every commit checks nothing holds on to
 // a dropped tree across that.
-const configs = [...backends().map((b) => ({ backend: b, dropCaches: false })), { backend: backends()[0]!, dropCaches: true }];
+const configs = [...[...backends(), queueBackend()].map((b) => ({ backend: b, dropCaches: false })), { backend: backends()[0]!, dropCaches: true }];
 for (const { backend, dropCaches } of configs) {
   describe(`ENOSPC on the ${backend.name} device${dropCaches ? ', caches dropped at every commit' : ''}`, () => {
     const saved = tuning.cacheBlocks;

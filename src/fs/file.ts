@@ -5,17 +5,21 @@
 // refers to, so they may be written before the header that will point at them), and sets the
 // leaf pointers in the file's tree with each block's checksum. A block already allocated in
 // this transaction is overwritten in place. Full blocks go out in runs of contiguous
-// addresses, so a large sequential write costs one pwrite per run.
+// addresses, so a large sequential write costs one pwrite per run; the device gives a run's
+// checksums (computed where a native CRC is at hand) and they are put into the pointers when
+// the tree is next used, so the file daemon can answer while the host writes.
 //
 // Invariant: the bytes of the last block beyond the file size are zero (truncate clears them),
 // so extending a file never uncovers old data.
-import { BLOCK_SIZE } from './blockdev.js';
+import { BLOCK_SIZE, readSummed } from './blockdev.js';
 import { fail, FsError } from './errors.js';
 import { blockChecksum, PTRS_PER_BLOCK, type BlockPtr } from './layout.js';
 import { now } from './node.js';
 import { SpacePurpose, type Volume } from './volume.js';
 
 const MAX_RUN = 256; // blocks per device write (1 MiB)
+/** Checksums of the run being read (the device may compute them as it moves the data). */
+const runSums = new Uint32Array(MAX_RUN);
 export const MAX_FILE_SIZE = 2 ** 52;
 
 export function readData(vol: Volume, id: number, offset: number, buf: Uint8Array): number {
@@ -47,10 +51,9 @@ export function readData(vol: Volume, id: number, offset: number, buf: Uint8Arra
       vol.store.checkAddr(ptr.addr, `node ${id} data block ${bi}`);
       vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data block ${bi + ptrs.length - 1}`);
       const out = buf.subarray(dst, dst + ptrs.length * BLOCK_SIZE);
-      vol.dev.read(ptr.addr, out);
+      readSummed(vol.dev, ptr.addr, out, ptr.addr, runSums);
       ptrs.forEach((p, k) => {
-        const sum = blockChecksum(out.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE), p.addr);
-        if (sum !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
+        if (runSums[k] !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
       });
       pos += ptrs.length * BLOCK_SIZE;
       continue;
@@ -156,16 +159,23 @@ function writeRun(vol: Volume, id: number, bi: number, data: Uint8Array): number
     }
     const run = vol.alloc.allocRun(j - k);
     if (run.count === 0) fail('ENOSPC', 'no block left');
-    vol.store.write(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE));
+    const sumsOf = vol.store.writeSummed(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE));
     let added = 0;
-    for (let m = 0; m < run.count; m++) {
-      const addr = run.start + m;
-      const prev = tree.leafPtr(bi + k + m);
+    const first = bi + k;
+    const { start, count: n } = run;
+    const generation = vol.store.generation;
+    for (let m = 0; m < n; m++) {
+      const prev = tree.leafPtr(first + m);
       if (prev.addr) vol.alloc.free(prev.addr);
       else added++;
-      const block = data.subarray((k + m) * BLOCK_SIZE, (k + m + 1) * BLOCK_SIZE);
-      tree.setLeafPtr(bi + k + m, { addr, checksum: blockChecksum(block, addr), generation: vol.store.generation });
+      tree.setLeafPtr(first + m, { addr: start + m, checksum: 0, generation });
     }
+    // The checksums may still be being computed (by the disk queue's host thread): they are
+    // filled in before anything looks at this tree again (Volume.defer).
+    vol.defer(() => {
+      const sums = sumsOf();
+      for (let m = 0; m < n; m++) tree.setLeafPtr(first + m, { addr: start + m, checksum: sums[m]!, generation });
+    });
     if (added) addBlocks(vol, id, added);
     k += run.count;
   }

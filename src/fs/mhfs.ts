@@ -104,10 +104,12 @@ export class Mhfs {
     return { dir, name };
   }
 
+  /** A directory's size is that of its bucket table (2^bits blocks, most of them holes). */
   stat(id: number): Stat {
     const r = this.vol.record(id);
+    const size = r.type === NodeType.Directory ? 2 ** r.dirBits * BLOCK_SIZE : r.size;
     return {
-      ino: id, mode: r.mode, nlink: r.nlink, uid: r.uid, gid: r.gid, size: r.size, blocks: r.blocks * (BLOCK_SIZE / 512),
+      ino: id, mode: r.mode, nlink: r.nlink, uid: r.uid, gid: r.gid, size, blocks: r.blocks * (BLOCK_SIZE / 512),
       blksize: BLOCK_SIZE, atime: r.atime, mtime: r.mtime, ctime: r.ctime, btime: r.btime, generation: r.generation,
     };
   }

@@ -7,10 +7,12 @@ import { Mhfs, Follow } from './mhfs.js';
 import { isFsError, type Errno } from './errors.js';
 import { S_IFDIR, S_IFLNK, S_IFREG } from './node.js';
 import { assertClean, backends, bytes } from './testutil.js';
+import { queueBackend } from '../userland/fsd/testbackend.js';
 import { readFile, writeFile } from './paths.js';
 import { openPath } from './open.js';
 import { NodeType } from './node.js';
 import type { BlockDevice } from './blockdev.js';
+import { Access } from './volume.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -19,7 +21,7 @@ function throwsErrno(f: () => unknown, code: Errno): void {
   assert.throws(f, (e: unknown) => isFsError(e, code), `expected ${code}`);
 }
 
-for (const backend of backends()) {
+for (const backend of [...backends(), queueBackend()]) {
   describe(`MHFS POSIX behaviour on the ${backend.name} device`, () => {
     after(() => backend.cleanup());
     const fresh = (blocks = 8192): { dev: BlockDevice; fs: Mhfs } => {
@@ -48,6 +50,24 @@ for (const backend of backends()) {
       throwsErrno(() => fs2.resolve('/etc/motd/x'), 'ENOTDIR');
       throwsErrno(() => fs2.create(fs2.root, 'x'.repeat(256), 0o644), 'ENAMETOOLONG');
       fs2.create(fs2.root, 'x'.repeat(255), 0o644);
+      assertClean(dev);
+    });
+
+    it('refuses every change on a read-only mount, names and attributes included', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'f', 0o644);
+      fs.write(f, 0, enc('kept\n'));
+      fs.sync();
+      const ro = Mhfs.mount(dev, Access.ReadOnly);
+      assert.equal(dec(ro.readAll(f)), 'kept\n');
+      throwsErrno(() => ro.create(ro.root, 'new', 0o644), 'EROFS');
+      throwsErrno(() => ro.mkdir(ro.root, 'd', 0o755), 'EROFS');
+      throwsErrno(() => ro.write(f, 0, enc('x')), 'EROFS');
+      throwsErrno(() => ro.truncate(f, 0), 'EROFS');
+      throwsErrno(() => ro.chmod(f, 0o600), 'EROFS');
+      throwsErrno(() => ro.rename(ro.root, 'f', ro.root, 'g'), 'EROFS');
+      throwsErrno(() => ro.unlink(ro.root, 'f'), 'EROFS');
+      assert.deepEqual(ro.readdir(ro.root, 0, 10).map((e) => e.name), ['.', '..', 'f']);
       assertClean(dev);
     });
 
@@ -342,6 +362,7 @@ for (const backend of backends()) {
     it('lists large directories with cookies that survive changes between calls', () => {
       const { dev, fs } = fresh();
       const d = fs.mkdir(fs.root, 'many', 0o755);
+      assert.equal(fs.stat(d).size, 4096, 'an empty directory is one bucket block');
       const names = new Set<string>();
       for (let i = 0; i < 3000; i++) {
         const n = `file-${i}-${'x'.repeat(i % 40)}`;
@@ -349,6 +370,7 @@ for (const backend of backends()) {
         names.add(n);
       }
       assert.ok(fs.vol.record(d).dirBits >= 4, 'the table has grown');
+      assert.equal(fs.stat(d).size, 2 ** fs.vol.record(d).dirBits * 4096, "a directory's size is its bucket table's");
       const seen = new Set<string>();
       let cookie = 0;
       let calls = 0;

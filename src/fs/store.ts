@@ -2,7 +2,7 @@
 // see them. Every metadata read goes through `read`, which checks the pointer's target lies in
 // the data area and the block matches the pointer's checksum, so corruption surfaces as EIO
 // naming the block and what pointed to it, never as a wrong answer.
-import { BLOCK_SIZE, type BlockDevice } from './blockdev.js';
+import { BLOCK_SIZE, writeSummed, type BlockDevice } from './blockdev.js';
 import { Allocator } from './alloc.js';
 import { FsError, corrupt } from './errors.js';
 import { blockChecksum, HEADER_SLOTS, type BlockPtr } from './layout.js';
@@ -47,6 +47,12 @@ export class BlockStore {
   write(addr: number, buf: Uint8Array): void {
     if (this.readOnly) throw new FsError('EROFS', 'filesystem mounted read-only');
     this.dev.write(addr, buf);
+  }
+
+  /** Writes whole blocks at `addr`; the function returned gives each one's block checksum. */
+  writeSummed(addr: number, buf: Uint8Array): () => Uint32Array {
+    if (this.readOnly) throw new FsError('EROFS', 'filesystem mounted read-only');
+    return writeSummed(this.dev, addr, buf, addr);
   }
 
   /** A block for metadata at commit time; the reserve kept by `ensure` makes this succeed. */

@@ -55,6 +55,8 @@ export class Volume {
   nodeHighWater: number;
   usedNodes: number;
   private trees = new Map<number, BlockTree>();
+  /** Fixes to run before a tree is used again (see defer). */
+  private pending: (() => void)[] = [];
   private freeIds = new Set<number>();
   private scanCursor = 1;
   private readonly bitmapBlocks: number;
@@ -225,8 +227,34 @@ export class Volume {
     this.freeIds.add(id);
   }
 
+  /**
+   * Runs `fix` before any tree is used again: a write's checksums that the device computes
+   * elsewhere are put into their pointers then, so that nothing ever reads or commits a
+   * pointer without its checksum.
+   */
+  defer(fix: () => void): void {
+    this.pending.push(fix);
+  }
+
+  /** Runs the deferred fixes; the first failure is thrown after all have run. */
+  settle(): void {
+    if (this.pending.length === 0) return;
+    const fixes = this.pending;
+    this.pending = [];
+    let failure: unknown = null;
+    for (const f of fixes) {
+      try {
+        f();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    if (failure !== null) throw failure;
+  }
+
   /** The tree of a node's data (file bytes, directory buckets, symlink target). */
   dataTree(id: number): BlockTree {
+    this.settle();
     let t = this.trees.get(id);
     if (!t) {
       const r = this.record(id);
@@ -248,10 +276,10 @@ export class Volume {
    *  commit still finds room for everything dirty. Called before an operation changes anything.
    *  Blocks freed since the last commit are quarantined; committing releases them. */
   ensure(blocks: number, purpose: SpacePurpose = SpacePurpose.Grow): void {
+    if (this.readOnly) fail('EROFS', 'filesystem mounted read-only');
     this.checkHealthy();
     const need = () => blocks + this.store.dirtyBlocks + this.bitmapBlocks + COMMIT_SLACK + (purpose === SpacePurpose.Grow ? GROW_RESERVE : 0);
     if (this.alloc.available >= need()) return;
-    if (this.readOnly) fail('EROFS', 'filesystem mounted read-only');
     if (this.alloc.available < this.alloc.blockCount - this.alloc.usedCount || this.store.dirtyBlocks > 0) {
       this.commit();
       if (this.alloc.available >= need()) return;
@@ -286,6 +314,7 @@ export class Volume {
   }
 
   private writeCommit(t: Timespec): void {
+    this.settle();
     for (const [id, tree] of this.trees) {
       if (!tree.dirty) continue;
       const ptr = tree.flush();

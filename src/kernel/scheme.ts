@@ -80,6 +80,10 @@ export abstract class Scheme {
   statvfs(_h: number): Answer<StatVfs> {
     return E.EOPNOTSUPP;
   }
+  /** Shared memory behind the handle, for `fmap` (shm regions, disk queues). */
+  map(_h: number): Result<SharedArrayBuffer> {
+    return E.ENODEV;
+  }
   /** Called when the last descriptor referring to the handle is closed. Never fails. */
   close(_h: number): void {}
   /** Readiness (EVENT_READ | EVENT_WRITE) and the queue that wakes when it may change. */

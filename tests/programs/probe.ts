@@ -405,6 +405,38 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     return 0;
   },
 
+  /**
+   * Writes a[1] bytes of a pattern to a[0] in 1 MiB calls, fsyncs, reads it back in calls of
+   * another size, and says whether every byte came back.
+   */
+  bigfile(a) {
+    const size = Number(a[1]);
+    const at = (i: number): number => (i * 13 + (i >>> 12) * 7) & 0xff;
+    const chunk = new Uint8Array(1 << 20);
+    const fd = mh.open(a[0]!, mh.O.RDWR | mh.O.CREAT | mh.O.TRUNC, 0o644);
+    for (let off = 0; off < size; off += chunk.length) {
+      const n = Math.min(chunk.length, size - off);
+      for (let i = 0; i < n; i++) chunk[i] = at(off + i);
+      mh.write(fd, chunk.subarray(0, n));
+    }
+    mh.fsync(fd);
+    mh.seek(fd, 0);
+    const buf = new Uint8Array(777_777);
+    let total = 0;
+    for (let n = mh.read(fd, buf); n > 0; n = mh.read(fd, buf)) {
+      for (let i = 0; i < n; i++) {
+        if (buf[i] !== at(total + i)) {
+          mh.println(`bigfile: byte ${total + i} is ${buf[i]}, not ${at(total + i)}`);
+          return 1;
+        }
+      }
+      total += n;
+    }
+    mh.close(fd);
+    mh.println(`bigfile: ${total} bytes ok`);
+    return 0;
+  },
+
   /** Prints the real and effective ids: run from a set-user-id copy, they differ. */
   euid() {
     mh.println(`uid ${mh.getuid()} euid ${mh.geteuid()}`);

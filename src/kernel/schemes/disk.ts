@@ -3,6 +3,11 @@
 // enters capability mode. Reads and writes go to the host asynchronously, so the kernel never
 // waits on storage; each answers with its own buffer, so a call interrupted meanwhile cannot
 // have the device write into a channel that has moved on.
+//
+// A host may also serve a disk through a shared-memory queue (src/abi/diskqueue.ts): `fmap` on a
+// descriptor of the disk hands the caller the queue's buffer, and a host I/O thread does the
+// I/O, so bulk data never crosses the kernel's thread. The queue has the access the descriptor
+// was opened with, and closes with the descriptor.
 
 import { DT, putDirent } from '../../abi/dirent.js';
 import { E, isErr, type Result } from '../../abi/errno.js';
@@ -19,10 +24,20 @@ export interface BlockStore {
   write(offset: number, src: Uint8Array): Promise<number>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** A disk queue served by a host I/O thread, where the host has them. */
+  openQueue?(writable: boolean): DiskQueue;
+}
+
+export interface DiskQueue {
+  readonly buffer: SharedArrayBuffer;
+  /** Stops the I/O thread; requests in flight fail, later ones see the queue closed. */
+  close(): void;
 }
 
 interface Handle {
   disk: number;
+  writable: boolean;
+  queue?: DiskQueue;
 }
 
 export class DiskScheme extends Scheme {
@@ -37,7 +52,7 @@ export class DiskScheme extends Scheme {
     if (caller.uid !== 0) return E.EACCES;
     if (ref === '') {
       const h = this.next++;
-      this.handles.set(h, { disk: -1 });
+      this.handles.set(h, { disk: -1, writable: false });
       return { handle: h };
     }
     if (!/^\d+$/.test(ref)) return E.ENOENT;
@@ -46,8 +61,17 @@ export class DiskScheme extends Scheme {
     if (!store) return E.ENOENT;
     if (canWrite(flags) && store.readOnly) return E.EROFS;
     const h = this.next++;
-    this.handles.set(h, { disk });
+    this.handles.set(h, { disk, writable: canWrite(flags) });
     return { handle: h };
+  }
+
+  override map(h: number): Result<SharedArrayBuffer> {
+    const hd = this.handles.get(h);
+    if (!hd) return E.EBADF;
+    const s = this.stores[hd.disk];
+    if (!s?.openQueue) return E.ENODEV;
+    hd.queue ??= s.openQueue(hd.writable);
+    return hd.queue.buffer;
   }
 
   private store(h: number): Result<BlockStore> {
@@ -101,6 +125,7 @@ export class DiskScheme extends Scheme {
   }
 
   override close(h: number): void {
+    this.handles.get(h)?.queue?.close();
     this.handles.delete(h);
   }
 

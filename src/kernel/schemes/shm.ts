@@ -47,7 +47,7 @@ export class ShmScheme extends Scheme {
   }
 
   /** The buffer to hand a process for fmap; the region's size is fixed from then on. */
-  map(h: number): Result<SharedArrayBuffer> {
+  override map(h: number): Result<SharedArrayBuffer> {
     const r = this.handles.get(h);
     if (!r) return E.EBADF;
     if (r.buffer.byteLength === 0) return E.EINVAL;

@@ -10,7 +10,6 @@ import type { Kernel } from '../kernel.js';
 import { SCHEME_NAME } from '../namespace.js';
 import type { Process } from '../process.js';
 import { ChanScheme } from '../schemes/chan.js';
-import { ShmScheme } from '../schemes/shm.js';
 import { SchemeControl, UserScheme } from '../schemes/user.js';
 import { desc, then } from './util.js';
 
@@ -110,7 +109,6 @@ export function recvfd(k: Kernel, p: Process, c: Call) {
 export function fmap(k: Kernel, p: Process, c: Call) {
   const d = desc(p, c, 0);
   if (isErr(d)) return d;
-  if (!(d.scheme instanceof ShmScheme)) return E.ENODEV;
   const buf = d.scheme.map(d.handle);
   if (isErr(buf)) return buf;
   if (!p.thread) return E.ESRCH;

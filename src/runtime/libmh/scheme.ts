@@ -69,7 +69,7 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export class SchemeServer {
   private out: Uint8Array[] = [];
-  private buf = new Uint8Array(256 * 1024);
+  private buf = new Uint8Array(DATA_SIZE);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
   /** Called after each batch: a daemon's periodic work (committing, say). */
@@ -127,6 +127,12 @@ export class SchemeServer {
       let total = 0;
       let j = i;
       while (j < this.out.length && (j === i || total + this.out[j]!.length <= DATA_SIZE)) total += this.out[j++]!.length;
+      if (j === i + 1) {
+        // One reply (a large read's, often): no need to gather it into another buffer.
+        write(this.fd, this.out[i]!);
+        i = j;
+        continue;
+      }
       const all = new Uint8Array(total);
       let off = 0;
       for (let k = i; k < j; k++) {

@@ -1,5 +1,6 @@
-// The disk as MHFS sees it from inside MACROHARD: a block device whose reads and writes are
-// pread/pwrite on a descriptor of the disk scheme, and whose flush is fsync.
+// The disk as MHFS sees it from inside MACROHARD when the host offers no disk queue (queue.ts)
+// or fsd is told `--no-queue`: a block device whose reads and writes are pread/pwrite on a
+// descriptor of the disk scheme, and whose flush is fsync.
 //
 // Each call crosses the kernel to the host's disk, so blocks are moved in runs: writes of
 // consecutive blocks are gathered and written together (before any flush, any read of them,
@@ -11,7 +12,7 @@
 import * as mh from 'libmh';
 import { BLOCK_SIZE, checkRange, type BlockDevice } from '../../fs/blockdev.js';
 
-/** Blocks in one gathered write or read-ahead window (a channel carries 256 KiB). */
+/** Blocks in one gathered write or read-ahead window (240 KiB: a metadata miss reads no more). */
 const RUN = 60;
 
 export class DescriptorBlockDevice implements BlockDevice {

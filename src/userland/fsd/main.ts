@@ -3,7 +3,11 @@
 // the `file` scheme, and enters capability mode: from then on it holds its disk and its
 // scheme descriptors and can name nothing else.
 //
-// Usage: fsd [--scheme NAME] [--ready FD] [--read-only] [DISK]
+// Usage: fsd [--scheme NAME] [--ready FD] [--read-only] [--no-queue] [DISK]
+//
+// The disk is reached through a disk queue where the host has one (`fmap` on the disk's
+// descriptor: block I/O through shared memory to a host I/O thread, queue.ts), else through
+// read/write/fsync on the descriptor (device.ts), as on a host without I/O threads.
 //
 // Changes are committed (made durable, atomically) when a client calls fsync, at most a second
 // after they were made while requests keep coming, and at shutdown (SIGTERM).
@@ -13,30 +17,44 @@ import { Access } from '../../fs/volume.js';
 import { mhfsDevice } from '../../fs/image.js';
 import { Mhfs } from '../../fs/mhfs.js';
 import { isFsError } from '../../fs/errors.js';
+import type { BlockDevice } from '../../fs/blockdev.js';
 import { DescriptorBlockDevice } from './device.js';
+import { QueueBlockDevice } from './queue.js';
 import { FileServer } from './serve.js';
 
 const COMMIT_INTERVAL_MS = 1000;
 
-export function main(argv: string[]): number {
+/** The disk queue behind `fd`, or the descriptor itself where the disk has none. */
+async function diskDevice(fd: number): Promise<BlockDevice> {
+  try {
+    return new QueueBlockDevice(await mh.fmap(fd), () => mh.close(fd));
+  } catch (e) {
+    if (e instanceof mh.MhError && e.errno === mh.Errno.ENODEV) return new DescriptorBlockDevice(fd);
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
   let scheme = 'file';
   let ready = -1;
   let disk = '/scheme/disk/0';
   let readOnly = false;
+  let useQueue = true;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--scheme') scheme = argv[++i]!;
     else if (a === '--ready') ready = Number(argv[++i]);
     else if (a === '--read-only') readOnly = true;
+    else if (a === '--no-queue') useQueue = false;
     else if (a.startsWith('-')) {
-      mh.eprintln(`fsd: unknown option ${a}\nusage: fsd [--scheme NAME] [--ready FD] [--read-only] [DISK]`);
+      mh.eprintln(`fsd: unknown option ${a}\nusage: fsd [--scheme NAME] [--ready FD] [--read-only] [--no-queue] [DISK]`);
       return 2;
     } else disk = a;
   }
   let fs: Mhfs;
   try {
     const fd = mh.open(disk, readOnly ? mh.O.RDONLY : mh.O.RDWR);
-    fs = Mhfs.mount(mhfsDevice(new DescriptorBlockDevice(fd)), readOnly ? Access.ReadOnly : Access.ReadWrite);
+    fs = Mhfs.mount(mhfsDevice(useQueue ? await diskDevice(fd) : new DescriptorBlockDevice(fd)), readOnly ? Access.ReadOnly : Access.ReadWrite);
   } catch (e) {
     mh.eprintln(`fsd: cannot mount ${disk}: ${isFsError(e) ? e.message : (e as Error).message}`);
     return 1;

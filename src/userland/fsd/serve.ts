@@ -48,6 +48,7 @@ interface Handle {
 export class FileServer implements SchemeHandler {
   private handles = new Map<number, Handle>();
   private next = 1;
+  private readBuf = new Uint8Array(0);
   constructor(private readonly fs: Mhfs) {}
 
   commit(): void {
@@ -124,7 +125,10 @@ export class FileServer implements SchemeHandler {
     const { id } = this.node(h);
     return guard(() => {
       const size = this.fs.stat(id).size;
-      const buf = new Uint8Array(Math.max(0, Math.min(len, size - offset)));
+      const want = Math.max(0, Math.min(len, size - offset));
+      // The scheme server copies a reply's payload at once, so one buffer serves every read.
+      if (want > this.readBuf.length) this.readBuf = new Uint8Array(want);
+      const buf = this.readBuf.subarray(0, want);
       const n = buf.length ? this.fs.read(id, offset, buf) : 0;
       return buf.subarray(0, n);
     });
