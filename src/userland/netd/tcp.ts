@@ -45,8 +45,11 @@ type Entry = Conn | Listener | { kind: 'ctl' };
  * finds data waiting, instead of each waiting for the other's turn through the kernel.
  */
 function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
-  const buf = link.fd < 0 ? 1024 * 1024 : 64 * 1024;
-  return { rxBufferSize: buf, txBufferSize: buf, mss: link.device.caps.mtu - 40, ...extra };
+  const mss = link.device.caps.mtu - 40;
+  // At least four full segments each way on a link with a large MTU (a TAP link of 64 KiB
+  // frames): with a window of one segment, every segment would wait out the peer's delayed ACK.
+  const buf = link.fd < 0 ? 1024 * 1024 : Math.max(64 * 1024, 16 * mss);
+  return { rxBufferSize: buf, txBufferSize: buf, mss, ...extra };
 }
 
 /** Connections a listener holds before accept; each costs its buffers from its SYN on. */
