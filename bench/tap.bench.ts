@@ -49,6 +49,8 @@ let python: ChildProcess | null = null;
 let webDir = '';
 let nextPort = 7400;
 const lastErrors = new Map<string, number>();
+/** Host receivers still running (a failed round leaves one behind): ended at teardown. */
+const receivers = new Set<ChildProcess>();
 
 const sh = (cmd: string, ...args: string[]) => spawnSync(cmd, args, { encoding: 'utf8' });
 const inNs = (ns: string | null, cmd: string[]): string[] => (ns ? ['ip', 'netns', 'exec', ns, ...cmd] : cmd);
@@ -105,7 +107,10 @@ function hostRun(argv: string[], timeoutMs = 120_000): Promise<string> {
 
 /** Starts `tcp-peer recv` and waits until it listens; resolves its "BYTES MS" line at the end. */
 async function hostReceiver(ns: string | null, addr: string, port: number): Promise<{ done: Promise<string> }> {
-  const c = spawn(...split(inNs(ns, [process.execPath, peerJs, 'recv', addr, String(port)])), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...args] = inNs(ns, [process.execPath, peerJs, 'recv', addr, String(port)]);
+  const c = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  receivers.add(c);
+  c.on('exit', () => receivers.delete(c));
   let out = '';
   let err = '';
   c.stderr.on('data', (b: Buffer) => (err += b.toString()));
@@ -119,12 +124,10 @@ async function hostReceiver(ns: string | null, addr: string, port: number): Prom
     });
     c.on('exit', () => reject(new Error(`tcp-peer recv ended early: ${err}`)));
   });
+  // A failed sender leaves this unawaited: its failure is the one reported.
+  done.catch(() => undefined);
   // Wrapped: an async function returning the promise itself would wait for it to settle.
   return { done };
-}
-
-function split(argv: string[]): [string, string[]] {
-  return [argv[0]!, argv.slice(1)];
 }
 
 /** MB/s from a "BYTES MS" line, checking that every byte came. */
@@ -228,6 +231,7 @@ const bench: Benchmark = {
     { name: 'MACROHARD httpd: errors (socket errors + non-2xx)', vs: 'python3 -m http.server: errors (socket errors + non-2xx)', unit: 'errors', better: 'lower', run: () => lastErrors.get('mh') ?? NaN },
   ],
   async teardown() {
+    for (const c of receivers) c.kill('SIGKILL');
     python?.kill('SIGKILL');
     python = null;
     k?.shutdown();
