@@ -22,6 +22,8 @@ export interface Benchmark {
   name: string;
   description: string;
   rounds?: number;
+  /** Why the benchmark cannot run here (no privileges, a missing tool), or null. */
+  skip?(): string | null;
   setup?(): Promise<void> | void;
   cases: Case[];
   teardown?(): Promise<void> | void;

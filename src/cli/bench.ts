@@ -41,6 +41,11 @@ export const command: Command = {
     for (const name of names) {
       const b = (await import(new URL(`${name}.bench.js`, benchDir).href)).default as Benchmark;
       if (rounds) b.rounds = rounds;
+      const why = b.skip?.() ?? null;
+      if (why) {
+        process.stdout.write(`### ${b.name}\n\nskipped: ${why}\n\n`);
+        continue;
+      }
       const rows = await runBenchmark(b, verbose ? (s) => process.stderr.write(s + '\n') : undefined);
       process.stdout.write(table(b, rows) + '\n');
     }

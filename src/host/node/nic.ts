@@ -128,12 +128,31 @@ export interface NetOption {
   addr?: string;
   gateway?: string;
   dns?: string;
+  /** TAP: the link's MTU. */
+  mtu?: number;
+  /** Faults injected on the link, both ways (tests: loss, reordering, delay without netem). */
+  faults?: LinkFaults;
 }
+
+/** What `loss=`, `duplicate=`, `reorder=`, `delay=`, `jitter=` and `seed=` set (fault_link.ts). */
+export interface LinkFaults {
+  loss: number;
+  duplicate: number;
+  reorder: number;
+  /** Milliseconds every frame waits, plus up to `jitter` more; a reordered frame waits 4 ms more. */
+  delay: number;
+  jitter: number;
+  seed: number;
+}
+
+/** Fault options and their largest values (probabilities, milliseconds, a seed). */
+const FAULT_KEYS: Record<keyof LinkFaults, number> = { loss: 1, duplicate: 1, reorder: 1, delay: 10_000, jitter: 10_000, seed: 0xffff_ffff };
 
 /**
  * Parses `none`, `loopback`, `user[,hostfwd=tcp::8080-:80,...]` or
- * `tap[,ifname=mh0][,addr=A/N][,gateway=G][,dns=D]` (the form QEMU's -netdev uses). Returns a
- * message for anything else.
+ * `tap[,ifname=mh0][,addr=A/N][,gateway=G][,dns=D][,mtu=N]` (the form QEMU's -netdev uses), any
+ * of them followed by fault options (`loss=0.05,reorder=0.05,delay=2,jitter=1,duplicate=0.01,
+ * seed=7`: probabilities and milliseconds). Returns a message for anything else.
  */
 export function parseNetOption(text: string): NetOption | string {
   const [mode, ...opts] = text.split(',');
@@ -149,7 +168,16 @@ export function parseNetOption(text: string): NetOption | string {
       out.forwards.push({ proto: 'tcp', hostAddr: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
     } else if (key === 'ifname' && mode === 'tap') out.ifname = val;
     else if ((key === 'addr' || key === 'gateway' || key === 'dns') && mode === 'tap') out[key] = val;
-    else return `unknown option '${o}' for ${mode}`;
+    else if (key === 'mtu' && mode === 'tap') {
+      const mtu = Number(val);
+      if (!/^\d+$/.test(val) || mtu < 576 || mtu > 65521) return `bad mtu '${val}' (576 to 65521)`;
+      out.mtu = mtu;
+    } else if (Object.hasOwn(FAULT_KEYS, key) && mode !== 'none') {
+      const x = Number(val);
+      const max = FAULT_KEYS[key as keyof LinkFaults];
+      if (val === '' || !Number.isFinite(x) || x < 0 || x > max) return `bad ${key} '${val}' (0 to ${max})`;
+      out.faults = { loss: 0, duplicate: 0, reorder: 0, delay: 0, jitter: 0, seed: 1, ...out.faults, [key]: x };
+    } else return `unknown option '${o}' for ${mode}`;
   }
   return out;
 }

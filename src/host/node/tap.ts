@@ -4,10 +4,15 @@
 // itself; it goes through the koffi FFI library. Anything missing (not Linux, no koffi, no
 // /dev/net/tun, no privilege to create or attach the device) fails with a message saying which.
 //
-// The descriptor is non-blocking, so no thread ever sleeps in read(): reads go through Node's
-// asynchronous fs.read, which answers EAGAIN at once when no frame waits, and the link then
-// polls again soon — at once while traffic flows, backing off to every few milliseconds when
-// the wire is quiet — so a booted machine with nothing to do costs almost nothing.
+// The descriptor is non-blocking and no thread of the kernel's ever sleeps in read(): a small
+// thread of its own (tap_reader.ts) sleeps in poll() and posts each burst of frames to the main
+// thread as it arrives, so a frame reaches the stack within microseconds and a quiet wire costs
+// nothing. Writes go straight to the device (a full device queue drops the frame, as a wire
+// would).
+//
+// The MTU is 1500 unless `mtu=` says otherwise; a virtual link may carry frames up to 64 KiB
+// (set the host side the same with `ip link set NAME mtu N`), so bulk data moves in a few
+// large segments instead of many small ones, as between two VMs on one host.
 //
 // The device is best made persistent by whoever owns the host's network configuration
 // (`ip tuntap add dev mh0 mode tap`, then addresses and `ip link set mh0 up`); MACROHARD
@@ -15,6 +20,7 @@
 // vanishes when MACROHARD powers off.
 
 import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type { NicLink } from '../../kernel/schemes/nic.js';
 import { formatMac } from '../../net/wire/address.js';
@@ -30,7 +36,12 @@ export interface TapOptions {
   gateway?: string;
   dns?: string;
   mac?: number;
+  /** The link's MTU (IPv4 bytes per frame): 1500 by default, at most 65521. */
+  mtu?: number;
 }
+
+/** The largest MTU a TAP device takes: a 64 KiB frame less its Ethernet header. */
+export const TAP_MAX_MTU = 65521;
 
 const TUNSETIFF = 0x400454ca;
 const IFF_TAP = 0x0002;
@@ -82,44 +93,36 @@ class Tap implements TapLink {
   readonly name = 'tap';
   readonly config: string;
   private rx: ((f: Uint8Array) => void) | null = null;
-  private readonly buf = Buffer.alloc(65536);
   private closed = false;
-  private reading = false;
-  private idle = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private reader: Worker | null = null;
 
   constructor(private readonly fd: number, readonly ifname: string, opts: TapOptions) {
-    this.config = linkConfig({ name: `tap:${ifname}`, mac: formatMac(opts.mac ?? 0x52_54_00_4d_48_01), mtu: 1500, addr: opts.addr, gateway: opts.gateway, dns: opts.dns });
+    const mtu = opts.mtu ?? 1500;
+    this.config = linkConfig({ name: `tap:${ifname}`, mac: formatMac(opts.mac ?? 0x52_54_00_4d_48_01), mtu, addr: opts.addr, gateway: opts.gateway, dns: opts.dns });
   }
 
   attach(rx: (f: Uint8Array) => void): void {
     this.rx = rx;
-    this.read();
+    if (this.reader || this.closed) return;
+    const w = new Worker(new URL('./tap_reader.js', import.meta.url), { workerData: { fd: this.fd, stop: this.stop.buffer } });
+    w.on('message', (b: ArrayBuffer) => this.deliver(b));
+    // The descriptor stays open until the reader has left poll(): then it is closed.
+    w.on('exit', () => fs.close(this.fd, () => undefined));
+    w.on('error', () => undefined);
+    w.unref();
+    this.reader = w;
   }
 
-  private read(): void {
-    if (this.closed) return;
-    this.reading = true;
-    fs.read(this.fd, this.buf, 0, this.buf.length, null, (err, n) => {
-      this.reading = false;
-      // Closed meanwhile: the descriptor was left open for this read; close it now.
-      if (this.closed) return void fs.close(this.fd, () => undefined);
-      if (err) {
-        if (err.code !== 'EAGAIN') return void this.wait(50);
-        // Quiet wire: poll again soon, less often the longer it stays quiet.
-        this.idle = Math.min(this.idle + 1, 5);
-        return void this.wait(this.idle);
-      }
-      this.idle = 0;
-      if (n >= 14) this.rx?.(new Uint8Array(this.buf.buffer, this.buf.byteOffset, n));
-      this.read();
-    });
-  }
-
-  private wait(ms: number): void {
-    if (ms <= 0) return void setImmediate(() => this.read());
-    this.timer = setTimeout(() => this.read(), ms);
-    this.timer.unref();
+  /** Splits a reader message ([u32 length][frame]...) into frames for the kernel. */
+  private deliver(b: ArrayBuffer): void {
+    const v = new DataView(b);
+    for (let pos = 0; pos + 4 <= b.byteLength; ) {
+      const n = v.getUint32(pos, true);
+      if (pos + 4 + n > b.byteLength) break;
+      this.rx?.(new Uint8Array(b, pos + 4, n));
+      pos += 4 + n;
+    }
   }
 
   send(frame: Uint8Array): boolean {
@@ -135,7 +138,7 @@ class Tap implements TapLink {
     if (this.closed) return;
     this.closed = true;
     this.rx = null;
-    if (this.timer) clearTimeout(this.timer);
-    if (!this.reading) fs.closeSync(this.fd);
+    Atomics.store(this.stop, 0, 1);
+    if (!this.reader) fs.closeSync(this.fd);
   }
 }

@@ -7,7 +7,7 @@
 
 import { DATA_SIZE } from '../../abi/channel.js';
 import { Errno } from '../../abi/errno.js';
-import { Op, parseRequests, putReply, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
+import { Op, parseRequests, putReply, ReplyKind, replySize, type Reply, type Request } from '../../abi/scheme.js';
 import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
 import { STATVFS_BYTES, writeStatVfs, type StatVfs } from '../../abi/statvfs.js';
 
@@ -68,7 +68,8 @@ const empty = new Uint8Array(0);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export class SchemeServer {
-  private out: Uint8Array[] = [];
+  private batch = new Uint8Array(DATA_SIZE);
+  private used = 0;
   private buf = new Uint8Array(DATA_SIZE);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
@@ -108,41 +109,36 @@ export class SchemeServer {
 
   /** Answers a deferred request. */
   reply(tag: number, result: number, payload: Uint8Array = empty, aux = 0): void {
-    const b = new Uint8Array(replySize(payload.length));
-    putReply(b, 0, { tag, kind: ReplyKind.VALUE, result, aux, payload });
-    this.out.push(b);
+    this.put({ tag, kind: ReplyKind.VALUE, result, aux, payload });
   }
 
   /** Tells the kernel a handle's readiness changed (for the event scheme). */
   notify(handle: number, ready: number): void {
-    const b = new Uint8Array(replySize(0));
-    putReply(b, 0, { tag: 0, kind: ReplyKind.EVENT, result: ready, aux: handle, payload: empty });
-    this.out.push(b);
+    this.put({ tag: 0, kind: ReplyKind.EVENT, result: ready, aux: handle, payload: empty });
   }
 
-  /** Writes the replies in hand, as few writes as fit a channel's data area each. */
-  flush(): void {
-    let i = 0;
-    while (i < this.out.length) {
-      let total = 0;
-      let j = i;
-      while (j < this.out.length && (j === i || total + this.out[j]!.length <= DATA_SIZE)) total += this.out[j++]!.length;
-      if (j === i + 1) {
-        // One reply (a large read's, often): no need to gather it into another buffer.
-        write(this.fd, this.out[i]!);
-        i = j;
-        continue;
-      }
-      const all = new Uint8Array(total);
-      let off = 0;
-      for (let k = i; k < j; k++) {
-        all.set(this.out[k]!, off);
-        off += this.out[k]!.length;
-      }
-      write(this.fd, all);
-      i = j;
+  /**
+   * Adds a reply to the batch, built in place in one preallocated buffer (a bulk read's data
+   * is copied once, not once per reply and again per batch); a full batch is written first.
+   */
+  private put(r: Reply): void {
+    const size = replySize(r.payload.length);
+    if (this.used + size > this.batch.length) this.flush();
+    if (size > this.batch.length) {
+      const b = new Uint8Array(size);
+      putReply(b, 0, r);
+      write(this.fd, b);
+      return;
     }
-    this.out = [];
+    this.used = putReply(this.batch, this.used, r);
+  }
+
+  /** Writes the replies in hand (one write: the batch never outgrows a channel's data area). */
+  flush(): void {
+    if (this.used === 0) return;
+    const n = this.used;
+    this.used = 0;
+    write(this.fd, this.batch.subarray(0, n));
   }
 
   private handle(r: Request): void {
@@ -163,10 +159,7 @@ export class SchemeServer {
       // A path that left the scheme through a symbolic link: the kernel goes on with it.
       const redirect = (e as { redirect?: unknown } | null)?.redirect;
       if (typeof redirect === 'string') {
-        const payload = new TextEncoder().encode(redirect);
-        const b = new Uint8Array(replySize(payload.length));
-        putReply(b, 0, { tag: r.tag, kind: ReplyKind.REDIRECT, result: 0, aux: 0, payload });
-        this.out.push(b);
+        this.put({ tag: r.tag, kind: ReplyKind.REDIRECT, result: 0, aux: 0, payload: new TextEncoder().encode(redirect) });
         return;
       }
       // Any error carrying an errno (MhError, or a daemon's own copy of it) is an answer.

@@ -36,12 +36,14 @@ export interface Link {
 export class NicDevice implements Device {
   readonly caps: { mtu: number };
   readable = true;
-  private readonly buf = new Uint8Array(16 * 1024);
+  private readonly buf: Uint8Array;
   rxFrames = 0;
   txFrames = 0;
 
   constructor(readonly fd: number, mtu: number) {
     this.caps = { mtu };
+    // Room for the largest frame the link may carry (a TAP link's MTU can reach 64 KiB).
+    this.buf = new Uint8Array(Math.max(16 * 1024, mtu + 14));
   }
 
   receive(): Uint8Array | null {
@@ -97,9 +99,10 @@ export function nicLink(n: number, overrides: Map<string, string>): Link {
     addresses.push(new Ipv4Cidr(v, Number(len ?? 24)));
   }
   const gw = cfg.get('gateway') ? ipv4(cfg.get('gateway')!) : null;
-  const iface = new Interface({ hardwareAddr: mac(cfg.get('mac') ?? '02:00:00:00:00:10'), addresses, gateway: gw ?? undefined });
+  const mtu = Number(cfg.get('mtu') ?? 1500);
+  const iface = new Interface({ hardwareAddr: mac(cfg.get('mac') ?? '02:00:00:00:00:10'), addresses, gateway: gw ?? undefined, mtu });
   const dns = parseList(cfg.get('dns'));
-  const link: Link = { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, Number(cfg.get('mtu') ?? 1500)), fd, dns };
+  const link: Link = { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, mtu), fd, dns };
   const pool = cfg.get('dhcp');
   if (pool) {
     const [first, last] = pool.split('-').map((a) => ipv4(a.trim()));

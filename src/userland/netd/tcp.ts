@@ -12,6 +12,7 @@
 // wait on many connections with the event scheme.
 
 import * as mh from 'libmh';
+import { MAX_PAYLOAD } from '../../abi/scheme.js';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
 import { Readiness } from '../../net/socket/readiness.js';
@@ -47,12 +48,17 @@ type Entry = Conn | Listener | Info | { kind: 'ctl' };
 /**
  * Socket options for a link: the MSS follows its MTU (IPv4 and TCP headers take 40 bytes).
  * Buffers are allocated whole when a socket is made, so their size bounds memory per
- * connection: 64 KiB each way on a real link (a thousand connections cost 128 MiB), 256 KiB
- * on the loopback, where one connection between two local processes wants bandwidth.
+ * connection: 64 KiB each way on a real link (a thousand connections cost 128 MiB), 1 MiB
+ * on the loopback, where one connection between two local processes wants bandwidth: with
+ * four requests' worth of room each way, a writer's request is answered at once and a reader
+ * finds data waiting, instead of each waiting for the other's turn through the kernel.
  */
 function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
-  const buf = link.fd < 0 ? 256 * 1024 : 64 * 1024;
-  return { rxBufferSize: buf, txBufferSize: buf, mss: link.device.caps.mtu - 40, ...extra };
+  const mss = link.device.caps.mtu - 40;
+  // At least four full segments each way on a link with a large MTU (a TAP link of 64 KiB
+  // frames): with a window of one segment, every segment would wait out the peer's delayed ACK.
+  const buf = link.fd < 0 ? 1024 * 1024 : Math.max(64 * 1024, 16 * mss);
+  return { rxBufferSize: buf, txBufferSize: buf, mss, ...extra };
 }
 
 /** Connections a listener holds before accept; each costs its buffers from its SYN on. */
@@ -74,6 +80,8 @@ export class TcpService implements mh.SchemeHandler {
   /** Sockets whose handle is closed, kept until their FIN handshake ends. */
   private closing: { link: Link; sock: TcpSocket }[] = [];
   private next = 1;
+  /** Where reads are taken from the stack before their reply copies them (one request's worth). */
+  private readonly scratch = new Uint8Array(MAX_PAYLOAD);
   server!: mh.SchemeServer;
 
   constructor(private readonly links: readonly Link[]) {}
@@ -124,9 +132,12 @@ export class TcpService implements mh.SchemeHandler {
     return mh.DEFER;
   }
 
-  /** Data, end of stream (empty), null for "nothing yet"; throws for a failed connection. */
+  /**
+   * Data, end of stream (empty), null for "nothing yet"; throws for a failed connection. The
+   * data is a view of a scratch buffer, valid until the next read: the reply copies it at once.
+   */
   private tryRead(e: Conn, len: number): Uint8Array | null {
-    const buf = new Uint8Array(Math.min(len, e.sock.recvQueue || 1));
+    const buf = this.scratch.subarray(0, Math.min(len, this.scratch.length, e.sock.recvQueue || 1));
     const n = e.sock.recv(buf);
     if (n === 'finished') return buf.subarray(0, 0);
     if (n === 'invalid-state') return e.sock.error ? fail(errnoOf(e.sock)) : buf.subarray(0, 0);
