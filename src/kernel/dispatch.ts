@@ -24,7 +24,8 @@ import { params } from './params.js';
 import { ProcState, type Process } from './process.js';
 import type { Answer } from './scheme.js';
 import { table } from './syscalls/index.js';
-import { WouldBlock } from './waitqueue.js';
+import { Completion, KernelBug } from './completion.js';
+import { Wait, WouldBlock } from './waitqueue.js';
 
 /** A handler's answer: the result word (or an Err), now or later. */
 export type SysAnswer = Answer<number>;
@@ -202,42 +203,61 @@ export class Dispatcher {
   }
 
   private settle(w: Watched, answer: SysAnswer): void {
-    const { p } = w;
     if (answer instanceof WouldBlock) {
-      Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      if (answer.wait === Wait.Long) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       return this.park(w, answer);
+    }
+    if (answer instanceof Completion) {
+      // A daemon's answer arrives inside its write, while this loop runs: the caller may spin
+      // for it as for a kernel call, unless the daemon is itself in a long wait.
+      if (this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      const done = this.later(w, answer);
+      answer.listen((v) => done(v));
+      return;
     }
     if (answer instanceof Promise) {
       Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       this.microtasksWaiting = true;
-      const epoch = w.epoch;
-      let done = false;
-      p.state = ProcState.Sleeping;
-      p.inflight = {
-        nr: w.call.nr,
-        interrupt: () => {
-          if (done) return;
-          done = true;
-          (answer as { cancel?: () => void }).cancel?.();
-          if (w.epoch === epoch) this.reply(w, E.EINTR);
-        },
-      };
-      answer.then(
-        (v) => {
-          if (done || w.epoch !== epoch) return;
-          done = true;
-          this.reply(w, v);
-        },
-        (e: unknown) => {
-          if (done || w.epoch !== epoch) return;
-          done = true;
-          this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${(e as Error)?.stack ?? String(e)}`);
-          this.reply(w, E.EIO);
-        },
-      );
+      const done = this.later(w, answer);
+      answer.then(done, (e: unknown) => done(new KernelBug(e)));
       return;
     }
     this.reply(w, answer);
+  }
+
+  /** Whether the daemon serving a call is in a long wait (or gone, or stopped). */
+  private serverSlow(pid: number): boolean {
+    const d = this.watched.get(pid);
+    return d === undefined || d.p.state === ProcState.Stopped || Atomics.load(d.call.view.ctl, Ctl.SLOW) !== 0;
+  }
+
+  /**
+   * Puts the caller to sleep until an answer comes, and returns what delivers it: at most
+   * once, and not after a signal has interrupted the call or the process has changed.
+   */
+  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }): (v: number | Err) => void {
+    const { p } = w;
+    const epoch = w.epoch;
+    let done = false;
+    p.state = ProcState.Sleeping;
+    p.inflight = {
+      nr: w.call.nr,
+      interrupt: () => {
+        if (done) return;
+        done = true;
+        answer.cancel?.();
+        if (w.epoch === epoch) this.reply(w, E.EINTR);
+      },
+    };
+    return (v) => {
+      if (done || w.epoch !== epoch) return;
+      done = true;
+      if (v instanceof KernelBug) {
+        const e = v.error as Error | undefined;
+        this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${e?.stack ?? String(e)}`);
+      }
+      this.reply(w, v);
+    };
   }
 
   private park(w: Watched, wb: WouldBlock): void {
