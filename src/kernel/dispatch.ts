@@ -55,7 +55,12 @@ export class Dispatcher {
   private stopped = false;
   private epochs = 0;
 
-  constructor(private readonly k: Kernel) {}
+  /** Whether callers may spin for daemons' answers (see settle). */
+  private readonly spinOnDaemons: boolean;
+
+  constructor(private readonly k: Kernel) {
+    this.spinOnDaemons = (k.host.cores ?? 1) >= 3;
+  }
 
   watch(p: Process): void {
     if (!p.channel) return;
@@ -208,9 +213,11 @@ export class Dispatcher {
       return this.park(w, answer);
     }
     if (answer instanceof Completion) {
-      // A daemon's answer arrives inside its write, while this loop runs: the caller may spin
-      // for it as for a kernel call, unless the daemon is itself in a long wait.
-      if (this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      // A daemon's answer arrives inside its write, while this loop runs. The caller may spin
+      // for it as for a kernel call when there is a core for each of the three threads and
+      // the daemon is serving; on two cores it sleeps and leaves them to the kernel and the
+      // daemon (one futex wake per call instead of three spinning threads taking turns).
+      if (!this.spinOnDaemons || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       const done = this.later(w, answer);
       answer.listen((v) => done(v));
       return;

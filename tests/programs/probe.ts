@@ -227,6 +227,7 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     const held: Uint8Array[] = [];
     let nextHandle = 1;
     const paths = new Map<number, string>();
+    let cancels = 0;
     for (;;) {
       const n = mh.read(fd, buf);
       if (n === 0) return 0;
@@ -244,12 +245,15 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
             out.push(...held.splice(0));
           }
         } else if (req.opcode === 2) {
-          const text = enc.encode(`${paths.get(req.handle)} read by uid ${req.uid}\n`);
+          const text = enc.encode(`${paths.get(req.handle)} read by uid ${req.uid}${cancels ? ` after ${cancels} cancel(s)` : ''}\n`);
           out.push(reply(req.tag, req.arg0 >= text.length ? 0 : text.length - req.arg0, 0, req.arg0 >= text.length ? new Uint8Array(0) : text.subarray(req.arg0)));
         } else if (req.opcode === 8) {
           paths.delete(req.handle);
         } else if (req.opcode === 27) {
-          // cancelled by its caller: nothing to do here
+          // Cancelled by its caller: its held answer is dropped, and later ones say so.
+          const i = held.findIndex((r) => new DataView(r.buffer, r.byteOffset).getUint32(0, true) === req.arg0);
+          if (i >= 0) held.splice(i, 1);
+          cancels++;
         } else {
           out.push(reply(req.tag, -95, 0, new Uint8Array(0)));
         }
@@ -269,6 +273,12 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
       }
     }
     return 0;
+  },
+
+  /** A client whose call a signal interrupts while the daemon holds it: the call restarts. */
+  intrclient(a) {
+    mh.signal(mh.Sig.SIGUSR1, () => mh.println('handler ran'));
+    return commands.client!(a);
   },
 
   /** Descriptor passing: a child sends us the read end of a pipe it fills. */

@@ -68,8 +68,15 @@ const empty = new Uint8Array(0);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export class SchemeServer {
-  private out: Uint8Array[] = [];
   private buf = new Uint8Array(256 * 1024);
+  /**
+   * Replies not yet written, packed as the kernel reads them: a serving loop answers many
+   * requests a second, so they are built in place rather than allocated one by one.
+   */
+  private outBuf = new Uint8Array(DATA_SIZE);
+  private outPos = 0;
+  /** Scratch for a Stat record on its way into a reply. */
+  private statBuf = new Uint8Array(STAT_BYTES);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
   /** Called after each batch: a daemon's periodic work (committing, say). */
@@ -108,35 +115,35 @@ export class SchemeServer {
 
   /** Answers a deferred request. */
   reply(tag: number, result: number, payload: Uint8Array = empty, aux = 0): void {
-    const b = new Uint8Array(replySize(payload.length));
-    putReply(b, 0, { tag, kind: ReplyKind.VALUE, result, aux, payload });
-    this.out.push(b);
+    this.put(tag, ReplyKind.VALUE, result, aux, payload);
   }
 
   /** Tells the kernel a handle's readiness changed (for the event scheme). */
   notify(handle: number, ready: number): void {
-    const b = new Uint8Array(replySize(0));
-    putReply(b, 0, { tag: 0, kind: ReplyKind.EVENT, result: ready, aux: handle, payload: empty });
-    this.out.push(b);
+    this.put(0, ReplyKind.EVENT, ready, handle, empty);
   }
 
-  /** Writes the replies in hand, as few writes as fit a channel's data area each. */
-  flush(): void {
-    let i = 0;
-    while (i < this.out.length) {
-      let total = 0;
-      let j = i;
-      while (j < this.out.length && (j === i || total + this.out[j]!.length <= DATA_SIZE)) total += this.out[j++]!.length;
-      const all = new Uint8Array(total);
-      let off = 0;
-      for (let k = i; k < j; k++) {
-        all.set(this.out[k]!, off);
-        off += this.out[k]!.length;
+  private put(tag: number, kind: number, result: number, aux: number, payload: Uint8Array): void {
+    const size = replySize(payload.length);
+    if (this.outPos + size > this.outBuf.length) {
+      this.flush();
+      if (size > this.outBuf.length) {
+        // Larger than a channel's data area: it goes in a write of its own.
+        const b = new Uint8Array(size);
+        putReply(b, 0, { tag, kind, result, aux, payload });
+        write(this.fd, b);
+        return;
       }
-      write(this.fd, all);
-      i = j;
     }
-    this.out = [];
+    this.outPos = putReply(this.outBuf, this.outPos, { tag, kind, result, aux, payload });
+  }
+
+  /** Writes the replies in hand: one write, since they fit a channel's data area. */
+  flush(): void {
+    if (this.outPos === 0) return;
+    const n = this.outPos;
+    this.outPos = 0;
+    write(this.fd, this.outBuf.subarray(0, n));
   }
 
   private handle(r: Request): void {
@@ -157,10 +164,7 @@ export class SchemeServer {
       // A path that left the scheme through a symbolic link: the kernel goes on with it.
       const redirect = (e as { redirect?: unknown } | null)?.redirect;
       if (typeof redirect === 'string') {
-        const payload = new TextEncoder().encode(redirect);
-        const b = new Uint8Array(replySize(payload.length));
-        putReply(b, 0, { tag: r.tag, kind: ReplyKind.REDIRECT, result: 0, aux: 0, payload });
-        this.out.push(b);
+        this.put(r.tag, ReplyKind.REDIRECT, 0, 0, enc(redirect));
         return;
       }
       // Any error carrying an errno (MhError, or a daemon's own copy of it) is an answer.
@@ -189,9 +193,9 @@ export class SchemeServer {
       return [o.handle, empty, o.stream ? 1 : 0];
     };
     const stat = (s: Stat): [number, Uint8Array] => {
-      const b = new Uint8Array(STAT_BYTES);
-      writeStat(b, s);
-      return [0, b];
+      // Copied into the reply before the next request is handled.
+      writeStat(this.statBuf, s);
+      return [0, this.statBuf];
     };
     switch (r.opcode) {
       case Op.OPEN:
