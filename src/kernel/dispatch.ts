@@ -55,11 +55,17 @@ export class Dispatcher {
   private stopped = false;
   private epochs = 0;
 
-  /** Whether callers may spin for daemons' answers (see settle). */
-  private readonly spinOnDaemons: boolean;
+  /**
+   * Whether a caller, the kernel and a daemon can each have a core. Only then may a caller
+   * spin for a daemon's answer and a daemon spin for its next request: on two cores the
+   * third spinning thread would take the core of one that has work (a woken caller lands on
+   * the kernel's core, say, and spins while the kernel cannot run), so there they sleep, and
+   * each hand-off is a futex wake onto the idle core.
+   */
+  private coreEach: boolean;
 
   constructor(private readonly k: Kernel) {
-    this.spinOnDaemons = (k.host.cores ?? 1) >= 3;
+    this.coreEach = (k.host.cores ?? 1) >= params.spinPeersMinCores;
   }
 
   watch(p: Process): void {
@@ -209,15 +215,15 @@ export class Dispatcher {
 
   private settle(w: Watched, answer: SysAnswer): void {
     if (answer instanceof WouldBlock) {
-      if (answer.wait === Wait.Long) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      // A short wait is spun only where the thread that ends it has a core of its own.
+      if (answer.wait === Wait.Long || !this.coreEach) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       return this.park(w, answer);
     }
     if (answer instanceof Completion) {
-      // A daemon's answer arrives inside its write, while this loop runs. The caller may spin
-      // for it as for a kernel call when there is a core for each of the three threads and
-      // the daemon is serving; on two cores it sleeps and leaves them to the kernel and the
-      // daemon (one futex wake per call instead of three spinning threads taking turns).
-      if (!this.spinOnDaemons || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      // A daemon's answer arrives inside its write, while this loop runs: with a core for each
+      // thread the caller spins for it as for a kernel call (unless the daemon is in a long
+      // wait itself).
+      if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       const done = this.later(w, answer);
       answer.listen((v) => done(v));
       return;
