@@ -52,6 +52,12 @@ export class Dispatcher {
   /** Set when work waits on the microtask queue (a settled promise); the poll loop yields. */
   microtasksWaiting = false;
   private scheduled = false;
+  /**
+   * Callers waiting for a serving daemon's answer. While there are some the loop polls longer:
+   * the daemon's write is coming, and taking it from the loop saves the kernel's own wake-up
+   * (a waitAsync resolution, tens of µs), which would otherwise come on top of the daemon's.
+   */
+  private awaitingDaemons = 0;
   private stopped = false;
   private epochs = 0;
 
@@ -160,7 +166,7 @@ export class Dispatcher {
         }
         if (rounds - lastFound < 64) idleSince = -1;
         else if (idleSince < 0) idleSince = t;
-        else if (t - idleSince > params.spinIdleMs) break;
+        else if (t - idleSince > (this.awaitingDaemons > 0 ? params.spinAwaitMs : params.spinIdleMs)) break;
       }
     } finally {
       for (const w of running) Atomics.store(w.call.view.ctl, Ctl.KSPIN, 0);
@@ -223,9 +229,17 @@ export class Dispatcher {
       // A daemon's answer arrives inside its write, while this loop runs: with a core for each
       // thread the caller spins for it as for a kernel call (unless the daemon is in a long
       // wait itself).
-      if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      const serverSlow = this.serverSlow(answer.server);
+      if (!this.coreEach || serverSlow) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       const done = this.later(w, answer);
-      answer.listen((v) => done(v));
+      if (serverSlow) answer.listen(done);
+      else {
+        this.awaitingDaemons++;
+        answer.listen((v) => {
+          this.awaitingDaemons--;
+          done(v);
+        });
+      }
       return;
     }
     if (answer instanceof Promise) {
