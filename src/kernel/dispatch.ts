@@ -58,6 +58,9 @@ export class Dispatcher {
    * (a waitAsync resolution, tens of µs), which would otherwise come on top of the daemon's.
    */
   private awaitingDaemons = 0;
+  private answered = (): void => {
+    this.awaitingDaemons--;
+  };
   private stopped = false;
   private epochs = 0;
 
@@ -231,15 +234,8 @@ export class Dispatcher {
       // wait itself).
       const serverSlow = this.serverSlow(answer.server);
       if (!this.coreEach || serverSlow) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
-      const done = this.later(w, answer);
-      if (serverSlow) answer.listen(done);
-      else {
-        this.awaitingDaemons++;
-        answer.listen((v) => {
-          this.awaitingDaemons--;
-          done(v);
-        });
-      }
+      if (!serverSlow) this.awaitingDaemons++;
+      answer.listen(this.later(w, answer, serverSlow ? null : this.answered));
       return;
     }
     if (answer instanceof Promise) {
@@ -262,7 +258,7 @@ export class Dispatcher {
    * Puts the caller to sleep until an answer comes, and returns what delivers it: at most
    * once, and not after a signal has interrupted the call or the process has changed.
    */
-  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }): (v: number | Err) => void {
+  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }, ended: (() => void) | null = null): (v: number | Err) => void {
     const { p } = w;
     const epoch = w.epoch;
     let done = false;
@@ -272,13 +268,16 @@ export class Dispatcher {
       interrupt: () => {
         if (done) return;
         done = true;
+        ended?.();
         answer.cancel?.();
         if (w.epoch === epoch) this.reply(w, E.EINTR);
       },
     };
     return (v) => {
-      if (done || w.epoch !== epoch) return;
+      if (done) return;
       done = true;
+      ended?.();
+      if (w.epoch !== epoch) return;
       if (v instanceof KernelBug) {
         const e = v.error as Error | undefined;
         this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${e?.stack ?? String(e)}`);
