@@ -9,9 +9,11 @@
 // their processes skip the notify. The loop yields to the event loop every params.spinSliceMs
 // so that timers, thread messages and parked calls' promises keep moving.
 //
-// A handler answers at once (a number, or an Err), later (a Promise), or "not yet"
+// A handler answers at once (a number, or an Err), later (a Promise, or a daemon's Completion,
+// which answers the caller synchronously from inside the daemon's write), or "not yet"
 // (WouldBlock): the call is then parked on wait queues, re-run when one wakes, and ended with
-// EINTR if a signal with a handler arrives first.
+// EINTR if a signal with a handler arrives first. Whether a waiting caller spins or sleeps
+// depends on the wait and on the cores there are (see settle).
 
 import { Ctl, DATA_SIZE } from '../abi/channel.js';
 import { E, Err } from '../abi/errno.js';
@@ -71,7 +73,7 @@ export class Dispatcher {
    * the kernel's core, say, and spins while the kernel cannot run), so there they sleep, and
    * each hand-off is a futex wake onto the idle core.
    */
-  private coreEach: boolean;
+  private readonly coreEach: boolean;
 
   constructor(private readonly k: Kernel) {
     this.coreEach = (k.host.cores ?? 1) >= params.spinPeersMinCores;
