@@ -54,15 +54,6 @@ export class Dispatcher {
   /** Set when work waits on the microtask queue (a settled promise); the poll loop yields. */
   microtasksWaiting = false;
   private scheduled = false;
-  /**
-   * Callers waiting for a serving daemon's answer. While there are some the loop polls longer:
-   * the daemon's write is coming, and taking it from the loop saves the kernel's own wake-up
-   * (a waitAsync resolution, tens of µs), which would otherwise come on top of the daemon's.
-   */
-  private awaitingDaemons = 0;
-  private answered = (): void => {
-    this.awaitingDaemons--;
-  };
   private stopped = false;
   private epochs = 0;
 
@@ -171,7 +162,7 @@ export class Dispatcher {
         }
         if (rounds - lastFound < 64) idleSince = -1;
         else if (idleSince < 0) idleSince = t;
-        else if (t - idleSince > (this.awaitingDaemons > 0 ? params.spinAwaitMs : params.spinIdleMs)) break;
+        else if (t - idleSince > params.spinIdleMs) break;
       }
     } finally {
       for (const w of running) Atomics.store(w.call.view.ctl, Ctl.KSPIN, 0);
@@ -234,10 +225,9 @@ export class Dispatcher {
       // A daemon's answer arrives inside its write, while this loop runs: with a core for each
       // thread the caller spins for it as for a kernel call (unless the daemon is in a long
       // wait itself).
-      const serverSlow = this.serverSlow(answer.server);
-      if (!this.coreEach || serverSlow) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
-      if (!serverSlow) this.awaitingDaemons++;
-      answer.listen(this.later(w, answer, serverSlow ? null : this.answered));
+      if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      const done = this.later(w, answer);
+      answer.listen((v) => done(v));
       return;
     }
     if (answer instanceof Promise) {
@@ -260,7 +250,7 @@ export class Dispatcher {
    * Puts the caller to sleep until an answer comes, and returns what delivers it: at most
    * once, and not after a signal has interrupted the call or the process has changed.
    */
-  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }, ended: (() => void) | null = null): (v: number | Err) => void {
+  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }): (v: number | Err) => void {
     const { p } = w;
     const epoch = w.epoch;
     let done = false;
@@ -270,16 +260,13 @@ export class Dispatcher {
       interrupt: () => {
         if (done) return;
         done = true;
-        ended?.();
         answer.cancel?.();
         if (w.epoch === epoch) this.reply(w, E.EINTR);
       },
     };
     return (v) => {
-      if (done) return;
+      if (done || w.epoch !== epoch) return;
       done = true;
-      ended?.();
-      if (w.epoch !== epoch) return;
       if (v instanceof KernelBug) {
         const e = v.error as Error | undefined;
         this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${e?.stack ?? String(e)}`);

@@ -14,8 +14,6 @@ export const params = {
    * its next request: one each for the caller, the kernel and the daemon (see dispatch.ts).
    */
   spinPeersMinCores: 3,
-  /** How long it keeps polling while a serving daemon owes a caller an answer (ms). */
-  spinAwaitMs: 0.5,
   /** The longest the kernel polls without letting the event loop run (ms). */
   spinSliceMs: 2,
   /** Kernel log lines kept for `sys:log`. */
