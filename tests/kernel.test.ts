@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isErr } from '../src/abi/errno.js';
+import { Sig } from '../src/abi/signal.js';
 import { settle } from '../src/kernel/settle.js';
 import { bootKernel, initfsFiles, writeFile } from './kernel-harness.js';
 
@@ -195,6 +196,16 @@ test('user schemes: tagged requests, out-of-order replies, and a daemon that cra
     const fast = await k.run('probe', ['probe', 'client', '/scheme/echo/fast']);
     assert.equal(fast.stdout, 'fast read by uid 0\n');
     assert.equal((await slow).stdout, 'hang1 read by uid 1000\n');
+  });
+
+  await t.test('a signal interrupts a call the daemon holds: the request is cancelled and the call restarts', async () => {
+    const slow = k.run('probe', ['probe', 'intrclient', '/scheme/echo/hang3']);
+    const caller = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[2] === '/scheme/echo/hang3' && p.state === 'sleeping'));
+    k.k.signal(caller, Sig.SIGUSR1);
+    // The restarted open is held again; a later request releases it.
+    await waitFor(() => caller.state === 'sleeping' && caller.inflight !== null);
+    assert.equal((await k.run('probe', ['probe', 'client', '/scheme/echo/fast2'])).stdout, 'fast2 read by uid 0 after 1 cancel(s)\n');
+    assert.equal((await slow).stdout, 'handler ran\nhang3 read by uid 0 after 1 cancel(s)\n');
   });
 
   await t.test('the daemon dies mid-request: its callers get EIO, the scheme is gone, the kernel goes on', async () => {

@@ -9,9 +9,11 @@
 // their processes skip the notify. The loop yields to the event loop every params.spinSliceMs
 // so that timers, thread messages and parked calls' promises keep moving.
 //
-// A handler answers at once (a number, or an Err), later (a Promise), or "not yet"
+// A handler answers at once (a number, or an Err), later (a Promise, or a daemon's Completion,
+// which answers the caller synchronously from inside the daemon's write), or "not yet"
 // (WouldBlock): the call is then parked on wait queues, re-run when one wakes, and ended with
-// EINTR if a signal with a handler arrives first.
+// EINTR if a signal with a handler arrives first. Whether a waiting caller spins or sleeps
+// depends on the wait and on the cores there are (see settle).
 
 import { Ctl, DATA_SIZE } from '../abi/channel.js';
 import { E, Err } from '../abi/errno.js';
@@ -24,7 +26,8 @@ import { params } from './params.js';
 import { ProcState, type Process } from './process.js';
 import type { Answer } from './scheme.js';
 import { table } from './syscalls/index.js';
-import { WouldBlock } from './waitqueue.js';
+import { Completion, KernelBug } from './completion.js';
+import { Wait, WouldBlock } from './waitqueue.js';
 
 /** A handler's answer: the result word (or an Err), now or later. */
 export type SysAnswer = Answer<number>;
@@ -54,7 +57,18 @@ export class Dispatcher {
   private stopped = false;
   private epochs = 0;
 
-  constructor(private readonly k: Kernel) {}
+  /**
+   * Whether a caller, the kernel and a daemon can each have a core. Only then may a caller
+   * spin for a daemon's answer and a daemon spin for its next request: on two cores the
+   * third spinning thread would take the core of one that has work (a woken caller lands on
+   * the kernel's core, say, and spins while the kernel cannot run), so there they sleep, and
+   * each hand-off is a futex wake onto the idle core.
+   */
+  private readonly coreEach: boolean;
+
+  constructor(private readonly k: Kernel) {
+    this.coreEach = (k.host.cores ?? 1) >= params.spinPeersMinCores;
+  }
 
   watch(p: Process): void {
     if (!p.channel) return;
@@ -202,42 +216,63 @@ export class Dispatcher {
   }
 
   private settle(w: Watched, answer: SysAnswer): void {
-    const { p } = w;
     if (answer instanceof WouldBlock) {
-      Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      // A short wait is spun only where the thread that ends it has a core of its own.
+      if (answer.wait === Wait.Long || !this.coreEach) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       return this.park(w, answer);
+    }
+    if (answer instanceof Completion) {
+      // A daemon's answer arrives inside its write, while this loop runs: with a core for each
+      // thread the caller spins for it as for a kernel call (unless the daemon is in a long
+      // wait itself).
+      if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
+      const done = this.later(w, answer);
+      answer.listen((v) => done(v));
+      return;
     }
     if (answer instanceof Promise) {
       Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       this.microtasksWaiting = true;
-      const epoch = w.epoch;
-      let done = false;
-      p.state = ProcState.Sleeping;
-      p.inflight = {
-        nr: w.call.nr,
-        interrupt: () => {
-          if (done) return;
-          done = true;
-          (answer as { cancel?: () => void }).cancel?.();
-          if (w.epoch === epoch) this.reply(w, E.EINTR);
-        },
-      };
-      answer.then(
-        (v) => {
-          if (done || w.epoch !== epoch) return;
-          done = true;
-          this.reply(w, v);
-        },
-        (e: unknown) => {
-          if (done || w.epoch !== epoch) return;
-          done = true;
-          this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${(e as Error)?.stack ?? String(e)}`);
-          this.reply(w, E.EIO);
-        },
-      );
+      const done = this.later(w, answer);
+      answer.then(done, (e: unknown) => done(new KernelBug(e)));
       return;
     }
     this.reply(w, answer);
+  }
+
+  /** Whether the daemon serving a call is in a long wait (or gone, or stopped). */
+  private serverSlow(pid: number): boolean {
+    const d = this.watched.get(pid);
+    return d === undefined || d.p.state === ProcState.Stopped || Atomics.load(d.call.view.ctl, Ctl.SLOW) !== 0;
+  }
+
+  /**
+   * Puts the caller to sleep until an answer comes, and returns what delivers it: at most
+   * once, and not after a signal has interrupted the call or the process has changed.
+   */
+  private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }): (v: number | Err) => void {
+    const { p } = w;
+    const epoch = w.epoch;
+    let done = false;
+    p.state = ProcState.Sleeping;
+    p.inflight = {
+      nr: w.call.nr,
+      interrupt: () => {
+        if (done) return;
+        done = true;
+        answer.cancel?.();
+        if (w.epoch === epoch) this.reply(w, E.EINTR);
+      },
+    };
+    return (v) => {
+      if (done || w.epoch !== epoch) return;
+      done = true;
+      if (v instanceof KernelBug) {
+        const e = v.error as Error | undefined;
+        this.k.klog.log(`BUG: ${sysNames[w.call.nr]} from pid ${p.pid} failed: ${e?.stack ?? String(e)}`);
+      }
+      this.reply(w, v);
+    };
   }
 
   private park(w: Watched, wb: WouldBlock): void {

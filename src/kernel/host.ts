@@ -61,4 +61,9 @@ export interface Host {
   memory(): { rss: number; heapUsed: number };
   /** Timers that do not keep the host alive on their own. */
   setTimer(ms: number, fn: () => void): () => void;
+  /**
+   * CPU cores the host can run threads on, when it knows. A caller spins for a daemon's
+   * answer only when there are cores for the three threads involved (see dispatch.ts).
+   */
+  readonly cores?: number;
 }

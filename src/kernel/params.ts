@@ -9,6 +9,11 @@ export const params = {
   pipeCapacity: 256 * 1024,
   /** How long the kernel keeps polling channels after its last request before it sleeps (ms). */
   spinIdleMs: 0.05,
+  /**
+   * Cores the host needs before callers spin for a daemon's answer and a serving daemon for
+   * its next request: one each for the caller, the kernel and the daemon (see dispatch.ts).
+   */
+  spinPeersMinCores: 3,
   /** The longest the kernel polls without letting the event loop run (ms). */
   spinSliceMs: 2,
   /** Kernel log lines kept for `sys:log`. */

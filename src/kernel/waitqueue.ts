@@ -25,11 +25,26 @@ export class WaitQueue {
   }
 }
 
+/**
+ * How long a wait is expected to be. A Long one (a pipe with no writer in sight, a sleep)
+ * tells the caller to sleep at once and leave the CPU to others; a Short one (a serving
+ * daemon's read of its next request) lets it spin its usual budget first, since the wake-up
+ * then costs an atomic load instead of a futex wake.
+ */
+export enum Wait {
+  Long,
+  Short,
+}
+
 /** What a scheme operation returns when it cannot finish yet: retry when `queue` wakes. */
 export class WouldBlock {
-  constructor(readonly queues: readonly WaitQueue[]) {}
+  constructor(readonly queues: readonly WaitQueue[], readonly wait = Wait.Long) {}
 }
 
 export function wouldBlock(...queues: WaitQueue[]): WouldBlock {
   return new WouldBlock(queues);
+}
+
+export function shortWait(...queues: WaitQueue[]): WouldBlock {
+  return new WouldBlock(queues, Wait.Short);
 }

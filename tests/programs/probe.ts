@@ -255,6 +255,7 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     const held: Uint8Array[] = [];
     let nextHandle = 1;
     const paths = new Map<number, string>();
+    let cancels = 0;
     for (;;) {
       const n = mh.read(fd, buf);
       if (n === 0) return 0;
@@ -272,12 +273,15 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
             out.push(...held.splice(0));
           }
         } else if (req.opcode === 2) {
-          const text = enc.encode(`${paths.get(req.handle)} read by uid ${req.uid}\n`);
+          const text = enc.encode(`${paths.get(req.handle)} read by uid ${req.uid}${cancels ? ` after ${cancels} cancel(s)` : ''}\n`);
           out.push(reply(req.tag, req.arg0 >= text.length ? 0 : text.length - req.arg0, 0, req.arg0 >= text.length ? new Uint8Array(0) : text.subarray(req.arg0)));
         } else if (req.opcode === 8) {
           paths.delete(req.handle);
         } else if (req.opcode === 27) {
-          // cancelled by its caller: nothing to do here
+          // Cancelled by its caller: its held answer is dropped, and later ones say so.
+          const i = held.findIndex((r) => new DataView(r.buffer, r.byteOffset).getUint32(0, true) === req.arg0);
+          if (i >= 0) held.splice(i, 1);
+          cancels++;
         } else {
           out.push(reply(req.tag, -95, 0, new Uint8Array(0)));
         }
@@ -297,6 +301,12 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
       }
     }
     return 0;
+  },
+
+  /** A client whose call a signal interrupts while the daemon holds it: the call restarts. */
+  intrclient(a) {
+    mh.signal(mh.Sig.SIGUSR1, () => mh.println('handler ran'));
+    return commands.client!(a);
   },
 
   /** Descriptor passing: a child sends us the read end of a pipe it fills. */
@@ -472,9 +482,10 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
   /** The time scheme as a timer: arm a deadline 50 ms ahead and wait for it with event. */
   timer() {
     const t = mh.open('/scheme/time/monotonic', mh.O.RDWR);
-    // Counted from before the clock is read, so a slow arm under load cannot shorten the wait.
-    const start = mh.now();
     const now = new Uint8Array(16);
+    // Timed from before the clock read the deadline counts from: the calls that arm it may be
+    // slow on a loaded machine, and that time is part of the 50 ms.
+    const start = mh.now();
     mh.read(t, now);
     const v = new DataView(now.buffer);
     const ms = v.getFloat64(0, true) * 1000 + v.getFloat64(8, true) / 1e6 + 50;

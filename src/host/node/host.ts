@@ -1,6 +1,7 @@
 // The Node.js host: the kernel's clock, entropy, timers and process threads on Node.
 
 import { randomFillSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { Host, ProcessThread } from '../../kernel/host.js';
 import { ThreadPool } from './pool.js';
 
@@ -15,6 +16,7 @@ export class NodeHost implements Host {
   private readonly pool: ThreadPool;
   private readonly wasmCache = new Map<string, WebAssembly.Module>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  readonly cores = availableParallelism();
 
   constructor(opts: NodeHostOptions = {}) {
     this.pool = new ThreadPool(opts.poolSize ?? 4, { maxOldGenerationSizeMb: opts.processHeapMb ?? 1024 });

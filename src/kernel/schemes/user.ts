@@ -1,7 +1,8 @@
 // User schemes: a daemon registers a name with scheme_create and serves the scheme's requests
 // over the descriptor it gets back (protocol in src/abi/scheme.ts). Each call on the scheme
-// becomes a tagged request queued for the daemon and answered by a promise that its reply
-// settles; replies may come in any order. When the daemon dies, every queued and in-flight
+// becomes a tagged request queued for the daemon and answered by a Completion that its reply
+// settles — synchronously, inside the daemon's write, so the waiting caller is answered
+// without a trip through the microtask queue; replies may come in any order. When the daemon dies, every queued and in-flight
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
 import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
@@ -14,13 +15,10 @@ import type { Kernel } from '../kernel.js';
 import { params } from '../params.js';
 import type { Process } from '../process.js';
 import { Scheme, type Answer, type Caller, type Opened, type StatVfs } from '../scheme.js';
-import { WaitQueue, wouldBlock } from '../waitqueue.js';
+import { Completion } from '../completion.js';
+import { shortWait, WaitQueue, wouldBlock } from '../waitqueue.js';
 
-interface Pending {
-  resolve: (r: Reply | Err) => void;
-}
-
-type Cancellable<T> = Promise<T> & { cancel?: () => void };
+type Pending = Completion<Reply | Err>;
 
 /** Reply aux bit on OPEN/DUP replies: the handle is a stream (no seeking, no offsets). */
 export const OPEN_STREAM = 1;
@@ -49,7 +47,9 @@ export class UserScheme extends Scheme {
   /** The daemon reads: as many whole requests as fit in `dst`. */
   pull(dst: Uint8Array): Answer<number> {
     if (this.dead) return 0;
-    if (this.queue.length === 0) return wouldBlock(this.requests);
+    // A serving daemon reads again right after answering: the next request is usually
+    // microseconds away, so its read waits the short way (spinning before it sleeps).
+    if (this.queue.length === 0) return shortWait(this.requests);
     let pos = 0;
     let taken = 0;
     while (taken < this.queue.length && pos + this.queue[taken]!.length <= dst.length) {
@@ -68,8 +68,7 @@ export class UserScheme extends Scheme {
   push(src: Uint8Array): Result<number> {
     const replies = parseReplies(src);
     if (!replies) return E.EINVAL;
-    // The callers' answers go out as promise reactions: let the dispatcher yield to them.
-    this.k.dispatcher.microtasksWaiting = true;
+    const observed = Completion.observedSettles;
     for (const r of replies) {
       if (r.kind === ReplyKind.EVENT) {
         this.setReadiness(r.aux, r.result);
@@ -80,17 +79,19 @@ export class UserScheme extends Scheme {
       this.inflight.delete(r.tag);
       if (r.kind === ReplyKind.REDIRECT) {
         const path = fromUtf8(r.payload);
-        pend.resolve(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
+        pend.complete(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
         continue;
       }
       if (r.kind === ReplyKind.FD) {
         const e = this.daemon.fds.get(r.result);
-        if (!e) pend.resolve(E.EBADF);
-        else pend.resolve({ ...r, result: -1, aux: 0, payload: new Uint8Array(0), desc: e.desc } as Reply & { desc: FileDescription });
+        if (!e) pend.complete(E.EBADF);
+        else pend.complete({ ...r, result: -1, aux: 0, payload: new Uint8Array(0), desc: e.desc } as Reply & { desc: FileDescription });
       } else {
-        pend.resolve({ ...r, payload: r.payload.slice() });
+        pend.complete({ ...r, payload: r.payload.slice() });
       }
     }
+    // Some answers went to code awaiting them as promises: let the dispatcher yield to them.
+    if (Completion.observedSettles !== observed) this.k.dispatcher.microtasksWaiting = true;
     return src.length;
   }
 
@@ -107,7 +108,7 @@ export class UserScheme extends Scheme {
     this.dead = true;
     this.k.unregister(this);
     const failed = this.inflight.size + this.queue.length;
-    for (const p of this.inflight.values()) p.resolve(E.EIO);
+    for (const p of this.inflight.values()) p.complete(E.EIO);
     this.inflight.clear();
     this.queue = [];
     this.queuedBytes = 0;
@@ -133,7 +134,9 @@ export class UserScheme extends Scheme {
     this.queuedBytes += size;
     this.requests.wake();
     if (op === Op.CLOSE || op === Op.CANCEL) return { tag, kind: 0, result: 0, aux: 0, payload: new Uint8Array(0) };
-    const p: Cancellable<Reply | Err> = new Promise((resolve) => this.inflight.set(tag, { resolve }));
+    const p: Pending = Completion.create();
+    p.server = this.daemon.pid;
+    this.inflight.set(tag, p);
     p.cancel = () => {
       if (this.inflight.delete(tag)) this.send(Op.CANCEL, 0, caller, tag, 0, new Uint8Array(0));
     };
@@ -144,11 +147,7 @@ export class UserScheme extends Scheme {
   private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, map: (r: Reply) => Result<T>): Answer<T> {
     const a = this.send(op, handle, caller, arg0, arg1, payload);
     const f = (r: Reply): Result<T> => (r.result < 0 ? new Err(-r.result) : map(r));
-    if (a instanceof Promise) {
-      const out: Cancellable<Result<T>> = a.then((r) => (r instanceof Err ? r : f(r)));
-      out.cancel = (a as Cancellable<unknown>).cancel;
-      return out;
-    }
+    if (a instanceof Completion) return (a as Pending).map((r) => (r instanceof Err ? r : f(r)));
     if (isErr(a) || !('tag' in a)) return a as Err;
     return f(a);
   }

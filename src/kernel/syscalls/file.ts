@@ -11,6 +11,7 @@ import type { Kernel } from '../kernel.js';
 import { beneath, splitScheme } from '../namespace.js';
 import type { Process } from '../process.js';
 import type { Answer, Opened, Scheme } from '../scheme.js';
+import { Completion } from '../completion.js';
 import { WouldBlock } from '../waitqueue.js';
 import { desc, intArg, nonblock, pathArg, then } from './util.js';
 
@@ -43,6 +44,7 @@ function openPath(k: Kernel, p: Process, path: string, flags: number, mode: numb
     return isErr(o) ? o : install(k, p, r.scheme, o, flags, r.canonical);
   };
   const a = r.scheme.open(r.ref, flags, mode, p.caller());
+  if (a instanceof Completion) return (a as Completion<Result<Opened>>).map((o) => settleNow(next(o)));
   if (a instanceof Promise) return a.then((o) => settleNow(next(o)));
   if (a instanceof WouldBlock) return a;
   return next(a);

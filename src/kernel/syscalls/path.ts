@@ -9,6 +9,7 @@ import type { Call } from '../call.js';
 import type { Kernel } from '../kernel.js';
 import type { Process } from '../process.js';
 import type { Answer, Scheme } from '../scheme.js';
+import { Completion } from '../completion.js';
 import { WouldBlock } from '../waitqueue.js';
 import { intArg, pathArg, then } from './util.js';
 
@@ -112,11 +113,12 @@ export function statPath(k: Kernel, p: Process, t: Target, nofollow: boolean, de
   const a = t.scheme.stat(t.ref, nofollow, p.caller());
   if (a instanceof Redirect) return follow(a);
   if (a instanceof Promise) {
-    return a.then((v) => {
+    const g = (v: Result<Stat>): Result<Stat> | Promise<Result<Stat>> => {
       if (!(v instanceof Redirect)) return v;
       const f = follow(v);
       return f instanceof WouldBlock ? E.EAGAIN : f;
-    });
+    };
+    return a instanceof Completion ? (a as Completion<Result<Stat>>).map(g) : a.then(g);
   }
   if (a !== E.EOPNOTSUPP) return a;
   return then(t.scheme.open(t.ref, O.PATH | (nofollow ? O.NOFOLLOW : 0), 0, p.caller()), (o) => {

@@ -6,11 +6,14 @@ import type { Call } from '../call.js';
 import type { FileDescription } from '../file.js';
 import type { Process } from '../process.js';
 import type { Answer } from '../scheme.js';
+import { Completion } from '../completion.js';
 import { WouldBlock } from '../waitqueue.js';
 
 /** Applies `f` to a value answer, now or when it arrives; errors and WouldBlock pass through. */
 export function then<T, U>(a: Answer<T>, f: (v: T) => Result<U> | Promise<Result<U>>): Answer<U> {
   if (a instanceof Err || a instanceof WouldBlock) return a;
+  // A daemon's answer: mapped synchronously when it arrives (see completion.ts).
+  if (a instanceof Completion) return (a as Completion<Result<T>>).map((v) => (v instanceof Err ? v : f(v)));
   if (a instanceof Promise) {
     const p = a.then((v) => (v instanceof Err ? v : f(v)));
     const cancel = (a as { cancel?: () => void }).cancel;

@@ -68,9 +68,15 @@ const empty = new Uint8Array(0);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export class SchemeServer {
-  private batch = new Uint8Array(DATA_SIZE);
-  private used = 0;
   private buf = new Uint8Array(DATA_SIZE);
+  /**
+   * Replies not yet written, packed as the kernel reads them: a serving loop answers many
+   * requests a second, so they are built in place rather than allocated one by one.
+   */
+  private outBuf = new Uint8Array(DATA_SIZE);
+  private outPos = 0;
+  /** Scratch for a Stat record on its way into a reply. */
+  private statBuf = new Uint8Array(STAT_BYTES);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
   /** Called after each batch: a daemon's periodic work (committing, say). */
@@ -109,36 +115,35 @@ export class SchemeServer {
 
   /** Answers a deferred request. */
   reply(tag: number, result: number, payload: Uint8Array = empty, aux = 0): void {
-    this.put({ tag, kind: ReplyKind.VALUE, result, aux, payload });
+    this.put(tag, ReplyKind.VALUE, result, aux, payload);
   }
 
   /** Tells the kernel a handle's readiness changed (for the event scheme). */
   notify(handle: number, ready: number): void {
-    this.put({ tag: 0, kind: ReplyKind.EVENT, result: ready, aux: handle, payload: empty });
+    this.put(0, ReplyKind.EVENT, ready, handle, empty);
   }
 
-  /**
-   * Adds a reply to the batch, built in place in one preallocated buffer (a bulk read's data
-   * is copied once, not once per reply and again per batch); a full batch is written first.
-   */
-  private put(r: Reply): void {
-    const size = replySize(r.payload.length);
-    if (this.used + size > this.batch.length) this.flush();
-    if (size > this.batch.length) {
-      const b = new Uint8Array(size);
-      putReply(b, 0, r);
-      write(this.fd, b);
-      return;
+  private put(tag: number, kind: number, result: number, aux: number, payload: Uint8Array): void {
+    const size = replySize(payload.length);
+    if (this.outPos + size > this.outBuf.length) {
+      this.flush();
+      if (size > this.outBuf.length) {
+        // Larger than a channel's data area: it goes in a write of its own.
+        const b = new Uint8Array(size);
+        putReply(b, 0, { tag, kind, result, aux, payload });
+        write(this.fd, b);
+        return;
+      }
     }
-    this.used = putReply(this.batch, this.used, r);
+    this.outPos = putReply(this.outBuf, this.outPos, { tag, kind, result, aux, payload });
   }
 
-  /** Writes the replies in hand (one write: the batch never outgrows a channel's data area). */
+  /** Writes the replies in hand: one write, since they fit a channel's data area. */
   flush(): void {
-    if (this.used === 0) return;
-    const n = this.used;
-    this.used = 0;
-    write(this.fd, this.batch.subarray(0, n));
+    if (this.outPos === 0) return;
+    const n = this.outPos;
+    this.outPos = 0;
+    write(this.fd, this.outBuf.subarray(0, n));
   }
 
   private handle(r: Request): void {
@@ -159,7 +164,7 @@ export class SchemeServer {
       // A path that left the scheme through a symbolic link: the kernel goes on with it.
       const redirect = (e as { redirect?: unknown } | null)?.redirect;
       if (typeof redirect === 'string') {
-        this.put({ tag: r.tag, kind: ReplyKind.REDIRECT, result: 0, aux: 0, payload: new TextEncoder().encode(redirect) });
+        this.put(r.tag, ReplyKind.REDIRECT, 0, 0, enc(redirect));
         return;
       }
       // Any error carrying an errno (MhError, or a daemon's own copy of it) is an answer.
@@ -188,9 +193,9 @@ export class SchemeServer {
       return [o.handle, empty, o.stream ? 1 : 0];
     };
     const stat = (s: Stat): [number, Uint8Array] => {
-      const b = new Uint8Array(STAT_BYTES);
-      writeStat(b, s);
-      return [0, b];
+      // Copied into the reply before the next request is handled.
+      writeStat(this.statBuf, s);
+      return [0, this.statBuf];
     };
     switch (r.opcode) {
       case Op.OPEN:

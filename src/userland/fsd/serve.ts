@@ -68,7 +68,9 @@ export class FileServer implements SchemeHandler {
       for (let i = 0; i < parts.length; i++) {
         const next = fs.lookup(cur, parts[i]!, who);
         const last = i === parts.length - 1;
-        if ((fs.stat(next).mode & S_IFMT) === S_IFLNK && (!last || followLast)) {
+        // One node read per component: its type says both "link" and "directory".
+        let type = fs.stat(next).mode & S_IFMT;
+        if (type === S_IFLNK && (!last || followLast)) {
           if (--budget < 0) fail(Errno.ELOOP);
           const target = fs.readlink(next);
           if (target === '/scheme' || target.startsWith('/scheme/')) {
@@ -76,8 +78,9 @@ export class FileServer implements SchemeHandler {
             throw new Redirect(rest ? `${target.replace(/\/+$/, '')}/${rest}` : target);
           }
           cur = walk(target, cur, true);
+          if (!last) type = fs.stat(cur).mode & S_IFMT;
         } else cur = next;
-        if (!last && (fs.stat(cur).mode & S_IFMT) !== S_IFDIR) fail(Errno.ENOTDIR);
+        if (!last && type !== S_IFDIR) fail(Errno.ENOTDIR);
       }
       return cur;
     };
