@@ -362,6 +362,9 @@ export class RiscvHart {
   save(): HartState {
     const csrs: Record<string, string> = {};
     for (const n of SNAPSHOT_CSRS) csrs[n.toString(16)] = (this.csr(n) ?? 0n).toString();
+    // Reading mip ORs in the device-driven lines, which are saved on their own: kept in mip, a
+    // line's bit (a due timer's STIP) would come back as a software-pending bit no device clears.
+    csrs['344'] = ((this.csr(0x344) ?? 0n) & ~this.lines).toString();
     return {
       x: Array.from({ length: 32 }, (_, i) => this.x(i).toString()),
       f: Array.from({ length: 32 }, (_, i) => this.f(i).toString()),

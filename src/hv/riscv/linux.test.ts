@@ -155,7 +155,7 @@ test('a running guest survives a whole-machine snapshot into a new machine', { s
   const initrd = readFileSync(guest!.initrd);
   const first = new GuestConsole();
   const make = (con: GuestConsole) => RiscvMachine.create({
-    ramSize: 64 << 20, kernel, initrd, cmdline: 'console=ttyS0 quiet', output: con.sink,
+    ramSize: 64 << 20, kernel, initrd, cmdline: 'console=ttyS0 quiet', output: con.sink, clock: 'virtual',
     virtio: [(irq, mach) => new VirtioMmio(mach.hart.ram, irq, new VirtioRng())],
   });
   const a = await make(first);
