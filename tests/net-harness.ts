@@ -34,3 +34,18 @@ export function killAll(tk: TestKernel, name: string): void {
   for (const p of tk.k.procs.values()) if (p.alive && p.argv[0] === name) tk.k.signal(p, 9);
 }
 
+
+/**
+ * Waits until netd lists a socket listening on `port` (`ip sockets`), so a client started next
+ * cannot be refused by a server that has not yet reached its listen; fails after `ms`.
+ */
+export async function waitListening(tk: TestKernel, proto: 'tcp' | 'udp', port: number, ms = 20_000): Promise<void> {
+  const line = new RegExp(`^${proto} \\S+:${port} \\*:\\*`, 'm');
+  const end = Date.now() + ms;
+  for (;;) {
+    const ss = await tk.run('ip', ['ip', 'sockets']);
+    if (line.test(ss.stdout)) return;
+    if (Date.now() > end) throw new Error(`nothing listens on ${proto} port ${port} after ${ms} ms:\n${ss.stdout}${ss.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
