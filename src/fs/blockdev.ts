@@ -161,3 +161,16 @@ export class PartitionBlockDevice implements BlockDevice {
     this.disk.close();
   }
 }
+
+/**
+ * Copies into a cached run of blocks (`count` blocks from `start`, held in `cache`) the part of
+ * a write of `buf` at `block` that overlaps it, so a read-ahead window stays true to what is
+ * written over it.
+ */
+export function overlayBlocks(cache: Uint8Array, start: number, count: number, block: number, buf: Uint8Array): void {
+  if (count === 0) return;
+  const from = Math.max(block, start);
+  const to = Math.min(block + buf.length / BLOCK_SIZE, start + count);
+  if (from >= to) return;
+  cache.set(buf.subarray((from - block) * BLOCK_SIZE, (to - block) * BLOCK_SIZE), (from - start) * BLOCK_SIZE);
+}

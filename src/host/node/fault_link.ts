@@ -6,6 +6,7 @@
 // FaultInjector's; this is its push-driven twin for links that deliver frames as they come.
 
 import type { NicLink } from '../../kernel/schemes/nic.js';
+import { xorshift32 } from '../../net/iface/fault.js';
 import type { LinkFaults } from './nic.js';
 
 /** How much later than the others a reordered frame leaves, in milliseconds. */
@@ -43,12 +44,7 @@ export class FaultLink implements NicLink {
 
   /** xorshift32, as the stack's FaultInjector: uniform in [0, 1). */
   private random(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x >>> 0;
+    this.rng = xorshift32(this.rng);
     return this.rng / 0x1_0000_0000;
   }
 

@@ -8,6 +8,15 @@
 import { MAX_FRAME_LEN } from '../params.js';
 import type { Device, DeviceCaps } from './device.js';
 
+/** The next state of a xorshift32 generator: cheap, seedable, good enough to pick frames' fates. */
+export function xorshift32(x: number): number {
+  x ^= x << 13;
+  x >>>= 0;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  return x >>> 0;
+}
+
 export interface FaultConfig {
   /** Probability that a frame is lost. */
   loss?: number;
@@ -64,12 +73,7 @@ export class FaultInjector implements Device {
   }
 
   private random(): number {
-    let x = this.rng;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x >>> 0;
+    this.rng = xorshift32(this.rng);
     return this.rng / 0x1_0000_0000;
   }
 

@@ -10,7 +10,7 @@
 // only when everything before it is durable.
 
 import * as mh from 'libmh';
-import { BLOCK_SIZE, checkRange, type BlockDevice } from '../../fs/blockdev.js';
+import { BLOCK_SIZE, checkRange, overlayBlocks, type BlockDevice } from '../../fs/blockdev.js';
 
 /** Blocks in one gathered write or read-ahead window (240 KiB: a metadata miss reads no more). */
 const RUN = 60;
@@ -94,12 +94,7 @@ export class DescriptorBlockDevice implements BlockDevice {
 
   /** Keeps the read window true to what is written over it. */
   private updateWindow(block: number, buf: Uint8Array): void {
-    if (this.windowBlocks === 0) return;
-    const n = buf.length / BLOCK_SIZE;
-    const from = Math.max(block, this.windowStart);
-    const to = Math.min(block + n, this.windowStart + this.windowBlocks);
-    if (from >= to) return;
-    this.window.set(buf.subarray((from - block) * BLOCK_SIZE, (to - block) * BLOCK_SIZE), (from - this.windowStart) * BLOCK_SIZE);
+    overlayBlocks(this.window, this.windowStart, this.windowBlocks, block, buf);
   }
 
   private pread(block: number, buf: Uint8Array): void {

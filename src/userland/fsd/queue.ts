@@ -15,7 +15,7 @@
 
 import { D, DiskQueueView, Q, QueueOp } from '../../abi/diskqueue.js';
 import { errnoName } from '../../abi/errno.js';
-import { BLOCK_SIZE, checkRange, type BlockDevice } from '../../fs/blockdev.js';
+import { BLOCK_SIZE, checkRange, overlayBlocks, type BlockDevice } from '../../fs/blockdev.js';
 import { FsError } from '../../fs/errors.js';
 
 /** Blocks in a read-ahead window for one-block reads. */
@@ -245,11 +245,6 @@ export class QueueBlockDevice implements BlockDevice {
 
   /** Keeps the read window true to what is written over it. */
   private updateWindow(block: number, buf: Uint8Array): void {
-    if (this.windowBlocks === 0) return;
-    const n = buf.length / BLOCK_SIZE;
-    const from = Math.max(block, this.windowStart);
-    const to = Math.min(block + n, this.windowStart + this.windowBlocks);
-    if (from >= to) return;
-    this.window.set(buf.subarray((from - block) * BLOCK_SIZE, (to - block) * BLOCK_SIZE), (from - this.windowStart) * BLOCK_SIZE);
+    overlayBlocks(this.window, this.windowStart, this.windowBlocks, block, buf);
   }
 }
