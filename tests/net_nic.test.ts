@@ -57,6 +57,52 @@ test('nic: a loopback cable returns each frame written, one per read', async () 
   s.shutdown();
 });
 
+/** Frames as the batch form carries them: [u32 little-endian length][frame]... */
+function records(...frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0));
+  let pos = 0;
+  for (const f of frames) {
+    new DataView(out.buffer).setUint32(pos, f.length, true);
+    out.set(f, pos + 4);
+    pos += 4 + f.length;
+  }
+  return out;
+}
+
+test('nic: the batch form moves several length-prefixed frames per read and write', async () => {
+  const s = new NicScheme([new LoopbackLink()]);
+  const o = s.open('0/batch', 2, 0, root);
+  assert.ok(!isErr(o));
+  assert.equal(s.open('0', 2, 0, root), E.EBUSY, 'the batch form holds the link too');
+  const h = o.handle;
+  const three = records(frame(1), frame(2), frame(3));
+  assert.equal(s.write(h, three), three.length);
+  // A bad record anywhere refuses the whole write: nothing is sent.
+  assert.equal(s.write(h, records(frame(4), new Uint8Array(10))), E.EINVAL, 'a record shorter than an Ethernet header');
+  assert.equal(s.write(h, three.subarray(0, 70)), E.EINVAL, 'a record cut short');
+  await tick();
+  const buf = new Uint8Array(4096);
+  assert.equal(s.read(h, buf, 0), three.length, 'all three frames in one read');
+  assert.deepEqual(buf.subarray(0, three.length), three);
+  assert.ok(s.read(h, buf, 0) instanceof WouldBlock);
+  // A read takes only whole frames: what does not fit waits for the next one.
+  s.write(h, three);
+  await tick();
+  assert.equal(s.read(h, buf.subarray(0, 150), 0), 128);
+  assert.equal(buf[4 + 59], 1);
+  assert.equal(buf[64 + 4 + 59], 2);
+  assert.equal(s.read(h, buf, 0), 64);
+  assert.equal(buf[4 + 59], 3);
+  // A first frame larger than the whole buffer is dropped rather than left at the head.
+  s.write(h, records(new Uint8Array(1000).fill(1), frame(5)));
+  await tick();
+  assert.equal(s.read(h, new Uint8Array(100), 0), E.EINVAL);
+  assert.equal(s.read(h, buf, 0), 64);
+  assert.equal(buf[4 + 59], 5);
+  s.close(h);
+  s.shutdown();
+});
+
 test('nic: switch links carry frames between two holders; frames with no holder are dropped', async () => {
   const sw = new HostSwitch();
   const a = new NicScheme([sw.link(0x02_00_00_00_00_0a)]);

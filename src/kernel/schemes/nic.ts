@@ -1,8 +1,11 @@
 // nic: the network links the host hands the kernel (a loopback cable, the user-mode NAT, a TAP
 // device, a port of an in-process switch), as `/scheme/nic/N`. The network daemon opens one
-// (uid 0 only, one holder at a time) and moves whole Ethernet frames: each read returns one
-// received frame, each write sends one. The descriptor is readable while frames wait, and
-// always writable, so the daemon waits for it with the event scheme beside its other work.
+// (uid 0 only, one holder at a time) and moves whole Ethernet frames: on `/scheme/nic/N` each
+// read returns one received frame and each write sends one; on `/scheme/nic/N/batch` a read
+// returns as many waiting frames as fit and a write sends several, each frame a record
+// [u32 little-endian length][frame bytes] (the format of tap_reader.ts's messages), so a burst
+// costs the daemon one syscall instead of one per frame. The descriptor is readable while
+// frames wait, and always writable, so the daemon waits for it with the event scheme.
 // `/scheme/nic/N/config` is a text file of `key=value` lines saying how the link expects to be
 // configured (name, mac, mtu, and for a NAT: addr, gateway, dns), read by the daemon at start.
 //
@@ -45,7 +48,18 @@ interface Nic {
   drops: number;
 }
 
-type Handle = { kind: 'dir' } | { kind: 'frames'; nic: Nic } | { kind: 'config'; nic: Nic };
+/** Bytes before each frame in the batch form: its length, u32 little-endian. */
+export const NIC_RECORD_HEADER = 4;
+/** The smallest frame a link carries: an Ethernet header. */
+const MIN_FRAME = 14;
+
+/** How the frame stream is cut: one frame per call, or length-prefixed records. */
+const enum Framing {
+  Single,
+  Batch,
+}
+
+type Handle = { kind: 'dir' } | { kind: 'frames'; nic: Nic; framing: Framing } | { kind: 'config'; nic: Nic };
 
 export class NicScheme extends Scheme {
   readonly name = 'nic';
@@ -73,12 +87,12 @@ export class NicScheme extends Scheme {
   override open(ref: string, _flags: number, _mode: number, caller: Caller): Result<Opened> {
     if (caller.uid !== 0) return E.EACCES;
     if (ref === '') return this.add({ kind: 'dir' });
-    const m = /^(\d+)(\/config)?$/.exec(ref);
+    const m = /^(\d+)(?:\/(config|batch))?$/.exec(ref);
     const nic = m ? this.nics[Number(m[1])] : undefined;
     if (!nic) return E.ENOENT;
-    if (m![2]) return this.add({ kind: 'config', nic });
+    if (m![2] === 'config') return this.add({ kind: 'config', nic });
     if (nic.holder !== 0) return E.EBUSY;
-    const o = this.add({ kind: 'frames', nic });
+    const o = this.add({ kind: 'frames', nic, framing: m![2] === 'batch' ? Framing.Batch : Framing.Single });
     nic.holder = o.handle;
     nic.rx = [];
     nic.head = 0;
@@ -104,28 +118,73 @@ export class NicScheme extends Scheme {
     }
     const n = hd.nic;
     if (n.head === n.rx.length) return wouldBlock(n.queue);
+    if (hd.framing === Framing.Batch) return this.readBatch(n, dst);
+    const f = this.take(n);
+    // A frame larger than the reader's buffer is dropped (and said so), not left to wedge it.
+    if (f.length > dst.length) {
+      n.drops++;
+      return E.EINVAL;
+    }
+    dst.set(f);
+    return f.length;
+  }
+
+  /** Fills `dst` with as many waiting frames as fit, each behind its length. */
+  private readBatch(n: Nic, dst: Uint8Array): Result<number> {
+    const v = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+    let pos = 0;
+    while (n.head < n.rx.length) {
+      const len = n.rx[n.head]!.length;
+      if (pos + NIC_RECORD_HEADER + len > dst.length) {
+        if (pos > 0) break;
+        // Not even the first frame fits: dropped, as in the one-frame form.
+        this.take(n);
+        n.drops++;
+        return E.EINVAL;
+      }
+      v.setUint32(pos, len, true);
+      dst.set(this.take(n), pos + NIC_RECORD_HEADER);
+      pos += NIC_RECORD_HEADER + len;
+    }
+    return pos;
+  }
+
+  /** Removes the oldest waiting frame. */
+  private take(n: Nic): Uint8Array {
     const f = n.rx[n.head]!;
     n.rx[n.head++] = undefined as unknown as Uint8Array;
-    // A frame larger than the reader's buffer is dropped (and said so), not left to wedge it.
-    const fits = f.length <= dst.length;
-    if (fits) dst.set(f);
-    else n.drops++;
     // Compact now and then rather than shift() per frame.
     if (n.head === n.rx.length) n.rx.length = n.head = 0;
     else if (n.head > 256) {
       n.rx = n.rx.slice(n.head);
       n.head = 0;
     }
-    return fits ? f.length : E.EINVAL;
+    return f;
   }
 
   override write(h: number, src: Uint8Array): Result<number> {
     const hd = this.handles.get(h);
     if (!hd || hd.kind !== 'frames') return E.EBADF;
-    if (src.length < 14) return E.EINVAL;
-    hd.nic.txFrames++;
-    // A link that drops the frame has still taken the write: Ethernet promises nothing more.
-    hd.nic.link.send(src);
+    const n = hd.nic;
+    if (hd.framing === Framing.Single) {
+      if (src.length < MIN_FRAME) return E.EINVAL;
+      n.txFrames++;
+      // A link that drops the frame has still taken the write: Ethernet promises nothing more.
+      n.link.send(src);
+      return src.length;
+    }
+    // The whole batch is checked before any frame leaves, so a bad one sends nothing.
+    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    let pos = 0;
+    while (pos < src.length) {
+      const len = pos + NIC_RECORD_HEADER <= src.length ? v.getUint32(pos, true) : -1;
+      if (len < MIN_FRAME || pos + NIC_RECORD_HEADER + len > src.length) return E.EINVAL;
+      pos += NIC_RECORD_HEADER + len;
+    }
+    for (pos = 0; pos < src.length; pos += NIC_RECORD_HEADER + v.getUint32(pos, true)) {
+      n.txFrames++;
+      n.link.send(src.subarray(pos + NIC_RECORD_HEADER, pos + NIC_RECORD_HEADER + v.getUint32(pos, true)));
+    }
     return src.length;
   }
 

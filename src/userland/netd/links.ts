@@ -1,6 +1,6 @@
 // netd's interfaces: the loopback (127.0.0.1/8, always there, inside the daemon) and one per
 // kernel nic link (/scheme/nic/N), each an Interface of the stack with its own socket set.
-// A nic link's frames move through its descriptor, one frame per read or write; its config
+// A nic link's frames move through its batch descriptor, many frames per read or write; its config
 // file (`key=value` lines: mac, mtu, addr, gateway, dns) says how to set the interface up.
 // A link whose config has `dhcp=FIRST-LAST` is a network netd provides (the switch hypervisor
 // guests plug into): netd serves DHCP there from that pool, and with `nat=on` it is the
@@ -32,38 +32,84 @@ export interface Link {
   nat?: boolean;
 }
 
-/** A kernel nic descriptor as a stack device: reads only when the event loop saw it readable. */
+/** Bytes the batch descriptor moves per read or write, at the least. */
+const NIC_BATCH_BYTES = 256 * 1024;
+/** Bytes before each frame in a batch: its length, u32 little-endian (kernel nic scheme). */
+const RECORD_HEADER = 4;
+
+/**
+ * A kernel nic descriptor (`/scheme/nic/N/batch`) as a stack device. A read takes every frame
+ * the kernel holds (that fits) and the stack is handed them one by one from that buffer;
+ * frames sent gather in a second buffer that `flush()` writes in one call, when it is full or
+ * before the daemon sleeps. It reads only while the event loop last saw it readable.
+ */
 export class NicDevice implements Device {
   readonly caps: { mtu: number };
   readable = true;
-  private readonly buf: Uint8Array;
+  private readonly rx: Uint8Array;
+  private readonly rxView: DataView;
+  private rxPos = 0;
+  private rxEnd = 0;
+  private readonly tx: Uint8Array;
+  private readonly txView: DataView;
+  private txPos = 0;
   rxFrames = 0;
   txFrames = 0;
+  rxCalls = 0;
+  txCalls = 0;
 
   constructor(readonly fd: number, mtu: number) {
     this.caps = { mtu };
-    // Room for the largest frame the link may carry (a TAP link's MTU can reach 64 KiB).
-    this.buf = new Uint8Array(Math.max(16 * 1024, mtu + 14));
+    // Room for many frames, and at least one of the largest the link may carry (64 KiB on TAP).
+    const size = Math.max(NIC_BATCH_BYTES, 2 * (mtu + 14 + RECORD_HEADER));
+    this.rx = new Uint8Array(size);
+    this.rxView = new DataView(this.rx.buffer);
+    this.tx = new Uint8Array(size);
+    this.txView = new DataView(this.tx.buffer);
   }
 
+  /** The next frame, borrowed until the next call. */
   receive(): Uint8Array | null {
-    while (this.readable) {
+    while (this.rxPos >= this.rxEnd) {
+      if (!this.readable) return null;
       try {
-        const n = mh.read(this.fd, this.buf);
-        this.rxFrames++;
-        return this.buf.subarray(0, n);
+        this.rxEnd = mh.read(this.fd, this.rx);
+        this.rxPos = 0;
+        this.rxCalls++;
       } catch (e) {
         if (!(e instanceof mh.MhError)) throw e;
         if (e.errno === mh.Errno.EAGAIN) this.readable = false;
         else if (e.errno !== mh.Errno.EINVAL) throw e; // EINVAL: a frame too large, dropped
       }
     }
-    return null;
+    const len = this.rxView.getUint32(this.rxPos, true);
+    const start = this.rxPos + RECORD_HEADER;
+    this.rxPos = start + len;
+    this.rxFrames++;
+    return this.rx.subarray(start, start + len);
   }
 
   transmit(_now: number, frame: Uint8Array): boolean {
+    if (this.txPos + RECORD_HEADER + frame.length > this.tx.length) this.flush();
+    this.txView.setUint32(this.txPos, frame.length, true);
+    this.tx.set(frame, this.txPos + RECORD_HEADER);
+    this.txPos += RECORD_HEADER + frame.length;
     this.txFrames++;
-    return mh.write(this.fd, frame) === frame.length;
+    return true;
+  }
+
+  /** Whether frames already read wait in the buffer (the kernel no longer reports them). */
+  get pending(): boolean {
+    return this.rxPos < this.rxEnd;
+  }
+
+  /** Sends the frames gathered since the last flush, in one write. */
+  flush(): void {
+    if (this.txPos === 0) return;
+    const len = this.txPos;
+    this.txPos = 0;
+    this.txCalls++;
+    mh.write(this.fd, this.tx.subarray(0, len));
   }
 }
 
@@ -89,7 +135,7 @@ export function loopbackLink(): Link {
 export function nicLink(n: number, overrides: Map<string, string>): Link {
   const cfg = parseConfig(mh.readText(`/scheme/nic/${n}/config`));
   for (const [k, v] of overrides) cfg.set(k, v);
-  const fd = mh.open(`/scheme/nic/${n}`, mh.O.RDWR | mh.O.NONBLOCK);
+  const fd = mh.open(`/scheme/nic/${n}/batch`, mh.O.RDWR | mh.O.NONBLOCK);
   const addresses: Ipv4Cidr[] = [];
   const addr = cfg.get('addr');
   if (addr) {

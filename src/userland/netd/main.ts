@@ -17,7 +17,9 @@
 // stack's next deadline; serve what came; poll every interface until nothing moves; answer
 // held requests and report readiness changes; arm the timer again. A scheme that just had
 // requests is asked for more directly (its descriptor is non-blocking) before going back to
-// the event queue, and the queue is read without sleeping while the stack has work due.
+// the event queue, and the queue is read without sleeping while the stack has work due. Frames
+// move in batches (links.ts): every link is drained into the stack before the daemon sleeps,
+// and what the stack sent goes out in one write per link after each pass.
 
 import * as mh from 'libmh';
 import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
@@ -96,6 +98,7 @@ export function main(argv: string[]): number {
   }
   mh.mkns([]);
 
+  const nics = links.map((l) => l.device).filter((d): d is NicDevice => d instanceof NicDevice);
   const events = new Uint8Array(EVENT_RECORD * 16);
   const evView = new Float64Array(events.buffer);
   const when = new Uint8Array(16);
@@ -123,6 +126,8 @@ export function main(argv: string[]): number {
       for (const s of services) s.pump();
       if (!moved) break;
     }
+    // Frames the rounds sent leave together, one write per link, before any sleep.
+    for (const d of nics) d.flush();
     for (const s of servers) s.flush();
     // A scheme that just had requests probably has more: take them without the event queue,
     // a bounded number of times so frames and timers are looked at between.
@@ -141,7 +146,8 @@ export function main(argv: string[]): number {
     for (const l of links) due = Math.min(due, l.iface.pollAt(now, l.sockets));
     for (const n of nats) due = Math.min(due, n.gateway.pollAt());
     // Work already due (more segments than one round moves): look for news without sleeping.
-    const busy = due <= Date.now();
+    // So is a frame read into netd's buffer but not yet taken: the kernel reports it no more.
+    const busy = due <= Date.now() || nics.some((d) => d.pending);
     if (busy !== evNonblock) {
       mh.fcntl(ev, F_SETFL, busy ? mh.O.NONBLOCK : 0);
       evNonblock = busy;

@@ -88,7 +88,7 @@ export class NetcfgService implements mh.SchemeHandler {
 
   private ifaces(): string {
     return this.links.map((l) => {
-      const dev = l.device instanceof NicDevice ? `    frames rx ${l.device.rxFrames} tx ${l.device.txFrames}\n` : '';
+      const dev = l.device instanceof NicDevice ? `    frames rx ${l.device.rxFrames} tx ${l.device.txFrames} (reads ${l.device.rxCalls}, writes ${l.device.txCalls})\n` : '';
       const addrs = l.iface.addresses.map((c) => `    inet ${formatIpv4(c.address)}/${c.prefixLen}\n`).join('');
       return `${l.name}: mtu ${l.device.caps.mtu} ${l.fd < 0 ? 'loopback' : `link nic`}\n    ether ${formatMac(l.iface.hardwareAddr)}\n${addrs}${dev}`;
     }).join('');
