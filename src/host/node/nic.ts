@@ -44,7 +44,7 @@ export class LoopbackLink implements NicLink {
  */
 export class HostSwitch {
   readonly sw = new VirtualSwitch(512);
-  private readonly links: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null }[] = [];
+  private readonly links: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null; sock?: net.Socket }[] = [];
   private draining = false;
   /** Called after frames were forwarded, so plain ports' owners know to poll. */
   onForward: (() => void) | null = null;
@@ -88,7 +88,7 @@ export class HostSwitch {
   serve(path: string): Promise<net.Server> {
     rmSync(path, { force: true });
     const server = net.createServer((sock) => {
-      const entry: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null } = { port: this.sw.port(), rx: null };
+      const entry: { port: SwitchPort; rx: ((f: Uint8Array) => void) | null; sock?: net.Socket } = { port: this.sw.port(), rx: null, sock };
       this.links.push(entry);
       entry.rx = frameSocket(sock, (f) => {
         entry.port.transmit(performance.now(), f);
@@ -111,7 +111,10 @@ export class HostSwitch {
     queueMicrotask(() => {
       this.draining = false;
       for (const l of this.links) {
+        // A VMM's frames leave in one write of the socket, not one each.
+        l.sock?.cork();
         for (let f = l.port.receive(); f; f = l.port.receive()) l.rx?.(f);
+        l.sock?.uncork();
       }
       this.onForward?.();
     });
