@@ -32,8 +32,12 @@ export interface Link {
   nat?: boolean;
 }
 
-/** Bytes the batch descriptor moves per read or write, at the least. */
+/** Bytes the batch descriptor moves per read or write: at least this, */
 const NIC_BATCH_BYTES = 256 * 1024;
+/** or this many of the link's largest frames, */
+const NIC_BATCH_FRAMES = 16;
+/** but no more than one syscall carries (the channel's data area, docs/kernel.md). */
+const NIC_BATCH_MAX = 1024 * 1024;
 /** Bytes before each frame in a batch: its length, u32 little-endian (kernel nic scheme). */
 const RECORD_HEADER = 4;
 
@@ -47,6 +51,8 @@ export class NicDevice implements Device {
   readonly caps: { mtu: number };
   readable = true;
   private readonly rx: Uint8Array;
+  /** The largest record the link may carry. */
+  private readonly largest: number;
   private readonly rxView: DataView;
   private rxPos = 0;
   private rxEnd = 0;
@@ -60,8 +66,9 @@ export class NicDevice implements Device {
 
   constructor(readonly fd: number, mtu: number) {
     this.caps = { mtu };
-    // Room for many frames, and at least one of the largest the link may carry (64 KiB on TAP).
-    const size = Math.max(NIC_BATCH_BYTES, 2 * (mtu + 14 + RECORD_HEADER));
+    this.largest = mtu + 14 + RECORD_HEADER;
+    // Room for many frames, even of the largest the link may carry (64 KiB on TAP).
+    const size = Math.min(NIC_BATCH_MAX, Math.max(NIC_BATCH_BYTES, NIC_BATCH_FRAMES * this.largest));
     this.rx = new Uint8Array(size);
     this.rxView = new DataView(this.rx.buffer);
     this.tx = new Uint8Array(size);
@@ -76,6 +83,11 @@ export class NicDevice implements Device {
         this.rxEnd = mh.read(this.fd, this.rx);
         this.rxPos = 0;
         this.rxCalls++;
+        // The kernel stops a read at the first frame that does not fit: with room left for the
+        // largest, the queue was empty then. Frames that come later (or a larger one left
+        // behind) the level-triggered event queue reports, which the loop reads anyway: no read
+        // is spent only to learn that none wait.
+        this.readable = this.rx.length - this.rxEnd < this.largest;
       } catch (e) {
         if (!(e instanceof mh.MhError)) throw e;
         if (e.errno === mh.Errno.EAGAIN) this.readable = false;
