@@ -1,6 +1,7 @@
 // Serving a scheme from a TypeScript daemon: reads batches of requests from the descriptor
 // schemeCreate returned, calls the handler's method for each, and writes the replies back in
-// one batch (protocol in src/abi/scheme.ts). A handler method answers with a value or throws
+// one batch (protocol in src/abi/scheme.ts); run() gives each batch's replies with its next
+// read, one scheme_serve call per batch. A handler method answers with a value or throws
 // MhError; it may also return DEFER and answer later with `server.reply(...)`, so a daemon
 // can hold a request (a read with no data yet) while it serves others. A method that meets a
 // symbolic link leading out of the scheme throws `{ redirect: '/scheme/...' }` (see Redirect).
