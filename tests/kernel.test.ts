@@ -184,10 +184,11 @@ test('capabilities and sandboxing', async (t) => {
   });
 });
 
-test('user schemes: tagged requests, out-of-order replies, and a daemon that crashes', async (t) => {
+for (const mode of ['read-write', 'serve'] as const) {
+test(`user schemes (${mode}): tagged requests, out-of-order replies, and a daemon that crashes`, async (t) => {
   const k = bootKernel(4);
   t.after(() => k.shutdown());
-  const daemon = k.run('probe', ['probe', 'daemon', 'echo']);
+  const daemon = k.run('probe', ['probe', 'daemon', 'echo', ...(mode === 'serve' ? ['serve'] : [])]);
   await waitFor(() => k.k.schemes.get('echo'));
 
   await t.test('requests carry the caller uid; a later request is answered first', async () => {
@@ -214,7 +215,10 @@ test('user schemes: tagged requests, out-of-order replies, and a daemon that cra
     const crasher = await k.run('probe', ['probe', 'client', '/scheme/echo/crash']);
     assert.equal(crasher.stdout, '/scheme/echo/crash: EIO\n');
     assert.equal((await pending).stdout, '/scheme/echo/hang2: EIO\n');
-    assert.equal((await daemon).code, 7);
+    const d = await daemon;
+    assert.equal(d.code, 7);
+    // Replies that do not parse are refused whole, and the daemon's scheme goes on.
+    if (mode === 'serve') assert.match(d.stdout, /garbage replies: -22\n/);
     assert.equal(k.k.schemes.has('echo'), false);
     assert.equal((await k.run('probe', ['probe', 'client', '/scheme/echo/x'])).stdout, '/scheme/echo/x: ENOENT\n');
     assert.equal((await k.run('hello', ['hello', 'still', 'up'])).stdout, 'hello still up\n');
@@ -226,6 +230,7 @@ test('user schemes: tagged requests, out-of-order replies, and a daemon that cra
     assert.match(r.stderr, /Operation not permitted/);
   });
 });
+}
 
 test('files through a filesystem daemon (ramfsd serving file:)', async () => {
   const k = bootKernel(2);

@@ -1,7 +1,9 @@
 // The user-scheme protocol: what a daemon reads from and writes to the descriptor that
 // scheme_create gave it, in the manner of Redox's request/completion pairs. One read returns
 // as many whole requests as fit; one write may carry several replies. Replies may come in any
-// order; the tag pairs them with their request.
+// order; the tag pairs them with their request. A busy daemon gives its replies and takes its
+// next requests in one call, scheme_serve: the replies in, the requests out, as a write then a
+// read on the same descriptor (the replies are taken even when the read then waits or fails).
 //
 // Request (48-byte header, then payload, padded to 8 bytes):
 //   0 tag u32 | 4 opcode u32 | 8 handle u32 | 12 flags u32 | 16 pid u32 | 20 uid u32

@@ -72,6 +72,7 @@ export const Sys = {
   statvfs: 64,    // (fd) out: StatVfs
   lock: 80,       // (fd, cmd) in: LockRecord out: LockRecord (F_GETLK)   -> 0
   flock: 81,      // (fd, LOCK_* operation)
+  scheme_serve: 82, // (fd, maxBytes) in: replies out: requests      -> n (a write, then a read, on a scheme's descriptor)
 } as const;
 
 export type SysName = keyof typeof Sys;

@@ -33,6 +33,11 @@ export class Call {
     return this.view.ctl[Ctl.IN_LEN]!;
   }
 
+  /** Marks the input as taken, so that a parked call run again does not take it twice. */
+  consumeInput(): void {
+    this.view.ctl[Ctl.IN_LEN] = 0;
+  }
+
   /** The payload in; the dispatcher has checked that inLen fits the data area. */
   input(): Uint8Array {
     return this.view.data.subarray(0, this.inLen);

@@ -246,9 +246,13 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     return 0;
   },
 
-  /** A daemon: serves scheme a[0]; 'hang' requests are answered only after a later one. */
+  /**
+   * A daemon: serves scheme a[0]; 'hang' requests are answered only after a later one. With
+   * a[1] 'serve' it gives each batch's replies with its next read, in one scheme_serve call.
+   */
   daemon(a) {
     const name = a[0]!;
+    const serve = a[1] === 'serve';
     const fd = mh.schemeCreate(name);
     mh.println(`serving ${name}`);
     const buf = new Uint8Array(64 * 1024);
@@ -256,8 +260,18 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     let nextHandle = 1;
     const paths = new Map<number, string>();
     let cancels = 0;
+    let given: Uint8Array | null = null;
+    if (serve) mh.println(`garbage replies: ${mh.syscall(SYS_SCHEME_SERVE, [fd, buf.length], new Uint8Array(10)).result}`);
     for (;;) {
-      const n = mh.read(fd, buf);
+      let n: number;
+      if (given) {
+        const r = mh.syscall(SYS_SCHEME_SERVE, [fd, buf.length], given);
+        given = null; // taken, even when the read part is interrupted
+        if (r.result === -4) continue;
+        if (r.result < 0) throw new mh.MhError(-r.result, 'scheme_serve');
+        n = r.result;
+        buf.set(r.out);
+      } else n = mh.read(fd, buf);
       if (n === 0) return 0;
       const out: Uint8Array[] = [];
       for (const req of parseRequests(buf.subarray(0, n))) {
@@ -286,7 +300,10 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
           out.push(reply(req.tag, -95, 0, new Uint8Array(0)));
         }
       }
-      for (const r of out) mh.write(fd, r);
+      if (serve && out.length > 0) {
+        given = new Uint8Array(out.reduce((s, r) => s + r.length, 0));
+        out.reduce((at, r) => (given!.set(r, at), at + r.length), 0);
+      } else for (const r of out) mh.write(fd, r);
     }
   },
 
@@ -636,6 +653,9 @@ function parseRequests(b: Uint8Array): Req[] {
   }
   return out;
 }
+
+/** The combined reply-then-read call (src/abi/syscall.ts). */
+const SYS_SCHEME_SERVE = 82;
 
 function reply(tag: number, result: number, aux: number, payload: Uint8Array): Uint8Array {
   const b = new Uint8Array((32 + payload.length + 7) & ~7);

@@ -6,7 +6,7 @@
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
 import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
-import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply } from '../../abi/scheme.js';
+import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply, type Request } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
 import { readStatVfs } from '../../abi/statvfs.js';
 import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
@@ -20,11 +20,19 @@ import { shortWait, WaitQueue, wouldBlock } from '../waitqueue.js';
 
 type Pending = Completion<Reply | Err>;
 
+/** The empty payload of most requests: shared, since nothing writes into it. */
+const none = new Uint8Array(0);
+
 /** Reply aux bit on OPEN/DUP replies: the handle is a stream (no seeking, no offsets). */
 export const OPEN_STREAM = 1;
 
 export class UserScheme extends Scheme {
-  private queue: Uint8Array[] = [];
+  /**
+   * Requests not yet read by the daemon. Each is encoded only when the daemon reads it, straight
+   * into the daemon's channel: a write's payload stays a view of its caller's channel (the
+   * caller waits, so it cannot change) and crosses once, from one channel to the other.
+   */
+  private queue: Request[] = [];
   private queuedBytes = 0;
   private inflight = new Map<number, Pending>();
   private nextTag = 1;
@@ -52,10 +60,11 @@ export class UserScheme extends Scheme {
     if (this.queue.length === 0) return shortWait(this.requests);
     let pos = 0;
     let taken = 0;
-    while (taken < this.queue.length && pos + this.queue[taken]!.length <= dst.length) {
-      dst.set(this.queue[taken]!, pos);
-      pos += this.queue[taken]!.length;
-      this.queuedBytes -= this.queue[taken]!.length;
+    while (taken < this.queue.length) {
+      const next = putRequest(dst, pos, this.queue[taken]!);
+      if (next < 0) break;
+      this.queuedBytes -= next - pos;
+      pos = next;
       taken++;
     }
     if (taken === 0) return E.EINVAL; // the daemon's buffer cannot hold one request
@@ -85,9 +94,11 @@ export class UserScheme extends Scheme {
       if (r.kind === ReplyKind.FD) {
         const e = this.daemon.fds.get(r.result);
         if (!e) pend.complete(E.EBADF);
-        else pend.complete({ ...r, result: -1, aux: 0, payload: new Uint8Array(0), desc: e.desc } as Reply & { desc: FileDescription });
+        else pend.complete({ ...r, result: -1, aux: 0, payload: none, desc: e.desc } as Reply & { desc: FileDescription });
       } else {
-        pend.complete({ ...r, payload: r.payload.slice() });
+        // The payload stays a view of the daemon's channel: every reply goes to an `ask`, whose
+        // map consumes it before this write returns (a read's bytes land in the caller's buffer).
+        pend.complete(r);
       }
     }
     // Some answers went to code awaiting them as promises: let the dispatcher yield to them.
@@ -128,17 +139,19 @@ export class UserScheme extends Scheme {
     if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     const tag = this.nextTag;
     this.nextTag = (this.nextTag + 1) >>> 0 || 1;
-    const buf = new Uint8Array(size);
-    putRequest(buf, 0, { tag, opcode: op, handle, flags, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload });
-    this.queue.push(buf);
+    const req: Request = { tag, opcode: op, handle, flags, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload };
+    this.queue.push(req);
     this.queuedBytes += size;
     this.requests.wake();
-    if (op === Op.CLOSE || op === Op.CANCEL) return { tag, kind: 0, result: 0, aux: 0, payload: new Uint8Array(0) };
+    if (op === Op.CLOSE || op === Op.CANCEL) return { tag, kind: 0, result: 0, aux: 0, payload: none };
     const p: Pending = Completion.create();
     p.server = this.daemon.pid;
     this.inflight.set(tag, p);
     p.cancel = () => {
-      if (this.inflight.delete(tag)) this.send(Op.CANCEL, 0, caller, tag, 0, new Uint8Array(0));
+      if (!this.inflight.delete(tag)) return;
+      // The interrupted caller will reuse its channel, which a queued payload may still view.
+      if (payload.length > 0 && this.queue.includes(req)) req.payload = payload.slice();
+      this.send(Op.CANCEL, 0, caller, tag, 0, none);
     };
     return p;
   }
@@ -166,7 +179,11 @@ export class UserScheme extends Scheme {
 
   override read(h: number, dst: Uint8Array, offset: number, caller: Caller): Answer<number | Uint8Array> {
     const len = Math.min(dst.length, MAX_PAYLOAD);
-    return this.ask(Op.READ, h, caller, offset, len, new Uint8Array(0), (r) => r.payload.subarray(0, Math.min(r.payload.length, len)));
+    return this.ask(Op.READ, h, caller, offset, len, none, (r) => {
+      const n = Math.min(r.payload.length, len);
+      dst.set(r.payload.subarray(0, n));
+      return n;
+    });
   }
 
   override write(h: number, src: Uint8Array, offset: number, caller: Caller): Answer<number> {
@@ -184,7 +201,7 @@ export class UserScheme extends Scheme {
   }
 
   override fstat(h: number): Answer<Stat> {
-    return this.ask(Op.FSTAT, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => readStat(r.payload) ?? E.EIO);
+    return this.ask(Op.FSTAT, h, this.daemonCaller, 0, 0, none, (r) => readStat(r.payload) ?? E.EIO);
   }
 
   private get daemonCaller(): Caller {
@@ -192,15 +209,15 @@ export class UserScheme extends Scheme {
   }
 
   override fsync(h: number): Answer<number> {
-    return this.ask(Op.FSYNC, h, this.daemonCaller, 0, 0, new Uint8Array(0), this.value);
+    return this.ask(Op.FSYNC, h, this.daemonCaller, 0, 0, none, this.value);
   }
 
   override ftruncate(h: number, len: number): Answer<number> {
-    return this.ask(Op.FTRUNCATE, h, this.daemonCaller, len, 0, new Uint8Array(0), this.value);
+    return this.ask(Op.FTRUNCATE, h, this.daemonCaller, len, 0, none, this.value);
   }
 
   override getdents(h: number, dst: Uint8Array, cookie: number): Answer<{ bytes: number; next: number }> {
-    return this.ask(Op.GETDENTS, h, this.daemonCaller, cookie, dst.length, new Uint8Array(0), (r) => {
+    return this.ask(Op.GETDENTS, h, this.daemonCaller, cookie, dst.length, none, (r) => {
       const n = Math.min(r.payload.length, dst.length);
       dst.set(r.payload.subarray(0, n));
       return { bytes: n, next: r.aux };
@@ -212,22 +229,22 @@ export class UserScheme extends Scheme {
   }
 
   override fchmod(h: number, mode: number, caller: Caller): Answer<number> {
-    return this.ask(Op.FCHMOD, h, caller, mode, 0, new Uint8Array(0), this.value);
+    return this.ask(Op.FCHMOD, h, caller, mode, 0, none, this.value);
   }
   override fchown(h: number, uid: number, gid: number, caller: Caller): Answer<number> {
-    return this.ask(Op.FCHOWN, h, caller, uid, gid, new Uint8Array(0), this.value);
+    return this.ask(Op.FCHOWN, h, caller, uid, gid, none, this.value);
   }
   override futimens(h: number, atime: number, mtime: number, caller: Caller): Answer<number> {
-    return this.ask(Op.FUTIMENS, h, caller, atime, mtime, new Uint8Array(0), this.value);
+    return this.ask(Op.FUTIMENS, h, caller, atime, mtime, none, this.value);
   }
   override statvfs(h: number): Answer<StatVfs> {
-    return this.ask(Op.STATVFS, h, this.daemonCaller, 0, 0, new Uint8Array(0), (r) => readStatVfs(r.payload) ?? E.EIO);
+    return this.ask(Op.STATVFS, h, this.daemonCaller, 0, 0, none, (r) => readStatVfs(r.payload) ?? E.EIO);
   }
 
   override close(h: number): void {
     if (this.dead) return;
     this.readiness.delete(h);
-    this.send(Op.CLOSE, h, this.daemonCaller, 0, 0, new Uint8Array(0));
+    this.send(Op.CLOSE, h, this.daemonCaller, 0, 0, none);
   }
 
   override poll(h: number): { ready: number; queue: WaitQueue | null } {

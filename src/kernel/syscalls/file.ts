@@ -12,6 +12,7 @@ import { beneath, splitScheme } from '../namespace.js';
 import type { Process } from '../process.js';
 import type { Answer, Opened, Scheme } from '../scheme.js';
 import { Completion } from '../completion.js';
+import { SchemeControl } from '../schemes/user.js';
 import { WouldBlock } from '../waitqueue.js';
 import { desc, intArg, nonblock, pathArg, then } from './util.js';
 
@@ -117,6 +118,28 @@ export function write(k: Kernel, p: Process, c: Call) {
   }));
   if (a === E.EPIPE) k.signal(p, Sig.SIGPIPE);
   return a;
+}
+
+/**
+ * A daemon's replies and its next read in one call: the replies are taken (and their callers
+ * answered) before the read writes requests over the same data area.
+ */
+export function scheme_serve(_k: Kernel, p: Process, c: Call) {
+  const d = desc(p, c);
+  if (isErr(d)) return d;
+  if (!(d.scheme instanceof SchemeControl)) return E.EINVAL;
+  const len = c.int(1);
+  if (len === null || len < 0) return E.EINVAL;
+  if (c.inLen > 0) {
+    const given = d.scheme.user.push(c.input());
+    if (isErr(given)) return given;
+    c.consumeInput();
+  }
+  const dst = c.outArea(len);
+  return nonblock(d, then(d.scheme.user.pull(dst), (n) => {
+    c.setOut(n);
+    return n;
+  }));
 }
 
 export function seek(_k: Kernel, p: Process, c: Call) {

@@ -35,6 +35,7 @@ export const table = {
   getns: cap.getns,
   setfilter: cap.setfilter,
   scheme_create: cap.scheme_create,
+  scheme_serve: file.scheme_serve,
   sendfd: cap.sendfd,
   recvfd: cap.recvfd,
   fmap: cap.fmap,

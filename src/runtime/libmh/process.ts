@@ -33,7 +33,7 @@ export function proc(): ProcState {
  * call's return and its retry). read and write restart in fs.ts, except where a daemon's serve
  * loop wants to see the interruption; sleep and wait report it.
  */
-const INTERRUPTIBLE = new Set<SysName>(['read', 'write', 'nanosleep', 'waitpid', 'recvfd']);
+const INTERRUPTIBLE = new Set<SysName>(['read', 'write', 'nanosleep', 'waitpid', 'recvfd', 'scheme_serve']);
 const EINTR = -4;
 
 /** One stub per entry of the syscall list: the userspace half of the table. */

@@ -1,6 +1,7 @@
 // Serving a scheme from a TypeScript daemon: reads batches of requests from the descriptor
 // schemeCreate returned, calls the handler's method for each, and writes the replies back in
-// one batch (protocol in src/abi/scheme.ts). A handler method answers with a value or throws
+// one batch (protocol in src/abi/scheme.ts); run() gives each batch's replies with its next
+// read, one scheme_serve call per batch. A handler method answers with a value or throws
 // MhError; it may also return DEFER and answer later with `server.reply(...)`, so a daemon
 // can hold a request (a read with no data yet) while it serves others. A method that meets a
 // symbolic link leading out of the scheme throws `{ redirect: '/scheme/...' }` (see Redirect).
@@ -79,16 +80,21 @@ export class SchemeServer {
   private statBuf = new Uint8Array(STAT_BYTES);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
   stopping = false;
-  /** Called after each batch: a daemon's periodic work (committing, say). */
+  /**
+   * Called after each batch: a daemon's periodic work (committing, say). Under run() the batch's
+   * replies are still in hand then: they go out with the next read.
+   */
   afterBatch: (() => void) | null = null;
 
   constructor(readonly fd: number, private readonly h: SchemeHandler) {}
 
   /** Serves until the scheme's descriptor reports end of file, or `stopping` is set. */
   run(): void {
-    while (!this.stopping && this.serveOnce()) {
+    // A batch's replies wait to go with the next read: one call per batch, not two.
+    while (!this.stopping && this.serve(true)) {
       this.afterBatch?.();
     }
+    this.flush();
   }
 
   /**
@@ -96,10 +102,21 @@ export class SchemeServer {
    * signal interrupted the wait and its handler set `stopping`.
    */
   serveOnce(): boolean {
+    return this.serve(false);
+  }
+
+  /** One batch; with `hold`, its replies stay in hand for the next call to give. */
+  private serve(hold: boolean): boolean {
     const p = proc();
     let n: number;
     for (;;) {
-      n = p.sys.read(this.fd, this.buf.length, -1);
+      if (this.outPos > 0) {
+        // The replies in hand are given with this read; the kernel takes them even when the
+        // read is then interrupted.
+        const given = this.outPos;
+        this.outPos = 0;
+        n = p.sys.scheme_serve(this.fd, this.buf.length, 0, 0, this.outBuf.subarray(0, given));
+      } else n = p.sys.read(this.fd, this.buf.length, -1);
       if (n !== -Errno.EINTR) break;
       if (this.stopping) return false;
     }
@@ -109,7 +126,7 @@ export class SchemeServer {
     const reqs = parseRequests(this.buf.subarray(0, n));
     if (!reqs) throw new Error('scheme: malformed request batch from the kernel');
     for (const r of reqs) this.handle(r);
-    this.flush();
+    if (!hold) this.flush();
     return true;
   }
 
