@@ -6,6 +6,7 @@ import { E, isErr, type Result } from '../abi/errno.js';
 import { O } from '../abi/flags.js';
 import type { Kernel } from './kernel.js';
 import { settle } from './settle.js';
+import { concatBytes } from '../abi/bytes.js';
 
 export function kpipe(k: Kernel): { read: number; write: number } {
   const ring = k.pipes.createRing();
@@ -55,13 +56,7 @@ export async function kreadAll(k: Kernel, fd: number): Promise<Result<Uint8Array
     parts.push(b);
     total += b.length;
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 export async function kwrite(k: Kernel, fd: number, data: Uint8Array): Promise<Result<number>> {

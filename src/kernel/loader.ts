@@ -10,6 +10,7 @@ import type { ProgramImage } from './host.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { settle } from './settle.js';
+import { concatBytes } from '../abi/bytes.js';
 
 export const MHJS_MAGIC = '#MHJS1\n';
 const MAX_IMAGE = 256 * 1024 * 1024;
@@ -93,13 +94,7 @@ export async function readWholeFile(k: Kernel, as: Process, path: string, needEx
       total += got.length;
       if (total > MAX_IMAGE) return E.EFBIG;
     }
-    const bytes = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      bytes.set(c, off);
-      off += c.length;
-    }
-    return { ...id, bytes };
+    return { ...id, bytes: concatBytes(chunks, total) };
   } finally {
     r.scheme.close(h);
   }

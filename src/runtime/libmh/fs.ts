@@ -16,6 +16,7 @@ import { check, MhError } from './error.js';
 import { toKernelPath } from './path.js';
 import { proc } from './process.js';
 import { runSignalHandlers } from './signals.js';
+import { concatBytes } from '../../abi/bytes.js';
 
 export { O, S, SEEK, Flock, LockCmd, LockType };
 export type { Stat, Dirent, LockRecord };
@@ -147,13 +148,7 @@ export function readAll(fd: number): Uint8Array {
     chunks.push(buf.slice(0, n));
     total += n;
   }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(chunks, total);
 }
 
 export function readFile(path: string): Uint8Array {

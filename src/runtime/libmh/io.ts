@@ -3,6 +3,7 @@
 import { STDERR, STDIN, STDOUT } from '../../abi/flags.js';
 import { decodeUtf8, encodeUtf8 } from '../../abi/utf8.js';
 import { read, write } from './fs.js';
+import { concatBytes } from '../../abi/bytes.js';
 
 export { STDIN, STDOUT, STDERR };
 
@@ -70,12 +71,7 @@ export class BufferedWriter {
   }
   flush(): void {
     if (this.size === 0) return;
-    const all = new Uint8Array(this.size);
-    let off = 0;
-    for (const p of this.parts) {
-      all.set(p, off);
-      off += p.length;
-    }
+    const all = concatBytes(this.parts, this.size);
     this.parts = [];
     this.size = 0;
     write(this.fd, all);

@@ -14,6 +14,7 @@ import { Eventtype } from './constants.js';
 import type { WasiContext } from './context.js';
 import { WasiErrno } from './errno.js';
 import type { kernelWaiter } from './poll.js';
+import { concatBytes } from '../../abi/bytes.js';
 
 /** Why a name has no address: no such name (EAI_NONAME), or no server answered (EAI_AGAIN). */
 export type ResolveError = 'noname' | 'again';
@@ -32,13 +33,7 @@ function readSmall(ctx: WasiContext, path: string): string {
     total += n;
   }
   ctx.call(Sys.close, fd);
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(concatBytes(parts, total));
 }
 
 /** A addresses from one server: a list (empty for "no such name"), or null without an answer. */

@@ -8,6 +8,7 @@ import * as mh from 'libmh';
 import { strerror } from '../../abi/errno.js';
 import { decodeBytes, encodeText } from './bytes.js';
 import { parseOptions, UsageError, type OptSpec, type Parsed } from './getopt.js';
+import { concatBytes } from '../../abi/bytes.js';
 
 export { UsageError };
 
@@ -138,15 +139,7 @@ export class Lines {
     if (this.carry.length === 0) return decodeBytes(piece);
     const parts = [...this.carry, piece];
     this.carry = [];
-    let len = 0;
-    for (const p of parts) len += p.length;
-    const all = new Uint8Array(len);
-    let off = 0;
-    for (const p of parts) {
-      all.set(p, off);
-      off += p.length;
-    }
-    return decodeBytes(all);
+    return decodeBytes(concatBytes(parts));
   }
 }
 

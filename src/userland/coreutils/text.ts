@@ -7,6 +7,7 @@ import * as mh from 'libmh';
 import { type Applet, closeInput, eachFd, eachInput, getopts, Lines, openInput, out, quote, UsageError, warn, errText } from './common.js';
 import { intArg } from './getopt.js';
 import { parseSize } from './format.js';
+import { concatBytes } from '../../abi/bytes.js';
 
 /** GNU head/tail accept the obsolete `-N` for `-n N`. */
 function obsoleteCount(args: string[]): string[] {
@@ -306,14 +307,7 @@ function hexdumpRun(args: string[]): number {
       closeInput(fd);
     }
   });
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
+  const all = concatBytes(chunks);
   const data = all.subarray(Math.min(skip, all.length), Math.min(all.length, skip + limit));
   let prev: string | null = null;
   let starred = false;
