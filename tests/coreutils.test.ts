@@ -10,10 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isErr } from '../src/abi/errno.js';
-import { O } from '../src/abi/flags.js';
-import { SpawnFlags } from '../src/abi/spawn.js';
-import { kclose, kdup, kopen, kread, kwrite } from '../src/kernel/kio.js';
-import { bootKernel, type RunResult, type TestKernel } from './kernel-harness.js';
+import { kclose, kdup, kread } from '../src/kernel/kio.js';
+import { bootKernel, onPty, waitFor, type RunResult, type TestKernel } from './kernel-harness.js';
 
 const BIN = '/scheme/initfs/bin/coreutils';
 const ENV = ['PATH=/scheme/initfs/bin', 'HOME=/', 'LC_ALL=C'];
@@ -240,40 +238,14 @@ function hostRun(dir: string, argv: string[], stdin?: string): { stdout: string;
 
 /** Runs an applet with a pty of `cols` columns as its standard streams; `output()` is what it wrote. */
 async function onTerminal(k: TestKernel, argv: string[], cols: number, cwd: string) {
-  const master = await kopen(k.k, '/scheme/pty', O.RDWR);
-  if (isErr(master)) throw new Error(`pty: ${master}`);
-  const size = await kdup(k.k, master, 'winsize');
-  if (isErr(size)) throw new Error(`winsize: ${size}`);
-  const ws = new Uint8Array(4);
-  new DataView(ws.buffer).setUint16(0, 24, true);
-  new DataView(ws.buffer).setUint16(2, cols, true);
-  await kwrite(k.k, size, ws);
-  kclose(k.k, size);
-  const slave = await kdup(k.k, master, 'slave');
-  if (isErr(slave)) throw new Error(`pty slave: ${slave}`);
-  const child = await k.k.spawn(null, {
-    path: BIN, argv, env: ['PATH=/scheme/initfs/bin'], cwd, flags: SpawnFlags.SETSID, pgid: 0,
-    uid: -1, gid: -1, fds: [[0, slave], [1, slave], [2, slave]], ns: null, filter: null,
-  });
-  kclose(k.k, slave);
-  if (isErr(child)) throw new Error(`spawn: ${child}`);
-  const exited = k.k.waitExit(child.pid);
-  let screen = '';
-  const dec = new TextDecoder();
-  const reading = (async () => {
-    for (;;) {
-      const b = await kread(k.k, master);
-      if (isErr(b) || b.length === 0) return;
-      screen += dec.decode(b, { stream: true });
-    }
-  })();
+  const t = await onPty(k.k, { path: BIN, argv, env: ['PATH=/scheme/initfs/bin'], cwd }, cols);
   return {
-    pid: child.pid,
-    output: () => screen,
-    type: async (text: string) => void (await kwrite(k.k, master, new TextEncoder().encode(text))),
+    pid: t.pid,
+    output: t.output,
+    type: t.type,
     /** The terminal's local-mode flags, from its termios record. */
     async lflag(): Promise<number> {
-      const c = await kdup(k.k, master, 'termios');
+      const c = await kdup(k.k, t.master, 'termios');
       if (isErr(c)) throw new Error(`termios: ${c}`);
       const b = await kread(k.k, c);
       kclose(k.k, c);
@@ -281,25 +253,16 @@ async function onTerminal(k: TestKernel, argv: string[], cols: number, cwd: stri
       return new DataView(b.buffer, b.byteOffset).getUint32(12, true);
     },
     /** Waits for the applet to end, keeping the terminal open. */
-    exited: () => exited,
+    exited: () => t.exited,
     async close(): Promise<number> {
-      const status = await exited;
-      kclose(k.k, master);
-      await reading;
+      const status = await t.exited;
+      kclose(k.k, t.master);
+      await t.reading;
       return status;
     },
   };
 }
 
-async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('coreutils inside MACROHARD', async (t) => {
   const k: TestKernel = bootKernel(4);

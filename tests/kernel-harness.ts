@@ -3,10 +3,10 @@
 
 import { isErr } from '../src/abi/errno.js';
 import { WaitStatus } from '../src/abi/flags.js';
-import type { SpawnRequest } from '../src/abi/spawn.js';
+import { SpawnFlags, type SpawnRequest } from '../src/abi/spawn.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import { O } from '../src/abi/flags.js';
-import { kclose, kopen, kpipe, kreadAll, kwrite } from '../src/kernel/kio.js';
+import { kclose, kdup, kopen, kpipe, kread, kreadAll, kwrite } from '../src/kernel/kio.js';
 import { settle } from '../src/kernel/settle.js';
 import { InitfsScheme, type InitfsFile } from '../src/kernel/schemes/initfs.js';
 import { DiskScheme } from '../src/kernel/schemes/disk.js';
@@ -125,4 +125,71 @@ export async function writeFile(k: Kernel, path: string, bytes: Uint8Array, mode
   kclose(k, fd);
   const f = k.resolve(as, path);
   if (isErr(w) || isErr(f) || isErr(await settle(() => f.scheme.chmod(f.ref, mode, as.caller())))) throw new Error(`writing ${path} failed`);
+}
+
+/** Polls `f` every few milliseconds until it gives a truthy value; fails after `ms`. */
+export async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export interface TerminalSession {
+  pid: number;
+  /** The pty's master side, for reading its state (termios, window size). */
+  master: number;
+  /** Everything written to the terminal so far. */
+  output(): string;
+  type(text: string): Promise<void>;
+  /** Resolves with the program's wait status; the terminal stays open. */
+  exited: Promise<number>;
+  /** Ends when the terminal hangs up (or the kernel shuts down). */
+  reading: Promise<void>;
+}
+
+/**
+ * Starts a program in a new session with a pty as its standard streams (`cols` columns, when
+ * given) and collects what it writes to the terminal.
+ */
+export async function onPty(k: Kernel, req: { path: string; argv: string[]; env: string[]; cwd: string }, cols?: number): Promise<TerminalSession> {
+  const master = await kopen(k, '/scheme/pty', O.RDWR);
+  if (isErr(master)) throw new Error(`pty: ${master}`);
+  if (cols !== undefined) {
+    const size = await kdup(k, master, 'winsize');
+    if (isErr(size)) throw new Error(`winsize: ${size}`);
+    const ws = new Uint8Array(4);
+    new DataView(ws.buffer).setUint16(0, 24, true);
+    new DataView(ws.buffer).setUint16(2, cols, true);
+    await kwrite(k, size, ws);
+    kclose(k, size);
+  }
+  const slave = await kdup(k, master, 'slave');
+  if (isErr(slave)) throw new Error(`pty slave: ${slave}`);
+  const child = await k.spawn(null, {
+    ...req, flags: SpawnFlags.SETSID, pgid: 0, uid: -1, gid: -1, fds: [[0, slave], [1, slave], [2, slave]], ns: null, filter: null,
+  });
+  kclose(k, slave);
+  if (isErr(child)) throw new Error(`spawn ${req.argv[0]}: ${child}`);
+  const exited = k.waitExit(child.pid);
+  let screen = '';
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for (;;) {
+      const b = await kread(k, master);
+      if (isErr(b) || b.length === 0) return;
+      screen += dec.decode(b, { stream: true });
+    }
+  })();
+  return {
+    pid: child.pid,
+    master,
+    output: () => screen,
+    type: async (text: string) => void (await kwrite(k, master, new TextEncoder().encode(text))),
+    exited,
+    reading,
+  };
 }

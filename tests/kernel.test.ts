@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { isErr } from '../src/abi/errno.js';
 import { Sig } from '../src/abi/signal.js';
 import { settle } from '../src/kernel/settle.js';
-import { bootKernel, initfsFiles, writeFile } from './kernel-harness.js';
+import { bootKernel, initfsFiles, waitFor, writeFile } from './kernel-harness.js';
 
 test('a program runs, prints, and exits with its status', async () => {
   const t = bootKernel();
@@ -280,12 +280,3 @@ test('regression (exec-cache-bypass): a program the loader knows is still refuse
   }
 });
 
-async function waitFor<T>(f: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

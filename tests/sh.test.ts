@@ -5,24 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isErr } from '../src/abi/errno.js';
-import { O } from '../src/abi/flags.js';
-import { SpawnFlags } from '../src/abi/spawn.js';
-import { kclose, kdup, kopen, kread, kwrite } from '../src/kernel/kio.js';
-import { bootKernel, type RunResult, type TestKernel } from './kernel-harness.js';
+import { kclose } from '../src/kernel/kio.js';
+import { bootKernel, onPty, waitFor, type RunResult, type TestKernel } from './kernel-harness.js';
 
 const ENV = ['PATH=/scheme/initfs/bin', 'HOME=/home', 'USER=root'];
 const hasCoreutils = existsSync(fileURLToPath(new URL('../initfs/bin/coreutils', import.meta.url)));
-
-async function waitFor<T>(f: () => T | undefined | null | false, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 // Timeouts turn a hang into a failure: these run beside other suites on a loaded machine.
 test('the shell inside MACROHARD', { timeout: 120_000 }, async (t) => {
@@ -311,7 +298,7 @@ kill %1
 wait
 echo end
 `, ['-i']);
-    const proc = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.argv[2] === '20000' && p.state === 'sleeping'));
+    const proc = await waitFor(() => [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.argv[2] === '20000' && p.state === 'sleeping'), 20000);
     k.k.kill(k.k.kernelContext(), proc.pid, 20);
     const r = await running;
     assert.equal(r.stdout, 'stopped 148\n[1]+  Stopped                 probe sleep 20000\n[1]+ probe sleep 20000 &\nend\n');
@@ -351,34 +338,15 @@ echo end
 
 /** A console: a pty whose master side the test types into and reads, the shell on its slave. */
 async function openConsole(k: TestKernel, env: string[]) {
-  const master = await kopen(k.k, '/scheme/pty', O.RDWR);
-  if (isErr(master)) throw new Error(`pty: ${master}`);
-  const slave = await kdup(k.k, master, 'slave');
-  if (isErr(slave)) throw new Error(`pty slave: ${slave}`);
-  const child = await k.k.spawn(null, {
-    path: '/scheme/initfs/bin/sh', argv: ['sh'], env, cwd: '', flags: SpawnFlags.SETSID, pgid: 0,
-    uid: -1, gid: -1, fds: [[0, slave], [1, slave], [2, slave]], ns: null, filter: null,
-  });
-  kclose(k.k, slave);
-  if (isErr(child)) throw new Error(`sh: ${child}`);
-  const exited = k.k.waitExit(child.pid);
-  let screen = '';
+  const t = await onPty(k.k, { path: '/scheme/initfs/bin/sh', argv: ['sh'], env, cwd: '' });
   let seen = 0;
-  const dec = new TextDecoder();
-  const reading = (async () => {
-    for (;;) {
-      const b = await kread(k.k, master);
-      if (isErr(b) || b.length === 0) return;
-      screen += dec.decode(b, { stream: true });
-    }
-  })();
   return {
-    type: async (s: string) => void (await kwrite(k.k, master, new TextEncoder().encode(s))),
+    type: t.type,
     /** Waits until the output after what was already matched matches `re`. */
     async expect(re: RegExp, ms = 20000): Promise<string> {
       const end = Date.now() + ms;
       for (;;) {
-        const rest = screen.slice(seen);
+        const rest = t.output().slice(seen);
         const m = re.exec(rest);
         if (m) {
           seen += m.index + m[0].length;
@@ -390,9 +358,9 @@ async function openConsole(k: TestKernel, env: string[]) {
     },
     /** Waits for the shell to end, then hangs up. */
     async close() {
-      const status = await exited;
-      kclose(k.k, master);
-      void reading; // ends with the terminal, or with the kernel's shutdown
+      const status = await t.exited;
+      kclose(k.k, t.master);
+      void t.reading; // ends with the terminal, or with the kernel's shutdown
       return status;
     },
   };
@@ -413,7 +381,7 @@ test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', { timeo
   await con.type('probe sleep 20000\r');
   const shell = [...k.k.procs.values()].find((p) => p.argv[0] === 'sh')!;
   // The job sleeps, and so does the shell: in waitpid, after handing the job the terminal.
-  const sleeper = await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'));
+  const sleeper = await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'), 20000);
   assert.notEqual(sleeper.pgid, shell.pgid, 'the job has its own process group');
   await con.type('\x1a');
   await con.expect(/\[1\]\+ +Stopped +probe sleep 20000\r?\nsh> /);
@@ -421,13 +389,13 @@ test('the shell on a terminal: line editing in raw mode, ^Z and fg, ^C', { timeo
   await con.expect(/\r\n\[1\]\+ +Stopped +probe sleep 20000\r\nsh> /);
   await con.type('fg\r');
   await con.expect(/\r\nprobe sleep 20000\r\n/);
-  await waitFor(() => k.k.procs.get(sleeper.pid)?.state === 'sleeping' && shell.state === 'sleeping');
+  await waitFor(() => k.k.procs.get(sleeper.pid)?.state === 'sleeping' && shell.state === 'sleeping', 20000);
   await con.type('\x03');
   await con.expect(/sh> /);
   await con.type('echo status $?\r');
   await con.expect(/\r\nstatus 130\r\nsh> /);
   await con.type('probe sleep 20000\r');
-  await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'));
+  await waitFor(() => shell.state === 'sleeping' && [...k.k.procs.values()].find((p) => p.argv[1] === 'sleep' && p.state === 'sleeping'), 20000);
   await con.type('\x1a');
   await con.expect(/Stopped +probe sleep 20000\r?\nsh> /);
   await con.type('exit\r');
