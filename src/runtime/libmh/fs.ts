@@ -18,7 +18,7 @@ import { proc } from './process.js';
 import { runSignalHandlers } from './signals.js';
 import { concatBytes } from '../../abi/bytes.js';
 
-export { O, S, SEEK, Flock, LockCmd, LockType };
+export { F, O, S, SEEK, Flock, LockCmd, LockType };
 export type { Stat, Dirent, LockRecord };
 
 export function open(path: string, flags: number = O.RDONLY, mode = 0o666): number {

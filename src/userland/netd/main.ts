@@ -31,7 +31,6 @@ import { NetcfgService } from './netcfg.js';
 const EVENT_RECORD = 24;
 const TOKEN_TIMER = 100;
 const TOKEN_NIC = 200;
-const F_SETFL = 4;
 
 export function main(argv: string[]): number {
   let ready = -1;
@@ -82,7 +81,7 @@ export function main(argv: string[]): number {
   ];
   // Scheme descriptors are non-blocking: the loop asks a busy scheme for more requests directly
   // and only goes to the event queue when it has none (one syscall instead of two per request).
-  for (const sv of servers) mh.fcntl(sv.fd, F_SETFL, mh.O.NONBLOCK);
+  for (const sv of servers) mh.fcntl(sv.fd, mh.F.SETFL, mh.O.NONBLOCK);
   const ev = mh.open('/scheme/event', mh.O.RDWR);
   const timer = mh.open('/scheme/time/realtime', mh.O.RDWR);
   const watch: number[] = [];
@@ -149,7 +148,7 @@ export function main(argv: string[]): number {
     // So is a frame read into netd's buffer but not yet taken: the kernel reports it no more.
     const busy = due <= Date.now() || nics.some((d) => d.pending);
     if (busy !== evNonblock) {
-      mh.fcntl(ev, F_SETFL, busy ? mh.O.NONBLOCK : 0);
+      mh.fcntl(ev, mh.F.SETFL, busy ? mh.O.NONBLOCK : 0);
       evNonblock = busy;
     }
     if (!busy && due !== armed && due !== Infinity) {

@@ -32,7 +32,6 @@ const EVENT_RECORD = 24;
 const TOKEN_TTY = 1;
 const TOKEN_NIC = 2;
 const TOKEN_TIMER = 3;
-const F_SETFL = 4;
 const CTRL_A = 0x01;
 /** How often a networked guest's run loop looks for frames (see MachineConfig.pollIntervalMs). */
 const NET_POLL_MS = 2;
@@ -233,7 +232,7 @@ async function run(guest: GuestDescription, net: boolean): Promise<number> {
   function wait(ms: number): void {
     const block = ms >= 0;
     if (block !== blocking) {
-      mh.fcntl(ev, F_SETFL, block ? 0 : mh.O.NONBLOCK);
+      mh.fcntl(ev, mh.F.SETFL, block ? 0 : mh.O.NONBLOCK);
       blocking = block;
     }
     if (block) {
