@@ -171,3 +171,5 @@ export function parseReplies(src: Uint8Array): Reply[] | null {
 /** Readiness bits, shared by the event scheme and POLL replies. */
 export const EVENT_READ = 1;
 export const EVENT_WRITE = 2;
+/** An event queue's record, written to watch and read when ready: {fd, flags, token}, three f64. */
+export const EVENT_RECORD = 24;

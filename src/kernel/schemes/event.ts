@@ -6,13 +6,12 @@
 // of everything watched.
 
 import { E, type Result } from '../../abi/errno.js';
-import { EVENT_READ } from '../../abi/scheme.js';
+import { EVENT_READ, EVENT_RECORD } from '../../abi/scheme.js';
 import type { FileDescription } from '../file.js';
 import type { Kernel } from '../kernel.js';
 import { Scheme, type Answer, type Caller, type Opened } from '../scheme.js';
 import { WaitQueue, wouldBlock } from '../waitqueue.js';
 
-export const EVENT_RECORD = 24;
 
 interface Watch {
   fd: number;

@@ -4,6 +4,7 @@
 // These run inside MACROHARD processes, over libmh.
 
 import * as mh from 'libmh';
+import { EVENT_RECORD } from '../../abi/scheme.js';
 import { resolve } from './resolve.js';
 
 /** Opens tcp:HOST:PORT, resolving HOST first; throws MhError or Error with a readable message. */
@@ -43,7 +44,7 @@ export function waitReadable(fd: number, ms: number): boolean {
   mh.write(w.timer, new Uint8Array(when.buffer)); // re-arming also clears a past expiry
   const got = new Float64Array(6);
   const n = mh.read(w.ev, new Uint8Array(got.buffer));
-  for (let i = 0; i < n / 24; i++) if (got[i * 3 + 2] === 1) return true;
+  for (let i = 0; i < n / EVENT_RECORD; i++) if (got[i * 3 + 2] === 1) return true;
   return false;
 }
 

@@ -6,7 +6,7 @@
 // two kernel descriptors are opened on first use and kept out of the program's way, above
 // the numbers it normally uses, close-on-exec.
 
-import { EVENT_READ, EVENT_WRITE } from '../../abi/scheme.js';
+import { EVENT_READ, EVENT_RECORD as RECORD, EVENT_WRITE } from '../../abi/scheme.js';
 import { RingEnd } from '../../abi/ring.js';
 import { F, O } from '../../abi/flags.js';
 import { Sys } from '../../abi/syscall.js';
@@ -17,7 +17,6 @@ import { monotonicNs } from './clock.js';
 import { setU32 } from './fd.js';
 
 const HIDDEN_FD_BASE = 1000;
-const RECORD = 24;
 
 interface Sub {
   userdata: bigint;

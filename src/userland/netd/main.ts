@@ -22,13 +22,13 @@
 // and what the stack sent goes out in one write per link after each pass.
 
 import * as mh from 'libmh';
+import { EVENT_RECORD } from '../../abi/scheme.js';
 import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
 import { guestNat, type GuestNat } from './guestnat.js';
 import { TcpService } from './tcp.js';
 import { IcmpService, UdpService } from './dgram.js';
 import { NetcfgService } from './netcfg.js';
 
-const EVENT_RECORD = 24;
 const TOKEN_TIMER = 100;
 const TOKEN_NIC = 200;
 

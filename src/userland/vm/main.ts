@@ -14,6 +14,7 @@
 // Exit status: 0 poweroff or reboot, 1 a guest fault, 2 bad usage or input.
 
 import * as mh from 'libmh';
+import { EVENT_RECORD } from '../../abi/scheme.js';
 import { provideCore } from '../../hv/riscv/engine.js';
 import { RiscvMachine, type MachineExit } from '../../hv/riscv/machine.js';
 import { BootError } from '../../hv/riscv/boot.js';
@@ -28,7 +29,6 @@ import { GuestDescriptionError, parseGuest, type GuestDescription } from '../../
 
 const GUESTS = '/scheme/initfs/guests';
 const CORE = '/scheme/initfs/lib/hv/riscv-core.wasm';
-const EVENT_RECORD = 24;
 const TOKEN_TTY = 1;
 const TOKEN_NIC = 2;
 const TOKEN_TIMER = 3;
