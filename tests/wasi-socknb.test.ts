@@ -39,6 +39,7 @@ test('sockets and pipes the way event loops use them, beside the same source bui
     "recv MSG_PEEK 5: 5 'hello'",
     'FIONREAD: 11',
     "recv MSG_PEEK|MSG_DONTWAIT 3: 3 'hel'",
+    "peek through two buffers: 7 'hello w'",
     "recv: 11 'hello world'",
     'recv MSG_DONTWAIT on a blocking socket with nothing queued: EAGAIN',
     'recv MSG_PEEK|MSG_DONTWAIT with nothing queued: EAGAIN',

@@ -21,6 +21,9 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef __wasi__
+#include <wasi/api.h>
+#endif
 
 static const char *ename(int e) {
   switch (e) {
@@ -74,6 +77,31 @@ static int fionread(int fd) {
   return n;
 }
 
+/* A peek scattered over two buffers: WASI's own sock_recv with RECV_PEEK, recvmsg natively. */
+static const char *peek2(int fd) {
+  static char out[32];
+  char a[3], b[4];
+  long n;
+#ifdef __wasi__
+  __wasi_iovec_t iov[2] = {{(uint8_t *)a, sizeof a}, {(uint8_t *)b, sizeof b}};
+  __wasi_size_t got;
+  __wasi_roflags_t ro;
+  __wasi_errno_t e = __wasi_sock_recv(fd, iov, 2, __WASI_RIFLAGS_RECV_PEEK, &got, &ro);
+  if (e != 0) return ename(e);
+  n = (long)got;
+#else
+  struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = iov;
+  m.msg_iovlen = 2;
+  n = recvmsg(fd, &m, MSG_PEEK);
+  if (n < 0) return ename(errno);
+#endif
+  snprintf(out, sizeof out, "%ld '%.3s%.4s'", n, a, b);
+  return out;
+}
+
 /* The first connect of a non-blocking socket, printed the same wherever it ended at once. */
 static void started(int fd, struct sockaddr_in *to) {
   int r = connect(fd, (struct sockaddr *)to, sizeof *to);
@@ -123,6 +151,7 @@ static void tcp(int port, int closed) {
   printf("FIONREAD: %d\n", fionread(c));
   n = recv(c, buf, 3, MSG_PEEK | MSG_DONTWAIT);
   printf("recv MSG_PEEK|MSG_DONTWAIT 3: %zd '%.*s'\n", n, (int)(n > 0 ? n : 0), buf);
+  printf("peek through two buffers: %s\n", peek2(c));
   n = recv(c, buf, sizeof buf, 0);
   printf("recv: %zd '%.*s'\n", n, (int)(n > 0 ? n : 0), buf);
   printf("recv MSG_DONTWAIT on a blocking socket with nothing queued: %s\n", recv(c, buf, sizeof buf, MSG_DONTWAIT) < 0 ? ename(errno) : "data");

@@ -70,6 +70,32 @@ export function wouldBlock(ctx: WasiContext, e: FdEntry, write: boolean): boolea
   return !ready.has(0);
 }
 
+/** One read of a derived descriptor of netd's (`dup(fd, sub)`): its answer's bytes. */
+function askNetd(ctx: WasiContext, fd: number, sub: string, max = 128): Uint8Array {
+  const h = ctx.must(Sys.dup, fd, 0, 0, 0, enc.encode(sub));
+  const n = ctx.call(Sys.read, h, max, -1);
+  const out = n > 0 ? ctx.client.data.slice(0, n) : new Uint8Array(0);
+  ctx.call(Sys.close, h);
+  if (n < 0) throw new WasiError(toWasi(n));
+  return out;
+}
+
+/**
+ * MSG_PEEK: up to `len` bytes of what a read of socket `fd` would return, left in place. Waits
+ * for data as a read would, unless `now` (a non-blocking descriptor, MSG_DONTWAIT): EAGAIN.
+ */
+export function peekSocket(ctx: WasiContext, fd: number, len: number, now: boolean): Uint8Array {
+  const ready = new Set<number>();
+  const deadline = now ? Number(monotonicNs()) / 1e6 : Infinity;
+  const wait = kernelWaiter(ctx);
+  do {
+    if (wait([{ fd, type: Eventtype.FD_READ }], deadline, ready)) throw new WasiError(WasiErrno.EINTR);
+  } while (!now && !ready.has(0));
+  if (!ready.has(0)) throw new WasiError(WasiErrno.EAGAIN);
+  const max = Math.min(len >>> 0, DATA_SIZE);
+  return askNetd(ctx, fd, `peek:${max}`, max);
+}
+
 export function socketFunctions(ctx: WasiContext) {
   const wait = kernelWaiter(ctx);
 
@@ -111,6 +137,8 @@ export function socketFunctions(ctx: WasiContext) {
     e.rightsBase = RIGHTS_SOCKET;
   }
 
+  const ask = (fd: number, sub: string): Uint8Array => askNetd(ctx, fd, sub);
+
   /** A derived descriptor of netd's: `dup(fd, sub)`. */
   function derive(fd: number, sub: string): number {
     return ctx.must(Sys.dup, fd, 0, 0, 0, enc.encode(sub));
@@ -126,16 +154,6 @@ export function socketFunctions(ctx: WasiContext) {
     if (nd !== undefined) ctx.call(Sys.close, derive(fd, `nodelay:${nd ? 1 : 0}`));
     if (ka !== undefined) ctx.call(Sys.close, derive(fd, `keepalive:${ka ? KEEPALIVE_IDLE_MS : 0}`));
     if (rx !== undefined || tx !== undefined) ctx.call(Sys.close, derive(fd, `bufsize:${rx ?? 0}:${tx ?? 0}`));
-  }
-
-  /** One read of a derived descriptor of netd's (`dup(fd, sub)`): its answer's bytes. */
-  function ask(fd: number, sub: string, max = 128): Uint8Array {
-    const h = derive(fd, sub);
-    const n = ctx.call(Sys.read, h, max, -1);
-    const out = n > 0 ? ctx.client.data.slice(0, n) : new Uint8Array(0);
-    ctx.call(Sys.close, h);
-    if (n < 0) throw new WasiError(toWasi(n));
-    return out;
   }
 
   /** netd's `stat`: buffer sizes, bytes readable now, and the connection's state. */
@@ -178,16 +196,6 @@ export function socketFunctions(ctx: WasiContext) {
     const dv = ctx.dv();
     dv.setUint32(out, ep.addr >>> 0, true);
     dv.setUint32(out + 4, ep.port, true);
-  }
-
-  /** Waits until `fd` is readable (`now`: only looks); false when it is not. EINTR on a signal. */
-  function readable(fd: number, now: boolean): boolean {
-    const ready = new Set<number>();
-    const deadline = now ? Number(monotonicNs()) / 1e6 : Infinity;
-    do {
-      if (wait([{ fd, type: Eventtype.FD_READ }], deadline, ready)) throw new WasiError(WasiErrno.EINTR);
-    } while (!now && !ready.has(0));
-    return ready.has(0);
   }
 
   /** Holds a descriptor number until connect or listen puts netd's object there. */
@@ -337,9 +345,7 @@ export function socketFunctions(ctx: WasiContext) {
       const { e, s } = sockOf(fd);
       if (s.phase === 'listening' || (s.type === MH_SOCK_STREAM && s.phase !== 'connected' && s.phase !== 'connecting')) return -WasiErrno.ENOTCONN;
       if (s.type === MH_SOCK_DGRAM && s.phase === 'new') return -WasiErrno.ENOTCONN;
-      if (!readable(fd, dontwait !== 0 || (e.fdflags & Fdflags.NONBLOCK) !== 0)) return -WasiErrno.EAGAIN;
-      const max = Math.min(len >>> 0, DATA_SIZE);
-      const got = ask(fd, `peek:${max}`, max);
+      const got = peekSocket(ctx, fd, len, dontwait !== 0 || (e.fdflags & Fdflags.NONBLOCK) !== 0);
       ctx.bytes(buf, got.length).set(got);
       return got.length;
     }),
