@@ -130,6 +130,11 @@ static void tcp(int port, int closed) {
   FD_SET(c, &w);
   struct timeval tv = {5, 0};
   printf("select says writable: %d\n", select(c + 1, NULL, &w, NULL, &tv) == 1 && FD_ISSET(c, &w));
+  /* Asking connect again, as some event loops do instead of SO_ERROR: 0 once, then EISCONN. */
+  int again = connect(c, (struct sockaddr *)&at, sizeof at);
+  printf("connect again once writable: %s\n", again == 0 ? "0" : ename(errno));
+  again = connect(c, (struct sockaddr *)&at, sizeof at);
+  printf("and again: %s\n", again == 0 ? "0" : ename(errno));
   printf("SO_ERROR: %d\n", sockerr(c));
   struct sockaddr_in peer;
   socklen_t plen = sizeof peer;
@@ -194,6 +199,16 @@ static void tcp(int port, int closed) {
     printf("poll saw it: %d\n", ready == 1 && (p.revents & (POLLOUT | POLLERR)) != 0);
   }
   printf("SO_ERROR again: %d\n", sockerr(r));
+  close(r);
+  /* The same failure learnt by asking connect again; SO_ERROR has nothing left after it. */
+  r = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  rr = connect(r, (struct sockaddr *)&nowhere, sizeof nowhere);
+  if (rr < 0 && errno == EINPROGRESS) {
+    struct pollfd p = {r, POLLOUT, 0};
+    poll(&p, 1, 5000);
+    rr = connect(r, (struct sockaddr *)&nowhere, sizeof nowhere);
+  }
+  printf("connect again after a refusal: %s, then SO_ERROR %d\n", rr == 0 ? "0" : ename(errno), sockerr(r));
   close(r);
   close(s);
   close(c);
