@@ -293,14 +293,18 @@ export class LockTable {
 
   /**
    * Every lock as /scheme/sys/locks shows it, one a line, in the manner of Linux's /proc/locks:
-   * `POSIX|FLOCK READ|WRITE PID|- SCHEME:DEV:INO START END|EOF` (flock locks belong to no pid).
+   * `POSIX|FLOCK READ|WRITE PID|- SCHEME:DEV:INO START END|EOF` (flock locks belong to no pid),
+   * and after a file's locks its waiters, oldest first, as `-> ` and the same fields (with the
+   * waiting process's pid).
    */
   describe(): string {
     const kind = (t: number) => (t === LockType.WRLCK ? 'WRITE' : 'READ');
+    const range = (l: { start: number; end: number }) => `${l.start} ${l.end === Infinity ? 'EOF' : l.end - 1}`;
     const lines: string[] = [];
     for (const f of this.files.values()) {
-      for (const l of f.posix) lines.push(`POSIX ${kind(l.type)} ${l.pid} ${f.key} ${l.start} ${l.end === Infinity ? 'EOF' : l.end - 1}`);
+      for (const l of f.posix) lines.push(`POSIX ${kind(l.type)} ${l.pid} ${f.key} ${range(l)}`);
       for (const t of f.flocks.values()) lines.push(`FLOCK ${kind(t)} - ${f.key} 0 EOF`);
+      for (const w of f.waiters) lines.push(`-> ${w.owner ? 'FLOCK' : 'POSIX'} ${kind(w.type)} ${w.pid} ${f.key} ${range(w)}`);
     }
     return lines.map((l) => `${l}\n`).join('');
   }

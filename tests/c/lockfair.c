@@ -5,7 +5,8 @@
  *
  *   lockfair SELF FILE           the parent
  *   lockfair SELF FILE MODE      a child (fd 9: a pipe to the parent, where it says "w" before
- *                                it waits)
+ *                                it waits; the parent then waits until the kernel lists it
+ *                                as parked)
  */
 #include <signal.h>
 #include <sys/file.h>
@@ -15,6 +16,30 @@ static void say(const char *what, int r) {
   if (r == 0) printf("%s: ok\n", what);
   else printf("%s: %s\n", what, ename(errno));
   fflush(stdout);
+}
+
+/*
+ * Waits until N requests are parked on locks: the kernel lists them in its locks file with
+ * "->", as Linux's /proc/locks does (instead of sleeping and hoping they are by then).
+ */
+static void parked(int n) {
+#ifdef __wasi__
+  const char *file = "/scheme/sys/locks";
+#else
+  const char *file = "/proc/locks";
+#endif
+  for (int tries = 0; tries < 2000; tries++) {
+    FILE *f = fopen(file, "r");
+    char line[256];
+    int seen = 0;
+    while (f && fgets(line, sizeof line, f))
+      if (strstr(line, "->")) seen++;
+    if (f) fclose(f);
+    if (seen >= n) return;
+    pause_ms(5);
+  }
+  printf("no %d waiters in %s\n", n, file);
+  exit(93);
 }
 
 static char *other(void) {
@@ -30,7 +55,6 @@ static int child(const char *mode) {
     write(9, "w", 1);
     int r = lk(fd, F_SETLKW, F_WRLCK, 0, 10);
     say("writer F_SETLKW 0..9", r);
-    pause_ms(200);
     printf("writer unlocks\n");
     fflush(stdout);
     lk(fd, F_SETLK, F_UNLCK, 0, 10);
@@ -51,7 +75,7 @@ static int child(const char *mode) {
     int fd2 = open(other(), O_RDWR);
     if (fd2 < 0 || flock(fd2, LOCK_EX) != 0) return 98;
     write(9, "w", 1);
-    pause_ms(300);
+    parked(1);
     say("child LOCK_EX on the file the parent holds, while the parent waits for the child's", flock(fd, LOCK_EX));
   }
   return 0;
@@ -79,12 +103,12 @@ int main(int argc, char **argv) {
   int wfrom, rfrom;
   pid_t w = start("writer", &wfrom);
   await_w(wfrom);
-  pause_ms(300);
+  parked(1);
   /* The writer waits for the parent: the parent's own read locks are not held back by it. */
   say("parent read-locks 5..14 beside the writer that waits for it", lk(fd, F_SETLK, F_RDLCK, 5, 10));
   pid_t r = start("reader", &rfrom);
   await_w(rfrom);
-  pause_ms(300);
+  parked(2);
   /* The children report first: the transcript keeps one order. */
   int u = lk(fd, F_SETLK, F_UNLCK, 0, 0);
   finish(w, wfrom);
@@ -95,7 +119,7 @@ int main(int argc, char **argv) {
   say("parent read-locks 0..9 again", lk(fd, F_SETLK, F_RDLCK, 0, 10));
   w = start("writer", &wfrom);
   await_w(wfrom);
-  pause_ms(300);
+  parked(1);
   run("probe");
   kill(w, SIGKILL);
   printf("writer killed: %d\n", finish(w, wfrom) == 128 + SIGKILL);
@@ -107,7 +131,7 @@ int main(int argc, char **argv) {
   say("parent flock LOCK_SH", flock(fd, LOCK_SH));
   w = start("flockwriter", &wfrom);
   await_w(wfrom);
-  pause_ms(300);
+  parked(1);
   run("flockprobe");
   u = flock(fd, LOCK_UN);
   finish(w, wfrom);
