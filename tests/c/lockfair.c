@@ -18,30 +18,6 @@ static void say(const char *what, int r) {
   fflush(stdout);
 }
 
-/*
- * Waits until N requests are parked on locks: the kernel lists them in its locks file with
- * "->", as Linux's /proc/locks does (instead of sleeping and hoping they are by then).
- */
-static void parked(int n) {
-#ifdef __wasi__
-  const char *file = "/scheme/sys/locks";
-#else
-  const char *file = "/proc/locks";
-#endif
-  for (int tries = 0; tries < 2000; tries++) {
-    FILE *f = fopen(file, "r");
-    char line[256];
-    int seen = 0;
-    while (f && fgets(line, sizeof line, f))
-      if (strstr(line, "->")) seen++;
-    if (f) fclose(f);
-    if (seen >= n) return;
-    pause_ms(5);
-  }
-  printf("no %d waiters in %s\n", n, file);
-  exit(93);
-}
-
 static char *other(void) {
   static char buf[512];
   snprintf(buf, sizeof buf, "%s.2", path);

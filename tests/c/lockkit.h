@@ -1,6 +1,6 @@
 /*
  * What the lock tests (locks.c, lockfair.c) share: error names, a range lock in one call, a
- * pause, and children that are the same program started with posix_spawn in a MODE, with a
+ * pause, a wait for parked requests, and children that are the same program started with posix_spawn in a MODE, with a
  * pipe on their fd 9 where they say "w" before they wait (fd 3 and up would hide WASI
  * preopens). The including program sets `prog`, `self` and `path`.
  */
@@ -78,4 +78,28 @@ static int run(const char *mode) {
 static void await_w(int from) {
   char c;
   if (read(from, &c, 1) != 1) exit(92);
+}
+
+/*
+ * Waits until N requests are parked on locks: the kernel lists them in its locks file with
+ * "->", as Linux's /proc/locks does (instead of sleeping and hoping they are by then).
+ */
+static void parked(int n) {
+#ifdef __wasi__
+  const char *file = "/scheme/sys/locks";
+#else
+  const char *file = "/proc/locks";
+#endif
+  for (int tries = 0; tries < 2000; tries++) {
+    FILE *f = fopen(file, "r");
+    char line[256];
+    int seen = 0;
+    while (f && fgets(line, sizeof line, f))
+      if (strstr(line, "->")) seen++;
+    if (f) fclose(f);
+    if (seen >= n) return;
+    pause_ms(5);
+  }
+  printf("no %d waiters in %s\n", n, file);
+  exit(93);
 }

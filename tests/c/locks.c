@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
   int from;
   pid_t pid = start("wait", &from);
   await_w(from);
-  pause_ms(300);
+  parked(1);
   pwrite(fd, "X", 1, 50);
   int unlocked = lk(fd, F_SETLK, F_UNLCK, 0, 0);
   finish(pid, from); /* the child reports first: the transcript keeps one order */
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
 
   pid = start("deadlock", &from);
   await_w(from);
-  pause_ms(300);
+  parked(1);
   int r = lk(fd, F_SETLKW, F_WRLCK, 1, 1);
   int parent_dl = r != 0 && errno == EDEADLK;
   if (parent_dl) lk(fd, F_SETLK, F_UNLCK, 0, 1);
