@@ -6,27 +6,10 @@ import assert from 'node:assert/strict';
 import { Errno } from '../../abi/errno.js';
 import type { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { bootKernel } from '../../../tests/kernel-harness.js';
+import { leb, moduleBytes, str } from '../../../tests/wasm-bytes.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { beneath } from './path.js';
 import { missingImports } from './run.js';
-
-/** Bytes of a module, from sections given as [id, body]. */
-function moduleBytes(sections: [number, number[]][]): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  for (const [id, body] of sections) out.push(id, ...leb(body.length), ...body);
-  return new Uint8Array(out);
-}
-function leb(n: number): number[] {
-  const b: number[] = [];
-  do {
-    let x = n & 0x7f;
-    n >>>= 7;
-    if (n) x |= 0x80;
-    b.push(x);
-  } while (n);
-  return b;
-}
-const str = (s: string): number[] => [...leb(s.length), ...Buffer.from(s)];
 
 /** _start: fd_write(1, iovec at 16 -> "hi\n" at 0, 1, nwritten at 32); proc_exit(4). */
 function helloModule(extraImport?: string): Uint8Array {
