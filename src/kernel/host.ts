@@ -25,6 +25,11 @@ export interface StartInfo {
    */
   cwd?: string;
   ns?: string[] | null;
+  /**
+   * For a WebAssembly program: descriptors of /scheme/null the kernel opened, close-on-exec,
+   * to hold the numbers of its preopened directories (abi/preopen.ts), in that order.
+   */
+  preopens?: number[];
 }
 
 /** One worker thread that runs one process, from the host's pool of pre-started ones. */

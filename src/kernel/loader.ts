@@ -3,13 +3,15 @@
 // TypeScript program against libmh), or `#!interpreter [arg]` (run by that interpreter).
 
 import { E, isErr, Redirect, type Result } from '../abi/errno.js';
-import { O, S } from '../abi/flags.js';
+import { FD_CLOEXEC, O, S } from '../abi/flags.js';
+import { preopenNames } from '../abi/preopen.js';
 import type { Stat } from '../abi/stat.js';
 import { fromUtf8 } from '../abi/wire.js';
 import type { ProgramImage } from './host.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
 import { settle } from './settle.js';
+import { WouldBlock } from './waitqueue.js';
 import { concatBytes } from '../abi/bytes.js';
 
 export const MHJS_MAGIC = '#MHJS1\n';
@@ -45,7 +47,7 @@ const CACHE_ENTRIES = 64;
  * this recently is used once and not kept, as git treats a "racily clean" index entry; any
  * later change stamps a ctime after the read and so gives the file a new identity.
  */
-const SETTLED_MS = 1000;
+export const SETTLED_MS = 1000;
 
 /** Names given to images that are not kept, so the thread's script cache never confuses two. */
 let unsettledSerial = 0;
@@ -114,19 +116,26 @@ async function readFile(k: Kernel, as: Process, path: string, needExec: boolean,
     if (isErr(id)) return id;
     id.known = cache.get(id.key) ?? null;
     if (id.known) return id;
+    if (st.size > MAX_IMAGE) return E.EFBIG;
+    // One request for the whole file as fstat sized it (a file daemon answers a read of a
+    // regular file in full up to its end), then more only if it turns out to have grown.
     const chunks: Uint8Array[] = [];
     let total = 0;
-    const buf = new Uint8Array(256 * 1024);
+    let want = Math.max(st.size + 1, 4096);
     for (;;) {
+      const buf = new Uint8Array(want);
       const n = await settle(() => r.scheme.read(h, buf, total, caller));
       if (isErr(n)) return n;
-      const got = typeof n === 'number' ? buf.slice(0, n) : n.slice();
+      const got = typeof n === 'number' ? buf.subarray(0, n) : n;
       if (got.length === 0) break;
-      chunks.push(got);
+      chunks.push(typeof n === 'number' ? got : got.slice());
       total += got.length;
       if (total > MAX_IMAGE) return E.EFBIG;
+      // Short of what was asked, past the size fstat gave: the end of the file.
+      if (got.length < want && total >= st.size) break;
+      want = 256 * 1024;
     }
-    return { ...id, bytes: concatBytes(chunks, total) };
+    return { ...id, bytes: chunks.length === 1 ? chunks[0]! : concatBytes(chunks, total) };
   } finally {
     r.scheme.close(h);
   }
@@ -179,4 +188,31 @@ async function recognise(k: Kernel, b: Uint8Array, canonical: string, key: strin
     return { interpreted: await loadImage(k, as, interp, [interp, ...rest, path, ...argv.slice(1)], depth + 1) };
   }
   return E.ENOEXEC;
+}
+
+/**
+ * Opens, for a WebAssembly program about to start, one /scheme/null descriptor (close-on-exec)
+ * per directory it will find preopened, at the lowest free numbers: what the runtime's first
+ * call would otherwise do, and on a loaded machine a syscall that wakes the kernel costs a
+ * good part of a start. The runtime later puts the directory itself at that number when a call
+ * needs it (WasiContext.unopened). Reserves none where the process's namespace has no `null`
+ * (the runtime then does what it can itself) or its table is full, and stops at the first
+ * failure: the runtime opens the rest in the same order.
+ */
+export function reservePreopens(k: Kernel, p: Process, schemes: string[] | null): number[] {
+  const fds: number[] = [];
+  const nul = k.resolve(p, '/scheme/null');
+  if (isErr(nul)) return fds;
+  for (let i = preopenNames(schemes).length; i > 0; i--) {
+    const o = nul.scheme.open(nul.ref, O.RDONLY, 0, p.caller());
+    if (isErr(o) || o instanceof Promise || o instanceof WouldBlock || !('handle' in o)) break;
+    const d = k.describe(nul.scheme, o, O.RDONLY, nul.canonical);
+    const fd = p.fds.install(d, FD_CLOEXEC);
+    if (isErr(fd)) {
+      if (d.refs === 0) k.release(d);
+      break;
+    }
+    fds.push(fd);
+  }
+  return fds;
 }
