@@ -27,12 +27,25 @@ export const str = (s: string): number[] => [...leb(s.length), ...Buffer.from(s)
  */
 export function exitModule(status: number): Uint8Array {
   if (!(status >= 0 && status < 64)) throw new RangeError(`exit status ${status}: a one-byte i32.const holds 0..63`);
+  return startOnly([0x00, 0x41, status, 0x10, 0x00, 0x0b]);
+}
+
+/**
+ * A WASI command that adds one to the word at address 0 of its memory and exits with it: 1
+ * whenever it starts with a fresh instance.
+ */
+export function counterModule(): Uint8Array {
+  return startOnly([0x00, 0x41, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x41, 0x01, 0x6a, 0x36, 0x02, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x10, 0x00, 0x0b]);
+}
+
+/** A module of one page of memory, importing proc_exit (function 0), whose _start has `body`. */
+function startOnly(body: number[]): Uint8Array {
   return moduleBytes([
     [1, [0x02, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x00, 0x00]],
     [2, [0x01, ...str('wasi_snapshot_preview1'), ...str('proc_exit'), 0x00, 0x00]],
     [3, [0x01, 0x01]],
     [5, [0x01, 0x00, 0x01]],
     [7, [0x02, ...str('memory'), 0x02, 0x00, ...str('_start'), 0x00, 0x01]],
-    [10, [0x01, 0x06, 0x00, 0x41, status, 0x10, 0x00, 0x0b]],
+    [10, [0x01, ...leb(body.length), ...body]],
   ]);
 }

@@ -236,7 +236,7 @@ export class Kernel {
   private async startThread(p: Process, image: ProgramImage, argv: string[], env: string[]): Promise<Result<0>> {
     let thread;
     try {
-      thread = await this.host.acquireThread();
+      thread = await this.host.acquireThread(image);
     } catch (e) {
       this.klog.log(`spawn: no process thread: ${String(e)}`);
       return E.EAGAIN;

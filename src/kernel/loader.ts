@@ -165,7 +165,7 @@ export async function loadImage(k: Kernel, as: Process, path: string, argv: stri
 async function recognise(k: Kernel, b: Uint8Array, canonical: string, key: string, path: string, argv: string[], as: Process, depth: number): Promise<Result<ProgramImage | { interpreted: Result<LoadedImage> }>> {
   if (b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d) {
     try {
-      return { kind: 'wasm', module: await k.host.compileWasm(b) };
+      return { kind: 'wasm', module: await k.host.compileWasm(b), key, startFunction: hasStartSection(b) };
     } catch (e) {
       k.klog.log(`exec ${canonical}: invalid WebAssembly: ${(e as Error).message}`);
       return E.ENOEXEC;
@@ -215,4 +215,21 @@ export function reservePreopens(k: Kernel, p: Process, schemes: string[] | null)
     fds.push(fd);
   }
   return fds;
+}
+
+/** Whether a module (already compiled, so well formed) has a start section (id 8). */
+function hasStartSection(b: Uint8Array): boolean {
+  let i = 8;
+  while (i < b.length) {
+    const id = b[i++]!;
+    let size = 0;
+    for (let shift = 0; i < b.length && shift < 35; shift += 7) {
+      const byte = b[i++]!;
+      size += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) break;
+    }
+    if (id === 8) return true;
+    i += size;
+  }
+  return false;
 }

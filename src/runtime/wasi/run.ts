@@ -85,21 +85,41 @@ export interface WasiRun {
 /**
  * A context and the imports bound to it, built before the process they will serve is known:
  * a thread makes them while it waits in the pool (about 0.2 ms of closures and tables), so a
- * start does not. Used once: each process gets its own.
+ * start does not. It may also instantiate, ahead, the program it expects (the one it ran
+ * last): a fresh instance, bound to this context, whose code has not run. Used once: each
+ * process gets its own.
  */
 export interface PreparedWasi {
   ctx: WasiContext;
   imports: Record<string, Record<string, Fn>>;
+  /** An instance made ahead, and the image key it was made from. */
+  warm: { key: string; instance: WebAssembly.Instance } | null;
 }
 
-export function prepareWasi(channel: SharedArrayBuffer): PreparedWasi {
+type WasmImage = Extract<StartInfo['image'], { kind: 'wasm' }>;
+
+export function prepareWasi(channel: SharedArrayBuffer, expect: WasmImage | null = null): PreparedWasi {
   const ctx = new WasiContext(channel);
-  return { ctx, imports: { [WASI_MODULE]: wasiImports(ctx), [MH_MODULE]: { ...macrohardFunctions(ctx), ...socketFunctions(ctx) } } };
+  const imports = { [WASI_MODULE]: wasiImports(ctx), [MH_MODULE]: { ...macrohardFunctions(ctx), ...socketFunctions(ctx) } };
+  let warm: PreparedWasi['warm'] = null;
+  // Not a module with a start function (instantiating runs its code, which would call the
+  // kernel for a process that does not exist yet), nor one that needs imports made for it.
+  if (expect && !expect.startFunction && missingImports(expect.module, imports).length === 0) {
+    try {
+      warm = { key: expect.key, instance: new WebAssembly.Instance(expect.module, imports) };
+    } catch {
+      // It will fail again when started, and say why then.
+    }
+  }
+  return { ctx, imports, warm };
 }
 
 /** Runs the program to its end; returns once the kernel has ended the process. */
-export function runWasi(info: StartInfo, prepared: PreparedWasi, module: WebAssembly.Module, opts: WasiRun = {}): void {
+export function runWasi(info: StartInfo, image: WasmImage, prepared: PreparedWasi, opts: WasiRun = {}): void {
   const { ctx, imports } = prepared;
+  const module = image.module;
+  const warm = prepared.warm?.key === image.key ? prepared.warm.instance : null;
+  prepared.warm = null;
   ctx.begin(info.pid, info.argv, info.env);
   const name = info.argv[0] ?? info.path;
   const say = (line: string): void => {
@@ -110,7 +130,7 @@ export function runWasi(info: StartInfo, prepared: PreparedWasi, module: WebAsse
     for (const a of info.fdRings) ctx.rings.attach(a.fd, a.ringId, a.end);
     if (opts.drainMessages) ctx.drain = () => opts.drainMessages!(ctx);
 
-    const missing = missingImports(module, imports);
+    const missing = warm ? [] : missingImports(module, imports);
     if (missing.length > 0) {
       if (!info.env.includes(`${TRAP_UNKNOWN_ENV}=1`) || missing.some((m) => m.endsWith(')'))) {
         say(`cannot run: unresolved imports: ${missing.join(', ')}`);
@@ -136,7 +156,7 @@ export function runWasi(info: StartInfo, prepared: PreparedWasi, module: WebAsse
 
     let instance: WebAssembly.Instance;
     try {
-      instance = new WebAssembly.Instance(module, imports as WebAssembly.Imports);
+      instance = warm ?? new WebAssembly.Instance(module, imports as WebAssembly.Imports);
     } catch (e) {
       say(`cannot instantiate: ${(e as Error).message}`);
       return ctx.exit(126);

@@ -1,12 +1,13 @@
 // Unit tests of the WASI layer that need no C toolchain: the errno table, lexical path
 // resolution beneath a directory, the missing-import check, and a hand-assembled module run
-// as a process inside a booted kernel (fd_write to stdout, then proc_exit).
+// as a process inside a booted kernel (fd_write to stdout, then proc_exit); a program started
+// again and again, on threads that instantiate it ahead, starts each time from fresh memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno } from '../../abi/errno.js';
 import type { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { bootKernel } from '../../../tests/kernel-harness.js';
-import { leb, moduleBytes, str } from '../../../tests/wasm-bytes.js';
+import { counterModule, leb, moduleBytes, str } from '../../../tests/wasm-bytes.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { beneath } from './path.js';
 import { missingImports } from './run.js';
@@ -72,4 +73,16 @@ test('a hand-assembled WASI module runs as a process: fd_write to stdout, proc_e
   assert.deepEqual([e.stdout, e.stderr, e.code], ['', 'hi-extra: cannot run: unresolved imports: env.extra\n', 126]);
   const again = await k.run('/scheme/initfs/bin/hi', ['hi']);
   assert.equal(again.code, 4, 'the thread is reused after a WASI process ends');
+});
+
+test('a program started again gets a fresh instance each time, on whichever thread', async (t) => {
+  const k = bootKernel(2);
+  t.after(() => k.shutdown());
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/count', { data: counterModule(), mode: 0o755 });
+  // Threads that ran it instantiate it ahead for the next start: never with the last one's memory.
+  for (let i = 0; i < 8; i++) assert.equal((await k.run('/scheme/initfs/bin/count', ['count'])).code, 1, `run ${i}`);
+  // Another program in between, then this one again.
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/hi', { data: helloModule(), mode: 0o755 });
+  assert.equal((await k.run('/scheme/initfs/bin/hi', ['hi'])).code, 4);
+  assert.equal((await k.run('/scheme/initfs/bin/count', ['count'])).code, 1);
 });
