@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Errno } from '../../abi/errno.js';
 import type { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { bootKernel } from '../../../tests/kernel-harness.js';
-import { counterModule, leb, moduleBytes, str } from '../../../tests/wasm-bytes.js';
+import { counterModule, leb, moduleBytes, pidAtStartModule, str } from '../../../tests/wasm-bytes.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { beneath } from './path.js';
 import { missingImports } from './run.js';
@@ -85,4 +85,14 @@ test('a program started again gets a fresh instance each time, on whichever thre
   (k.k.schemes.get('initfs') as InitfsScheme).add('bin/hi', { data: helloModule(), mode: 0o755 });
   assert.equal((await k.run('/scheme/initfs/bin/hi', ['hi'])).code, 4);
   assert.equal((await k.run('/scheme/initfs/bin/count', ['count'])).code, 1);
+});
+
+test('a module with a start function is never instantiated ahead (that would run it)', async (t) => {
+  const k = bootKernel(1);
+  t.after(() => k.shutdown());
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/early', { data: pidAtStartModule(), mode: 0o755 });
+  // One thread: each start after the first finds the thread that ran this module. Had it been
+  // instantiated ahead, its start function would have run for no process (pid 0), and its exit
+  // call would have waited on the channel, to be taken as the next process's first call.
+  for (let i = 0; i < 3; i++) assert.equal((await k.run('/scheme/initfs/bin/early', ['early'])).code, 1, `run ${i}`);
 });
