@@ -3,7 +3,8 @@
 //
 // Writes are not waited for: a write is copied into a slot and submitted, and fsd goes on. A
 // write's checksums, which the I/O thread computes before it writes, are collected when MHFS
-// asks for them (before it next uses the file's tree) or before their slot is reused.
+// asks for them (when a leaf they belong to is read or changed, or at commit) or before their
+// slot is reused.
 // Consecutive single-block writes (metadata at commit) are gathered in the slot being filled,
 // and submitted before anything else is. Reads wait for their data; a one-block read
 // fetches a window of the blocks after it (metadata is read a block at a time), and a run read
