@@ -9,9 +9,8 @@
 // the neighbour queue. IPv6 frames go to the IPv6 layer (ipv6.ts), which answers neighbour
 // discovery and echo itself and passes TCP, UDP and ICMP for sockets back here: sockets and
 // their demultiplexing are the same for both families (an address is a number for IPv4, a
-// bigint for IPv6; wire/address.ts). A promiscuous interface
-// (a NAT gateway) also takes unicast IPv4 for other addresses. Every drop is counted in
-// `stats` with its reason.
+// bigint for IPv6; wire/address.ts). A promiscuous interface (a NAT gateway) also takes
+// unicast IPv4 for other addresses. Every drop is counted in `stats` with its reason.
 import { ETHERNET_HEADER_LEN, MAX_FRAME_LEN, DEFAULT_TTL } from '../params.js';
 import { NetStats } from '../stats.js';
 import { ETHERNET_BROADCAST, IPV4_BROADCAST, Ipv4Cidr, isLoopback, isMulticast, type EthernetAddress, type IpAddress, type Ipv4Address } from '../wire/address.js';
@@ -33,7 +32,7 @@ import { ArpCache } from './arp_cache.js';
 import { RouteTable } from './route.js';
 import { Reassembler } from './reassembly.js';
 import { NeighborQueue } from './neighbor_queue.js';
-import { IPV6_PAYLOAD_OFFSET, Ipv6Layer, type LinkTx } from './ipv6.js';
+import { IPV6_PAYLOAD_OFFSET, Ipv6Layer, isMulticast as isIpv6Multicast, type LinkTx } from './ipv6.js';
 import { Ipv6NextHeader } from '../wire/ipv6.js';
 
 /** What became of an IP packet handed to the link. */
@@ -292,7 +291,7 @@ export class Interface implements TcpTransmit, LinkTx {
     const v6 = this.ipv6;
     switch (v6.receive(now, b, srcMac)) {
       case Ipv6NextHeader.Tcp:
-        if (v6.rxDst >> 120n === 0xffn) return this.stats.tcp.drop('multicast');
+        if (isIpv6Multicast(v6.rxDst)) return this.stats.tcp.drop('multicast');
         return this.receiveTcp(now, v6.rxSrc, v6.rxDst, v6.rxPayload);
       case Ipv6NextHeader.Udp:
         if (!this.receiveUdp(v6.rxSrc, v6.rxDst, v6.rxPayload)) v6.sendUnreachable(now, 4);
