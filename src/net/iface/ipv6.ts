@@ -27,7 +27,7 @@ import type { ProtoStats } from '../stats.js';
 import type { EthernetAddress } from '../wire/address.js';
 import { fold, get16, put16, pseudoHeaderSum, sum16 } from '../wire/bytes.js';
 import { EtherType, EthernetFrame } from '../wire/ethernet.js';
-import { IPV6_HEADER_LEN, Ipv6Cidr, Ipv6NextHeader, Ipv6Packet, ipv6Bytes, ipv6Value, linkLocalFromMac, solicitedNode } from '../wire/ipv6.js';
+import { IPV6_HEADER_LEN, Ipv6AddressCache, Ipv6Cidr, Ipv6NextHeader, Ipv6Packet, ipv6Bytes, ipv6Value, linkLocalFromMac, solicitedNode } from '../wire/ipv6.js';
 import { Icmpv6Packet, Icmpv6Type, emitIcmpv6, icmpv6BufferLen, parseIcmpv6, type Icmpv6Repr } from '../wire/icmpv6.js';
 import type { NeighborQueue } from './neighbor_queue.js';
 
@@ -65,6 +65,7 @@ export class Ipv6Layer {
   private readonly neighbors = new Map<bigint, { mac: EthernetAddress; expires: number }>();
   private readonly asked = new Map<bigint, number>();
   private solicitedRouters = false;
+  private readonly cache = new Ipv6AddressCache();
   /** The packet receive() passed on (valid until the next receive). */
   rxSrc = 0n;
   rxDst = 0n;
@@ -184,9 +185,9 @@ export class Ipv6Layer {
     const p = Ipv6Packet.checked(b);
     if (typeof p === 'string') return this.drop(this.ipv6, p);
     this.ipv6.rx++;
-    const dst = ipv6Value(b, 24);
+    const dst = this.cache.value(b, 24);
     if (!this.acceptsDst(dst)) return this.drop(this.ipv6, 'not-for-us');
-    const src = ipv6Value(b, 8);
+    const src = this.cache.value(b, 8);
     // Packets claiming to come from a multicast address or our loopback are spoofed (RFC 4291 2.5.3, 2.7).
     if (isMulticast(src) || (src === 1n && !this.hasAddress(1n))) return this.drop(this.ipv6, 'martian-source');
     this.rxSrc = src;
@@ -299,8 +300,8 @@ export class Ipv6Layer {
     put16(b, o + 4, len);
     b[o + 6] = nextHeader;
     b[o + 7] = hopLimit;
-    ipv6Bytes(src, b, o + 8);
-    ipv6Bytes(dst, b, o + 24);
+    this.cache.write(src, b, o + 8);
+    this.cache.write(dst, b, o + 24);
     this.ipv6.tx++;
   }
 

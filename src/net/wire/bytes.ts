@@ -75,12 +75,22 @@ export function pseudoHeaderSum(src: number | bigint, dst: number | bigint, prot
   return addressSum(src) + addressSum(dst) + protocol + length;
 }
 
+// The sums of the last few IPv6 addresses: a connection's two addresses come round with every
+// segment, and working a bigint apart allocates.
+const sumKeys: bigint[] = [-1n, -1n, -1n, -1n];
+const sumValues = [0, 0, 0, 0];
+let sumNext = 0;
+
 function addressSum(a: number | bigint): number {
   if (typeof a === 'number') return (a >>> 16) + (a & 0xffff);
+  for (let i = 0; i < 4; i++) if (sumKeys[i] === a) return sumValues[i]!;
   let s = 0;
-  for (let i = 0; i < 4; i++, a >>= 32n) {
-    const w = Number(a & 0xffff_ffffn);
+  for (let i = 0, v = a; i < 4; i++, v >>= 32n) {
+    const w = Number(v & 0xffff_ffffn);
     s += (w >>> 16) + (w & 0xffff);
   }
+  sumKeys[sumNext] = a;
+  sumValues[sumNext] = s;
+  sumNext = (sumNext + 1) & 3;
   return s;
 }

@@ -83,6 +83,46 @@ export function ipv6Bytes(v: bigint, b: Uint8Array = new Uint8Array(16), o = 0):
   return b;
 }
 
+/**
+ * ipv6Value and ipv6Bytes for the per-packet path: the last few addresses seen either way are
+ * kept, so a connection's two addresses cost a 16-byte compare or copy instead of building
+ * or taking apart a bigint with every segment.
+ */
+export class Ipv6AddressCache {
+  private readonly bytes = Array.from({ length: 4 }, () => new Uint8Array(16));
+  private readonly values: bigint[] = [-1n, -1n, -1n, -1n];
+  private next = 0;
+
+  value(b: Uint8Array, o: number): bigint {
+    for (let i = 0; i < 4; i++) {
+      const k = this.bytes[i]!;
+      let j = 0;
+      while (j < 16 && k[j] === b[o + j]) j++;
+      if (j === 16 && this.values[i]! >= 0n) return this.values[i]!;
+    }
+    const v = ipv6Value(b, o);
+    this.remember(v, b.subarray(o, o + 16));
+    return v;
+  }
+
+  write(v: bigint, b: Uint8Array, o: number): void {
+    for (let i = 0; i < 4; i++) {
+      if (this.values[i] === v) {
+        b.set(this.bytes[i]!, o);
+        return;
+      }
+    }
+    ipv6Bytes(v, b, o);
+    this.remember(v, b.subarray(o, o + 16));
+  }
+
+  private remember(v: bigint, bytes: Uint8Array): void {
+    this.bytes[this.next]!.set(bytes);
+    this.values[this.next] = v;
+    this.next = (this.next + 1) & 3;
+  }
+}
+
 /** An IPv6 address with its prefix length: 2001:db8::15/64. The address is a value (bigint). */
 export class Ipv6Cidr {
   readonly mask: bigint;
