@@ -164,9 +164,15 @@ export class Ipv6Layer {
     });
   }
 
-  /** Learns an on-link sender's MAC from any packet of its, sparing a solicitation for the reply. */
+  /**
+   * Learns an on-link sender's MAC from any TCP or UDP packet of its, sparing a solicitation for
+   * the reply, and keeps a known entry alive while its traffic flows: a long connection would
+   * otherwise stall on a solicitation every NEIGHBOR_LIFETIME_MS.
+   */
   noteSender(src: bigint, mac: EthernetAddress, now: number): void {
-    if (src !== 0n && !isMulticast(src) && this.neighbor(src, now) === null && this.onLink(src)) this.learn(src, mac, now);
+    const e = this.neighbors.get(src);
+    if (e && e.mac === mac) e.expires = now + NEIGHBOR_LIFETIME_MS;
+    else if (!e && src !== 0n && !isMulticast(src) && this.onLink(src)) this.learn(src, mac, now);
   }
 
   // ---------------------------------------------------------------- polling

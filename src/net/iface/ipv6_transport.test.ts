@@ -126,6 +126,25 @@ test('ipv6: TCP over global addresses through loss, duplication and reordering',
   }
 });
 
+test('ipv6: traffic keeps a neighbour known: no new solicitation in three minutes of a trickle', () => {
+  const { sim } = pair();
+  const listener = sim.b.sockets.add(new TcpSocket());
+  listener.listen(80);
+  const client = sim.a.sockets.add(new TcpSocket());
+  client.connect(B6, 80, 40000);
+  let server: TcpSocket | null = null;
+  assert.ok(sim.runUntil(() => (server ??= listener.accept()) !== null && client.state === TcpState.Established));
+  const solicits = () => sim.a.iface.stats.icmpv6.count('neighbor-solicit-sent') + sim.b.iface.stats.icmpv6.count('neighbor-solicit-sent');
+  const before = solicits();
+  const buf = new Uint8Array(16);
+  for (let i = 0; i < 18; i++) {
+    sim.runFor(10_000);
+    client.send(Uint8Array.of(i));
+    assert.ok(sim.runUntil(() => server!.recv(buf) === 1 && buf[0] === i));
+  }
+  assert.equal(solicits(), before);
+});
+
 test('ipv6: a listener takes both families; a closed IPv6 port answers RST', () => {
   const { sim } = pair();
   const listener = sim.b.sockets.add(new TcpSocket());
