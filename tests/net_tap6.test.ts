@@ -2,7 +2,8 @@
 // makes (so nothing of the host's own network is touched): the TAP device in the namespace
 // has fd00:6::1/64, MACROHARD boots inside it with `--net tap,...,addr6=fd00:6::2/64`, and
 // both directions are checked — MACROHARD pings the host and its fetch downloads from a Node
-// HTTP server on [fd00:6::1]; the host pings MACROHARD and `curl -g http://[fd00:6::2]/` fetches
+// HTTP server on [fd00:6::1], and pings the host's link-local address with a zone; the host
+// pings MACROHARD's global and link-local addresses and `curl -g http://[fd00:6::2]/` fetches
 // from its httpd. Neighbour discovery runs both ways. Skipped with the reason where a
 // namespace or a TAP device cannot be made (not Linux, not root, no /dev/net/tun, no `ip`,
 // `ping` or `curl`).
@@ -39,6 +40,7 @@ test('tap ipv6: MACROHARD and Linux in a namespace reach each other over IPv6 (p
   assert.equal(ip('-n', ns, 'link', 'set', 'lo', 'up').status, 0);
   // nodad: the address is usable at once, not after a second of duplicate address detection.
   assert.equal(ip('-n', ns, 'addr', 'add', 'fd00:6::1/64', 'dev', dev, 'nodad').status, 0);
+  assert.equal(ip('-n', ns, 'addr', 'add', 'fe80::1/64', 'dev', dev, 'nodad').status, 0);
   assert.equal(ip('-n', ns, 'link', 'set', dev, 'up').status, 0);
 
   const procs: ChildProcess[] = [];
@@ -52,8 +54,11 @@ test('tap ipv6: MACROHARD and Linux in a namespace reach each other over IPv6 (p
     server.once('exit', (c) => reject(new Error(`the host's server exited with ${c}`)));
   });
 
+  // A link-local address for the host's side, for MACROHARD to ping with a zone (Linux makes its
+  // own only once the device has a carrier, that is once MACROHARD holds it).
+  const hostLl = 'fe80::1';
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, bin, 'boot', '--net', `tap,ifname=${dev},addr6=fd00:6::2/64`, '-c',
-    'ping -c 2 -i 0.2 fd00:6::1 && fetch -q http://[fd00:6::1]:8086/ && ip addr && httpd -q -p 80 /scheme/initfs/etc & nc -l 9999'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    `ping -c 2 -i 0.2 fd00:6::1 && ping -c 1 ${hostLl}%eth0 && fetch -q http://[fd00:6::1]:8086/ && ip addr && httpd -q -p 80 /scheme/initfs/etc & nc -l 9999`], { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(child);
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
@@ -70,6 +75,9 @@ test('tap ipv6: MACROHARD and Linux in a namespace reach each other over IPv6 (p
     assert.match(text, /\[console\]/, out);
     const ping = inNs('ping', '-6', '-c', '2', '-i', '0.2', '-W', '2', 'fd00:6::2');
     assert.match(ping.stdout, /2 packets transmitted, 2 received/, ping.stdout + ping.stderr);
+    // MACROHARD's link-local address is its MAC's (52:54:00:4d:48:01) modified EUI-64.
+    const ll = inNs('ping', '-6', '-c', '1', '-W', '2', `fe80::5054:ff:fe4d:4801%${dev}`);
+    assert.match(ll.stdout, /1 packets transmitted, 1 received/, ll.stdout + ll.stderr);
     // The neighbour Linux learned for MACROHARD's address is its TAP MAC.
     assert.match(inNs('ip', '-6', 'neigh', 'show', 'dev', dev).stdout, /fd00:6::2 lladdr 52:54:00:4d:48:01/);
     const end = inNs(process.execPath, '-e', `require('net').connect(9999, 'fd00:6::2', function () { this.end('finished\\n'); })`);
@@ -77,6 +85,7 @@ test('tap ipv6: MACROHARD and Linux in a namespace reach each other over IPv6 (p
     assert.equal(await exited, 0, out);
     assert.match(out, /PING fd00:6::1 \(fd00:6::1\) 56\(104\) bytes/);
     assert.match(out, /2 packets transmitted, 2 received/);
+    assert.match(out, new RegExp(`PING ${hostLl}%eth0 \\(${hostLl}%eth0\\)[^]*1 packets transmitted, 1 received`));
     assert.match(out, /hello over ipv6\n/);
     assert.match(out, /inet6 fd00:6::2\/64\n/);
     assert.match(out, /finished/);
