@@ -79,6 +79,9 @@ export class Interface implements TcpTransmit, LinkTx {
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
   private readonly tcpIndex = new Map<number, TcpSocket>();
+  /** The same for IPv6 peers: address, then port (a bigint key would be built per segment). */
+  private readonly tcpIndex6 = new Map<bigint, Map<number, TcpSocket>>();
+  private tcpIndex6Size = 0;
   private countedExpired = 0;
   /** The current device skips TCP/UDP checksums (DeviceCaps.checksumOffload). */
   private offload = false;
@@ -312,14 +315,12 @@ export class Interface implements TcpTransmit, LinkTx {
     const socks = this.sockets.tcp;
     // The index maps the remote endpoint to the connection last seen with it; a hit is
     // checked, and a miss (or a stale hit) falls back to a scan whose result is remembered.
-    // IPv6 peers are not indexed: their connections are found by the scan.
-    const key = typeof src === 'number' ? src * 65536 + seg.srcPort : -1;
-    const hit = key < 0 ? undefined : this.tcpIndex.get(key);
+    const hit = typeof src === 'number' ? this.tcpIndex.get(src * 65536 + seg.srcPort) : this.tcpIndex6.get(src)?.get(seg.srcPort);
     let target: TcpSocket | null = hit && this.sockets.get(hit.handle) === hit && tcpMatches(hit, src, dst, seg) ? hit : null;
     for (let i = 0; i < socks.length && !target; i++) {
       if (tcpMatches(socks[i]!, src, dst, seg)) {
         target = socks[i]!;
-        if (key >= 0) this.indexTcp(key, target);
+        this.indexTcp(src, seg.srcPort, target);
         break;
       }
     }
@@ -346,7 +347,7 @@ export class Interface implements TcpTransmit, LinkTx {
     }
     const r = tcpInput(target, this.ctx, src, dst, seg);
     // A listener's new child is indexed at once, so the handshake's ACK skips the scan.
-    if (target.state === TcpState.Listen && r === 'ok' && key >= 0) this.indexTcp(key, target.backlog[target.backlog.length - 1]!);
+    if (target.state === TcpState.Listen && r === 'ok') this.indexTcp(src, seg.srcPort, target.backlog[target.backlog.length - 1]!);
     if (r === 'ok') return;
     if (r === 'reset-peer') {
       st.drop('reset-peer');
@@ -355,11 +356,24 @@ export class Interface implements TcpTransmit, LinkTx {
     st.drop(r);
   }
 
-  private indexTcp(key: number, s: TcpSocket): void {
-    this.tcpIndex.set(key, s);
+  private indexTcp(src: IpAddress, port: number, s: TcpSocket): void {
+    if (typeof src === 'number') this.tcpIndex.set(src * 65536 + port, s);
+    else {
+      let ports = this.tcpIndex6.get(src);
+      if (!ports) this.tcpIndex6.set(src, (ports = new Map()));
+      if (!ports.has(port)) this.tcpIndex6Size++;
+      ports.set(port, s);
+    }
     // Entries of sockets that left the set are dropped when they outnumber the live ones.
-    if (this.tcpIndex.size > 2 * this.sockets.tcp.length + 64) {
-      for (const [k, v] of this.tcpIndex) if (this.sockets.get(v.handle) !== v) this.tcpIndex.delete(k);
+    if (this.tcpIndex.size + this.tcpIndex6Size > 2 * this.sockets.tcp.length + 64) {
+      const gone = (v: TcpSocket) => this.sockets.get(v.handle) !== v;
+      for (const [k, v] of this.tcpIndex) if (gone(v)) this.tcpIndex.delete(k);
+      this.tcpIndex6Size = 0;
+      for (const [a, ports] of this.tcpIndex6) {
+        for (const [k, v] of ports) if (gone(v)) ports.delete(k);
+        if (ports.size === 0) this.tcpIndex6.delete(a);
+        this.tcpIndex6Size += ports.size;
+      }
     }
   }
 

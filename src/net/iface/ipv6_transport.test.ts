@@ -166,6 +166,36 @@ test('ipv6: a listener takes both families; a closed IPv6 port answers RST', () 
   assert.equal(refused.error, 'refused');
 });
 
+test('ipv6: two waves of 200 connections through one listener, each answered on its own', () => {
+  const { sim } = pair();
+  const listener = sim.b.sockets.add(new TcpSocket({ backlog: 256 }));
+  listener.listen(80, 0, 256);
+  for (let wave = 0; wave < 2; wave++) {
+    const clients = Array.from({ length: 200 }, (_, i) => {
+      const c = sim.a.sockets.add(new TcpSocket({ rxBufferSize: 4096, txBufferSize: 4096 }));
+      c.connect(B6, 80, 20000 + wave * 1000 + i);
+      return c;
+    });
+    const servers: TcpSocket[] = [];
+    assert.ok(sim.runUntil(() => {
+      for (let s = listener.accept(); s; s = listener.accept()) servers.push(s);
+      return servers.length === 200 && clients.every((c) => c.state === TcpState.Established);
+    }));
+    // Each server answers its peer's port number, which the client must get back.
+    for (const s of servers) s.send(Uint8Array.of(s.remotePort >> 8, s.remotePort & 0xff));
+    const buf = new Uint8Array(2);
+    const got = new Map<TcpSocket, number>();
+    assert.ok(sim.runUntil(() => {
+      for (const c of clients) if (!got.has(c) && c.recv(buf) === 2) got.set(c, (buf[0]! << 8) | buf[1]!);
+      return got.size === 200;
+    }));
+    for (const c of clients) assert.equal(got.get(c), c.localPort);
+    for (const c of clients) c.abort();
+    for (const s of servers) s.abort();
+    sim.runFor(1000);
+  }
+});
+
 test('ipv6: echo through an ICMP socket, reply delivered by identifier', () => {
   const { sim } = pair();
   const s = sim.a.sockets.add(new IcmpSocket());
