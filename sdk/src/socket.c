@@ -2,16 +2,18 @@
  * BSD sockets for C programs on MACROHARD, over the runtime's `macrohard` socket imports
  * (src/runtime/wasi/socket.ts): TCP and UDP over IPv4 and IPv6 through the network daemon.
  * The sockaddr layouts are wasi-libc's; the imports take host-order IPv4 addresses and ports,
- * or IPv6 addresses as their 16 bytes, and give endpoints back as a struct mh_endpoint. accept, send,
- * recv and getsockopt replace wasi-libc's, which cannot name the peer, refuse every send flag
- * and know only SO_TYPE. read, write, poll, select, shutdown and close are wasi-libc's own:
- * a socket is an ordinary descriptor.
+ * or IPv6 addresses as their 16 bytes, and give endpoints back as a struct mh_endpoint.
+ * accept, send, recv and getsockopt replace wasi-libc's, which cannot name the peer, refuse
+ * every send flag and know only SO_TYPE. read, write, poll, select, shutdown and close are
+ * wasi-libc's own: a socket is an ordinary descriptor. A non-blocking connect answers
+ * EINPROGRESS and ends when poll or select sees the socket writable; SO_ERROR then says how.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,10 +39,11 @@ int __mh_connect6(int fd, const unsigned char *addr, int port) __MH_IMPORT(conne
 int __mh_accept(int fd, int flags, struct mh_endpoint *peer) __MH_IMPORT(accept);
 int __mh_sockname(int fd, int peer, struct mh_endpoint *out) __MH_IMPORT(sockname);
 int __mh_sockopt(int fd, int opt, int value) __MH_IMPORT(sockopt);
+int __mh_peek(int fd, void *buf, size_t len, int dontwait) __MH_IMPORT(peek);
 
 /* Types, flags and options as the imports take them. */
 enum { MH_STREAM = 1, MH_DGRAM = 2, MH_CLOEXEC = 1, MH_NONBLOCK = 2, MH_INET6 = 4 };
-enum { MH_REUSEADDR = 1, MH_KEEPALIVE = 2, MH_NODELAY = 3 };
+enum { MH_REUSEADDR = 1, MH_KEEPALIVE = 2, MH_NODELAY = 3, MH_RCVBUF = 4, MH_SNDBUF = 5, MH_ERROR = 6, MH_NREAD = 7 };
 
 static int ret(int r) {
   if (r < 0) {
@@ -182,8 +185,13 @@ static int option(int level, int opt) {
   if (level == SOL_SOCKET && opt == SO_REUSEPORT) return MH_REUSEADDR;
   if (level == SOL_SOCKET && opt == SO_KEEPALIVE) return MH_KEEPALIVE;
   if (level == IPPROTO_TCP && opt == TCP_NODELAY) return MH_NODELAY;
+  if (level == SOL_SOCKET && opt == SO_RCVBUF) return MH_RCVBUF;
+  if (level == SOL_SOCKET && opt == SO_SNDBUF) return MH_SNDBUF;
   return 0;
 }
+
+/* Bytes a read on the socket would return now (FIONREAD; sdk/src/ioctl.c). */
+int __mh_socket_nread(int fd) { return ret(__mh_sockopt(fd, MH_NREAD, -1)); }
 
 int setsockopt(int fd, int level, int opt, const void *value, socklen_t len) {
   int o = option(level, opt);
@@ -194,11 +202,17 @@ int setsockopt(int fd, int level, int opt, const void *value, socklen_t len) {
   }
   memcpy(&v, value, sizeof v);
   if (o == 0) {
-    /* Buffer sizes and lingering are netd's own; accepting them keeps portable code running. */
-    if (level == SOL_SOCKET && (opt == SO_SNDBUF || opt == SO_RCVBUF || opt == SO_LINGER || opt == SO_BROADCAST))
-      return is_socket(fd, NULL);
+    /* Lingering is netd's own; accepting it keeps portable code running. */
+    if (level == SOL_SOCKET && (opt == SO_LINGER || opt == SO_BROADCAST)) return is_socket(fd, NULL);
     errno = ENOPROTOOPT;
     return -1;
+  }
+  if (o == MH_RCVBUF || o == MH_SNDBUF) {
+    if (v < 0) {
+      errno = EINVAL;
+      return -1;
+    }
+    return ret(__mh_sockopt(fd, o, v)) < 0 ? -1 : 0;
   }
   return ret(__mh_sockopt(fd, o, v != 0)) < 0 ? -1 : 0;
 }
@@ -212,9 +226,10 @@ int getsockopt(int fd, int level, int opt, void *__restrict value, socklen_t *__
   if (level == SOL_SOCKET && opt == SO_TYPE) {
     if (is_socket(fd, &v) < 0) return -1;
   } else if (level == SOL_SOCKET && opt == SO_ERROR) {
-    /* connect() finishes before it returns, so no error is ever pending. */
+    /* A non-blocking connect's result, or a connection's failure: reported once. */
     if (is_socket(fd, NULL) < 0) return -1;
-    v = 0;
+    v = ret(__mh_sockopt(fd, MH_ERROR, -1));
+    if (v < 0) return -1;
   } else {
     int o = option(level, opt);
     if (o == 0) {
@@ -233,14 +248,27 @@ int getsockopt(int fd, int level, int opt, void *__restrict value, socklen_t *__
  * The kernel sends SIGPIPE with every EPIPE, as Linux does; MSG_NOSIGNAL ignores SIGPIPE for
  * the length of the call, so the error comes back alone.
  */
+/* MSG_DONTWAIT: EAGAIN unless the socket is ready now, whatever its O_NONBLOCK says. */
+static int ready_now(int fd, short events) {
+  struct pollfd p = {fd, events, 0};
+  int n = poll(&p, 1, 0);
+  if (n < 0) return -1;
+  if (n == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return 0;
+}
+
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
   struct sigaction ign, old;
   ssize_t n;
   int e;
-  if (flags & ~MSG_NOSIGNAL) {
+  if (flags & ~(MSG_NOSIGNAL | MSG_DONTWAIT)) {
     errno = EOPNOTSUPP;
     return -1;
   }
+  if ((flags & MSG_DONTWAIT) && ready_now(fd, POLLOUT) < 0) return -1;
   if (!(flags & MSG_NOSIGNAL)) return write(fd, buf, len);
   memset(&ign, 0, sizeof ign);
   ign.sa_handler = SIG_IGN;
@@ -252,13 +280,18 @@ ssize_t send(int fd, const void *buf, size_t len, int flags) {
   return n;
 }
 
-/* MSG_WAITALL reads until `len` bytes or the end of the stream; MSG_PEEK is not offered. */
+/*
+ * MSG_WAITALL reads until `len` bytes or the end of the stream; MSG_PEEK returns what a read
+ * would and leaves it there (waiting for data as a read does); MSG_DONTWAIT never waits.
+ */
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
   size_t got = 0;
-  if (flags & ~MSG_WAITALL) {
+  if (flags & ~(MSG_WAITALL | MSG_PEEK | MSG_DONTWAIT)) {
     errno = EOPNOTSUPP;
     return -1;
   }
+  if (flags & MSG_PEEK) return ret(__mh_peek(fd, buf, len, (flags & MSG_DONTWAIT) != 0));
+  if ((flags & MSG_DONTWAIT) && ready_now(fd, POLLIN) < 0) return -1;
   do {
     ssize_t n = read(fd, (char *)buf + got, len - got);
     if (n < 0) return got ? (ssize_t)got : -1;

@@ -93,8 +93,8 @@ export class TcpSocket {
   remotePort = 0;
 
   // ---- internal: buffers ----
-  readonly rx: RingBuffer;
-  readonly tx: RingBuffer;
+  rx: RingBuffer;
+  tx: RingBuffer;
   readonly assembler = new Assembler();
   /** Sender's SACK scoreboard: ranges the peer holds past SND.UNA, relative to it (RFC 6675). */
   readonly sacked = new Assembler();
@@ -246,6 +246,35 @@ export class TcpSocket {
     if (this.rxFinDone) return 'finished';
     if (this.state === TcpState.Closed || this.state === TcpState.Listen) return 'invalid-state';
     return 0;
+  }
+
+  /** Copies what recv would return into buf without consuming it (MSG_PEEK); 0 when nothing. */
+  peek(buf: Uint8Array): number {
+    return this.rx.peek(0, buf);
+  }
+
+  /**
+   * Asks for receive and send buffers of these sizes (0 keeps one as it is) and answers the
+   * sizes in force, for SO_RCVBUF and SO_SNDBUF. A buffer never shrinks below what it holds;
+   * the receive buffer is not changed while out-of-order data sits past its queued bytes
+   * (that data lives in the ring's free space). The window scale was fixed by the handshake,
+   * so a receive buffer grown past what it can express only advertises that much.
+   */
+  resizeBuffers(rxSize: number, txSize: number): { rx: number; tx: number } {
+    const grow = (ring: RingBuffer, size: number): RingBuffer => {
+      if (size <= 0 || size === ring.capacity || size < ring.length) return ring;
+      const next = RingBuffer.withCapacity(size);
+      const held = new Uint8Array(ring.length);
+      ring.peek(0, held);
+      next.enqueue(held);
+      return next;
+    };
+    if (this.assembler.isEmpty) this.rx = grow(this.rx, rxSize);
+    this.tx = grow(this.tx, txSize);
+    // Connections a listener accepts later are made with its sizes.
+    this.options.rxBufferSize = this.rx.capacity;
+    this.options.txBufferSize = this.tx.capacity;
+    return { rx: this.rx.capacity, tx: this.tx.capacity };
   }
 
   /** Bytes waiting to be read. */
