@@ -8,7 +8,7 @@
 import { O } from '../../abi/flags.js';
 import { Sys } from '../../abi/syscall.js';
 import { aAnswers, aaaaAnswers, aQuery, hostsLookup, resolvNameservers } from '../../net/client/names.js';
-import { ipv4, parseIp } from '../../net/wire/address.js';
+import { parseIp } from '../../net/wire/address.js';
 import { validDnsName } from '../../net/wire/dns.js';
 import { monotonicNs } from './clock.js';
 import { Eventtype } from './constants.js';
