@@ -354,6 +354,9 @@ export class Ipv6Layer {
   private solicit(now: number, hop: bigint): void {
     const last = this.asked.get(hop);
     if (last !== undefined && now - last < ARP_REQUEST_INTERVAL_MS) return;
+    // Only the rate limit needs the times: past it an entry is forgotten, so a flood of
+    // strangers to answer cannot grow the table without bound.
+    if (this.asked.size >= MAX_NEIGHBORS * 4) for (const [h, t] of this.asked) if (now - t >= ARP_REQUEST_INTERVAL_MS) this.asked.delete(h);
     this.asked.set(hop, now);
     const group = ipv6Value(solicitedNode(ipv6Bytes(hop)));
     this.icmpv6.event('neighbor-solicit-sent');
