@@ -8,7 +8,7 @@
 // which `accept` hands out once the handshake completes. A full backlog drops new SYNs,
 // which is what keeps a SYN flood's memory bounded. Buffers are allocated once, when the
 // socket is made; nothing on the per-segment path allocates.
-import type { Ipv4Address } from '../wire/address.js';
+import { formatEndpoint, type IpAddress } from '../wire/address.js';
 import {
   TCP_DEFAULT_BACKLOG, TCP_DEFAULT_MSS, TCP_DELAYED_ACK_MS, TCP_KEEPALIVE_INTERVAL_MS, TCP_KEEPALIVE_PROBES,
   TCP_MAX_RETRIES, TCP_TIME_WAIT_MS, TCP_RTO_MIN_MS, ETHERNET_MTU,
@@ -87,9 +87,9 @@ export class TcpSocket {
 
   state = TcpState.Closed;
   error: TcpError | null = null;
-  localAddr: Ipv4Address = 0;
+  localAddr: IpAddress = 0;
   localPort = 0;
-  remoteAddr: Ipv4Address = 0;
+  remoteAddr: IpAddress = 0;
   remotePort = 0;
 
   // ---- internal: buffers ----
@@ -174,7 +174,7 @@ export class TcpSocket {
   // ---------------------------------------------------------------- opening
 
   /** Passive open on a port, optionally one address (0 = any). */
-  listen(port: number, addr: Ipv4Address = 0, backlog = this.options.backlog): ListenError | null {
+  listen(port: number, addr: IpAddress = 0, backlog = this.options.backlog): ListenError | null {
     if (this.state !== TcpState.Closed) return 'invalid-state';
     if (!(port > 0 && port < 65536)) return 'unaddressable';
     this.reset();
@@ -203,9 +203,9 @@ export class TcpSocket {
    * Active open. The local address may be 0: the interface picks the source address of
    * the route on the first output. The handshake starts on the next poll.
    */
-  connect(remoteAddr: Ipv4Address, remotePort: number, localPort: number, localAddr: Ipv4Address = 0): ConnectError | null {
+  connect(remoteAddr: IpAddress, remotePort: number, localPort: number, localAddr: IpAddress = 0): ConnectError | null {
     if (this.state !== TcpState.Closed) return 'invalid-state';
-    if (!(remotePort > 0 && remotePort < 65536) || !(localPort > 0 && localPort < 65536) || remoteAddr === 0) return 'unaddressable';
+    if (!(remotePort > 0 && remotePort < 65536) || !(localPort > 0 && localPort < 65536) || !remoteAddr) return 'unaddressable';
     this.reset();
     this.remoteAddr = remoteAddr;
     this.remotePort = remotePort;
@@ -394,9 +394,16 @@ export class TcpSocket {
     this.rtt.reset();
   }
 
+  /**
+   * The MSS the link allows for this connection: `options.mss` is for IPv4, whose header is
+   * 20 bytes shorter than IPv6's (so an MTU of 1500 gives 1460 and 1440).
+   */
+  get linkMss(): number {
+    return typeof this.remoteAddr === 'bigint' ? this.options.mss - 20 : this.options.mss;
+  }
+
   toString(): string {
-    const a = (x: number, p: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}:${p}`;
-    return `tcp ${a(this.localAddr, this.localPort)} ${a(this.remoteAddr, this.remotePort)} ${this.state}`;
+    return `tcp ${formatEndpoint(this.localAddr, this.localPort)} ${formatEndpoint(this.remoteAddr, this.remotePort)} ${this.state}`;
   }
 }
 

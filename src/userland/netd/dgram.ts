@@ -1,12 +1,15 @@
 // The udp: and icmp: schemes: datagram sockets, one datagram per read or write.
 //
 //   udp:HOST:PORT   a connected socket on an ephemeral port: writes go to HOST:PORT, reads
-//                   return datagrams from there (others are dropped)
-//   udp:/PORT       a bound socket on every link: reads return datagrams from anyone; writes
-//                   answer whoever sent the last one (as `nc -u -l` does)
+//                   return datagrams from there (others are dropped); HOST as for tcp:
+//                   (`udp:[2001:db8::1]:53`)
+//   udp:/PORT       a bound socket on every link: reads return datagrams from anyone, of
+//                   either family; writes answer whoever sent the last one (as `nc -u -l` does)
 //   icmp:HOST       an echo socket: write an ICMP echo request (type, code, checksum, ident,
 //                   sequence, data; netd sets the ident and checksum), read echo replies and
-//                   errors about them, as whole ICMP messages
+//                   errors about them, as whole ICMP messages. HOST may be an IPv6 address
+//                   (bare or in brackets, with a zone): the messages are then ICMPv6 ones
+//                   (an echo request is type 128) and the checksum covers the pseudo-header
 //
 // Reads wait (DEFER) until a datagram arrives; a datagram longer than the read is cut.
 // A udp: handle also answers the socket calls' questions as derived descriptors (sockinfo.ts):
@@ -18,7 +21,7 @@ import { emptyStat, type Stat } from '../../abi/stat.js';
 import { Readiness } from '../../net/socket/readiness.js';
 import { UdpSocket } from '../../net/socket/udp.js';
 import { IcmpSocket } from '../../net/socket/icmp.js';
-import { ipv4 } from '../../net/wire/address.js';
+import { parseIp, type IpAddress } from '../../net/wire/address.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
 import { linkFor, type Link } from './links.js';
 import { answerInfo } from './sockinfo.js';
@@ -27,7 +30,7 @@ import { parseEndpoint } from './tcp.js';
 interface Dgram {
   socks: { link: Link; sock: UdpSocket | IcmpSocket }[];
   /** Where writes go: fixed for a connected socket, the last sender for a bound one. */
-  peer: { link: Link; addr: number; port: number } | null;
+  peer: { link: Link; addr: IpAddress; port: number } | null;
   connected: boolean;
   reads: Held[];
   mask: number;
@@ -130,7 +133,7 @@ export class UdpService extends DgramService {
     const bindPort = /^\d+$/.test(ref) ? Number(ref) : null;
     const ep = bindPort !== null ? { addr: 0, port: bindPort } : parseEndpoint(ref);
     if (!ep || ep.port > 65535) fail(Errno.EINVAL);
-    if (ep.addr === 0) {
+    if (!ep.addr) {
       for (const d of this.entries.values()) if (!d.connected && d.socks.some((s) => (s.sock as UdpSocket).localPort === ep.port)) fail(Errno.EADDRINUSE);
       const socks = this.links.map((link) => {
         const sock = link.sockets.add(new UdpSocket(UDP_OPTS));
@@ -139,7 +142,7 @@ export class UdpService extends DgramService {
       });
       return this.add({ socks, peer: null, connected: false, reads: [], mask: 0 });
     }
-    const link = linkFor(this.links, ep.addr) ?? fail(Errno.ENETUNREACH);
+    const link = linkFor(this.links, ep.addr, ep.zone) ?? fail(Errno.ENETUNREACH);
     const sock = link.sockets.add(new UdpSocket(UDP_OPTS));
     if (sock.bind(link.sockets.ephemeralPort()) !== null) fail(Errno.EADDRNOTAVAIL);
     return this.add({ socks: [{ link, sock }], peer: { link, addr: ep.addr, port: ep.port }, connected: true, reads: [], mask: 0 });
@@ -200,9 +203,10 @@ export class IcmpService extends DgramService {
 
   open(path: string): number {
     const ref = path.replace(/^\/+/, '');
-    const addr = ref === 'localhost' ? 0x7f00_0001 : ipv4(ref);
-    if (addr === null || addr === 0) fail(Errno.EINVAL);
-    const link = linkFor(this.links, addr) ?? fail(Errno.ENETUNREACH);
+    const m = /^\[?([0-9A-Fa-f:.]+)(?:%(\w+))?\]?$/.exec(ref);
+    const addr = ref === 'localhost' ? 0x7f00_0001 : m ? parseIp(m[1]!) : null;
+    if (!addr) fail(Errno.EINVAL);
+    const link = linkFor(this.links, addr, m?.[2]) ?? fail(Errno.ENETUNREACH);
     const sock = link.sockets.add(new IcmpSocket());
     // Idents are unique across links, so a reply finds its socket whichever way it came.
     this.ident = (this.ident + 1) & 0xffff;

@@ -1,8 +1,10 @@
 // The tcp: scheme. `tcp:HOST:PORT` connects (the open is answered once the handshake is done,
 // or fails with ECONNREFUSED / ETIMEDOUT; opened with O_NONBLOCK it is answered at once, the
 // connection becomes writable when the handshake ends, readable and writable when it fails,
-// and `dup(fd, "error")` says how); `tcp:/PORT` (or `tcp:0.0.0.0:PORT`) listens on
-// every link, and `dup(fd, "accept")` takes one connection from it. Reads and writes are the
+// and `dup(fd, "error")` says how); HOST is a dotted quad, `localhost` or an IPv6 address in
+// brackets (`tcp:[fe80::1%eth0]:80`, parseEndpoint). `tcp:/PORT` (or `tcp:0.0.0.0:PORT`,
+// `tcp:[::]:PORT`) listens on every link for both families, and `dup(fd, "accept")` takes
+// one connection from it. Reads and writes are the
 // socket's byte stream: a read with nothing to read, a write into a full buffer, a connect in
 // progress and an accept with an empty backlog are held (DEFER) and answered from `pump`,
 // which runs after every poll of the stack. A read at end of stream answers 0 bytes.
@@ -20,7 +22,7 @@ import { MAX_PAYLOAD } from '../../abi/scheme.js';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
 import { Readiness } from '../../net/socket/readiness.js';
-import { formatIpv4, ipv4 } from '../../net/wire/address.js';
+import { formatEndpoint, ipv4, parseIp, type IpAddress } from '../../net/wire/address.js';
 import { linkFor, type Link } from './links.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
 import { answerInfo } from './sockinfo.js';
@@ -71,14 +73,18 @@ function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
 /** Connections a listener holds before accept; each costs its buffers from its SYN on. */
 const BACKLOG = 512;
 
-/** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
-export function parseEndpoint(ref: string): { addr: number; port: number } | null {
-  const m = /^([^:/]*):(\d+)$/.exec(ref);
+/**
+ * Parses `HOST:PORT`: HOST is a dotted quad, `localhost`, empty (any), or an IPv6 address in
+ * brackets with an optional zone naming the link (`[fe80::1%eth0]`); `[::]` is any, too.
+ */
+export function parseEndpoint(ref: string): { addr: IpAddress; port: number; zone?: string } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)(?:%(\w+))?\]|([^:/[\]]*)):(\d+)$/.exec(ref);
   if (!m) return null;
-  const addr = m[1] === 'localhost' ? 0x7f00_0001 : m[1] === '' ? 0 : ipv4(m[1]!);
-  const port = Number(m[2]);
+  const v6 = m[1] === undefined ? null : parseIp(m[1]);
+  const addr = m[1] !== undefined ? (typeof v6 === 'bigint' ? v6 : null) : m[3] === 'localhost' ? 0x7f00_0001 : m[3] === '' ? 0 : ipv4(m[3]!);
+  const port = Number(m[4]);
   if (addr === null || port > 65535) return null;
-  return { addr, port };
+  return m[2] === undefined ? { addr, port } : { addr, port, zone: m[2] };
 }
 
 export class TcpService implements mh.SchemeHandler {
@@ -98,8 +104,8 @@ export class TcpService implements mh.SchemeHandler {
     const listenPort = /^\d+$/.test(ref) ? Number(ref) : null;
     const ep = listenPort !== null ? { addr: 0, port: listenPort } : parseEndpoint(ref);
     if (!ep || ep.port === 0) fail(Errno.EINVAL);
-    if (ep.addr === 0) return this.listen(ep.port);
-    const link = linkFor(this.links, ep.addr) ?? fail(Errno.ENETUNREACH);
+    if (!ep.addr) return this.listen(ep.port);
+    const link = linkFor(this.links, ep.addr, ep.zone) ?? fail(Errno.ENETUNREACH);
     const sock = link.sockets.add(new TcpSocket(optionsFor(link)));
     const local = link.sockets.ephemeralPort();
     if (local === 0 || sock.connect(ep.addr, ep.port, local) !== null) {
@@ -394,10 +400,13 @@ function handshaking(s: TcpSocket): boolean {
   return s.state === TcpState.SynSent || s.state === TcpState.SynReceived;
 }
 
-/** `LOCAL REMOTE\n` as dotted quads with ports; a listener's are 0.0.0.0:PORT 0.0.0.0:0. */
+/**
+ * `LOCAL REMOTE\n`, each ADDR:PORT with an IPv6 address in brackets; a listener's (both
+ * families) are 0.0.0.0:PORT 0.0.0.0:0.
+ */
 function endpoints(e: Conn | Listener): Uint8Array {
-  const local = e.kind === 'listen' ? `0.0.0.0:${e.port}` : `${formatIpv4(e.sock.localAddr || e.link.iface.sourceFor(e.sock.remoteAddr))}:${e.sock.localPort}`;
-  const remote = e.kind === 'listen' ? '0.0.0.0:0' : `${formatIpv4(e.sock.remoteAddr)}:${e.sock.remotePort}`;
+  const local = e.kind === 'listen' ? `0.0.0.0:${e.port}` : formatEndpoint(e.sock.localAddr || e.link.iface.sourceFor(e.sock.remoteAddr), e.sock.localPort);
+  const remote = e.kind === 'listen' ? '0.0.0.0:0' : formatEndpoint(e.sock.remoteAddr, e.sock.remotePort);
   return new TextEncoder().encode(`${local} ${remote}\n`);
 }
 
