@@ -227,7 +227,7 @@ export class Dispatcher {
       // wait itself).
       if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       const done = this.later(w, answer);
-      answer.listen((v) => done(v));
+      answer.listen(done);
       return;
     }
     if (answer instanceof Promise) {
