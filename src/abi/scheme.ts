@@ -14,6 +14,7 @@
 //   kind: see ReplyKind. On OPEN and DUP replies, aux bit 0 marks a stream handle.
 
 import { DATA_SIZE } from './channel.js';
+import { encodeUtf8Into } from './utf8.js';
 
 export const REQ_HEADER = 48;
 export const REPLY_HEADER = 32;
@@ -79,6 +80,11 @@ export interface Request {
   arg0: number;
   arg1: number;
   payload: Uint8Array;
+  /**
+   * A path to send as the payload instead of `payload` (which is then empty): the kernel
+   * encodes it as it writes the request into the daemon's channel, with no array in between.
+   */
+  text?: string;
 }
 
 export interface Reply {
@@ -97,9 +103,20 @@ export function replySize(payloadLen: number): number {
   return (REPLY_HEADER + payloadLen + 7) & ~7;
 }
 
+/** The most bytes a request may take in a daemon's channel (exact unless it carries text). */
+export function requestBound(r: Request): number {
+  return requestSize(r.text === undefined ? r.payload.length : r.text.length * 3);
+}
+
 /** Writes a request at `pos` of `dst`; returns the next position, or -1 if it does not fit. */
 export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
-  const size = requestSize(r.payload.length);
+  let len = r.payload.length;
+  if (r.text !== undefined) {
+    if (pos + REQ_HEADER > dst.length) return -1;
+    len = encodeUtf8Into(r.text, dst, pos + REQ_HEADER);
+    if (len < 0) return -1;
+  }
+  const size = requestSize(len);
   if (pos + size > dst.length) return -1;
   const v = new DataView(dst.buffer, dst.byteOffset + pos, REQ_HEADER);
   v.setUint32(0, r.tag, true);
@@ -109,10 +126,10 @@ export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
   v.setUint32(16, r.pid, true);
   v.setUint32(20, r.uid, true);
   v.setUint32(24, r.gid, true);
-  v.setUint32(28, r.payload.length, true);
+  v.setUint32(28, len, true);
   v.setFloat64(32, r.arg0, true);
   v.setFloat64(40, r.arg1, true);
-  dst.set(r.payload, pos + REQ_HEADER);
+  if (r.text === undefined) dst.set(r.payload, pos + REQ_HEADER);
   return pos + size;
 }
 

@@ -6,10 +6,10 @@
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
 import { E, Err, Redirect, type Result } from '../../abi/errno.js';
-import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply, type Request } from '../../abi/scheme.js';
+import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestBound, type Reply, type Request } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
 import { readStatVfs } from '../../abi/statvfs.js';
-import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
+import { fromUtf8, WireWriter } from '../../abi/wire.js';
 import type { FileDescription } from '../file.js';
 import type { Kernel } from '../kernel.js';
 import { params } from '../params.js';
@@ -80,9 +80,10 @@ export class UserScheme extends Scheme {
     let pos = 0;
     let taken = 0;
     while (taken < this.queue.length) {
-      const next = putRequest(dst, pos, this.queue[taken]!);
+      const req = this.queue[taken]!;
+      const next = putRequest(dst, pos, req);
       if (next < 0) break;
-      this.queuedBytes -= next - pos;
+      this.queuedBytes -= requestBound(req);
       pos = next;
       taken++;
     }
@@ -156,13 +157,16 @@ export class UserScheme extends Scheme {
    * Queues a request; its answer is `map` of the daemon's reply (a negative result is -errno
    * and never reaches `map`). CLOSE and CANCEL are one-way: nothing waits for them.
    */
-  private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, map: (r: Reply) => Result<T>): Answer<T> {
+  private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array | string, map: (r: Reply) => Result<T>): Answer<T> {
     if (this.dead) return E.EIO;
-    const size = requestSize(payload.length);
-    if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     const tag = this.nextTag;
+    // A path goes as text, encoded when the daemon reads it (see putRequest).
+    const req: Request = typeof payload === 'string'
+      ? { tag, opcode: op, handle, flags: 0, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload: none, text: payload }
+      : { tag, opcode: op, handle, flags: 0, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload };
+    const size = requestBound(req);
+    if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     this.nextTag = (this.nextTag + 1) >>> 0 || 1;
-    const req: Request = { tag, opcode: op, handle, flags: 0, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload };
     this.queue.push(req);
     this.queuedBytes += size;
     if (op === Op.CLOSE || op === Op.CANCEL) {
@@ -174,7 +178,7 @@ export class UserScheme extends Scheme {
     done.cancel = () => {
       if (!this.inflight.delete(tag)) return;
       // The interrupted caller will reuse its channel, which a queued payload may still view.
-      if (payload.length > 0 && this.queue.includes(req)) req.payload = payload.slice();
+      if (req.payload.length > 0 && this.queue.includes(req)) req.payload = req.payload.slice();
       this.ask(Op.CANCEL, 0, caller, tag, 0, none, this.value);
     };
     this.inflight.set(tag, { done: done as Completion<unknown>, map });
@@ -186,7 +190,7 @@ export class UserScheme extends Scheme {
   private value = (r: Reply): Result<number> => r.result;
 
   override open(ref: string, flags: number, mode: number, caller: Caller): Answer<Opened> {
-    return this.ask(Op.OPEN, 0, caller, flags, mode, utf8(ref), (r) => this.opened(r));
+    return this.ask(Op.OPEN, 0, caller, flags, mode, ref, (r) => this.opened(r));
   }
 
   private opened(r: Reply): Result<Opened> {
@@ -243,7 +247,7 @@ export class UserScheme extends Scheme {
   }
 
   override dup(h: number, sub: string, caller: Caller): Answer<Opened> {
-    return this.ask(Op.DUP, h, caller, 0, 0, utf8(sub), (r) => this.opened(r));
+    return this.ask(Op.DUP, h, caller, 0, 0, sub, (r) => this.opened(r));
   }
 
   override fchmod(h: number, mode: number, caller: Caller): Answer<number> {
@@ -272,13 +276,13 @@ export class UserScheme extends Scheme {
   }
 
   override mkdir(ref: string, mode: number, caller: Caller): Answer<number> {
-    return this.ask(Op.MKDIR, 0, caller, mode, 0, utf8(ref), this.value);
+    return this.ask(Op.MKDIR, 0, caller, mode, 0, ref, this.value);
   }
   override rmdir(ref: string, caller: Caller): Answer<number> {
-    return this.ask(Op.RMDIR, 0, caller, 0, 0, utf8(ref), this.value);
+    return this.ask(Op.RMDIR, 0, caller, 0, 0, ref, this.value);
   }
   override unlink(ref: string, caller: Caller): Answer<number> {
-    return this.ask(Op.UNLINK, 0, caller, 0, 0, utf8(ref), this.value);
+    return this.ask(Op.UNLINK, 0, caller, 0, 0, ref, this.value);
   }
   override rename(from: string, to: string, caller: Caller): Answer<number> {
     return this.ask(Op.RENAME, 0, caller, 0, 0, new WireWriter().str(from).str(to).finish(), this.value);
@@ -290,19 +294,19 @@ export class UserScheme extends Scheme {
     return this.ask(Op.SYMLINK, 0, caller, 0, 0, new WireWriter().str(target).str(path).finish(), this.value);
   }
   override readlink(ref: string, caller: Caller): Answer<string> {
-    return this.ask(Op.READLINK, 0, caller, 0, 0, utf8(ref), (r) => fromUtf8(r.payload) ?? E.EIO);
+    return this.ask(Op.READLINK, 0, caller, 0, 0, ref, (r) => fromUtf8(r.payload) ?? E.EIO);
   }
   override chmod(ref: string, mode: number, caller: Caller): Answer<number> {
-    return this.ask(Op.CHMOD, 0, caller, mode, 0, utf8(ref), this.value);
+    return this.ask(Op.CHMOD, 0, caller, mode, 0, ref, this.value);
   }
   override chown(ref: string, uid: number, gid: number, caller: Caller): Answer<number> {
-    return this.ask(Op.CHOWN, 0, caller, uid, gid, utf8(ref), this.value);
+    return this.ask(Op.CHOWN, 0, caller, uid, gid, ref, this.value);
   }
   override utimens(ref: string, atime: number, mtime: number, caller: Caller): Answer<number> {
-    return this.ask(Op.UTIMENS, 0, caller, atime, mtime, utf8(ref), this.value);
+    return this.ask(Op.UTIMENS, 0, caller, atime, mtime, ref, this.value);
   }
   override stat(ref: string, nofollow: boolean, caller: Caller): Answer<Stat> {
-    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, utf8(ref), (r) => readStat(r.payload) ?? E.EIO);
+    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, ref, (r) => readStat(r.payload) ?? E.EIO);
   }
 }
 
