@@ -65,6 +65,17 @@ export function decodeUtf8(b: Uint8Array, fatal = true): string | null {
       return null;
     }
   }
+  // Paths and names are mostly short and ASCII: one call makes the string.
+  if (b.length <= 1024) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
+  }
   let s = '';
   let chunk: number[] = [];
   for (let i = 0; i < b.length; ) {
