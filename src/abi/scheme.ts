@@ -136,16 +136,16 @@ export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
 /** Parses the requests packed in `src` (the payloads are views into it). */
 export function parseRequests(src: Uint8Array): Request[] | null {
   const out: Request[] = [];
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let pos = 0;
   while (pos < src.length) {
     if (pos + REQ_HEADER > src.length) return null;
-    const v = new DataView(src.buffer, src.byteOffset + pos, REQ_HEADER);
-    const len = v.getUint32(28, true);
+    const len = v.getUint32(pos + 28, true);
     if (pos + REQ_HEADER + len > src.length) return null;
     out.push({
-      tag: v.getUint32(0, true), opcode: v.getUint32(4, true), handle: v.getUint32(8, true),
-      flags: v.getUint32(12, true), pid: v.getUint32(16, true), uid: v.getUint32(20, true),
-      gid: v.getUint32(24, true), arg0: v.getFloat64(32, true), arg1: v.getFloat64(40, true),
+      tag: v.getUint32(pos, true), opcode: v.getUint32(pos + 4, true), handle: v.getUint32(pos + 8, true),
+      flags: v.getUint32(pos + 12, true), pid: v.getUint32(pos + 16, true), uid: v.getUint32(pos + 20, true),
+      gid: v.getUint32(pos + 24, true), arg0: v.getFloat64(pos + 32, true), arg1: v.getFloat64(pos + 40, true),
       payload: src.subarray(pos + REQ_HEADER, pos + REQ_HEADER + len),
     });
     pos += requestSize(len);
@@ -170,15 +170,15 @@ export function putReply(dst: Uint8Array, pos: number, r: Reply): number {
 /** Parses replies; a malformed batch yields null and the whole write fails with EINVAL. */
 export function parseReplies(src: Uint8Array): Reply[] | null {
   const out: Reply[] = [];
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let pos = 0;
   while (pos < src.length) {
     if (pos + REPLY_HEADER > src.length) return null;
-    const v = new DataView(src.buffer, src.byteOffset + pos, REPLY_HEADER);
-    const len = v.getUint32(8, true);
+    const len = v.getUint32(pos + 8, true);
     if (pos + REPLY_HEADER + len > src.length) return null;
     out.push({
-      tag: v.getUint32(0, true), kind: v.getUint32(4, true), result: v.getFloat64(16, true),
-      aux: v.getFloat64(24, true), payload: src.subarray(pos + REPLY_HEADER, pos + REPLY_HEADER + len),
+      tag: v.getUint32(pos, true), kind: v.getUint32(pos + 4, true), result: v.getFloat64(pos + 16, true),
+      aux: v.getFloat64(pos + 24, true), payload: src.subarray(pos + REPLY_HEADER, pos + REPLY_HEADER + len),
     });
     pos += replySize(len);
   }
