@@ -5,15 +5,19 @@
 // - Addresses (values: bigint): the link-local one made from the MAC (RFC 4291 appendix A),
 //   static ones (`addresses.push`, netd's `addr6=` and `ip addr add`), and with `autoconf`
 //   one per autonomous /64 prefix of a router advertisement (SLAAC, RFC 4862 5.5.3; no
-//   duplicate address detection: the interface identifier is the MAC's EUI-64).
+//   duplicate address detection: the interface identifier is the MAC's EUI-64). A SLAAC
+//   address goes when its valid lifetime ends, which a later advertisement may extend but not
+//   cut below two hours (5.5.3 (e)); at most 16 such addresses and 8 learned routers are kept.
 // - Next hops: our own addresses, multicast, link-local (fe80::/10) and the prefixes of our
 //   addresses are on-link; anything else goes via the static gateway or a router learned
 //   from an advertisement (RFC 4861 6.3.4), else it is unroutable.
 // - Neighbour discovery (RFC 4861 7): a packet whose next hop has no known MAC is held in the
 //   interface's neighbour queue and a solicitation goes to the hop's solicited-node group (at
 //   most one a second per hop); the advertisement releases the queue. Solicitations for our
-//   addresses are answered; solicitations, advertisements, router advertisements and packets
-//   from on-link senders teach us MACs. ND messages must carry hop limit 255 and code 0.
+//   addresses are answered; solicitations, router advertisements and packets from on-link
+//   senders teach us MACs; an advertisement only updates a neighbour we know or asked for
+//   (7.2.5), and replaces a known MAC only with its override flag. ND messages must carry hop
+//   limit 255 and code 0; router advertisements must come from a link-local address.
 // - ICMPv6 (RFC 4443): echo requests to our addresses are answered; destination unreachable
 //   (port unreachable) is sent for the interface's closed UDP ports, quoting as much of the
 //   packet as fits in the minimum MTU, never about multicast or from an unspecified source.
@@ -37,6 +41,18 @@ const ALL_ROUTERS = 0xff02n << 112n | 2n;
 const LINK_LOCAL = new Ipv6Cidr(0xfe80n << 112n, 10);
 const NEIGHBOR_LIFETIME_MS = 60_000;
 const MAX_NEIGHBORS = 64;
+/** Solicitation times kept for the rate limit, at most. */
+const MAX_ASKED = MAX_NEIGHBORS * 4;
+/**
+ * Addresses and routers taken from advertisements, at most: any node on the link can send
+ * router advertisements (they need only a link-local source), each with many prefixes.
+ */
+const MAX_AUTOCONF_ADDRESSES = 16;
+const MAX_ROUTERS = 8;
+/** RFC 4862 5.5.3 (e): an advertisement may not cut a SLAAC address's valid lifetime below two hours. */
+const TWO_HOURS_MS = 2 * 3600_000;
+/** A prefix lifetime of all ones is infinite (RFC 4861 4.6.2). */
+const INFINITE_LIFETIME = 0xffff_ffff;
 /** An error quotes the packet up to the minimum MTU (RFC 4443 2.4 (c)). */
 const MIN_MTU = 1280;
 const DEFAULT_HOP_LIMIT = 64;
@@ -64,6 +80,10 @@ export class Ipv6Layer {
   readonly routers = new Map<bigint, number>();
   private readonly neighbors = new Map<bigint, { mac: EthernetAddress; expires: number }>();
   private readonly asked = new Map<bigint, number>();
+  /** Addresses SLAAC made, with when their valid lifetime ends (Infinity: never). */
+  private readonly autoconfigured = new Map<bigint, number>();
+  /** The interface identifier SLAAC addresses end with: the MAC's EUI-64, whatever addresses come and go. */
+  private readonly iid: bigint;
   private solicitedRouters = false;
   private readonly cache = new Ipv6AddressCache();
   /** The packet receive() passed on (valid until the next receive). */
@@ -81,7 +101,9 @@ export class Ipv6Layer {
     private readonly link: LinkTx,
     private readonly pending: NeighborQueue,
   ) {
-    this.addresses = [new Ipv6Cidr(ipv6Value(linkLocalFromMac(hardwareAddr)), 64)];
+    const linkLocal = ipv6Value(linkLocalFromMac(hardwareAddr));
+    this.addresses = [new Ipv6Cidr(linkLocal, 64)];
+    this.iid = linkLocal & ((1n << 64n) - 1n);
   }
 
   // ---------------------------------------------------------------- addresses and routes
@@ -98,6 +120,7 @@ export class Ipv6Layer {
 
   removeAddress(a: bigint): boolean {
     const i = this.addresses.findIndex((c) => c.address === a);
+    this.autoconfigured.delete(a);
     if (i < 0) return false;
     this.addresses.splice(i, 1);
     return true;
@@ -147,7 +170,7 @@ export class Ipv6Layer {
   /** The MAC for a next hop if known without asking: ours, a multicast group's, or cached. */
   knownLinkAddr(hop: bigint, now: number): EthernetAddress | null {
     if (this.hasAddress(hop)) return this.hardwareAddr;
-    if (isMulticast(hop)) return 0x3333_0000_0000 + Number(hop & 0xffff_ffffn); // RFC 2464 7
+    if (isMulticast(hop)) return this.multicastMac(hop);
     return this.neighbor(hop, now);
   }
 
@@ -177,11 +200,15 @@ export class Ipv6Layer {
 
   // ---------------------------------------------------------------- polling
 
-  /** At the first poll with autoconf on, asks the routers to advertise (RFC 4861 6.3.7). */
+  /**
+   * At the first poll with autoconf on, asks the routers to advertise (RFC 4861 6.3.7); later
+   * ones drop SLAAC addresses whose valid lifetime has ended (RFC 4862 5.5.4).
+   */
   poll(now: number): void {
+    if (this.autoconfigured.size > 0) for (const [a, until] of this.autoconfigured) if (until <= now) this.removeAddress(a);
     if (!this.autoconf || this.solicitedRouters) return;
     this.solicitedRouters = true;
-    const src = this.addresses[0]!.address;
+    const src = this.sourceFor(ALL_ROUTERS);
     this.sendIcmpv6(now, src, ALL_ROUTERS, this.multicastMac(ALL_ROUTERS), { kind: Icmpv6Type.RouterSolicit, options: { sourceLinkAddr: this.hardwareAddr } }, 255);
   }
 
@@ -236,10 +263,20 @@ export class Ipv6Layer {
         this.sendIcmpv6(now, target, to, src === 0n ? this.multicastMac(ALL_NODES) : (m.options.sourceLinkAddr ?? srcMac), na, 255);
         return -1;
       }
-      case Icmpv6Type.NeighborAdvert:
-        if (m.options.targetLinkAddr !== undefined) this.learn(ipv6Value(m.target), m.options.targetLinkAddr, now);
-        else if (this.asked.has(ipv6Value(m.target))) this.learn(ipv6Value(m.target), srcMac, now);
+      case Icmpv6Type.NeighborAdvert: {
+        // RFC 4861 7.1.2: an advertisement to a group is never a solicited one.
+        if (m.solicited && isMulticast(dst)) return this.drop(this.icmpv6, 'solicited-to-group');
+        // RFC 4861 7.2.5: an advertisement updates an entry we have or asked for; one about a
+        // stranger is discarded, or anyone on the link could fill the table and push out the
+        // neighbours in use. Without the override flag it does not replace a known MAC.
+        const target = ipv6Value(m.target);
+        const known = this.neighbors.get(target);
+        if (known === undefined && !this.asked.has(target)) return this.drop(this.icmpv6, 'unsolicited-advert');
+        const mac = m.options.targetLinkAddr ?? (this.asked.has(target) ? srcMac : undefined);
+        if (mac === undefined || (known !== undefined && known.mac !== mac && !m.override)) return -1;
+        this.learn(target, mac, now);
         return -1;
+      }
       case Icmpv6Type.RouterAdvert:
         this.routerAdvert(now, src, m);
         return -1;
@@ -272,23 +309,45 @@ export class Ipv6Layer {
     if (!LINK_LOCAL.contains(src)) return void this.icmpv6.drop('router-not-link-local');
     if (m.options.sourceLinkAddr !== undefined) this.learn(src, m.options.sourceLinkAddr, now);
     if (!this.autoconf) return;
-    if (m.routerLifetime > 0) this.routers.set(src, now + m.routerLifetime * 1000);
-    else this.routers.delete(src);
-    const iid = this.addresses[0]!.address & ((1n << 64n) - 1n);
+    if (m.routerLifetime === 0) this.routers.delete(src);
+    else if (this.routers.has(src) || this.roomForRouter(now)) this.routers.set(src, now + m.routerLifetime * 1000);
+    else this.icmpv6.drop('routers-full');
     for (const pi of m.options.prefixes ?? []) {
-      if (!pi.autonomous || pi.prefixLen !== 64 || pi.validLifetime === 0 || pi.preferredLifetime > pi.validLifetime) continue;
+      if (!pi.autonomous || pi.prefixLen !== 64 || pi.preferredLifetime > pi.validLifetime) continue;
       const prefix = ipv6Value(pi.prefix);
       if (LINK_LOCAL.contains(prefix)) continue;
-      const addr = (prefix & ~((1n << 64n) - 1n)) | iid;
-      if (!this.hasAddress(addr)) {
-        this.addresses.push(new Ipv6Cidr(addr, 64));
-        this.icmpv6.event('slaac-address');
+      const addr = (prefix & ~((1n << 64n) - 1n)) | this.iid;
+      const until = pi.validLifetime === INFINITE_LIFETIME ? Infinity : now + pi.validLifetime * 1000;
+      const had = this.autoconfigured.get(addr);
+      if (had !== undefined) {
+        // RFC 4862 5.5.3 (e): a long lifetime, or one past the current, is taken; a short
+        // one cuts what is left to two hours at most, so a forged advertisement cannot end
+        // an address at once.
+        if (pi.validLifetime * 1000 > TWO_HOURS_MS || until > had) this.autoconfigured.set(addr, until);
+        else if (had - now > TWO_HOURS_MS) this.autoconfigured.set(addr, now + TWO_HOURS_MS);
+        continue;
       }
+      if (pi.validLifetime === 0 || this.hasAddress(addr)) continue;
+      if (this.autoconfigured.size >= MAX_AUTOCONF_ADDRESSES) {
+        this.icmpv6.drop('slaac-full');
+        continue;
+      }
+      this.addresses.push(new Ipv6Cidr(addr, 64));
+      this.autoconfigured.set(addr, until);
+      this.icmpv6.event('slaac-address');
     }
+  }
+
+  /** Whether another learned router fits, after forgetting those whose lifetime has ended. */
+  private roomForRouter(now: number): boolean {
+    if (this.routers.size < MAX_ROUTERS) return true;
+    for (const [r, until] of this.routers) if (until <= now) this.routers.delete(r);
+    return this.routers.size < MAX_ROUTERS;
   }
 
   // ---------------------------------------------------------------- egress
 
+  /** A group's MAC: 33:33 and the group's last 32 bits (RFC 2464 7). */
   private multicastMac(group: bigint): EthernetAddress {
     return 0x3333_0000_0000 + Number(group & 0xffff_ffffn);
   }
@@ -356,7 +415,11 @@ export class Ipv6Layer {
     if (last !== undefined && now - last < ARP_REQUEST_INTERVAL_MS) return;
     // Only the rate limit needs the times: past it an entry is forgotten, so a flood of
     // strangers to answer cannot grow the table without bound.
-    if (this.asked.size >= MAX_NEIGHBORS * 4) for (const [h, t] of this.asked) if (now - t >= ARP_REQUEST_INTERVAL_MS) this.asked.delete(h);
+    if (this.asked.size >= MAX_ASKED) {
+      for (const [h, t] of this.asked) if (now - t >= ARP_REQUEST_INTERVAL_MS) this.asked.delete(h);
+      // Still full within one second: the oldest goes (it may then be asked again a little early).
+      if (this.asked.size >= MAX_ASKED) this.asked.delete(this.asked.keys().next().value!);
+    }
     this.asked.set(hop, now);
     const group = ipv6Value(solicitedNode(ipv6Bytes(hop)));
     this.icmpv6.event('neighbor-solicit-sent');
