@@ -309,3 +309,23 @@ function raFrame(): Uint8Array {
   emitIcmpv6(ra, f.subarray(54), router, all);
   return f;
 }
+
+test('ipv6: a datagram or echo too big for a 1500-byte MTU under IPv6\'s longer header is refused, not sent oversized', () => {
+  const { sim, frames } = pair();
+  const u = sim.a.sockets.add(new UdpSocket());
+  assert.equal(u.bind(5000), null);
+  const v = sim.b.sockets.add(new UdpSocket());
+  assert.equal(v.bind(53), null);
+  assert.equal(u.sendTo(new Uint8Array(1453), B6, 53), 'too-large');
+  assert.equal(u.sendTo(new Uint8Array(1472), 0x0a00_0002, 53), null, 'IPv4 keeps its 1472');
+  assert.equal(u.sendTo(new Uint8Array(1452), B6, 53), null);
+  assert.ok(sim.runUntil(() => !v.rx.isEmpty));
+  const sent = frames.find((f) => f[12] === 0x86 && f[13] === 0xdd && f[20] === 17)!;
+  assert.equal(sent.length, 14 + 1500);
+  const s = sim.a.sockets.add(new IcmpSocket());
+  s.bind(7);
+  const echo = new Uint8Array(1461);
+  echo[0] = Icmpv6Type.EchoRequest;
+  assert.equal(s.sendTo(echo, B6), 'too-large');
+  assert.equal(s.sendTo(echo.subarray(0, 1460), B6), null);
+});

@@ -17,6 +17,7 @@ export interface IcmpOptions {
   txBytes?: number;
 }
 
+/** Largest message over a 1500-byte MTU (IPv4's 20-byte header; IPv6's is 20 bytes more). */
 export const ICMP_MAX_MESSAGE = 1500 - 20;
 
 export class IcmpSocket {
@@ -52,7 +53,7 @@ export class IcmpSocket {
     if (!this.isBound) return 'not-bound';
     if (!addr) return 'unaddressable';
     if (message.length < 8) return 'malformed';
-    if (message.length > ICMP_MAX_MESSAGE) return 'too-large';
+    if (message.length > (typeof addr === 'bigint' ? ICMP_MAX_MESSAGE - 20 : ICMP_MAX_MESSAGE)) return 'too-large';
     if (!this.tx.enqueue(message, addr, 0)) return 'buffer-full';
     return null;
   }

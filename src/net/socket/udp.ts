@@ -25,8 +25,13 @@ export interface Datagram {
   localPort: number;
 }
 
-/** Largest UDP payload over a 1500-byte MTU without fragmentation. */
+/** Largest UDP payload over a 1500-byte MTU without fragmentation (IPv4's 20-byte header). */
 export const UDP_MAX_PAYLOAD = 1500 - 20 - 8;
+
+/** The same for a datagram to `addr`: IPv6's header is 40 bytes and nothing fragments it here. */
+export function udpMaxPayload(addr: IpAddress): number {
+  return typeof addr === 'bigint' ? UDP_MAX_PAYLOAD - 20 : UDP_MAX_PAYLOAD;
+}
 
 export class UdpSocket {
   handle = -1;
@@ -61,7 +66,7 @@ export class UdpSocket {
   sendFrom(data: Uint8Array, srcAddr: IpAddress, srcPort: number, addr: IpAddress, port: number): UdpSendError | null {
     if (!this.transparent) return 'not-bound';
     if (!addr || !srcAddr || !(port > 0 && port < 65536) || !(srcPort > 0 && srcPort < 65536)) return 'unaddressable';
-    if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
+    if (data.length > udpMaxPayload(addr) || data.length > this.tx.payloadCapacity) return 'too-large';
     if (!this.tx.enqueue(data, addr, port, srcAddr, srcPort)) return 'buffer-full';
     return null;
   }
@@ -85,7 +90,7 @@ export class UdpSocket {
   sendTo(data: Uint8Array, addr: IpAddress, port: number): UdpSendError | null {
     if (!this.isBound) return 'not-bound';
     if (!addr || !(port > 0 && port < 65536)) return 'unaddressable';
-    if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
+    if (data.length > udpMaxPayload(addr) || data.length > this.tx.payloadCapacity) return 'too-large';
     if (!this.tx.enqueue(data, addr, port)) return 'buffer-full';
     return null;
   }
