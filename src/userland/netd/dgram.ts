@@ -25,7 +25,7 @@ import { parseIp, type IpAddress } from '../../net/wire/address.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
 import { linkFor, type Link } from './links.js';
 import { answerInfo } from './sockinfo.js';
-import { parseEndpoint } from './tcp.js';
+import { parseEndpoint, parseHost } from './endpoint.js';
 
 interface Dgram {
   socks: { link: Link; sock: UdpSocket | IcmpSocket }[];
@@ -203,10 +203,10 @@ export class IcmpService extends DgramService {
 
   open(path: string): number {
     const ref = path.replace(/^\/+/, '');
-    const m = /^\[?([0-9A-Fa-f:.]+)(?:%(\w+))?\]?$/.exec(ref);
-    const addr = ref === 'localhost' ? 0x7f00_0001 : m ? parseIp(m[1]!) : null;
-    if (!addr) fail(Errno.EINVAL);
-    const link = linkFor(this.links, addr, m?.[2]) ?? fail(Errno.ENETUNREACH);
+    const host = parseHost(ref);
+    if (!host?.addr) fail(Errno.EINVAL);
+    const addr = host.addr;
+    const link = linkFor(this.links, addr, host.zone) ?? fail(Errno.ENETUNREACH);
     const sock = link.sockets.add(new IcmpSocket());
     // Idents are unique across links, so a reply finds its socket whichever way it came.
     this.ident = (this.ident + 1) & 0xffff;

@@ -2,7 +2,7 @@
 // or fails with ECONNREFUSED / ETIMEDOUT; opened with O_NONBLOCK it is answered at once, the
 // connection becomes writable when the handshake ends, readable and writable when it fails,
 // and `dup(fd, "error")` says how); HOST is a dotted quad, `localhost` or an IPv6 address in
-// brackets (`tcp:[fe80::1%eth0]:80`, parseEndpoint). `tcp:/PORT` (or `tcp:0.0.0.0:PORT`,
+// brackets (`tcp:[fe80::1%eth0]:80`, endpoint.ts). `tcp:/PORT` (or `tcp:0.0.0.0:PORT`,
 // `tcp:[::]:PORT`) listens on every link for both families, and `dup(fd, "accept")` takes
 // one connection from it. Reads and writes are the
 // socket's byte stream: a read with nothing to read, a write into a full buffer, a connect in
@@ -22,7 +22,8 @@ import { MAX_PAYLOAD } from '../../abi/scheme.js';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
 import { Readiness } from '../../net/socket/readiness.js';
-import { formatEndpoint, ipv4, parseIp, type IpAddress } from '../../net/wire/address.js';
+import { formatEndpoint, type IpAddress } from '../../net/wire/address.js';
+import { parseEndpoint } from './endpoint.js';
 import { linkFor, type Link } from './links.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
 import { answerInfo } from './sockinfo.js';
@@ -72,20 +73,6 @@ function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
 
 /** Connections a listener holds before accept; each costs its buffers from its SYN on. */
 const BACKLOG = 512;
-
-/**
- * Parses `HOST:PORT`: HOST is a dotted quad, `localhost`, empty (any), or an IPv6 address in
- * brackets with an optional zone naming the link (`[fe80::1%eth0]`); `[::]` is any, too.
- */
-export function parseEndpoint(ref: string): { addr: IpAddress; port: number; zone?: string } | null {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)(?:%(\w+))?\]|([^:/[\]]*)):(\d+)$/.exec(ref);
-  if (!m) return null;
-  const v6 = m[1] === undefined ? null : parseIp(m[1]);
-  const addr = m[1] !== undefined ? (typeof v6 === 'bigint' ? v6 : null) : m[3] === 'localhost' ? 0x7f00_0001 : m[3] === '' ? 0 : ipv4(m[3]!);
-  const port = Number(m[4]);
-  if (addr === null || port > 65535) return null;
-  return m[2] === undefined ? { addr, port } : { addr, port, zone: m[2] };
-}
 
 export class TcpService implements mh.SchemeHandler {
   private entries = new Map<number, Entry>();
