@@ -6,35 +6,13 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { bootWithFs, CBuild, install, skipReason } from './c/harness.js';
+import { onHost } from './c/onhost.js';
 import { killAll, startNetd } from './net-harness.js';
 
 const skip = skipReason();
 
-/**
- * Runs the native build as a server (`serverArgs`, PORT standing for a free port) and then
- * each client in turn on the host; their transcripts, with the port written back as PORT.
- */
-async function onHost(bin: string, serverArgs: string[], clients: string[][]): Promise<{ server: string; clients: string[] }> {
-  const port = String(20000 + ((process.pid + hostRuns++ * 7) % 20000));
-  const fill = (a: string[]) => a.map((x) => (x === 'PORT' ? port : x));
-  const server = spawn(bin, fill(serverArgs), { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const done = new Promise<void>((resolve) => server.on('close', () => resolve()));
-  try {
-    const outs = clients.map((args) => spawnSync(bin, fill(args), { encoding: 'utf8', timeout: 20000 }).stdout.replaceAll(port, 'PORT'));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 20000)))]);
-    clearTimeout(timer);
-    return { server: out.replaceAll(port, 'PORT'), clients: outs };
-  } finally {
-    server.kill();
-  }
-}
-let hostRuns = 0;
 
 test('C programs use BSD sockets through netd', { skip }, async (t) => {
   const b = new CBuild();

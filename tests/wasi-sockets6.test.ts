@@ -6,9 +6,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { bootWithFs, CBuild, install, skipReason } from './c/harness.js';
+import { onHost } from './c/onhost.js';
 import { killAll, startNetd, waitListening } from './net-harness.js';
 
 const skip = skipReason();
@@ -22,25 +23,6 @@ async function hostHasIpv6(): Promise<boolean> {
   });
 }
 
-/** The native build as a server and then each client in turn on the host, the port written back as PORT. */
-async function onHost(bin: string, serverArgs: string[], clients: string[][]): Promise<{ server: string; clients: string[] }> {
-  const port = String(20000 + ((process.pid * 3 + hostRuns++ * 11) % 20000));
-  const fill = (a: string[]) => a.map((x) => (x === 'PORT' ? port : x));
-  const server = spawn(bin, fill(serverArgs), { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  server.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const done = new Promise<void>((resolve) => server.on('close', () => resolve()));
-  try {
-    const outs = clients.map((args) => spawnSync(bin, fill(args), { encoding: 'utf8', timeout: 20000 }).stdout.replaceAll(port, 'PORT'));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 20000)))]);
-    clearTimeout(timer);
-    return { server: out.replaceAll(port, 'PORT'), clients: outs };
-  } finally {
-    server.kill();
-  }
-}
-let hostRuns = 0;
 
 test('C programs use AF_INET6 sockets through netd', { skip }, async (t) => {
   const b = new CBuild();
@@ -70,7 +52,7 @@ test('C programs use AF_INET6 sockets through netd', { skip }, async (t) => {
         'server done', '',
       ].join('\n'));
       if (native) {
-        const host = await onHost(native, ['server', 'PORT', '2'], [['client', '::1', 'PORT', 'hello', 'world'], ['client', '127.0.0.1', 'PORT', 'again']]);
+        const host = await onHost(native, ['server', 'PORT', '2'], [['client', '::1', 'PORT', 'hello', 'world'], ['client', '127.0.0.1', 'PORT', 'again']], 3);
         assert.equal(host.server, s.stdout.replaceAll('7600', 'PORT'));
         assert.deepEqual(host.clients, [c1.stdout, c2.stdout].map((o) => o.replaceAll('7600', 'PORT')));
       }
@@ -89,7 +71,7 @@ test('C programs use AF_INET6 sockets through netd', { skip }, async (t) => {
       const s = await server;
       assert.equal(s.stdout, 'datagram of 3 bytes\ndatagram of 5 bytes\n');
       if (native) {
-        const host = await onHost(native, ['udpecho', 'PORT', '2'], [['udpsend', '::1', 'PORT', 'one', 'three']]);
+        const host = await onHost(native, ['udpecho', 'PORT', '2'], [['udpsend', '::1', 'PORT', 'one', 'three']], 3);
         assert.equal(host.server, s.stdout);
         assert.deepEqual(host.clients, [c.stdout.replaceAll('7601', 'PORT')]);
       }
