@@ -154,17 +154,23 @@ export function parseRequests(src: Uint8Array): Request[] | null {
 }
 
 export function putReply(dst: Uint8Array, pos: number, r: Reply): number {
-  const size = replySize(r.payload.length);
-  if (pos + size > dst.length) return -1;
-  const v = new DataView(dst.buffer, dst.byteOffset + pos, REPLY_HEADER);
-  v.setUint32(0, r.tag, true);
-  v.setUint32(4, r.kind, true);
-  v.setUint32(8, r.payload.length, true);
-  v.setUint32(12, 0, true);
-  v.setFloat64(16, r.result, true);
-  v.setFloat64(24, r.aux, true);
-  dst.set(r.payload, pos + REPLY_HEADER);
-  return pos + size;
+  if (pos + replySize(r.payload.length) > dst.length) return -1;
+  return writeReply(new DataView(dst.buffer, dst.byteOffset, dst.byteLength), dst, pos, r.tag, r.kind, r.result, r.aux, r.payload);
+}
+
+/**
+ * Writes a reply at `pos` of `dst`, which `v` views whole, and returns the next position; the
+ * caller has checked it fits. A server that keeps `v` makes no object per reply.
+ */
+export function writeReply(v: DataView, dst: Uint8Array, pos: number, tag: number, kind: number, result: number, aux: number, payload: Uint8Array): number {
+  v.setUint32(pos, tag, true);
+  v.setUint32(pos + 4, kind, true);
+  v.setUint32(pos + 8, payload.length, true);
+  v.setUint32(pos + 12, 0, true);
+  v.setFloat64(pos + 16, result, true);
+  v.setFloat64(pos + 24, aux, true);
+  if (payload.length > 0) dst.set(payload, pos + REPLY_HEADER);
+  return pos + replySize(payload.length);
 }
 
 /** Parses replies; a malformed batch yields null and the whole write fails with EINVAL. */

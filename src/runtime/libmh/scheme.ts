@@ -8,7 +8,7 @@
 
 import { DATA_SIZE } from '../../abi/channel.js';
 import { Errno } from '../../abi/errno.js';
-import { Op, parseRequests, putReply, REPLY_HEADER, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
+import { Op, parseRequests, putReply, ReplyKind, replySize, writeReply, type Request } from '../../abi/scheme.js';
 import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
 import { STATVFS_BYTES, writeStatVfs, type StatVfs } from '../../abi/statvfs.js';
 
@@ -154,16 +154,7 @@ export class SchemeServer {
       }
     }
     // Written in place: a reply object and a DataView per reply cost more than the reply.
-    const at = this.outPos;
-    const v = this.outView;
-    v.setUint32(at, tag, true);
-    v.setUint32(at + 4, kind, true);
-    v.setUint32(at + 8, payload.length, true);
-    v.setUint32(at + 12, 0, true);
-    v.setFloat64(at + 16, result, true);
-    v.setFloat64(at + 24, aux, true);
-    if (payload.length > 0) this.outBuf.set(payload, at + REPLY_HEADER);
-    this.outPos = at + size;
+    this.outPos = writeReply(this.outView, this.outBuf, this.outPos, tag, kind, result, aux, payload);
   }
 
   /** Writes the replies in hand: one write, since they fit a channel's data area. */
