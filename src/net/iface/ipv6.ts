@@ -20,7 +20,9 @@
 //   limit 255 and code 0; router advertisements must come from a link-local address.
 // - ICMPv6 (RFC 4443): echo requests to our addresses are answered; destination unreachable
 //   (port unreachable) is sent for the interface's closed UDP ports, quoting as much of the
-//   packet as fits in the minimum MTU, never about multicast or from an unspecified source.
+//   packet as fits in the minimum MTU, never about multicast or from an unspecified source,
+//   and at most 10 a second after a burst of 10 (2.4 (f): a flood of datagrams to closed
+//   ports does not make as many errors).
 //
 // receive() returns the next header of a packet the interface must take further (TCP, UDP, or
 // ICMPv6 echo replies and errors for ICMP sockets), with its addresses and payload left in
@@ -56,6 +58,9 @@ const INFINITE_LIFETIME = 0xffff_ffff;
 /** An error quotes the packet up to the minimum MTU (RFC 4443 2.4 (c)). */
 const MIN_MTU = 1280;
 const DEFAULT_HOP_LIMIT = 64;
+/** ICMPv6 errors sent: a burst of this many, then this many a second (RFC 4443 2.4 (f)). */
+const ERROR_BURST = 10;
+const ERRORS_PER_SECOND = 10;
 
 /** What the IPv6 layer needs of the interface it is part of: its transmit buffer and device. */
 export interface LinkTx {
@@ -85,6 +90,9 @@ export class Ipv6Layer {
   /** The interface identifier SLAAC addresses end with: the MAC's EUI-64, whatever addresses come and go. */
   private readonly iid: bigint;
   private solicitedRouters = false;
+  /** Errors that may be sent now (a token bucket), and when it was last filled. */
+  private errorTokens = ERROR_BURST;
+  private errorsFilled = 0;
   private readonly cache = new Ipv6AddressCache();
   /** The packet receive() passed on (valid until the next receive). */
   rxSrc = 0n;
@@ -453,6 +461,7 @@ export class Ipv6Layer {
   sendUnreachable(now: number, code: number): void {
     const p = this.rxPacket;
     if (!p || isMulticast(this.rxDst) || this.rxSrc === 0n) return;
+    if (!this.errorAllowed(now)) return void this.icmpv6.drop('error-rate-limit');
     const quote = p.buffer.subarray(0, Math.min(IPV6_HEADER_LEN + p.payloadLen, MIN_MTU - IPV6_HEADER_LEN - 8));
     const b = this.link.txBuf;
     const o = IPV6_PAYLOAD_OFFSET;
@@ -467,6 +476,15 @@ export class Ipv6Layer {
     this.icmpv6.tx++;
     this.icmpv6.event('unreachable-sent');
     this.sendIp(now, src, dst, Ipv6NextHeader.Icmpv6, len);
+  }
+
+  /** Takes a token for an error, if one is left after the bucket fills for the time gone by. */
+  private errorAllowed(now: number): boolean {
+    this.errorTokens = Math.min(ERROR_BURST, this.errorTokens + (Math.max(0, now - this.errorsFilled) * ERRORS_PER_SECOND) / 1000);
+    this.errorsFilled = now;
+    if (this.errorTokens < 1) return false;
+    this.errorTokens--;
+    return true;
   }
 
   private drop(st: ProtoStats, reason: string): number {

@@ -329,3 +329,27 @@ test('ipv6: a datagram or echo too big for a 1500-byte MTU under IPv6\'s longer 
   assert.equal(s.sendTo(echo, B6), 'too-large');
   assert.equal(s.sendTo(echo.subarray(0, 1460), B6), null);
 });
+
+test('ipv6: port unreachable errors are rate-limited: a burst of 10, then 10 a second', () => {
+  const { sim } = pair();
+  const u = sim.a.sockets.add(new UdpSocket({ txSlots: 64, txBytes: 64 * 1024 }));
+  assert.equal(u.bind(5000), null);
+  const burst = () => {
+    for (let i = 0; i < 30; i++) assert.equal(u.sendTo(new Uint8Array(4), B6, 53), null);
+  };
+  // One first, so that the neighbours know each other and the burst is not held for them.
+  assert.equal(u.sendTo(new Uint8Array(4), B6, 53), null);
+  sim.runFor(2000);
+  const st = sim.b.iface.stats;
+  assert.equal(st.icmpv6.count('unreachable-sent'), 1);
+  burst();
+  sim.runFor(100);
+  assert.equal(st.udp.dropped('no-socket'), 31);
+  assert.equal(st.icmpv6.count('unreachable-sent'), 11);
+  assert.equal(st.icmpv6.dropped('error-rate-limit'), 20);
+  sim.runFor(1000);
+  burst();
+  sim.runFor(100);
+  const sent = st.icmpv6.count('unreachable-sent');
+  assert.ok(sent > 11 && sent <= 22, `sent ${sent}`);
+});
