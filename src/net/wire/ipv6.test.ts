@@ -29,6 +29,17 @@ test('ipv6: addresses in text', () => {
   assert.equal(formatIpv6(solicitedNode(ip6('fe80::2'))), 'ff02::1:ff00:2');
 });
 
+test('ipv6: the last 32 bits as a dotted quad (RFC 4291 2.2), and bad ones', () => {
+  assert.equal(toHex(ip6('::ffff:192.0.2.1')), '00000000000000000000ffffc0000201');
+  assert.equal(toHex(ip6('64:ff9b::10.0.2.2')), '0064ff9b00000000000000000a000202');
+  assert.equal(toHex(ip6('1:2:3:4:5:6:1.2.3.4')), '00010002000300040005000601020304');
+  assert.equal(toHex(ip6('::1.2.3.4')), '00000000000000000000000001020304');
+  assert.equal(parseIp('::ffff:10.0.0.1'), 0xffff_0a00_0001n);
+  for (const bad of ['::ffff:1.2.3', '::ffff:1.2.3.256', '::1.2.3.4:5', '1:2:3:4:5:6:7:1.2.3.4', '1.2.3.4::', '::ffff:1.2.3.4.5', '::ffff:01234.1.1.1', '::ffff:a.b.c.d', '1:2:3:4:5:6:1.2.3.4:7']) {
+    assert.equal(ipv6(bad), null, bad);
+  }
+});
+
 test('ipv6 + ndp: parse a literal neighbour solicitation and emit it back', () => {
   const p = Ipv6Packet.checked(NS);
   assert.ok(p instanceof Ipv6Packet);

@@ -19,13 +19,23 @@ export enum Ipv6NextHeader {
 
 export type Ipv6Address = Uint8Array;
 
-/** Parses text such as "fe80::1" or "2001:db8::a:b"; null if it is not an IPv6 address. */
+/**
+ * Parses text such as "fe80::1", "2001:db8::a:b" or "::ffff:192.0.2.1" (the last 32 bits as a
+ * dotted quad, RFC 4291 2.2); null if it is not an IPv6 address.
+ */
 export function ipv6(text: string): Ipv6Address | null {
   const halves = text.split('::');
   if (halves.length > 2) return null;
   const words = (s: string) => (s === '' ? [] : s.split(':'));
   const head = words(halves[0]!);
   const tail = halves.length === 2 ? words(halves[1]!) : [];
+  const last = halves.length === 2 ? tail : head;
+  if (last.length > 0 && last[last.length - 1]!.includes('.')) {
+    const q = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(last.pop()!);
+    if (!q || q.slice(1).some((x) => Number(x) > 255)) return null;
+    const [a, b, c, d] = q.slice(1).map(Number) as [number, number, number, number];
+    last.push(((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+  }
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
   const all = [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...tail];

@@ -15,6 +15,9 @@ test('netd endpoint: HOST:PORT of either family, with a zone for IPv6', () => {
   assert.deepEqual(parseEndpoint('[2001:db8::1]:443'), { addr: v6('2001:db8::1'), port: 443 });
   assert.deepEqual(parseEndpoint('[fe80::1%eth0]:22'), { addr: v6('fe80::1'), zone: 'eth0', port: 22 });
   assert.deepEqual(parseEndpoint('[FE80::A]:65535'), { addr: v6('fe80::a'), port: 65535 });
+  // A v4-mapped address is the IPv4 one.
+  assert.deepEqual(parseEndpoint('[::ffff:10.0.2.2]:80'), { addr: 0x0a00_0202, port: 80 });
+  assert.deepEqual(parseEndpoint('[::ffff:a00:202]:80'), { addr: 0x0a00_0202, port: 80 });
 });
 
 test('netd endpoint: bad names are refused', () => {
@@ -22,7 +25,7 @@ test('netd endpoint: bad names are refused', () => {
     '', ':', '80', '10.0.2.2', '10.0.2.2:', '10.0.2.2:65536', '10.0.2.2:123456', '10.0.2.2:-1', '10.0.2.2:8x',
     '::1:80', '[::1]', '[::1:80', '::1]:80', '[[::1]]:80', '[10.0.2.2]:80', '10.0.2.2%eth0:80',
     '[fe80::1%]:80', '[fe80::1%eth0%x]:80', '[fe80::1%eth-0]:80', '[fe80::1%eth0/x]:80', '[fe80::1::2]:80',
-    '[1:2:3:4:5:6:7:8:9]:80', 'example.com:80', '[::ffff:1.2.3.4]:80', 'ä:80', '[fe80::1%é]:80',
+    '[1:2:3:4:5:6:7:8:9]:80', 'example.com:80', '[::ffff:1.2.3.4%eth0]:80', '[::ffff:1.2.3]:80', 'ä:80', '[fe80::1%é]:80',
   ]) assert.equal(parseEndpoint(bad), null, bad);
 });
 

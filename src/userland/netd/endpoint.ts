@@ -1,7 +1,8 @@
 // netd's names for the far end of a socket: HOST for icmp:, HOST:PORT for tcp: and udp:.
 // HOST is a dotted quad, `localhost`, or an IPv6 address in brackets (icmp: also takes one
 // bare), with an optional zone naming the link (`[fe80::1%eth0]`). A zone belongs to an IPv6
-// address only; brackets hold an IPv6 address only and must pair up. An empty HOST (`:80`)
+// address only; brackets hold an IPv6 address only and must pair up. A v4-mapped address
+// (`[::ffff:10.0.2.2]`) is the IPv4 one, as the WASI sockets take it. An empty HOST (`:80`)
 // or `[::]` is the unspecified address: any, to a listener.
 
 import { ipv4, parseIp, type IpAddress } from '../../net/wire/address.js';
@@ -17,11 +18,13 @@ export interface Endpoint extends Host {
 
 const ZONE = /^\w+$/;
 
-/** ADDR or ADDR%ZONE for an IPv6 address; null for anything else. */
+/** ADDR or ADDR%ZONE for an IPv6 address (a v4-mapped one is its IPv4 address); null for anything else. */
 function ipv6Host(text: string): Host | null {
   const pct = text.indexOf('%');
   const a = parseIp(pct < 0 ? text : text.slice(0, pct));
   if (typeof a !== 'bigint') return null;
+  // ::ffff:a.b.c.d is IPv4 as an IPv6 socket names it (RFC 4291 2.5.5.2); it has no zone.
+  if (a >> 32n === 0xffffn) return pct < 0 ? { addr: Number(a & 0xffff_ffffn) } : null;
   if (pct < 0) return { addr: a };
   const zone = text.slice(pct + 1);
   return ZONE.test(zone) ? { addr: a, zone } : null;
