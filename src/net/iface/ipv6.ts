@@ -41,6 +41,8 @@ export const IPV6_PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV6_HEADER_LEN;
 const ALL_NODES = 0xff02n << 112n | 1n;
 const ALL_ROUTERS = 0xff02n << 112n | 2n;
 const LINK_LOCAL = new Ipv6Cidr(0xfe80n << 112n, 10);
+/** ff02::1:ff00:0/104, the solicited-node groups, shifted down past their 24 bits. */
+const SOLICITED_NODE_PREFIX = 0xff02_0000_0000_0000_0000_0001_ffn;
 const NEIGHBOR_LIFETIME_MS = 60_000;
 const MAX_NEIGHBORS = 64;
 /** Solicitation times kept for the rate limit, at most. */
@@ -137,7 +139,7 @@ export class Ipv6Layer {
   /** Is a packet to `a` for us: ours, all-nodes, or the solicited-node group of one of ours. */
   acceptsDst(a: bigint): boolean {
     if (a === ALL_NODES || this.hasAddress(a)) return true;
-    if (a >> 24n !== 0xff02_0000_0000_0000_0000_0001_ffn) return false;
+    if (a >> 24n !== SOLICITED_NODE_PREFIX) return false;
     for (const c of this.addresses) if ((c.address & 0xff_ffffn) === (a & 0xff_ffffn)) return true;
     return false;
   }
@@ -258,6 +260,9 @@ export class Ipv6Layer {
     if (ndp && p.hopLimit !== 255) return this.drop(this.icmpv6, 'hop-limit');
     switch (m.kind) {
       case Icmpv6Type.NeighborSolicit: {
+        // RFC 4861 7.1.1: a probe from the unspecified address goes to a solicited-node group
+        // and names no link address (there is no sender to have one).
+        if (src === 0n && (dst >> 24n !== SOLICITED_NODE_PREFIX || m.options.sourceLinkAddr !== undefined)) return this.drop(this.icmpv6, 'malformed-probe');
         if (m.options.sourceLinkAddr !== undefined && src !== 0n) this.learn(src, m.options.sourceLinkAddr, now);
         const target = ipv6Value(m.target);
         if (!this.hasAddress(target)) return this.drop(this.icmpv6, 'not-our-target');

@@ -128,3 +128,17 @@ test('ipv6 ndp: an advertisement about a stranger is not learned; one about a ne
   assert.equal(v6.icmpv6.dropped('solicited-to-group'), 1);
   assert.equal(v6.neighbor(ipv6Value(stranger), 307), 0x5254_0000_9999);
 });
+
+test('ipv6 ndp: a probe from the unspecified address is answered only when well formed (RFC 4861 7.1.1)', () => {
+  const { v6, feed } = setup();
+  const ours = linkLocalFromMac(OUR_MAC);
+  const probe = (dst: Ipv6Address, withLinkAddr: boolean): Uint8Array => ndFrame(new Uint8Array(16), dst, {
+    kind: Icmpv6Type.NeighborSolicit, target: ours, options: withLinkAddr ? { sourceLinkAddr: PEER_MAC } : {},
+  });
+  feed(0, probe(ip6('ff02::1:ff00:2'), false));
+  assert.equal(v6.icmpv6.count('neighbor-advert-sent'), 1);
+  feed(1, probe(ip6('ff02::1:ff00:2'), true));
+  feed(2, probe(ours, false));
+  assert.equal(v6.icmpv6.count('neighbor-advert-sent'), 1);
+  assert.equal(v6.icmpv6.dropped('malformed-probe'), 2);
+});
