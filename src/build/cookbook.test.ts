@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cookAll, REPO_ROOT, type PackageResult } from './cookbook.js';
+import { cookAll, inputHash, REPO_ROOT, type PackageResult } from './cookbook.js';
 import { loadRecipe, plan } from './recipe.js';
 
 function setup(t: { after(f: () => void): void }) {
@@ -60,6 +60,23 @@ test('custom builds are cached by their inputs and rebuilt when a source or depe
   await assert.rejects(cookAll(order(), o), /package lib: build script failed \(status 3\):\nbroken/);
   assert.equal(readFileSync(join(build, 'packages', 'lib', 'stage', 'lib', 'data.txt'), 'utf8'), 'two\n');
   assert.ok(!readdirSync(join(build, 'packages')).some((n) => n.includes('.tmp')), 'no half-built package left');
+});
+
+test('a change to the SDK rebuilds what is compiled with it, and only that', (t) => {
+  const { dir, recipes, put, build } = setup(t);
+  const script = (cmd: string) => `[source]\npath = "src"\n\n[build]\ntemplate = "custom"\nscript = "${cmd}"\n\n[package]\nversion = "1"\n`;
+  put(join(recipes, 'prog', 'recipe.toml'), script('$COOKBOOK_CC -o $COOKBOOK_STAGE/prog prog.c'));
+  put(join(recipes, 'prog', 'src', 'prog.c'), 'int main(void) { return 0; }\n');
+  put(join(recipes, 'data', 'recipe.toml'), script('cp data.txt $COOKBOOK_STAGE/'));
+  put(join(recipes, 'data', 'src', 'data.txt'), 'data\n');
+  put(join(dir, 'sdk', 'include', 'macrohard.h'), '/* one */\n');
+  const o = { root: dir, buildDir: build };
+  const hashes = () => ['prog', 'data'].map((n) => inputHash(loadRecipe(recipes, n, dir), new Map(), o));
+  const [prog1, data1] = hashes();
+  put(join(dir, 'sdk', 'include', 'macrohard.h'), '/* two */\n');
+  const [prog2, data2] = hashes();
+  assert.notEqual(prog2, prog1, 'a custom script calling $COOKBOOK_CC depends on the SDK');
+  assert.equal(data2, data1, 'a script that compiles nothing does not');
 });
 
 test('the ts template packages the bundles and a multi-call program\'s links', async (t) => {

@@ -71,6 +71,11 @@ function tsFiles(r: Recipe, o: CookbookOptions): { programs: string[]; links: [s
   return { programs: r.programs, links };
 }
 
+/** Does the recipe compile with the SDK (`macrohard cc`, given to custom scripts as COOKBOOK_CC)? */
+export function usesSdk(r: Recipe): boolean {
+  return r.template === 'wasi-c' || (r.template === 'custom' && /\bCOOKBOOK_CC\b/.test(r.script ?? ''));
+}
+
 /** The input hash: everything a package's contents depend on. */
 export function inputHash(r: Recipe, deps: Map<string, string>, o: CookbookOptions): string {
   const h = createHash('sha256');
@@ -82,7 +87,10 @@ export function inputHash(r: Recipe, deps: Map<string, string>, o: CookbookOptio
     h.update(JSON.stringify(links));
   } else {
     hashSource(h, r);
-    if (r.template === 'wasi-c') hashTree(h, join(o.root, 'sdk'));
+    // The SDK is an input of whatever is compiled with it: a wasi-c recipe, or a custom script
+    // that calls the cookbook's compiler. A changed SDK (an import's record layout, a wrapped
+    // call) must rebuild those programs, or an image would pair old binaries with a new runtime.
+    if (usesSdk(r)) hashTree(h, join(o.root, 'sdk'));
   }
   return h.digest('hex');
 }

@@ -325,6 +325,9 @@ export function socketFunctions(ctx: WasiContext) {
       const { e, s } = sockOf(fd);
       if (s.phase !== 'listening') return -WasiErrno.EINVAL;
       if (wouldBlock(ctx, e, false)) return -WasiErrno.EAGAIN;
+      // A bad address buffer fails before the connection is taken, so it stays queued
+      // instead of becoming a descriptor the program never learns of.
+      if (out) ctx.bytes(out, ENDPOINT_RECORD);
       const nfd = derive(fd, 'accept');
       if (flags & MH_SOCK_CLOEXEC) ctx.call(Sys.fcntl, nfd, F.SETFD, FD_CLOEXEC);
       ctx.forgetFd(nfd);
