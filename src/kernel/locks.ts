@@ -343,7 +343,11 @@ export class LockTable {
     if (mine && (mine.f !== r.f || mine.owner !== r.owner)) this.unwait(r.pid, true);
     const blockers = this.blockers(r);
     // Waiting behind a waiter that waits for the caller would never end: go ahead of it.
-    const cycle = blockers.some((b) => this.allStuck(b, r.pid, new Set()));
+    let cycle = false;
+    if (blockers.length > 0) {
+      const stuck = this.stuckOn(r.pid);
+      cycle = blockers.some((b) => b.length > 0 && b.every((q) => stuck.has(q)));
+    }
     if (!held && (blockers.length === 0 || cycle)) {
       // Granted: the others re-check once the grant is in place (the caller's `changed`).
       this.unwait(r.pid, false);
@@ -396,21 +400,31 @@ export class LockTable {
     return out;
   }
 
-  /** Whether every process in `pids` waits, directly or through others, for `caller`. */
-  private allStuck(pids: number[], caller: number, seen: Set<number>): boolean {
-    if (pids.length === 0) return false;
-    return pids.every((q) => {
-      if (q === caller) return true;
-      // A process met again on this path is not proven stuck (the walk stays finite).
-      if (seen.has(q)) return false;
-      const w = this.waiting.get(q);
+  /**
+   * The processes that wait, directly or through others, for `caller` (and the caller): those
+   * with a blocker all of whose processes are in the set, grown until it stops growing. Each
+   * waiter's blockers are worked out once, so the check costs a few passes over the waiters
+   * rather than a walk of every path between them (exponential in a queue of conflicting
+   * waiters, each of which has every one ahead as a blocker). A cycle that does not pass
+   * through the caller proves nothing about it and leaves its members out.
+   */
+  private stuckOn(caller: number): Set<number> {
+    const stuck = new Set([caller]);
+    const parked: [number, number[][]][] = [];
+    for (const [q, w] of this.waiting) {
       const p = this.procs.get(q);
-      if (!w || !p || p.state !== ProcState.Sleeping || (p.inflight?.nr !== Sys.lock && p.inflight?.nr !== Sys.flock)) return false;
-      seen.add(q);
-      const stuck = this.blockers(w).some((b) => this.allStuck(b, caller, seen));
-      seen.delete(q);
-      return stuck;
-    });
+      if (q === caller || !p || p.state !== ProcState.Sleeping || (p.inflight?.nr !== Sys.lock && p.inflight?.nr !== Sys.flock)) continue;
+      parked.push([q, this.blockers(w)]);
+    }
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [q, bs] of parked) {
+        if (stuck.has(q) || !bs.some((b) => b.length > 0 && b.every((x) => stuck.has(x)))) continue;
+        stuck.add(q);
+        grew = true;
+      }
+    }
+    return stuck;
   }
 
   /**

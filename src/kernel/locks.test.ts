@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { E, isErr } from '../abi/errno.js';
+import { LockType } from '../abi/lock.js';
+import { Sys } from '../abi/syscall.js';
+import type { FileDescription } from './file.js';
+import { LockTable, type LockedFile } from './locks.js';
+import { ProcState, type Process } from './process.js';
+import { WouldBlock } from './waitqueue.js';
+
+/** Processes as far as the lock table looks at them: parked in a lock call, no descriptors. */
+function table(): { locks: LockTable; file: LockedFile; park: (pid: number) => void } {
+  const procs = new Map<number, Process>();
+  const locks = new LockTable(procs, () => {});
+  const d = { scheme: { name: 'file', fstat: () => ({ dev: 1, ino: 2 }) }, handle: 1 } as unknown as FileDescription;
+  const f = locks.file(d);
+  if (isErr(f) || f instanceof WouldBlock) throw new Error('no lock record');
+  const park = (pid: number): void => {
+    procs.set(pid, { pid, alive: true, state: ProcState.Sleeping, inflight: { nr: Sys.lock }, fds: { entries: () => [] } } as unknown as Process);
+  };
+  return { locks, file: f, park };
+}
+
+test('a long queue of writers behind one lock parks each in time linear in the queue', { timeout: 20_000 }, () => {
+  const { locks, file, park } = table();
+  assert.equal(locks.set(1, file, LockType.WRLCK, 0, 10, true), 0);
+  // Each waiter's deadlock check walks the waiters ahead of it; walked path by path, that is
+  // 2^n steps for the n-th.
+  for (let pid = 2; pid < 64; pid++) {
+    park(pid);
+    assert.ok(locks.set(pid, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock, `writer ${pid} waits`);
+  }
+  assert.equal(locks.describe().split('\n').filter((l) => l.startsWith('-> ')).length, 62);
+});
+
+test('a wait that closes a cycle through the queue fails with EDEADLK', () => {
+  const { locks, file, park } = table();
+  // 1 holds [0,10) and 2 holds [20,30); 2 waits for [0,10); 1 asking for [20,30) would wait for 2.
+  assert.equal(locks.set(1, file, LockType.WRLCK, 0, 10, true), 0);
+  assert.equal(locks.set(2, file, LockType.WRLCK, 20, 30, true), 0);
+  park(2);
+  assert.ok(locks.set(2, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock);
+  park(3);
+  assert.ok(locks.set(3, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock);
+  park(1);
+  assert.equal(locks.set(1, file, LockType.WRLCK, 20, 30, true), E.EDEADLK);
+  // 3 waits for 1 and for 2 (ahead of it): neither waits for 3, so 3 keeps waiting.
+  assert.ok(locks.set(3, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock);
+});
