@@ -180,7 +180,7 @@ test('capabilities and sandboxing', async (t) => {
 
   await t.test('a program finds no ambient authority in its context', async () => {
     const r = await k.run('probe', ['probe', 'escape']);
-    assert.equal(r.stdout, 'undefined undefined undefined undefined undefined\n');
+    assert.equal(r.stdout, 'undefined undefined undefined undefined undefined own-realm own-chain no-host-globals no-import\n');
   });
 });
 

@@ -608,8 +608,15 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
   },
 
   /** Escape attempts from the sandbox context: each must find nothing. */
-  escape() {
+  async escape() {
     const g = globalThis as Record<string, unknown>;
+    // A global that is an object of another realm (the worker's) is no instance of this
+    // realm's Object; its constructor chain would lead to the worker's Function.
+    const foreign = Object.getOwnPropertyNames(g).filter((n) => {
+      const v = g[n];
+      return (typeof v === 'object' || typeof v === 'function') && v !== null && !(v instanceof Object);
+    });
+    const hostNames = ['global', 'module', 'setTimeout', 'setImmediate', 'queueMicrotask', 'structuredClone', 'fetch', 'performance', 'navigator', 'MessageChannel', 'Worker', 'WebSocket'];
     const results = [
       typeof g.process,
       typeof g.require,
@@ -628,6 +635,10 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
           return `threw ${String(e)}`;
         }
       })(),
+      foreign.length === 0 ? 'own-realm' : `foreign: ${foreign.join(',')}`,
+      globalThis instanceof Object && Object.getPrototypeOf(Object.prototype) === null ? 'own-chain' : 'foreign-chain',
+      hostNames.filter((n) => n in g).join(',') || 'no-host-globals',
+      await (new Function('return import("node:fs")') as () => Promise<unknown>)().then(() => 'imported', () => 'no-import'),
     ];
     mh.println(results.join(' '));
     return 0;
