@@ -9,16 +9,17 @@ import { ProcState, type Process } from './process.js';
 import { WouldBlock } from './waitqueue.js';
 
 /** Processes as far as the lock table looks at them: parked in a lock call, no descriptors. */
-function table(): { locks: LockTable; file: LockedFile; park: (pid: number) => void } {
+function table(): { locks: LockTable; file: LockedFile; park: (pid: number, descs?: FileDescription[]) => void; desc: () => FileDescription } {
   const procs = new Map<number, Process>();
   const locks = new LockTable(procs, () => {});
-  const d = { scheme: { name: 'file', fstat: () => ({ dev: 1, ino: 2 }) }, handle: 1 } as unknown as FileDescription;
-  const f = locks.file(d);
+  const desc = (): FileDescription => ({ scheme: { name: 'file', fstat: () => ({ dev: 1, ino: 2 }) }, handle: 1 }) as unknown as FileDescription;
+  const f = locks.file(desc());
   if (isErr(f) || f instanceof WouldBlock) throw new Error('no lock record');
-  const park = (pid: number): void => {
-    procs.set(pid, { pid, alive: true, state: ProcState.Sleeping, inflight: { nr: Sys.lock }, fds: { entries: () => [] } } as unknown as Process);
+  const park = (pid: number, descs: FileDescription[] = []): void => {
+    const entries = () => descs.map((d, i) => [i, { desc: d }]);
+    procs.set(pid, { pid, alive: true, state: ProcState.Sleeping, inflight: { nr: descs.length ? Sys.flock : Sys.lock }, fds: { entries } } as unknown as Process);
   };
-  return { locks, file: f, park };
+  return { locks, file: f, park, desc };
 }
 
 test('a long queue of writers behind one lock parks each in time linear in the queue', { timeout: 20_000 }, () => {
@@ -46,4 +47,20 @@ test('a wait that closes a cycle through the queue fails with EDEADLK', () => {
   assert.equal(locks.set(1, file, LockType.WRLCK, 20, 30, true), E.EDEADLK);
   // 3 waits for 1 and for 2 (ahead of it): neither waits for 3, so 3 keeps waiting.
   assert.ok(locks.set(3, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock);
+});
+
+test('asking again for the flock a description holds keeps it, even with a writer waiting', () => {
+  const { locks, file, park, desc } = table();
+  const d1 = desc();
+  const d2 = desc();
+  park(1, [d1]);
+  park(2, [d2]);
+  assert.equal(locks.flock(1, d1, file, LockType.RDLCK, true), 0);
+  assert.ok(locks.flock(2, d2, file, LockType.WRLCK, true) instanceof WouldBlock);
+  // flock(LOCK_SH | LOCK_NB) by the holder: it has the lock already, so the call succeeds and
+  // the writer still waits for it.
+  assert.equal(locks.flock(1, d1, file, LockType.RDLCK, false), 0);
+  assert.equal(locks.flock(1, d1, file, LockType.RDLCK, true), 0);
+  assert.match(locks.describe(), /^FLOCK READ - /m);
+  assert.ok(locks.flock(2, d2, file, LockType.WRLCK, true) instanceof WouldBlock);
 });

@@ -222,6 +222,13 @@ export class LockTable {
       else this.tidy(f, 0);
       return 0;
     }
+    if (f.flocks.get(d) === type) {
+      // The description has it already (a repeated call, or another process sharing the
+      // description got it meanwhile): nothing changes, as on Linux. Were it given up below
+      // to wait behind a waiter, a LOCK_NB repeat would lose the lock and fail.
+      this.unwait(pid, true);
+      return 0;
+    }
     let held = false;
     for (const [owner, t] of f.flocks) if (owner !== d && (t === LockType.WRLCK || type === LockType.WRLCK)) held = true;
     const want: Want = { pid, f, owner: d, type, start: 0, end: Infinity };
