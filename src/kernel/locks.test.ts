@@ -64,3 +64,26 @@ test('asking again for the flock a description holds keeps it, even with a write
   assert.match(locks.describe(), /^FLOCK READ - /m);
   assert.ok(locks.flock(2, d2, file, LockType.WRLCK, true) instanceof WouldBlock);
 });
+
+test('a holder extends its read lock past a writer waiting for it; a read behind that writer waits', () => {
+  const { locks, file, park } = table();
+  assert.equal(locks.set(1, file, LockType.RDLCK, 0, 10, true), 0);
+  park(2);
+  assert.ok(locks.set(2, file, LockType.WRLCK, 0, 10, true) instanceof WouldBlock);
+  park(1);
+  assert.equal(locks.set(1, file, LockType.RDLCK, 0, 20, true), 0, 'the writer waits for 1: 1 goes ahead of it');
+  park(3);
+  assert.equal(locks.set(3, file, LockType.RDLCK, 5, 6, false), E.EAGAIN, 'a later reader is held back by the writer');
+});
+
+test('flock through a second description of a file the caller has locked is a deadlock', () => {
+  const { locks, file, park, desc } = table();
+  const d1 = desc();
+  const d2 = desc();
+  park(1, [d1, d2]);
+  assert.equal(locks.flock(1, d1, file, LockType.WRLCK, true), 0);
+  assert.equal(locks.flock(1, d2, file, LockType.WRLCK, true), E.EDEADLK);
+  // Shared with a child that could unlock it, the description is no deadlock.
+  park(2, [d1]);
+  assert.ok(locks.flock(1, d2, file, LockType.WRLCK, true) instanceof WouldBlock);
+});
