@@ -410,31 +410,34 @@ export class LockTable {
   /**
    * The processes that wait, directly or through others, for `caller` (and the caller): a
    * parked process joins when one of the things blocking it (blockers) is held only by members.
-   * It is grown from the caller outwards, each new member looked for only among the waiters of
-   * the files it locks or waits on, and checked there against that member alone: so a check
-   * costs about what the members touch, not every waiter's blockers. (Walked path by path, a
-   * queue of n conflicting waiters cost 2^n steps for the last; recomputing every waiter's
-   * blockers, each a scan of the waiters ahead, made a change on a file with 400 waiters cost
-   * seconds, as each of them re-checks.) A cycle that does not pass through the caller proves
-   * nothing about it and leaves its members out.
+   * It is grown from the caller outwards a file at a time: one pass over a file's waiters,
+   * oldest first, takes in each waiter that a member ahead of it or a member's lock blocks, so
+   * a queue of conflicting writers costs one pass, not a walk per member. A file is passed
+   * again when a process it took in holds a lock there (it may block waiters ahead of it), and
+   * the other files of each new member are passed too. (Walked path by path, a queue of n
+   * conflicting waiters cost 2^n steps for the last.) A cycle that does not pass through the
+   * caller proves nothing about it and leaves its members out.
    */
   private stuckOn(caller: number): Set<number> {
     const stuck = new Set([caller]);
-    const todo = [caller];
-    while (todo.length > 0) {
-      const x = todo.pop()!;
-      const mine = this.waiting.get(x);
-      for (const f of this.filesOf(x)) {
-        const ahead = mine?.f === f ? f.waiters.indexOf(mine) : -1;
-        f.waiters.forEach((q, i) => {
-          if (stuck.has(q.pid) || !this.parked(q.pid)) return;
-          const behind = ahead >= 0 && ahead < i && conflictsWith(mine!, q);
-          if (behind || this.heldAgainst(q, x, stuck)) {
-            stuck.add(q.pid);
-            todo.push(q.pid);
+    const todo = new Set(this.filesOf(caller));
+    while (todo.size > 0) {
+      const f: LockedFile = todo.values().next().value!;
+      todo.delete(f);
+      const ahead: Waiter[] = [];
+      let again = false;
+      for (const q of f.waiters) {
+        if (!stuck.has(q.pid)) {
+          if (!this.parked(q.pid) || !(ahead.some((w) => conflictsWith(w, q)) || this.heldAgainst(q, stuck))) continue;
+          stuck.add(q.pid);
+          for (const g of this.filesOf(q.pid)) {
+            if (g !== f) todo.add(g);
+            else if (this.held.get(q.pid)?.has(f) || this.holdsFlock(q.pid, f)) again = true;
           }
-        });
+        }
+        ahead.push(q);
       }
+      if (again) todo.add(f);
     }
     return stuck;
   }
@@ -451,17 +454,23 @@ export class LockTable {
     return out;
   }
 
-  /** Whether a lock `x` holds blocks waiter `q`, and all who could release it are in `stuck`. */
-  private heldAgainst(q: Waiter, x: number, stuck: Set<number>): boolean {
+  /** Whether a lock held by members of `stuck` blocks waiter `q`, all who could release it members. */
+  private heldAgainst(q: Waiter, stuck: Set<number>): boolean {
     if (q.owner === null) {
-      return q.f.posix.some((l) => l.pid === x && l.pid !== q.pid && overlaps(l, q.start, q.end) && (q.type === LockType.WRLCK || l.type === LockType.WRLCK));
+      return q.f.posix.some((l) => l.pid !== q.pid && stuck.has(l.pid) && overlaps(l, q.start, q.end) && (q.type === LockType.WRLCK || l.type === LockType.WRLCK));
     }
     for (const [d, t] of q.f.flocks) {
       if (d === q.owner || (t !== LockType.WRLCK && q.type !== LockType.WRLCK)) continue;
       const h = this.holders(d);
-      if (h.includes(x) && h.every((y) => stuck.has(y))) return true;
+      if (h.length > 0 && h.every((y) => stuck.has(y))) return true;
     }
     return false;
+  }
+
+  /** Whether `pid` has a descriptor of a description holding a flock lock on `f`. */
+  private holdsFlock(pid: number, f: LockedFile): boolean {
+    if (f.flocks.size === 0) return false;
+    return (this.procs.get(pid)?.fds.entries() ?? []).some(([, e]) => f.flocks.has(e.desc));
   }
 
   /** Whether `pid` is parked in a lock call (a stale waiter, interrupted, is not a wait). */
