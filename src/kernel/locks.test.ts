@@ -87,3 +87,32 @@ test('flock through a second description of a file the caller has locked is a de
   park(2, [d1]);
   assert.ok(locks.flock(1, d2, file, LockType.WRLCK, true) instanceof WouldBlock);
 });
+
+test('an unlock wakes each waiter a bounded number of times, not once per grant made meanwhile', () => {
+  const { locks, file, park } = table();
+  let calls = 0;
+  const granted: number[] = [];
+  /** A lock call as the dispatcher runs it: parked calls retried, synchronously, when woken. */
+  const call = (pid: number, type: number): void => {
+    const run = (): void => {
+      calls++;
+      const r = locks.set(pid, file, type, 0, 10, true);
+      if (r instanceof WouldBlock) {
+        park(pid);
+        const removers = r.queues.map((q) => q.add(() => {
+          for (const x of removers) x();
+          run();
+        }));
+      } else granted.push(pid);
+    };
+    run();
+  };
+  call(1, LockType.WRLCK);
+  const n = 100;
+  for (let pid = 2; pid < 2 + n; pid++) call(pid, LockType.RDLCK);
+  assert.equal(granted.length, 1);
+  calls = 0;
+  locks.set(1, file, LockType.UNLCK, 0, 10, true);
+  assert.equal(granted.length, 1 + n, 'every reader got the lock');
+  assert.ok(calls <= 3 * n, `${calls} re-checks for ${n} waiters`);
+});
