@@ -68,6 +68,13 @@ test('process life cycle', async (t) => {
     assert.equal((await k.run('hello', ['hello', 'after'])).stdout, 'hello after\n');
   });
 
+  await t.test('a signal that came while the program ran its own code ends its next wait with EINTR', { timeout: 20_000 }, async () => {
+    const running = k.run('probe', ['probe', 'sigbusy']);
+    const p = await waitFor(() => [...k.k.procs.values()].find((q) => q.argv[1] === 'sigbusy' && q.fds.entries().length >= 5));
+    k.k.signal(p, Sig.SIGUSR1);
+    assert.equal((await running).stdout, 'sleep -4 handler true\n');
+  });
+
   await t.test('exec replaces the program in the same process', async () => {
     const r = await k.run('probe', ['probe', 'execme']);
     assert.equal(r.code, 42);

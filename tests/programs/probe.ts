@@ -607,6 +607,24 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     throw new Error('deliberate failure');
   },
 
+  /**
+   * A signal that arrives while the program runs its own code (no call in flight): the next
+   * blocking call must end with EINTR at once, or a loop that checks what the handler sets
+   * (a daemon's `stopping`) never sees it.
+   */
+  sigbusy() {
+    let caught = false;
+    mh.signal(mh.Sig.SIGUSR1, () => void (caught = true));
+    const [r, w] = mh.pipe(); // the test waits for these descriptors, then signals
+    const until = Date.now() + 1000;
+    while (Date.now() < until && !caught);
+    const slept = mh.syscall(41 /* nanosleep */, [30, 0]).result;
+    mh.println(`sleep ${slept} handler ${caught}`);
+    mh.close(r);
+    mh.close(w);
+    return 0;
+  },
+
   /** Escape attempts from the sandbox context: each must find nothing. */
   async escape() {
     const g = globalThis as Record<string, unknown>;
