@@ -252,12 +252,6 @@ export class Dispatcher {
    */
   private later(w: Watched, answer: Promise<unknown> & { cancel?: () => void }): (v: number | Err) => void {
     const { p } = w;
-    // As in park: a handled signal already pending ends the wait before it starts.
-    if (p.sigpending & ~p.sigblocked) {
-      answer.cancel?.();
-      this.reply(w, E.EINTR);
-      return () => {};
-    }
     const epoch = w.epoch;
     let done = false;
     p.state = ProcState.Sleeping;
@@ -284,11 +278,6 @@ export class Dispatcher {
 
   private park(w: Watched, wb: WouldBlock): void {
     const { p } = w;
-    // A signal with a handler that came while the process ran its own code was only marked
-    // pending: nothing was in flight to interrupt. Waiting now would hold it until something
-    // else ends the wait, so the call ends at once, as Linux's check before sleeping does, and
-    // the handler runs as it returns (a serve loop then sees the flag its handler set).
-    if (p.sigpending & ~p.sigblocked) return this.reply(w, E.EINTR);
     const epoch = w.epoch;
     const removers: (() => void)[] = [];
     const unpark = (): void => {
