@@ -68,6 +68,20 @@ test('process life cycle', async (t) => {
     assert.equal((await k.run('hello', ['hello', 'after'])).stdout, 'hello after\n');
   });
 
+  await t.test('a signal that came while the program ran its own code ends its next wait with EINTR', { timeout: 20_000 }, async () => {
+    // A run whose signal lands during a call instead (its handler then runs before the sleep,
+    // which must not be cut short) says `early` and is tried again.
+    let out = '';
+    for (let i = 0; i < 5 && out !== 'sleep -4 handler true\n'; i++) {
+      const running = k.run('probe', ['probe', 'sigbusy']);
+      const p = await waitFor(() => [...k.k.procs.values()].find((q) => q.argv[1] === 'sigbusy' && q.fds.entries().length >= 5));
+      k.k.signal(p, Sig.SIGUSR1);
+      out = (await running).stdout;
+      assert.match(out, /^(early|sleep -4 handler true)\n$/);
+    }
+    assert.equal(out, 'sleep -4 handler true\n');
+  });
+
   await t.test('exec replaces the program in the same process', async () => {
     const r = await k.run('probe', ['probe', 'execme']);
     assert.equal(r.code, 42);
@@ -180,7 +194,7 @@ test('capabilities and sandboxing', async (t) => {
 
   await t.test('a program finds no ambient authority in its context', async () => {
     const r = await k.run('probe', ['probe', 'escape']);
-    assert.equal(r.stdout, 'undefined undefined undefined undefined undefined\n');
+    assert.equal(r.stdout, 'undefined undefined undefined undefined undefined own-realm own-chain no-host-globals no-import\n');
   });
 });
 

@@ -222,6 +222,13 @@ export class LockTable {
       else this.tidy(f, 0);
       return 0;
     }
+    if (f.flocks.get(d) === type) {
+      // The description has it already (a repeated call, or another process sharing the
+      // description got it meanwhile): nothing changes, as on Linux. Were it given up below
+      // to wait behind a waiter, a LOCK_NB repeat would lose the lock and fail.
+      this.unwait(pid, true);
+      return 0;
+    }
     let held = false;
     for (const [owner, t] of f.flocks) if (owner !== d && (t === LockType.WRLCK || type === LockType.WRLCK)) held = true;
     const want: Want = { pid, f, owner: d, type, start: 0, end: Infinity };
@@ -343,7 +350,11 @@ export class LockTable {
     if (mine && (mine.f !== r.f || mine.owner !== r.owner)) this.unwait(r.pid, true);
     const blockers = this.blockers(r);
     // Waiting behind a waiter that waits for the caller would never end: go ahead of it.
-    const cycle = blockers.some((b) => this.allStuck(b, r.pid, new Set()));
+    let cycle = false;
+    if (blockers.length > 0) {
+      const stuck = this.stuckOn(r.pid);
+      cycle = blockers.some((b) => b.length > 0 && b.every((q) => stuck.has(q)));
+    }
     if (!held && (blockers.length === 0 || cycle)) {
       // Granted: the others re-check once the grant is in place (the caller's `changed`).
       this.unwait(r.pid, false);
@@ -396,21 +407,76 @@ export class LockTable {
     return out;
   }
 
-  /** Whether every process in `pids` waits, directly or through others, for `caller`. */
-  private allStuck(pids: number[], caller: number, seen: Set<number>): boolean {
-    if (pids.length === 0) return false;
-    return pids.every((q) => {
-      if (q === caller) return true;
-      // A process met again on this path is not proven stuck (the walk stays finite).
-      if (seen.has(q)) return false;
-      const w = this.waiting.get(q);
-      const p = this.procs.get(q);
-      if (!w || !p || p.state !== ProcState.Sleeping || (p.inflight?.nr !== Sys.lock && p.inflight?.nr !== Sys.flock)) return false;
-      seen.add(q);
-      const stuck = this.blockers(w).some((b) => this.allStuck(b, caller, seen));
-      seen.delete(q);
-      return stuck;
-    });
+  /**
+   * The processes that wait, directly or through others, for `caller` (and the caller): a
+   * parked process joins when one of the things blocking it (blockers) is held only by members.
+   * It is grown from the caller outwards a file at a time: one pass over a file's waiters,
+   * oldest first, takes in each waiter that a member ahead of it or a member's lock blocks, so
+   * a queue of conflicting writers costs one pass, not a walk per member. A file is passed
+   * again when a process it took in holds a lock there (it may block waiters ahead of it), and
+   * the other files of each new member are passed too. (Walked path by path, a queue of n
+   * conflicting waiters cost 2^n steps for the last.) A cycle that does not pass through the
+   * caller proves nothing about it and leaves its members out.
+   */
+  private stuckOn(caller: number): Set<number> {
+    const stuck = new Set([caller]);
+    const todo = new Set(this.filesOf(caller));
+    while (todo.size > 0) {
+      const f: LockedFile = todo.values().next().value!;
+      todo.delete(f);
+      const ahead: Waiter[] = [];
+      let again = false;
+      for (const q of f.waiters) {
+        if (!stuck.has(q.pid)) {
+          if (!this.parked(q.pid) || !(ahead.some((w) => conflictsWith(w, q)) || this.heldAgainst(q, stuck))) continue;
+          stuck.add(q.pid);
+          for (const g of this.filesOf(q.pid)) {
+            if (g !== f) todo.add(g);
+            else if (this.held.get(q.pid)?.has(f) || this.holdsFlock(q.pid, f)) again = true;
+          }
+        }
+        ahead.push(q);
+      }
+      if (again) todo.add(f);
+    }
+    return stuck;
+  }
+
+  /** Files on which `pid` holds a lock (POSIX, or flock through a description it has) or waits. */
+  private filesOf(pid: number): Set<LockedFile> {
+    const out = new Set<LockedFile>(this.held.get(pid));
+    const w = this.waiting.get(pid);
+    if (w) out.add(w.f);
+    for (const [, e] of this.procs.get(pid)?.fds.entries() ?? []) {
+      const f = this.flockFile.get(e.desc);
+      if (f?.flocks.has(e.desc)) out.add(f);
+    }
+    return out;
+  }
+
+  /** Whether a lock held by members of `stuck` blocks waiter `q`, all who could release it members. */
+  private heldAgainst(q: Waiter, stuck: Set<number>): boolean {
+    if (q.owner === null) {
+      return q.f.posix.some((l) => l.pid !== q.pid && stuck.has(l.pid) && overlaps(l, q.start, q.end) && (q.type === LockType.WRLCK || l.type === LockType.WRLCK));
+    }
+    for (const [d, t] of q.f.flocks) {
+      if (d === q.owner || (t !== LockType.WRLCK && q.type !== LockType.WRLCK)) continue;
+      const h = this.holders(d);
+      if (h.length > 0 && h.every((y) => stuck.has(y))) return true;
+    }
+    return false;
+  }
+
+  /** Whether `pid` has a descriptor of a description holding a flock lock on `f`. */
+  private holdsFlock(pid: number, f: LockedFile): boolean {
+    if (f.flocks.size === 0) return false;
+    return (this.procs.get(pid)?.fds.entries() ?? []).some(([, e]) => f.flocks.has(e.desc));
+  }
+
+  /** Whether `pid` is parked in a lock call (a stale waiter, interrupted, is not a wait). */
+  private parked(pid: number): boolean {
+    const p = this.procs.get(pid);
+    return p !== undefined && this.waiting.has(pid) && p.state === ProcState.Sleeping && (p.inflight?.nr === Sys.lock || p.inflight?.nr === Sys.flock);
   }
 
   /**

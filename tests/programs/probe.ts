@@ -607,9 +607,39 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     throw new Error('deliberate failure');
   },
 
+  /**
+   * A signal that arrives while the program runs its own code (no call in flight): the next
+   * blocking call must end with EINTR at once, or a loop that checks what the handler sets
+   * (a daemon's `stopping`) never sees it.
+   */
+  sigbusy() {
+    let caught = false;
+    mh.signal(mh.Sig.SIGUSR1, () => void (caught = true));
+    const [r, w] = mh.pipe(); // the test waits for these descriptors, then signals
+    const until = Date.now() + 1000;
+    while (Date.now() < until && !caught);
+    // It came during a call after all (the pipe's own), and its handler ran as that returned.
+    if (caught) {
+      mh.println('early');
+      return 0;
+    }
+    const slept = mh.syscall(41 /* nanosleep */, [3, 0]).result;
+    mh.println(`sleep ${slept} handler ${caught}`);
+    mh.close(r);
+    mh.close(w);
+    return 0;
+  },
+
   /** Escape attempts from the sandbox context: each must find nothing. */
-  escape() {
+  async escape() {
     const g = globalThis as Record<string, unknown>;
+    // A global that is an object of another realm (the worker's) is no instance of this
+    // realm's Object; its constructor chain would lead to the worker's Function.
+    const foreign = Object.getOwnPropertyNames(g).filter((n) => {
+      const v = g[n];
+      return (typeof v === 'object' || typeof v === 'function') && v !== null && !(v instanceof Object);
+    });
+    const hostNames = ['global', 'module', 'setTimeout', 'setImmediate', 'queueMicrotask', 'structuredClone', 'fetch', 'performance', 'navigator', 'MessageChannel', 'Worker', 'WebSocket'];
     const results = [
       typeof g.process,
       typeof g.require,
@@ -628,6 +658,10 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
           return `threw ${String(e)}`;
         }
       })(),
+      foreign.length === 0 ? 'own-realm' : `foreign: ${foreign.join(',')}`,
+      globalThis instanceof Object && Object.getPrototypeOf(Object.prototype) === null ? 'own-chain' : 'foreign-chain',
+      hostNames.filter((n) => n in g).join(',') || 'no-host-globals',
+      await (new Function('return import("node:fs")') as () => Promise<unknown>)().then(() => 'imported', () => 'no-import'),
     ];
     mh.println(results.join(' '));
     return 0;

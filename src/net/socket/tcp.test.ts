@@ -371,3 +371,14 @@ test('tcp: peek leaves data for recv; buffers resize mid-connection without losi
   assert.deepEqual(transfer(sim, client, server, data), data);
   assert.equal(client.options.txBufferSize, 100_000, 'what a listener resizes, its children inherit');
 });
+
+test('tcp: a receive buffer shrunk below the window already advertised still takes a transfer whole', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim, 80, { rxBufferSize: 65536, txBufferSize: 65536 }, { rxBufferSize: 65536, txBufferSize: 65536 });
+  // The client was told 64 KiB of window at the handshake; the server now holds 4 KiB.
+  assert.deepEqual(server.resizeBuffers(4096, 0), { rx: 4096, tx: 65536 });
+  const data = pattern(200_000, 5);
+  assert.deepEqual(transfer(sim, client, server, data), data);
+  const back = pattern(100_000, 6);
+  assert.deepEqual(transfer(sim, server, client, back), back);
+});

@@ -235,11 +235,15 @@ export class QueueBlockDevice implements BlockDevice {
   /** Waits until counter `c` has passed request `n`; answers the request's result. */
   private await(c: number, n: number, spin = 0): number {
     const ctl = this.q.ctl;
-    const passed = (): boolean => ((Atomics.load(ctl, c) - n - 1) | 0) >= 0;
-    for (let i = 0; i < spin && !passed(); i++);
-    while (!passed()) {
+    const passed = (v: number): boolean => ((v - n - 1) | 0) >= 0;
+    for (let i = 0; i < spin && !passed(Atomics.load(ctl, c)); i++);
+    for (;;) {
+      // The value checked is the value waited on: loaded again for the wait, a counter that
+      // moved past `n` (and was notified) in between would be slept on until the timeout.
+      const v = Atomics.load(ctl, c);
+      if (passed(v)) break;
       if (Atomics.load(ctl, Q.CLOSED)) throw new FsError('EIO', 'disk queue closed');
-      Atomics.wait(ctl, c, Atomics.load(ctl, c), 1000);
+      Atomics.wait(ctl, c, v, 1000);
     }
     return c === Q.DONE ? this.q.field(this.slot(n), D.RESULT) : 0;
   }
