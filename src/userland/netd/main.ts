@@ -23,7 +23,8 @@
 
 import * as mh from 'libmh';
 import { EVENT_RECORD } from '../../abi/scheme.js';
-import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
+import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, type Link, type NicPort } from './links.js';
+import { ringDevice } from './ring.js';
 import { guestNat, type GuestNat } from './guestnat.js';
 import { TcpService } from './tcp.js';
 import { IcmpService, UdpService } from './dgram.js';
@@ -32,7 +33,7 @@ import { NetcfgService } from './netcfg.js';
 const TOKEN_TIMER = 100;
 const TOKEN_NIC = 200;
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let ready = -1;
   let useNic = true;
   let verbose = false;
@@ -58,6 +59,12 @@ export function main(argv: string[]): number {
   if (useNic) {
     const nics = nicIndexes().filter((n) => nicIndex < 0 || n === nicIndex);
     nics.forEach((n, i) => links.push(nicLink(n, i === 0 ? overrides : new Map())));
+  }
+  // A link with a nic ring moves its frames through shared memory instead of the descriptor.
+  for (const l of links) {
+    if (l.fd < 0) continue;
+    const ring = await ringDevice(l.fd, l.device.caps.mtu);
+    if (ring) l.device = ring;
   }
   shareAddresses(links);
   const nats: GuestNat[] = [];
@@ -97,7 +104,7 @@ export function main(argv: string[]): number {
   }
   mh.mkns([]);
 
-  const nics = links.map((l) => l.device).filter((d): d is NicDevice => d instanceof NicDevice);
+  const nics = links.filter((l) => l.fd >= 0).map((l) => l.device as NicPort);
   const events = new Uint8Array(EVENT_RECORD * 16);
   const evView = new Float64Array(events.buffer);
   const when = new Uint8Array(16);
@@ -184,7 +191,7 @@ export function main(argv: string[]): number {
         mh.read(timer, scratch); // clears the fired state
         armed = Infinity;
       } else if (token >= TOKEN_NIC) {
-        const dev = links[token - TOKEN_NIC]!.device as NicDevice;
+        const dev = links[token - TOKEN_NIC]!.device as NicPort;
         dev.readable = true;
       }
     }
