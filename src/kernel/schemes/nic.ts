@@ -138,7 +138,7 @@ export class NicScheme extends Scheme {
       const c = n.ring?.view.ctl;
       const ring = (w: number): number => (c ? Atomics.load(c, w) >>> 0 : 0);
       const text = new TextEncoder().encode(`${n.link.config}rx_frames=${n.rxFrames + ring(N.RX_FRAMES)}\ntx_frames=${n.txFrames + ring(N.TX_FRAMES)}\n` +
-        `rx_drops=${n.drops + ring(N.RX_DROPS)}\nring=${c ? 'on' : 'off'}\ntx_bad=${ring(N.TX_BAD)}\n`);
+        `rx_drops=${n.drops + ring(N.RX_DROPS)}\n${c ? `ring=on\ntx_bad=${ring(N.TX_BAD)}\n` : ''}`);
       if (offset >= text.length) return 0;
       const part = text.subarray(offset, offset + dst.length);
       dst.set(part);
