@@ -6,8 +6,8 @@
 // switch, user-mode NAT, a link with faults injected) have no ring: `fmap` fails with ENODEV
 // and the daemon uses the batch descriptor.
 //
-//   bytes 0..63                Int32 control words (N below)
-//   bytes 64..                 the receive ring, RX_BYTES bytes (host thread -> netd)
+//   bytes 0..127               Int32 control words (N below)
+//   bytes 128..                the receive ring, RX_BYTES bytes (host thread -> netd)
 //   then                       the transmit ring, TX_BYTES bytes (netd -> host thread)
 //
 // Each ring is a byte ring of records, one producer and one consumer. HEAD and TAIL count bytes
@@ -21,11 +21,21 @@
 // reaching past HEAD or the end of the ring, is bad. The host thread counts it (TX_BAD) and
 // drops everything up to HEAD, so a daemon that scribbles on the ring loses only its own frames.
 //
-// Doorbells. The kernel watches the receive ring for the daemon's event queue (the descriptor
-// is readable while frames wait): when it finds the ring empty it stores 1 in RX_WANTED, looks
-// once more, and waits on RX_HEAD (Atomics.waitAsync). The host thread stores HEAD, then swaps
-// RX_WANTED to 0 and notifies RX_HEAD if it was set: a sleeping daemon is woken through the
-// kernel, while a busy one finds frames on the ring without a system call. The host writer
+// Doorbells. The daemon sleeps on BELL, with ASLEEP set, when it has nothing to do: the host
+// thread adds 1 to BELL after each burst it puts on the receive ring, and so does the kernel
+// whenever anything else the daemon's event queue watches is ready (the queue was asked to,
+// with an EVENT_BELL record naming the nic descriptor; src/kernel/schemes/event.ts); either
+// notifies BELL only if ASLEEP is set. The daemon reads BELL before it last looks for work
+// (the ring, its event queue without sleeping) and waits only while BELL still holds that
+// value, so a ring it did not see cannot be lost. A frame thus wakes the daemon directly, one
+// thread hand-over, and the kernel's thread is not on the path. The kernel also bumps KBELL
+// when it rings: a daemon whose last look at its event queue found nothing need not look
+// again (a system call) until KBELL moves, so a stream of frames costs it no system call.
+//
+// A daemon may instead sleep in the kernel, watching the descriptor (readable while frames
+// wait): when the kernel finds the ring empty it stores 1 in RX_WANTED, looks once more, and
+// waits on RX_HEAD (Atomics.waitAsync). The host thread stores HEAD, then swaps RX_WANTED to
+// 0 and notifies RX_HEAD if it was set. The host writer
 // sleeps on TX_HEAD with TX_ASLEEP set (and looks at HEAD once more after setting it); the
 // daemon notifies TX_HEAD after a store only if TX_ASLEEP is set. A daemon that finds the
 // transmit ring full sets TX_WANTED and waits on TX_TAIL, which the writer notifies.
@@ -48,10 +58,13 @@ export const N = {
   TX_WANTED: 13, // 1: the daemon waits on TX_TAIL for room
   TX_FRAMES: 14, // frames the host thread sent
   TX_BAD: 15,    // bad records the host thread found (each drops what was queued)
+  BELL: 16,      // the daemon's doorbell: bumped by the host thread and by the kernel
+  ASLEEP: 17,    // 1: the daemon sleeps on BELL
+  KBELL: 18,     // bumped by the kernel alone, before it rings BELL: the event queue has news
 } as const;
 
 export const RING_MAGIC = 0x4d484e52; // "MHNR"
-export const CTL_BYTES = 64;
+export const CTL_BYTES = 128;
 /** Bytes before each frame: its length, u32 little-endian. */
 export const RECORD_HEADER = 4;
 /** The length word that sends the consumer back to offset 0. */
@@ -210,11 +223,25 @@ export class NicRingView {
   /** Closes the ring and wakes everyone who waits on it. */
   close(): void {
     Atomics.store(this.ctl, N.CLOSED, 1);
-    for (const w of [N.RX_HEAD, N.TX_HEAD, N.TX_TAIL]) Atomics.notify(this.ctl, w);
+    Atomics.add(this.ctl, N.BELL, 1);
+    for (const w of [N.RX_HEAD, N.TX_HEAD, N.TX_TAIL, N.BELL]) Atomics.notify(this.ctl, w);
   }
 
-  /** Producer of the receive ring, after a commit: wakes the kernel if it waits for the daemon. */
+  /** Rings the daemon's doorbell: the host thread after a burst, the kernel for other events. */
+  ring(): void {
+    Atomics.add(this.ctl, N.BELL, 1);
+    if (Atomics.load(this.ctl, N.ASLEEP) !== 0) Atomics.notify(this.ctl, N.BELL);
+  }
+
+  /** The kernel's ring: news on the daemon's event queue. */
+  ringKernel(): void {
+    Atomics.add(this.ctl, N.KBELL, 1);
+    this.ring();
+  }
+
+  /** Producer of the receive ring, after a burst: wakes the daemon, or the kernel if it waits for it. */
   ringRx(): void {
+    this.ring();
     if (Atomics.load(this.ctl, N.RX_WANTED) !== 0 && Atomics.exchange(this.ctl, N.RX_WANTED, 0) !== 0) Atomics.notify(this.ctl, N.RX_HEAD);
   }
 

@@ -19,7 +19,8 @@
 // the grant, the doorbell and the close. While a ring is mapped the descriptor is readable
 // when the receive ring holds frames (the kernel waits on the ring's RX_HEAD to learn that
 // it filled, only while somebody waits for the descriptor), frames the link still hands the
-// kernel are dropped, and closing the descriptor closes the ring.
+// kernel are dropped, and closing the descriptor closes the ring. The ring's doorbell (`bell`)
+// is what an event queue rings for a daemon that sleeps on the ring instead (EVENT_BELL).
 
 import { DT, putDirent } from '../../abi/dirent.js';
 import { E, type Result } from '../../abi/errno.js';
@@ -229,6 +230,13 @@ export class NicScheme extends Scheme {
       n.head = 0;
     }
     return n.ring.view.buffer;
+  }
+
+  override bell(h: number): (() => void) | null {
+    const hd = this.handles.get(h);
+    const r = hd?.kind === 'frames' ? hd.nic.ring : null;
+    if (!r) return null;
+    return () => r.view.ringKernel();
   }
 
   override poll(h: number): { ready: number; queue: WaitQueue | null } {

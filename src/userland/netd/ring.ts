@@ -4,9 +4,12 @@
 // stack where it lies on the ring and given back at the next receive; a sent frame is copied
 // onto the transmit ring and the host writer is woken if it sleeps.
 //
-// netd still sleeps in the kernel (its event queue watches the batch descriptor, which the
-// kernel reports readable while the receive ring holds frames), but while it has work it finds
-// new frames on the ring itself: a busy daemon costs the kernel nothing per frame.
+// With one ring, netd sleeps on the ring's doorbell (`sleep`) rather than in the kernel: the
+// host thread rings it when frames come and the kernel when anything netd's event queue
+// watches is ready (an EVENT_BELL record), so a frame wakes netd with one thread hand-over.
+// With several, netd sleeps in the kernel, its event queue watching each batch descriptor
+// (readable while the receive ring holds frames). Either way a busy netd finds new frames on
+// the ring itself: the kernel does nothing per frame.
 
 import * as mh from 'libmh';
 import { N, NicRingView, type FrameRing } from '../../abi/nicring.js';
@@ -85,6 +88,23 @@ export class RingNicDevice implements NicPort {
 
   get closed(): boolean {
     return this.view.closed;
+  }
+
+  /** How often the kernel rang: the event queue need not be read while this stays the same. */
+  kernelSeq(): number {
+    return Atomics.load(this.ctl, N.KBELL);
+  }
+
+  /** The doorbell's count: read before the last look for work, then passed to `sleep`. */
+  bellSeq(): number {
+    return Atomics.load(this.ctl, N.BELL);
+  }
+
+  /** Sleeps until the doorbell rings after `seq` was read, or `ms` pass. */
+  sleep(seq: number, ms: number): void {
+    Atomics.store(this.ctl, N.ASLEEP, 1);
+    if (this.rx.used() === 0) Atomics.wait(this.ctl, N.BELL, seq, Math.max(0, ms));
+    Atomics.store(this.ctl, N.ASLEEP, 0);
   }
 }
 
