@@ -155,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
         continue;
       }
     }
+    // Cut short with requests left: the event queue must be read again to find them.
+    if (hot) quietAt = NaN;
     hot = null;
     hotRuns = 0;
     let due = Infinity;
@@ -192,7 +194,10 @@ export async function main(argv: string[]): Promise<number> {
       } catch (e) {
         if (!(e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN)) throw e;
       }
-      quietAt = n === 0 ? kseq : NaN;
+      // Found empty, or holding only what this turn takes in full (one scheme, drained
+      // below until it has no more): nothing is left that the kernel would not ring for.
+      const served = evView.filter((t, i) => i % 3 === 2 && i < (n / EVENT_RECORD) * 3 && t < servers.length).length;
+      quietAt = n === 0 || (n < events.length && served <= 1) ? kseq : NaN;
     }
     // Nothing to do: sleep until a frame, an event or the stack's next deadline.
     if (bell && n === 0 && !busy) bell.sleep(seq, due - Date.now());
