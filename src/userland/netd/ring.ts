@@ -2,7 +2,7 @@
 // the batch descriptor; TAP links), frames move between netd and the host's I/O threads in
 // shared memory, with no system call per frame or per batch. A received frame is handed to the
 // stack where it lies on the ring and given back at the next receive; a sent frame is copied
-// onto the transmit ring and the host writer is woken if it sleeps.
+// onto the transmit ring, and the host writer, if it sleeps, is woken at the end of the pass.
 //
 // With one ring, netd sleeps on the ring's doorbell (`sleep`) rather than in the kernel: the
 // host thread rings it when frames come and the kernel when anything netd's event queue
@@ -15,6 +15,8 @@ import * as mh from 'libmh';
 import { N, NicRingView, type FrameRing } from '../../abi/nicring.js';
 import type { NicPort } from './links.js';
 
+/** Bytes waiting on the transmit ring that wake the host writer before the end of the pass. */
+const TX_WAKE_BYTES = 256 * 1024;
 /** How long a full transmit ring is waited for, in all, before a frame is dropped. */
 const TX_FULL_MS = 200;
 
@@ -61,7 +63,9 @@ export class RingNicDevice implements NicPort {
       return false;
     }
     this.txFrames++;
-    this.view.ringTx();
+    // The writer is woken once per pass of netd's loop (flush), or sooner when a burst is large
+    // enough to be worth starting on: not once per frame.
+    if (this.tx.used() >= TX_WAKE_BYTES) this.view.ringTx();
     return true;
   }
 
@@ -83,8 +87,10 @@ export class RingNicDevice implements NicPort {
     return this.rx.used() > 0;
   }
 
-  /** Sent frames are on the ring as soon as they are sent: nothing waits here. */
-  flush(): void {}
+  /** Wakes the host writer for what was sent since it last looked. */
+  flush(): void {
+    if (this.tx.used() > 0) this.view.ringTx();
+  }
 
   get closed(): boolean {
     return this.view.closed;
