@@ -154,6 +154,7 @@ export async function main(argv: string[]): Promise<number> {
         stats.served++;
         continue;
       }
+      hot = null;
     }
     // Cut short with requests left: the event queue must be read again to find them.
     if (hot) quietAt = NaN;
