@@ -1,9 +1,11 @@
 /*
  * getaddrinfo and its companions for MACROHARD. Names go to the runtime's resolver
  * (`macrohard.resolve`: a dotted quad, localhost, /etc/hosts, then DNS through the network
- * daemon), which answers IPv4 addresses or why there are none. Services are numbers or a few
- * well-known names. Each answer is one allocation (the addrinfo, its sockaddr_in and the
- * canonical name), chained through ai_next.
+ * daemon), which answers IPv4 addresses or why there are none; `macrohard.resolve6` does the
+ * same for IPv6 (an IPv6 literal, ::1, /etc/hosts, AAAA). AF_INET6 asks for IPv6 answers only;
+ * AF_UNSPEC for the IPv4 ones, or the IPv6 ones when a name has no IPv4 address. Services
+ * are numbers or a few well-known names. Each answer is one allocation (the addrinfo, its
+ * sockaddr and the canonical name), chained through ai_next.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include "macrohard.h"
 
 int __mh_resolve(const char *name, uint32_t *out, int max) __MH_IMPORT(resolve);
+int __mh_resolve6(const char *name, unsigned char *out, int max) __MH_IMPORT(resolve6);
 
 #define MAX_ADDRS 16
 
@@ -39,6 +42,34 @@ static int service_port(const char *service, int numeric_only) {
   return -1;
 }
 
+/* The EAI_* code for a resolver import's failure (n < 0) or empty answer. */
+static int resolve_error(int n) {
+  if (n == -ENOENT || n == 0) return EAI_NONAME;
+  if (n == -EAGAIN) return EAI_AGAIN;
+  errno = -n;
+  return EAI_SYSTEM;
+}
+
+/* IPv6 addresses for a node (16 bytes each), or an EAI_* code. */
+static int node_addrs6(const char *node, int flags, unsigned char (*addrs)[16], int *count) {
+  int n;
+  if (!node) {
+    memset(addrs[0], 0, 16);
+    if (!(flags & AI_PASSIVE)) addrs[0][15] = 1;
+    *count = 1;
+    return 0;
+  }
+  if (inet_pton(AF_INET6, node, addrs[0]) == 1) {
+    *count = 1;
+    return 0;
+  }
+  if (flags & AI_NUMERICHOST) return EAI_NONAME;
+  n = __mh_resolve6(node, addrs[0], MAX_ADDRS);
+  if (n <= 0) return resolve_error(n);
+  *count = n;
+  return 0;
+}
+
 /* Addresses for a node, or an EAI_* code. */
 static int node_addrs(const char *node, int flags, uint32_t *addrs, int *count) {
   struct in_addr a;
@@ -55,37 +86,42 @@ static int node_addrs(const char *node, int flags, uint32_t *addrs, int *count) 
   }
   if (flags & AI_NUMERICHOST) return EAI_NONAME;
   n = __mh_resolve(node, addrs, MAX_ADDRS);
-  if (n == -ENOENT) return EAI_NONAME;
-  if (n == -EAGAIN) return EAI_AGAIN;
-  if (n < 0) {
-    errno = -n;
-    return EAI_SYSTEM;
-  }
-  if (n == 0) return EAI_NONAME;
+  if (n <= 0) return resolve_error(n);
   *count = n;
   return 0;
 }
 
 struct answer {
   struct addrinfo ai;
-  struct sockaddr_in sin;
+  union {
+    struct sockaddr_in sin;
+    struct sockaddr_in6 sin6;
+  } sa;
 };
 
 int getaddrinfo(const char *restrict node, const char *restrict service, const struct addrinfo *restrict hints, struct addrinfo **restrict res) {
   static const int types[][2] = {{SOCK_STREAM, IPPROTO_TCP}, {SOCK_DGRAM, IPPROTO_UDP}};
   uint32_t addrs[MAX_ADDRS];
+  unsigned char addrs6[MAX_ADDRS][16];
   int count = 0, flags = hints ? hints->ai_flags : 0, family = hints ? hints->ai_family : AF_UNSPEC;
   int socktype = hints ? hints->ai_socktype : 0, protocol = hints ? hints->ai_protocol : 0;
   struct addrinfo *head = NULL, **tail = &head;
-  int port, r;
+  int port, r, v6 = 0;
 
   if (!node && !service) return EAI_NONAME;
   if (flags & ~(AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV)) return EAI_BADFLAGS;
-  if (family != AF_UNSPEC && family != AF_INET) return EAI_FAMILY;
+  if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) return EAI_FAMILY;
   if (socktype != 0 && socktype != SOCK_STREAM && socktype != SOCK_DGRAM) return EAI_SOCKTYPE;
   port = service_port(service, flags & AI_NUMERICSERV);
   if (port < 0) return EAI_SERVICE;
-  r = node_addrs(node, flags, addrs, &count);
+  if (family == AF_INET6) {
+    r = node_addrs6(node, flags, addrs6, &count);
+    v6 = 1;
+  } else {
+    r = node_addrs(node, flags, addrs, &count);
+    /* A name with no IPv4 address (an IPv6 literal, say) answers AF_UNSPEC with its IPv6 ones. */
+    if (r == EAI_NONAME && family == AF_UNSPEC && node_addrs6(node, flags, addrs6, &count) == 0) r = 0, v6 = 1;
+  }
   if (r != 0) return r;
 
   for (int i = 0; i < count; i++) {
@@ -98,14 +134,21 @@ int getaddrinfo(const char *restrict node, const char *restrict service, const s
         freeaddrinfo(head);
         return EAI_MEMORY;
       }
-      a->sin.sin_family = AF_INET;
-      a->sin.sin_port = htons((uint16_t)port);
-      a->sin.sin_addr.s_addr = htonl(addrs[i]);
-      a->ai.ai_family = AF_INET;
+      if (v6) {
+        a->sa.sin6.sin6_family = AF_INET6;
+        a->sa.sin6.sin6_port = htons((uint16_t)port);
+        memcpy(&a->sa.sin6.sin6_addr, addrs6[i], 16);
+        a->ai.ai_addrlen = sizeof a->sa.sin6;
+      } else {
+        a->sa.sin.sin_family = AF_INET;
+        a->sa.sin.sin_port = htons((uint16_t)port);
+        a->sa.sin.sin_addr.s_addr = htonl(addrs[i]);
+        a->ai.ai_addrlen = sizeof a->sa.sin;
+      }
+      a->ai.ai_family = v6 ? AF_INET6 : AF_INET;
       a->ai.ai_socktype = types[t][0];
       a->ai.ai_protocol = types[t][1];
-      a->ai.ai_addrlen = sizeof a->sin;
-      a->ai.ai_addr = (struct sockaddr *)&a->sin;
+      a->ai.ai_addr = (struct sockaddr *)&a->sa;
       if (node && head == NULL && (flags & AI_CANONNAME)) a->ai.ai_canonname = strcpy((char *)(a + 1), node);
       *tail = &a->ai;
       tail = &a->ai.ai_next;
@@ -144,11 +187,14 @@ const char *gai_strerror(int code) {
 /* Numeric answers only: there is no reverse lookup (NI_NAMEREQD fails with EAI_NONAME). */
 int getnameinfo(const struct sockaddr *restrict sa, socklen_t salen, char *restrict host, socklen_t hostlen, char *restrict serv, socklen_t servlen, int flags) {
   const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-  if (!sa || salen < sizeof *in || in->sin_family != AF_INET) return EAI_FAMILY;
+  const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+  int v6 = sa && sa->sa_family == AF_INET6;
+  if (!sa || salen < (v6 ? sizeof *in6 : sizeof *in) || (!v6 && in->sin_family != AF_INET)) return EAI_FAMILY;
   if (host && hostlen) {
     if (flags & NI_NAMEREQD) return EAI_NONAME;
-    if (!inet_ntop(AF_INET, &in->sin_addr, host, hostlen)) return EAI_OVERFLOW;
+    if (!inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? (const void *)&in6->sin6_addr : (const void *)&in->sin_addr, host, hostlen)) return EAI_OVERFLOW;
   }
+  /* The port sits at the same offset in both layouts. */
   if (serv && servlen && snprintf(serv, servlen, "%u", ntohs(in->sin_port)) >= (int)servlen) return EAI_OVERFLOW;
   return 0;
 }

@@ -7,8 +7,10 @@ export const Errno = {
   ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25,
   EFBIG: 27, ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, ERANGE: 34,
   EDEADLK: 35, ENAMETOOLONG: 36, ENOLCK: 37, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, ENOMSG: 42,
-  ENOTSOCK: 88, EOPNOTSUPP: 95, EADDRINUSE: 98, ECONNREFUSED: 111, ETIMEDOUT: 110,
-  ECONNRESET: 104, ENOTCONN: 107, EALREADY: 114, ECANCELED: 125,
+  ENOTSOCK: 88, EMSGSIZE: 90, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98,
+  EADDRNOTAVAIL: 99, ENETDOWN: 100, ENETUNREACH: 101, ECONNRESET: 104, EISCONN: 106,
+  ENOTCONN: 107, ETIMEDOUT: 110, ECONNREFUSED: 111, EHOSTUNREACH: 113, EALREADY: 114,
+  EINPROGRESS: 115, ECANCELED: 125,
 } as const;
 
 export type ErrnoName = keyof typeof Errno;
@@ -28,7 +30,14 @@ const messages: Partial<Record<ErrnoName, string>> = {
   EDEADLK: 'Resource deadlock avoided', ENOLCK: 'No locks available',
   ENOSYS: 'Function not implemented', ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links', EOPNOTSUPP: 'Operation not supported',
-  ECONNREFUSED: 'Connection refused', ECANCELED: 'Operation canceled',
+  ENOTSOCK: 'Socket operation on non-socket', EMSGSIZE: 'Message too long',
+  EAFNOSUPPORT: 'Address family not supported by protocol', EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address', ENETDOWN: 'Network is down',
+  ENETUNREACH: 'Network is unreachable', ECONNRESET: 'Connection reset by peer',
+  EISCONN: 'Transport endpoint is already connected', ENOTCONN: 'Transport endpoint is not connected',
+  ETIMEDOUT: 'Connection timed out', ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host', EALREADY: 'Operation already in progress',
+  EINPROGRESS: 'Operation now in progress', ECANCELED: 'Operation canceled',
 };
 
 export function errnoName(errno: number): string {

@@ -163,7 +163,13 @@ test('[network] becomes the boot --net value; a bad mode or forward is refused a
     'bad-mode.toml': '[network]\nmode = "wifi"\n',
     'bad-fwd.toml': '[network]\nmode = "user"\nhostfwd = ["8080:80"]\n',
     'tap-fwd.toml': '[network]\nmode = "tap"\nhostfwd = ["tcp::8080-:80"]\n',
+    'tap6.toml': '[network]\nmode = "tap"\naddr6 = "2001:db8::15/64"\ngateway6 = "fe80::1"\n',
+    'bad6.toml': '[network]\nmode = "tap"\naddr6 = "2001:db8::zz/64"\n',
+    'user6.toml': '[network]\nmode = "user"\naddr6 = "2001:db8::15/64"\n',
   });
+  assert.equal(loadConfig(join(dir, 'tap6.toml'), dir).network, 'tap,addr6=2001:db8::15/64,gateway6=fe80::1');
+  assert.match(refusal(() => loadConfig(join(dir, 'bad6.toml'), dir)).message, /bad6\.toml:3: addr6 "2001:db8::zz\/64" is not an IPv6 address/);
+  assert.match(refusal(() => loadConfig(join(dir, 'user6.toml'), dir)).message, /addr6 needs mode = "tap"/);
   assert.equal(loadConfig(join(dir, 'net.toml'), dir).network, 'user,hostfwd=tcp::8080-:80');
   const e1 = refusal(() => loadConfig(join(dir, 'bad-mode.toml'), dir));
   assert.match(e1.message, /bad-mode\.toml:2: mode must be "none", "user" or "tap"/);

@@ -6,6 +6,7 @@
 
 import { dirname, relative, resolve } from 'node:path';
 import { BuildError, checkKeys, isTable, readToml, type KeyPath, type TomlSource } from './source.js';
+import { Ipv6Cidr } from '../net/wire/ipv6.js';
 
 /** Where a merged setting came from, for errors found after merging. */
 export interface Origin {
@@ -69,7 +70,7 @@ export interface ImageConfig {
 }
 
 const TOP_KEYS = ['include', 'general', 'packages', 'files', 'users', 'groups', 'network'] as const;
-const NETWORK_KEYS = ['mode', 'hostfwd'] as const;
+const NETWORK_KEYS = ['mode', 'hostfwd', 'addr6', 'gateway6'] as const;
 const GENERAL_KEYS = ['filesystem_size', 'prompt', 'hostname', 'console', 'autologin'] as const;
 const FILE_KEYS = ['path', 'data', 'symlink', 'directory', 'mode', 'uid', 'gid'] as const;
 const USER_KEYS = ['password', 'uid', 'gid', 'name', 'home', 'shell', 'schemes'] as const;
@@ -149,7 +150,17 @@ function apply(src: TomlSource, into: Layered): void {
       if (typeof f !== 'string' || !/^(tcp|udp):[0-9.]*:\d+-[0-9.]*:\d+$/.test(f)) throw src.error(['network', 'hostfwd'], `hostfwd entry ${JSON.stringify(f)} is not like "tcp::8080-:80"`);
     }
     if (fwd.length && mode !== 'user') throw src.error(['network', 'hostfwd'], 'hostfwd needs mode = "user"');
-    into.network = [mode, ...fwd.map((f: string) => `hostfwd=${f}`)].join(',');
+    // A static IPv6 address and router for the TAP link (the user-mode NAT is IPv4's).
+    const v6: string[] = [];
+    for (const k of ['addr6', 'gateway6'] as const) {
+      if (d.network[k] === undefined) continue;
+      const v = str(src, ['network', k], d.network[k]);
+      if (mode !== 'tap') throw src.error(['network', k], `${k} needs mode = "tap"`);
+      const c = Ipv6Cidr.parse(v);
+      if (!c || (k === 'gateway6' && v.includes('/'))) throw src.error(['network', k], `${k} ${JSON.stringify(v)} is not an IPv6 address${k === 'addr6' ? ' (with /PREFIX)' : ''}`);
+      v6.push(`${k}=${v}`);
+    }
+    into.network = [mode, ...fwd.map((f: string) => `hostfwd=${f}`), ...v6].join(',');
   }
 
   if (d.packages !== undefined) {

@@ -8,6 +8,10 @@
 // committed tree intact, and its own bitmap, written with it, is exactly right for it: no
 // leak, no double allocation. A block allocated and freed within one transaction (`fresh`)
 // was never referenced by a commit and is released at once.
+//
+// The three sets are bitmaps of one bit per block, and a run is marked a byte at a time where it
+// covers whole bytes: a 1 MiB write allocates 256 blocks, and per-block bookkeeping (a Set of
+// fresh blocks, one dirty-leaf note per block) was a measurable part of the file daemon's time.
 import { FsError } from './errors.js';
 import { BITS_PER_BLOCK } from './layout.js';
 
@@ -20,16 +24,20 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
 export class Allocator {
   readonly used: Uint8Array;
   private blocked: Uint8Array;
-  readonly fresh = new Set<number>();
+  /** Blocks allocated since the last commit and not freed since. */
+  private fresh: Uint8Array;
   /** Bitmap leaves whose `used` bits changed since the last commit. */
   readonly dirtyLeaves = new Set<number>();
   usedCount = 0;
   private blockedCount = 0;
   private cursor = 0;
+  /** The lowest block freed since the last commit: where allocation goes back to after it. */
+  private lowestFreed = Infinity;
 
   constructor(readonly blockCount: number, used: Uint8Array) {
     this.used = used;
     this.blocked = used.slice();
+    this.fresh = new Uint8Array(used.length);
     for (let i = 0; i < Math.ceil(blockCount / 8); i++) this.usedCount += POPCOUNT[used[i]!]!;
     this.blockedCount = this.usedCount;
   }
@@ -69,13 +77,16 @@ export class Allocator {
   allocRun(max: number): { start: number; count: number } {
     const start = this.findFree();
     if (start < 0) return { start: 0, count: 0 };
+    const limit = Math.min(max, this.blockCount - start);
     let count = 0;
-    while (count < max && start + count < this.blockCount && !this.isBlocked(start + count)) {
-      this.setUsed(start + count, true);
-      this.setBlocked(start + count, true);
-      this.fresh.add(start + count);
-      count++;
-    }
+    while (count < limit && !this.isBlocked(start + count)) count++;
+    setBits(this.used, start, count);
+    setBits(this.blocked, start, count);
+    setBits(this.fresh, start, count);
+    this.usedCount += count;
+    this.blockedCount += count;
+    const lastLeaf = Math.floor((start + count - 1) / BITS_PER_BLOCK);
+    for (let l = Math.floor(start / BITS_PER_BLOCK); l <= lastLeaf; l++) this.dirtyLeaves.add(l);
     this.cursor = start + count;
     return { start, count };
   }
@@ -89,11 +100,15 @@ export class Allocator {
     // Only a damaged filesystem (two pointers to one block that both check out) gets here.
     if (!this.isUsed(addr)) throw new FsError('EIO', `corrupt filesystem: block ${addr} freed twice (referenced twice?)`);
     this.setUsed(addr, false);
-    if (this.fresh.delete(addr)) this.setBlocked(addr, false);
+    if (addr < this.lowestFreed) this.lowestFreed = addr;
+    if (this.isFresh(addr)) {
+      this.fresh[addr >>> 3] = this.fresh[addr >>> 3]! & ~(1 << (addr & 7));
+      this.setBlocked(addr, false);
+    }
   }
 
   isFresh(addr: number): boolean {
-    return this.fresh.has(addr);
+    return (this.fresh[addr >>> 3]! & (1 << (addr & 7))) !== 0;
   }
 
   /** fsck: replaces the bitmap with `bits` (the reachable set). Blocks in either the old or
@@ -113,11 +128,23 @@ export class Allocator {
     for (let l = 0; l < Math.ceil(this.blockCount / BITS_PER_BLOCK); l++) this.dirtyLeaves.add(l);
   }
 
-  /** After a durable commit: quarantined blocks become free, nothing is fresh any more. */
+  /** Blocks freed since the last commit that only the next commit makes allocatable. */
+  get quarantined(): number {
+    return this.blockedCount - this.usedCount;
+  }
+
+  /**
+   * After a durable commit: quarantined blocks become free, nothing is fresh any more, and
+   * allocation goes back to the lowest block freed, so freed space is reused before space never
+   * written (a sparse image file stays as large as its data, and a rewrite lands on blocks
+   * whose pages the host still holds) while a long write still fills runs in order.
+   */
   committed(): void {
+    if (this.lowestFreed < this.cursor) this.cursor = this.lowestFreed;
+    this.lowestFreed = Infinity;
     this.blocked.set(this.used);
     this.blockedCount = this.usedCount;
-    this.fresh.clear();
+    this.fresh.fill(0);
     this.dirtyLeaves.clear();
   }
 
@@ -143,5 +170,24 @@ export class Allocator {
       addr++;
     }
     return -1;
+  }
+}
+
+/** Sets bits [from, from + n) of `bits`: whole bytes at once. */
+function setBits(bits: Uint8Array, from: number, n: number): void {
+  let a = from;
+  const end = from + n;
+  while (a < end && (a & 7) !== 0) {
+    bits[a >>> 3] = bits[a >>> 3]! | (1 << (a & 7));
+    a++;
+  }
+  if (end - a >= 8) {
+    const wholeEnd = end - (end % 8);
+    bits.fill(0xff, a / 8, wholeEnd / 8);
+    a = wholeEnd;
+  }
+  while (a < end) {
+    bits[a >>> 3] = bits[a >>> 3]! | (1 << (a & 7));
+    a++;
   }
 }

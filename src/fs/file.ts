@@ -13,13 +13,16 @@
 // so extending a file never uncovers old data.
 import { BLOCK_SIZE, readSummed } from './blockdev.js';
 import { fail, FsError } from './errors.js';
-import { blockChecksum, PTRS_PER_BLOCK, type BlockPtr } from './layout.js';
+import { blockChecksum, PTRS_PER_BLOCK } from './layout.js';
 import { now } from './node.js';
 import { SpacePurpose, type Volume } from './volume.js';
 
 const MAX_RUN = 256; // blocks per device write (1 MiB)
 /** Checksums of the run being read (the device may compute them as it moves the data). */
 const runSums = new Uint32Array(MAX_RUN);
+/** The pointers of the leaves being read: addresses and checksums. */
+const runAddrs = new Float64Array(MAX_RUN);
+const runChecks = new Uint32Array(MAX_RUN);
 export const MAX_FILE_SIZE = 2 ** 52;
 
 export function readData(vol: Volume, id: number, offset: number, buf: Uint8Array): number {
@@ -34,28 +37,36 @@ export function readData(vol: Volume, id: number, offset: number, buf: Uint8Arra
     const inBlock = pos % BLOCK_SIZE;
     const want = Math.min(BLOCK_SIZE - inBlock, offset + n - pos);
     const dst = pos - offset;
+    if (inBlock === 0 && want === BLOCK_SIZE) {
+      // Whole blocks: their pointers a pointer block at a time, one pread per run of blocks at
+      // consecutive addresses, every block checked against its pointer's checksum.
+      const count = Math.min(MAX_RUN, Math.floor((offset + n - pos) / BLOCK_SIZE));
+      tree.leafPtrs(bi, count, runAddrs, runChecks);
+      let k = 0;
+      while (k < count) {
+        const addr = runAddrs[k]!;
+        if (addr === 0) {
+          buf.fill(0, dst + k * BLOCK_SIZE, dst + (k + 1) * BLOCK_SIZE);
+          k++;
+          continue;
+        }
+        let j = k + 1;
+        while (j < count && runAddrs[j] === addr + (j - k)) j++;
+        vol.store.checkAddr(addr, `node ${id} data block ${bi + k}`);
+        vol.store.checkAddr(addr + (j - k) - 1, `node ${id} data block ${bi + j - 1}`);
+        readSummed(vol.dev, addr, buf.subarray(dst + k * BLOCK_SIZE, dst + j * BLOCK_SIZE), addr, runSums);
+        for (let m = k; m < j; m++) {
+          if (runSums[m - k] !== runChecks[m]) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + m} (block ${addr + m - k}): checksum mismatch`);
+        }
+        k = j;
+      }
+      pos += count * BLOCK_SIZE;
+      continue;
+    }
     const ptr = tree.leafPtr(bi);
     if (ptr.addr === 0) {
       buf.fill(0, dst, dst + want);
       pos += want;
-      continue;
-    }
-    if (inBlock === 0 && want === BLOCK_SIZE) {
-      // Gather a run of whole blocks that lie at consecutive addresses: one pread.
-      const ptrs: BlockPtr[] = [ptr];
-      while (ptrs.length < MAX_RUN && pos + (ptrs.length + 1) * BLOCK_SIZE <= offset + n) {
-        const next = tree.leafPtr(bi + ptrs.length);
-        if (next.addr !== ptr.addr + ptrs.length) break;
-        ptrs.push(next);
-      }
-      vol.store.checkAddr(ptr.addr, `node ${id} data block ${bi}`);
-      vol.store.checkAddr(ptr.addr + ptrs.length - 1, `node ${id} data block ${bi + ptrs.length - 1}`);
-      const out = buf.subarray(dst, dst + ptrs.length * BLOCK_SIZE);
-      readSummed(vol.dev, ptr.addr, out, ptr.addr, runSums);
-      ptrs.forEach((p, k) => {
-        if (runSums[k] !== p.checksum) fail('EIO', `corrupt filesystem: node ${id} data block ${bi + k} (block ${p.addr}): checksum mismatch`);
-      });
-      pos += ptrs.length * BLOCK_SIZE;
       continue;
     }
     scratch ??= new Uint8Array(BLOCK_SIZE);
@@ -139,45 +150,44 @@ function finish(vol: Volume, id: number, n: number): number {
   return n;
 }
 
-/** Whole blocks from `bi` on: in-place where already fresh, else into newly allocated runs. */
+/** Addresses of the leaves a run overwrites, reused across writes. */
+const oldAddrs = new Float64Array(MAX_RUN);
+
+/**
+ * Whole blocks from `bi` on (at most MAX_RUN): where they are already fresh and contiguous,
+ * overwritten in place; elsewhere into newly allocated runs, the blocks they replace freed.
+ * Each run is one device write whose checksums come later (BlockTree.setLeafRun).
+ */
 function writeRun(vol: Volume, id: number, bi: number, data: Uint8Array): number {
   const tree = vol.dataTree(id);
   const count = data.length / BLOCK_SIZE;
+  const old = oldAddrs;
+  tree.leafAddrs(bi, count, old);
+  const fresh = (k: number): boolean => old[k]! !== 0 && vol.alloc.isFresh(old[k]!);
+  const generation = vol.store.generation;
   let k = 0;
   while (k < count) {
-    const old = tree.leafPtr(bi + k);
-    if (old.addr && vol.alloc.isFresh(old.addr)) {
-      putBlock(vol, id, bi + k, data.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE));
-      k++;
-      continue;
-    }
     let j = k + 1;
-    while (j < count) {
-      const p = tree.leafPtr(bi + j);
-      if (p.addr && vol.alloc.isFresh(p.addr)) break;
-      j++;
+    let start: number;
+    if (fresh(k)) {
+      while (j < count && fresh(j) && old[j] === old[k]! + (j - k)) j++;
+      start = old[k]!;
+    } else {
+      while (j < count && !fresh(j)) j++;
+      const run = vol.alloc.allocRun(j - k);
+      if (run.count === 0) fail('ENOSPC', 'no block left');
+      j = k + run.count;
+      start = run.start;
+      let added = 0;
+      for (let m = k; m < j; m++) {
+        if (old[m]) vol.alloc.free(old[m]!);
+        else added++;
+      }
+      if (added) addBlocks(vol, id, added);
     }
-    const run = vol.alloc.allocRun(j - k);
-    if (run.count === 0) fail('ENOSPC', 'no block left');
-    const sumsOf = vol.store.writeSummed(run.start, data.subarray(k * BLOCK_SIZE, (k + run.count) * BLOCK_SIZE));
-    let added = 0;
-    const first = bi + k;
-    const { start, count: n } = run;
-    const generation = vol.store.generation;
-    for (let m = 0; m < n; m++) {
-      const prev = tree.leafPtr(first + m);
-      if (prev.addr) vol.alloc.free(prev.addr);
-      else added++;
-      tree.setLeafPtr(first + m, { addr: start + m, checksum: 0, generation });
-    }
-    // The checksums may still be being computed (by the disk queue's host thread): they are
-    // filled in before anything looks at this tree again (Volume.defer).
-    vol.defer(() => {
-      const sums = sumsOf();
-      for (let m = 0; m < n; m++) tree.setLeafPtr(first + m, { addr: start + m, checksum: sums[m]!, generation });
-    });
-    if (added) addBlocks(vol, id, added);
-    k += run.count;
+    const sums = vol.store.writeSummed(start, data.subarray(k * BLOCK_SIZE, j * BLOCK_SIZE));
+    tree.setLeafRun(bi + k, j - k, start, generation, sums);
+    k = j;
   }
   return count;
 }

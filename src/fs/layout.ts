@@ -53,6 +53,8 @@ export function blockChecksum(block: Uint8Array, addr: number): number {
 // addr 0 is a hole (block 0 is a header slot, never pointed to). generation is the low 32
 // bits of the commit generation that wrote the block, for fsck and for reading dumps.
 const P = { addr: 0, checksum: 8, generation: 12 } as const;
+/** Where a block pointer's checksum lies in it. */
+export const PTR_CHECKSUM = P.checksum;
 
 export interface BlockPtr {
   addr: number;
@@ -71,9 +73,14 @@ export function readPtr(v: DataView, off: number, where: string): BlockPtr {
 }
 
 export function writePtr(v: DataView, off: number, p: BlockPtr): void {
-  writeU64(v, off + P.addr, p.addr);
-  v.setUint32(off + P.checksum, p.checksum, true);
-  v.setUint32(off + P.generation, p.generation >>> 0, true);
+  writePtrFields(v, off, p.addr, p.checksum, p.generation);
+}
+
+/** writePtr without a BlockPtr object: runs of leaf pointers are written in loops. */
+export function writePtrFields(v: DataView, off: number, addr: number, checksum: number, generation: number): void {
+  writeU64(v, off + P.addr, addr);
+  v.setUint32(off + P.checksum, checksum, true);
+  v.setUint32(off + P.generation, generation >>> 0, true);
 }
 
 // ---- Header: one 4 KiB block per ring slot ------------------------------------------------

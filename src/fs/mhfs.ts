@@ -455,6 +455,11 @@ export class Mhfs {
     };
   }
 
+  /** Blocks freed since the last commit: the next commit makes them allocatable again. */
+  get freedSinceCommit(): number {
+    return this.vol.alloc.quarantined;
+  }
+
   /** Commits: when this returns, everything done before it survives a crash. */
   sync(): void {
     this.vol.commit();

@@ -399,6 +399,50 @@ for (const backend of [...backends(), queueBackend()]) {
       assertClean(dev);
     });
 
+    it('reads, overwrites and truncates data whose checksums are still to come, before any commit', () => {
+      const { dev, fs } = fresh();
+      const f = fs.create(fs.root, 'f', 0o644);
+      const MiB = 1024 * 1024;
+      const want = bytes(4 * MiB, 3);
+      for (let i = 0; i < 4; i++) assert.equal(fs.write(f, i * MiB, want.subarray(i * MiB, (i + 1) * MiB)), MiB);
+      // A read in the middle of what was just written, across two runs.
+      const mid = new Uint8Array(MiB);
+      assert.equal(fs.read(f, MiB / 2, mid), MiB);
+      assert.deepEqual(mid, want.subarray(MiB / 2, MiB / 2 + MiB));
+      // Whole blocks over a written run (in place: the blocks are fresh), then part of a block.
+      const over = bytes(64 * 4096, 4);
+      fs.write(f, 2 * MiB + 8192, over);
+      want.set(over, 2 * MiB + 8192);
+      const bit = bytes(100, 5);
+      fs.write(f, 3 * MiB + 10, bit);
+      want.set(bit, 3 * MiB + 10);
+      // Written after a truncate into a run whose checksums were never asked for.
+      fs.write(f, 4 * MiB, bytes(MiB, 6));
+      fs.truncate(f, 4 * MiB + 5000);
+      const tail = new Uint8Array(4 * MiB + 5000);
+      tail.set(want);
+      tail.set(bytes(MiB, 6).subarray(0, 5000), 4 * MiB);
+      assert.deepEqual(fs.readAll(f), tail);
+      const fs2 = remount(dev, fs);
+      assert.deepEqual(fs2.readAll(f), tail);
+      assertClean(dev);
+    });
+
+    it('reuses freed space after a commit before space never written', () => {
+      const { dev, fs } = fresh();
+      const a = fs.create(fs.root, 'a', 0o644);
+      fs.write(a, 0, bytes(1024 * 1024, 7));
+      fs.sync();
+      const first = fs.vol.dataTree(a).leafPtr(0).addr;
+      fs.unlink(fs.root, 'a');
+      fs.sync();
+      const b = fs.create(fs.root, 'b', 0o644);
+      fs.write(b, 0, bytes(1024 * 1024, 8));
+      assert.equal(fs.vol.dataTree(b).leafPtr(0).addr, first, 'the new file starts where the freed one did');
+      fs.sync();
+      assertClean(dev);
+    });
+
     it('reports space in statvfs and frees it after deletes', () => {
       const { dev, fs } = fresh();
       const before = fs.statvfs();

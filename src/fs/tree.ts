@@ -10,9 +10,15 @@
 // transaction), children before parents, filling each parent's pointer with the child's new
 // address and checksum. File data leaves are the exception: they are written straight to fresh
 // blocks by the file code, which then sets their pointers here.
+//
+// A run of data leaves may be set before its checksums are known (the disk queue's host thread
+// computes them while it writes, docs/mhfs.md section 14): the run is kept as pending, and its
+// checksums are put in before any leaf in its range is read or changed, before a truncate, and
+// at flush. So no pointer is ever read or committed without its checksum, and a file written in
+// order never waits for them: each run lands beyond the pending ones.
 import { BLOCK_SIZE } from './blockdev.js';
 import { corrupt } from './errors.js';
-import { blockChecksum, MAX_TREE_HEIGHT, NULL_PTR, PTRS_PER_BLOCK, PTR_SIZE, readPtr, writePtr, type BlockPtr } from './layout.js';
+import { blockChecksum, MAX_TREE_HEIGHT, NULL_PTR, PTRS_PER_BLOCK, PTR_CHECKSUM, PTR_SIZE, readPtr, readU64, writePtr, writePtrFields, type BlockPtr } from './layout.js';
 import type { BlockStore } from './store.js';
 
 export enum LeafKind {
@@ -32,9 +38,22 @@ class TreeBlock {
   }
 }
 
+/** Data leaves [first, first + count) pointing at blocks [addr, addr + count), checksums to come. */
+interface PendingRun {
+  first: number;
+  count: number;
+  addr: number;
+  generation: number;
+  sums: () => Uint32Array;
+}
+
 export class BlockTree {
   private root: TreeBlock | null = null;
   private rootDirty = false;
+  /** Runs whose checksums are still to come, and the range of leaves they span (empty: lo = hi). */
+  private pending: PendingRun[] = [];
+  private pendingLo = 0;
+  private pendingHi = 0;
 
   constructor(
     private store: BlockStore,
@@ -132,13 +151,111 @@ export class BlockTree {
   /** The pointer to data leaf `index` (NULL_PTR for a hole). */
   leafPtr(index: number): BlockPtr {
     if (index >= this.capacity) return NULL_PTR;
+    if (index >= this.pendingLo && index < this.pendingHi) this.settle();
     if (this.height === 0) return this.rootPtr;
     const p = this.parentOf(index, false);
     return p ? readPtr(p.view, (index % PTRS_PER_BLOCK) * PTR_SIZE, this.name) : NULL_PTR;
   }
 
+  /**
+   * The addresses of data leaves [first, first + count) into `out` (0 for a hole). Checksums
+   * may still be pending: this is for choosing where to write.
+   */
+  leafAddrs(first: number, count: number, out: Float64Array): void {
+    this.readLeaves(first, count, out, null);
+  }
+
+  /** The pointers of data leaves [first, first + count): addresses (0 for a hole) and checksums. */
+  leafPtrs(first: number, count: number, addrs: Float64Array, checksums: Uint32Array): void {
+    if (first < this.pendingHi && first + count > this.pendingLo) this.settle();
+    this.readLeaves(first, count, addrs, checksums);
+  }
+
+  /** Reads leaf pointers a pointer block at a time. */
+  private readLeaves(first: number, count: number, addrs: Float64Array, checksums: Uint32Array | null): void {
+    addrs.fill(0, 0, count);
+    checksums?.fill(0, 0, count);
+    if (this.height === 0) {
+      if (first === 0 && count > 0) {
+        addrs[0] = this.rootPtr.addr;
+        if (checksums) checksums[0] = this.rootPtr.checksum;
+      }
+      return;
+    }
+    let i = 0;
+    while (i < count && first + i < this.capacity) {
+      const index = first + i;
+      const slot = index % PTRS_PER_BLOCK;
+      const n = Math.min(count - i, PTRS_PER_BLOCK - slot);
+      const p = this.parentOf(index, false);
+      if (p) {
+        for (let k = 0; k < n; k++) addrs[i + k] = readU64(p.view, (slot + k) * PTR_SIZE, this.name);
+        if (checksums) for (let k = 0; k < n; k++) checksums[i + k] = p.view.getUint32((slot + k) * PTR_SIZE + PTR_CHECKSUM, true);
+      }
+      i += n;
+    }
+  }
+
+  /**
+   * Points data leaves [first, first + count) at blocks [addr, addr + count), which the caller
+   * has written (or is writing); `sums` gives their checksums when they are first needed.
+   */
+  setLeafRun(first: number, count: number, addr: number, generation: number, sums: () => Uint32Array): void {
+    if (count <= 0) return;
+    if (first < this.pendingHi && first + count > this.pendingLo) this.settle();
+    this.putRun(first, count, addr, generation, null);
+    this.pending.push({ first, count, addr, generation, sums });
+    if (this.pendingLo === this.pendingHi) {
+      this.pendingLo = first;
+      this.pendingHi = first + count;
+    } else {
+      this.pendingLo = Math.min(this.pendingLo, first);
+      this.pendingHi = Math.max(this.pendingHi, first + count);
+    }
+  }
+
+  /** Puts in the checksums of every pending run; the first failure is thrown after all have
+   *  been tried, and a run that failed stays pending. */
+  settle(): void {
+    if (this.pending.length === 0) return;
+    const runs = this.pending;
+    this.pending = [];
+    let failure: unknown = null;
+    for (const r of runs) {
+      try {
+        this.putRun(r.first, r.count, r.addr, r.generation, r.sums());
+      } catch (e) {
+        failure ??= e;
+        this.pending.push(r);
+      }
+    }
+    this.pendingLo = Math.min(...this.pending.map((r) => r.first));
+    this.pendingHi = Math.max(...this.pending.map((r) => r.first + r.count));
+    if (this.pending.length === 0) this.pendingLo = this.pendingHi = 0;
+    if (failure !== null) throw failure;
+  }
+
+  private putRun(first: number, count: number, addr: number, generation: number, sums: Uint32Array | null): void {
+    this.grow(first + count - 1);
+    if (this.height === 0) {
+      this.rootPtr = { addr, checksum: sums ? sums[0]! : 0, generation };
+      this.rootDirty = true;
+      return;
+    }
+    let i = 0;
+    while (i < count) {
+      const index = first + i;
+      const slot = index % PTRS_PER_BLOCK;
+      const n = Math.min(count - i, PTRS_PER_BLOCK - slot);
+      const p = this.parentOf(index, true)!;
+      for (let k = 0; k < n; k++) writePtrFields(p.view, (slot + k) * PTR_SIZE, addr + i + k, sums ? sums[i + k]! : 0, generation);
+      i += n;
+    }
+  }
+
   /** Points data leaf `index` at a block the caller has written. */
   setLeafPtr(index: number, ptr: BlockPtr): void {
+    if (index >= this.pendingLo && index < this.pendingHi) this.settle();
     this.grow(index);
     if (this.height === 0) {
       this.rootPtr = ptr;
@@ -198,6 +315,7 @@ export class BlockTree {
    *  Calls `onLeaf` for each data leaf freed. */
   truncate(from: number, onLeaf: (p: BlockPtr) => void = () => {}): void {
     if (from >= this.capacity) return;
+    if (this.pendingHi > from) this.settle();
     if (this.height === 0 || from === 0) {
       this.freeSubtree(this.root, this.rootPtr, this.height, onLeaf);
       this.root = null;
@@ -269,6 +387,7 @@ export class BlockTree {
 
   /** Writes every dirty block, children first; returns the new root pointer. */
   flush(): BlockPtr {
+    this.settle();
     if (this.root?.dirty) this.rootPtr = this.flushBlock(this.root, this.height);
     if (this.rootPtr.addr === 0) this.root = null;
     this.rootDirty = false;

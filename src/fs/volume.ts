@@ -55,8 +55,6 @@ export class Volume {
   nodeHighWater: number;
   usedNodes: number;
   private trees = new Map<number, BlockTree>();
-  /** Fixes to run before a tree is used again (see defer). */
-  private pending: (() => void)[] = [];
   private freeIds = new Set<number>();
   private scanCursor = 1;
   private readonly bitmapBlocks: number;
@@ -227,34 +225,8 @@ export class Volume {
     this.freeIds.add(id);
   }
 
-  /**
-   * Runs `fix` before any tree is used again: a write's checksums that the device computes
-   * elsewhere are put into their pointers then, so that nothing ever reads or commits a
-   * pointer without its checksum.
-   */
-  defer(fix: () => void): void {
-    this.pending.push(fix);
-  }
-
-  /** Runs the deferred fixes; the first failure is thrown after all have run. */
-  settle(): void {
-    if (this.pending.length === 0) return;
-    const fixes = this.pending;
-    this.pending = [];
-    let failure: unknown = null;
-    for (const f of fixes) {
-      try {
-        f();
-      } catch (e) {
-        failure ??= e;
-      }
-    }
-    if (failure !== null) throw failure;
-  }
-
   /** The tree of a node's data (file bytes, directory buckets, symlink target). */
   dataTree(id: number): BlockTree {
-    this.settle();
     let t = this.trees.get(id);
     if (!t) {
       const r = this.record(id);
@@ -314,7 +286,6 @@ export class Volume {
   }
 
   private writeCommit(t: Timespec): void {
-    this.settle();
     for (const [id, tree] of this.trees) {
       if (!tree.dirty) continue;
       const ptr = tree.flush();

@@ -4,7 +4,14 @@
 /** An image the kernel has read and recognised, ready for a process thread to run. */
 export type ProgramImage =
   | { kind: 'mhjs'; source: string; /** Names this image (path and file identity) for caches. */ key: string }
-  | { kind: 'wasm'; module: WebAssembly.Module };
+  | {
+    kind: 'wasm';
+    module: WebAssembly.Module;
+    /** Names this image (path and file identity, or a serial for a file not settled). */
+    key: string;
+    /** The module has a start function: instantiating it runs the program's code. */
+    startFunction: boolean;
+  };
 
 export interface StartInfo {
   pid: number;
@@ -25,6 +32,11 @@ export interface StartInfo {
    */
   cwd?: string;
   ns?: string[] | null;
+  /**
+   * For a WebAssembly program: descriptors of /scheme/null the kernel opened, close-on-exec,
+   * to hold the numbers of its preopened directories (abi/preopen.ts), in that order.
+   */
+  preopens?: number[];
 }
 
 /** One worker thread that runs one process, from the host's pool of pre-started ones. */
@@ -51,8 +63,11 @@ export interface Host {
   /** Wall-clock milliseconds since the epoch. */
   wallClock(): number;
   randomFill(dst: Uint8Array): void;
-  /** Takes a pre-started process thread from the pool (starting one if the pool is empty). */
-  acquireThread(): Promise<ProcessThread>;
+  /**
+   * Takes a pre-started process thread from the pool (starting one if the pool is empty),
+   * preferring one made ready for `image` (a host may keep a program instantiated ahead).
+   */
+  acquireThread(image?: ProgramImage): Promise<ProcessThread>;
   /** Compiles a WebAssembly module (cached by the host where it can). */
   compileWasm(bytes: Uint8Array): Promise<WebAssembly.Module>;
   /** Frees pooled threads and timers so the host process can exit. */

@@ -12,7 +12,7 @@ import { FileDescription } from './file.js';
 import type { Host, ProgramImage, StartInfo } from './host.js';
 import { KernelLog } from './klog.js';
 import { LockTable } from './locks.js';
-import { loadImage } from './loader.js';
+import { loadImage, reservePreopens } from './loader.js';
 import { canonicalize, Namespace, splitScheme } from './namespace.js';
 import { params } from './params.js';
 import { Process, ProcState } from './process.js';
@@ -236,7 +236,7 @@ export class Kernel {
   private async startThread(p: Process, image: ProgramImage, argv: string[], env: string[]): Promise<Result<0>> {
     let thread;
     try {
-      thread = await this.host.acquireThread();
+      thread = await this.host.acquireThread(image);
     } catch (e) {
       this.klog.log(`spawn: no process thread: ${String(e)}`);
       return E.EAGAIN;
@@ -277,7 +277,9 @@ export class Kernel {
     p.state = ProcState.Running;
     p.inflight = null;
     this.dispatcher.watch(p);
-    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored, cwd: p.cwd, ns: p.ns.list() });
+    const ns = p.ns.list();
+    const preopens = image.kind === 'wasm' ? reservePreopens(this, p, ns) : undefined;
+    thread.start({ pid: p.pid, path: p.path, argv, env, image, rings, fdRings, spareRings: [...p.spareRings], ignored, cwd: p.cwd, ns, preopens });
     return 0;
   }
 

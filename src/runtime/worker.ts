@@ -20,7 +20,7 @@ import { Sys } from '../abi/syscall.js';
 import { encodeUtf8 } from '../abi/utf8.js';
 import type { StartInfo } from '../kernel/host.js';
 import { ProcessEnded, SyscallClient } from './channel.js';
-import { runWasi } from './wasi/run.js';
+import { prepareWasi, runWasi, type PreparedWasi } from './wasi/run.js';
 import type { WasiContext } from './wasi/context.js';
 
 interface WorkerData {
@@ -40,6 +40,8 @@ interface Sandbox {
   sabProto: object;
   api: ContextApi;
   started: StartInfo | null;
+  /** The WASI context and imports for the next process, when made ahead (see `recycle`). */
+  wasi: PreparedWasi | null;
 }
 
 const port = parentPort!;
@@ -53,7 +55,11 @@ function newChannel(context: vm.Context): SharedArrayBuffer {
 function prepare(): Sandbox {
   // WebAssembly compiled in the context can call only what the program imports into it from
   // the context itself, so it adds no authority (the `vm` program runs the RISC-V core so).
-  const context = vm.createContext(Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: true } });
+  // An ordinary global object, not a contextified one: through a contextified object every
+  // global a program names (Math, Atomics, Uint8Array...) is looked up by a C++ interceptor,
+  // about 0.6 µs each, which made over half of the file daemon's CPU time on its write path and
+  // each syscall's spin loop 40 times slower. Node before 20.18 has only the contextified kind.
+  const context = vm.createContext(vm.constants?.DONT_CONTEXTIFY ?? Object.create(null), { name: 'mhjs', codeGeneration: { strings: true, wasm: true } });
   libmhScript.runInContext(context);
   const channel = newChannel(context);
   const sabProto = vm.runInContext('SharedArrayBuffer.prototype', context) as object;
@@ -66,7 +72,7 @@ function prepare(): Sandbox {
     })`,
     context,
   ) as ContextApi;
-  return { context, channel, sabProto, api, started: null };
+  return { context, channel, sabProto, api, started: null, wasi: null };
 }
 
 let sandbox = prepare();
@@ -135,8 +141,10 @@ function drainForWasi(ctx: WasiContext): void {
   }
 }
 
-function startWasm(info: StartInfo, module: WebAssembly.Module): void {
-  runWasi(info, sandbox.channel, module, { drainMessages: drainForWasi });
+function startWasm(info: StartInfo, image: Extract<StartInfo['image'], { kind: 'wasm' }>): void {
+  const prepared = sandbox.wasi ?? prepareWasi(sandbox.channel);
+  sandbox.wasi = null;
+  runWasi(info, image, prepared, { drainMessages: drainForWasi });
 }
 
 port.on('message', (m: Message) => {
@@ -144,7 +152,7 @@ port.on('message', (m: Message) => {
   if (m.type === 'start' && m.info && !s.started) {
     s.started = m.info;
     if (m.info.image.kind === 'mhjs') startMhjs(m.info, m.info.image.source, m.info.image.key);
-    else startWasm(m.info, m.info.image.module);
+    else startWasm(m.info, m.info.image);
   } else if (m.type === 'ring' && m.buffer && s.started?.image.kind === 'mhjs') {
     s.api.addRing(m.id!, rehome(m.buffer));
   } else if (m.type === 'region' && m.buffer && s.started?.image.kind === 'mhjs') {
@@ -153,8 +161,17 @@ port.on('message', (m: Message) => {
     // A WebAssembly program runs in this realm and never touches the context: after one, the
     // context is as prepare() left it and only the channel must be new. Rebuilding it (libmh
     // evaluated again) would cost a millisecond of CPU per process for nothing.
-    sandbox = s.started?.image.kind === 'wasm' ? { ...s, channel: newChannel(s.context), started: null } : prepare();
-    port.postMessage({ type: 'ready', channel: sandbox.channel });
+    const ran = s.started?.image;
+    const wasm = ran?.kind === 'wasm' ? ran : null;
+    sandbox = wasm ? { ...s, channel: newChannel(s.context), started: null, wasi: null } : prepare();
+    // A thread that ran a WebAssembly program likely runs it, or another, again (a build, a
+    // test loop, a shell script calling lua): it makes the next context now, while it is idle,
+    // rather than when a program is asked for, and instantiates the program it ran, which the
+    // pool gives it again first (`warm`). The kernel may already be sending the start; it is
+    // read when this returns. After an MH-JS program it does not: most of those are followed
+    // by more MH-JS, for which it would be wasted work.
+    port.postMessage({ type: 'ready', channel: sandbox.channel, warm: wasm && !wasm.startFunction ? wasm.key : null });
+    if (wasm) sandbox.wasi = prepareWasi(sandbox.channel, wasm);
   }
 });
 

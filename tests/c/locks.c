@@ -19,32 +19,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lockkit.h"
 #ifdef __wasi__
 #include <macrohard.h>
 #endif
-
-extern char **environ;
-
-static const char *ename(int e) {
-  switch (e) {
-    case EAGAIN: return "EAGAIN";
-    case EACCES: return "EACCES";
-    case EINTR: return "EINTR";
-    case EDEADLK: return "EDEADLK";
-    case EBADF: return "EBADF";
-    case EINVAL: return "EINVAL";
-    default: return strerror(e);
-  }
-}
-
-static int lk(int fd, int cmd, int type, off_t start, off_t len) {
-  struct flock fl = {0};
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = start;
-  fl.l_len = len;
-  return fcntl(fd, cmd, &fl);
-}
 
 static void say(const char *what, int r) {
   if (r == 0) printf("%s: ok\n", what);
@@ -68,11 +46,6 @@ static void probe(int fd, off_t at) {
     printf("getlk %lld: %s start %lld len %lld, held by the parent: %d\n", (long long)at, fl.l_type == F_WRLCK ? "write" : "read",
            (long long)fl.l_start, (long long)fl.l_len, fl.l_pid == getppid());
   fflush(stdout);
-}
-
-static void pause_ms(int ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&ts, NULL);
 }
 
 static volatile int handled;
@@ -127,43 +100,7 @@ static int child(const char *file, const char *mode) {
   return 0;
 }
 
-static const char *self;
-static const char *path;
-
 /* Starts a child in MODE with a pipe on its fd 3; returns its pid and the pipe's read end. */
-static pid_t start(const char *mode, int *from) {
-  int p[2];
-  if (pipe(p) != 0) exit(90);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, p[1], 9);
-  posix_spawn_file_actions_addclose(&fa, p[0]);
-  char *argv[] = {(char *)"locks", (char *)self, (char *)path, (char *)mode, NULL};
-  pid_t pid;
-  if (posix_spawn(&pid, self, &fa, NULL, argv, environ) != 0) exit(91);
-  posix_spawn_file_actions_destroy(&fa);
-  close(p[1]);
-  *from = p[0];
-  return pid;
-}
-
-static int finish(pid_t pid, int from) {
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  close(from);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static int run(const char *mode) {
-  int from;
-  pid_t pid = start(mode, &from);
-  return finish(pid, from);
-}
-
-static void await_w(int from) {
-  char c;
-  if (read(from, &c, 1) != 1) exit(92);
-}
 
 int main(int argc, char **argv) {
   if (argc == 4) return child(argv[2], argv[3]);
@@ -171,6 +108,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: locks SELF FILE\n");
     return 2;
   }
+  prog = "locks";
   self = argv[1];
   path = argv[2];
   int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -193,7 +131,7 @@ int main(int argc, char **argv) {
   int from;
   pid_t pid = start("wait", &from);
   await_w(from);
-  pause_ms(300);
+  parked(1);
   pwrite(fd, "X", 1, 50);
   int unlocked = lk(fd, F_SETLK, F_UNLCK, 0, 0);
   finish(pid, from); /* the child reports first: the transcript keeps one order */
@@ -212,7 +150,7 @@ int main(int argc, char **argv) {
 
   pid = start("deadlock", &from);
   await_w(from);
-  pause_ms(300);
+  parked(1);
   int r = lk(fd, F_SETLKW, F_WRLCK, 1, 1);
   int parent_dl = r != 0 && errno == EDEADLK;
   if (parent_dl) lk(fd, F_SETLK, F_UNLCK, 0, 1);

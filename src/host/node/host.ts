@@ -2,7 +2,7 @@
 
 import { randomFillSync } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import type { Host, ProcessThread } from '../../kernel/host.js';
+import type { Host, ProcessThread, ProgramImage } from '../../kernel/host.js';
 import { ThreadPool } from './pool.js';
 
 export interface NodeHostOptions {
@@ -31,8 +31,8 @@ export class NodeHost implements Host {
   randomFill(dst: Uint8Array): void {
     for (let off = 0; off < dst.length; off += 65536) randomFillSync(dst.subarray(off, Math.min(dst.length, off + 65536)));
   }
-  acquireThread(): Promise<ProcessThread> {
-    return this.pool.acquire();
+  acquireThread(image?: ProgramImage): Promise<ProcessThread> {
+    return this.pool.acquire(image?.kind === 'wasm' ? image.key : null);
   }
   async compileWasm(bytes: Uint8Array): Promise<WebAssembly.Module> {
     const { createHash } = await import('node:crypto');

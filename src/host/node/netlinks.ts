@@ -33,7 +33,7 @@ export async function netLinks(k: Kernel, option: string, switchPath?: string): 
     const fwd = opt.forwards.map((f) => `${f.hostAddr ?? '127.0.0.1'}:${f.hostPort} -> :${f.guestPort}`).join(', ');
     k.klog.log(`nic 0: user-mode NAT, guest 10.0.2.15/24 via 10.0.2.2${fwd ? `; forwards ${fwd}` : ''}`);
   } else if (opt.mode === 'tap') {
-    const tap = openTap(opt.ifname ?? 'mh0', { addr: opt.addr, gateway: opt.gateway, dns: opt.dns, mtu: opt.mtu });
+    const tap = openTap(opt.ifname ?? 'mh0', { addr: opt.addr, gateway: opt.gateway, dns: opt.dns, addr6: opt.addr6, gateway6: opt.gateway6, mtu: opt.mtu });
     links.push(tap);
     k.klog.log(`nic 0: TAP device ${tap.ifname}${opt.addr ? `, MACROHARD at ${opt.addr}` : ''}`);
   } else if (opt.mode === 'loopback') {

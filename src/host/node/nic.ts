@@ -127,10 +127,12 @@ export interface NetOption {
   forwards: { proto: 'tcp'; hostPort: number; guestPort: number; hostAddr?: string }[];
   /** TAP: the host interface name to create or attach to. */
   ifname?: string;
-  /** TAP: how netd configures its side (address/prefix, gateway, name server). */
+  /** TAP: how netd configures its side (address/prefix, gateway, name server; IPv6 address and router). */
   addr?: string;
   gateway?: string;
   dns?: string;
+  addr6?: string;
+  gateway6?: string;
   /** TAP: the link's MTU. */
   mtu?: number;
   /** Faults injected on the link, both ways (tests: loss, reordering, delay without netem). */
@@ -153,7 +155,7 @@ const FAULT_KEYS: Record<keyof LinkFaults, number> = { loss: 1, duplicate: 1, re
 
 /**
  * Parses `none`, `loopback`, `user[,hostfwd=tcp::8080-:80,...]` or
- * `tap[,ifname=mh0][,addr=A/N][,gateway=G][,dns=D][,mtu=N]` (the form QEMU's -netdev uses), any
+ * `tap[,ifname=mh0][,addr=A/N][,gateway=G][,dns=D][,addr6=A6/N][,gateway6=G6][,mtu=N]` (the form QEMU's -netdev uses), any
  * of them followed by fault options (`loss=0.05,reorder=0.05,delay=2,jitter=1,duplicate=0.01,
  * seed=7`: probabilities and milliseconds). Returns a message for anything else.
  */
@@ -170,7 +172,7 @@ export function parseNetOption(text: string): NetOption | string {
       if (!m) return `bad hostfwd '${val}' (want tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT)`;
       out.forwards.push({ proto: 'tcp', hostAddr: m[1] || undefined, hostPort: Number(m[2]), guestPort: Number(m[3]) });
     } else if (key === 'ifname' && mode === 'tap') out.ifname = val;
-    else if ((key === 'addr' || key === 'gateway' || key === 'dns') && mode === 'tap') out[key] = val;
+    else if ((key === 'addr' || key === 'gateway' || key === 'dns' || key === 'addr6' || key === 'gateway6') && mode === 'tap') out[key] = val;
     else if (key === 'mtu' && mode === 'tap') {
       const mtu = Number(val);
       if (!/^\d+$/.test(val) || mtu < 576 || mtu > 65521) return `bad mtu '${val}' (576 to 65521)`;

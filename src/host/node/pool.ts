@@ -28,7 +28,11 @@ class PooledWorker {
 class NodeProcessThread implements ProcessThread {
   onDeath: ((reason: string) => void) | null = null;
   private ended = false;
-  constructor(private readonly pw: PooledWorker, readonly channel: SharedArrayBuffer, private readonly pool: ThreadPool) {}
+  /**
+   * @param warm the key of the WebAssembly image the thread has instantiated ahead for its next
+   *   process (the one it ran last), if any
+   */
+  constructor(private readonly pw: PooledWorker, readonly channel: SharedArrayBuffer, private readonly pool: ThreadPool, readonly warm: string | null) {}
 
   died(reason: string): void {
     if (this.ended) return;
@@ -90,7 +94,7 @@ export class ThreadPool {
     const pw = new PooledWorker(worker);
     this.workers.add(pw);
     let first = true;
-    worker.on('message', (m: { type: string; channel?: SharedArrayBuffer }) => {
+    worker.on('message', (m: { type: string; channel?: SharedArrayBuffer; warm?: string | null }) => {
       if (m.type !== 'ready' || !m.channel) return;
       if (first) {
         first = false;
@@ -103,7 +107,7 @@ export class ThreadPool {
       }
       if (this.closed || pw.dead) return;
       this.warm = true;
-      const t = new NodeProcessThread(pw, m.channel, this);
+      const t = new NodeProcessThread(pw, m.channel, this, m.warm ?? null);
       pw.current = t;
       const waiter = this.waiters.shift();
       if (waiter) waiter(t);
@@ -152,9 +156,11 @@ export class ThreadPool {
     this.recycling--;
   }
 
-  acquire(): Promise<ProcessThread> {
+  /** A ready thread: one warm for the image `warm` names if there is one, else the oldest. */
+  acquire(warm: string | null = null): Promise<ProcessThread> {
     if (this.closed) return Promise.reject(new Error('the thread pool is closed'));
-    const t = this.ready.shift();
+    const i = warm === null ? -1 : this.ready.findIndex((r) => r.warm === warm);
+    const t = i > 0 ? this.ready.splice(i, 1)[0] : this.ready.shift();
     if (t) {
       this.fill();
       return Promise.resolve(t);

@@ -35,10 +35,12 @@ export interface TapLink extends NicLink {
 }
 
 export interface TapOptions {
-  /** What netd should configure: address/prefix, gateway, dns. */
+  /** What netd should configure: address/prefix, gateway, dns, IPv6 address/prefix and router. */
   addr?: string;
   gateway?: string;
   dns?: string;
+  addr6?: string;
+  gateway6?: string;
   mac?: number;
   /** The link's MTU (IPv4 bytes per frame): 1500 by default, at most 65521. */
   mtu?: number;
@@ -90,7 +92,7 @@ class Tap implements TapLink {
   constructor(private readonly fd: number, readonly ifname: string, opts: TapOptions) {
     const mtu = opts.mtu ?? 1500;
     this.maxFrame = mtu + 14;
-    this.config = linkConfig({ name: `tap:${ifname}`, mac: formatMac(opts.mac ?? 0x52_54_00_4d_48_01), mtu, addr: opts.addr, gateway: opts.gateway, dns: opts.dns });
+    this.config = linkConfig({ name: `tap:${ifname}`, mac: formatMac(opts.mac ?? 0x52_54_00_4d_48_01), mtu, addr: opts.addr, gateway: opts.gateway, dns: opts.dns, addr6: opts.addr6, gateway6: opts.gateway6 });
   }
 
   attach(rx: (f: Uint8Array) => void): void {

@@ -50,5 +50,5 @@ export function flock(k: Kernel, p: Process, c: Call) {
   if (type < 0) return E.EINVAL;
   const f = k.locks.file(d);
   if (f instanceof WouldBlock || isErr(f)) return f;
-  return k.locks.flock(d, f, type, (op & Flock.NB) === 0);
+  return k.locks.flock(p.pid, d, f, type, (op & Flock.NB) === 0);
 }

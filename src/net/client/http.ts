@@ -6,6 +6,7 @@ import type { StreamReader } from './stream.js';
 
 export interface Url {
   scheme: 'http';
+  /** A name or an address; an IPv6 one without its brackets. */
   host: string;
   port: number;
   /** Path and query, starting with '/'. */
@@ -13,13 +14,21 @@ export interface Url {
 }
 
 export function parseUrl(text: string): Url | string {
-  const m = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):\/\/)?([^/:?#]+)(?::(\d+))?([^#]*)/.exec(text);
+  // The host is a name, an IPv4 address or an IPv6 one in brackets (RFC 3986 3.2.2).
+  const m = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):\/\/)?(\[[0-9A-Fa-f:.]+(?:%25\w+)?\]|[^/:?#[\]]+)(?::(\d+))?([^#]*)/.exec(text);
   if (!m) return `bad URL '${text}'`;
   const scheme = (m[1] ?? 'http').toLowerCase();
   if (scheme !== 'http') return `${scheme}: URLs are not supported (http only)`;
   const port = m[3] ? Number(m[3]) : 80;
   if (!(port > 0 && port < 65536)) return `bad port in '${text}'`;
-  return { scheme: 'http', host: m[2]!, port, target: m[4] ? (m[4].startsWith('/') ? m[4] : `/${m[4]}`) : '/' };
+  const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1).replace('%25', '%') : m[2]!;
+  return { scheme: 'http', host, port, target: m[4] ? (m[4].startsWith('/') ? m[4] : `/${m[4]}`) : '/' };
+}
+
+/** The Host field's value for a URL (RFC 9110 7.2): an IPv6 address in brackets, the port unless 80. */
+export function hostField(url: Url): string {
+  const h = url.host.includes(':') ? `[${url.host.replace(/%.*/, '')}]` : url.host;
+  return url.port === 80 ? h : `${h}:${url.port}`;
 }
 
 /** Resolves a Location value against the URL it came from. */

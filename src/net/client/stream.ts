@@ -6,11 +6,11 @@
 import * as mh from 'libmh';
 import { EVENT_RECORD } from '../../abi/scheme.js';
 import { resolve } from './resolve.js';
+import { endpointText } from './names.js';
 
 /** Opens tcp:HOST:PORT, resolving HOST first; throws MhError or Error with a readable message. */
 export function connect(host: string, port: number): number {
-  const addr = resolve(host);
-  return mh.open(`/scheme/tcp/${addr}:${port}`, mh.O.RDWR);
+  return mh.open(`/scheme/tcp/${endpointText(resolve(host), port)}`, mh.O.RDWR);
 }
 
 // One event queue and one timer serve every wait of the process: opening them per wait would

@@ -6,12 +6,14 @@
 //
 // Outgoing frames are built in one preallocated buffer; TCP payload is copied straight from
 // the socket's send ring into it. UDP and ICMP frames whose neighbour is unresolved wait in
-// the neighbour queue. IPv6 frames go to the IPv6 layer (ipv6.ts). A promiscuous interface
-// (a NAT gateway) also takes unicast IPv4 for other addresses. Every drop is counted in
-// `stats` with its reason.
+// the neighbour queue. IPv6 frames go to the IPv6 layer (ipv6.ts), which answers neighbour
+// discovery and echo itself and passes TCP, UDP and ICMP for sockets back here: sockets and
+// their demultiplexing are the same for both families (an address is a number for IPv4, a
+// bigint for IPv6; wire/address.ts). A promiscuous interface (a NAT gateway) also takes
+// unicast IPv4 for other addresses. Every drop is counted in `stats` with its reason.
 import { ETHERNET_HEADER_LEN, MAX_FRAME_LEN, DEFAULT_TTL } from '../params.js';
 import { NetStats } from '../stats.js';
-import { ETHERNET_BROADCAST, IPV4_BROADCAST, Ipv4Cidr, isLoopback, isMulticast, type EthernetAddress, type Ipv4Address } from '../wire/address.js';
+import { ETHERNET_BROADCAST, IPV4_BROADCAST, Ipv4Cidr, isLoopback, isMulticast, type EthernetAddress, type IpAddress, type Ipv4Address } from '../wire/address.js';
 import { EthernetFrame, EtherType } from '../wire/ethernet.js';
 import { ArpOperation, ArpPacket, ArpRepr, ARP_LEN } from '../wire/arp.js';
 import { IPV4_HEADER_LEN, IpProtocol, Ipv4Packet, emitIpv4Header } from '../wire/ipv4.js';
@@ -30,7 +32,8 @@ import { ArpCache } from './arp_cache.js';
 import { RouteTable } from './route.js';
 import { Reassembler } from './reassembly.js';
 import { NeighborQueue } from './neighbor_queue.js';
-import { Ipv6Layer } from './ipv6.js';
+import { IPV6_PAYLOAD_OFFSET, Ipv6Layer, isMulticast as isIpv6Multicast, type LinkTx } from './ipv6.js';
+import { Ipv6NextHeader } from '../wire/ipv6.js';
 
 /** What became of an IP packet handed to the link. */
 type SendResult = 'sent' | 'held' | 'no-route' | 'device-full';
@@ -56,14 +59,14 @@ export interface InterfaceConfig {
 
 const TCP_BASE = ETHERNET_HEADER_LEN + IPV4_HEADER_LEN;
 
-export class Interface implements TcpTransmit {
+export class Interface implements TcpTransmit, LinkTx {
   readonly stats = new NetStats();
   readonly routes = new RouteTable();
   readonly arp = new ArpCache();
   readonly reassembler = new Reassembler();
-  /** IPv6: link-local address, neighbour discovery responder, echo. */
+  /** IPv6: addresses, next hops, neighbour discovery, the ICMPv6 the stack answers itself. */
   readonly ipv6: Ipv6Layer;
-  /** Frames waiting for an ARP reply. */
+  /** Frames waiting for an ARP reply or a neighbour advertisement. */
   readonly pending = new NeighborQueue();
   readonly hardwareAddr: EthernetAddress;
   addresses: Ipv4Cidr[];
@@ -72,10 +75,13 @@ export class Interface implements TcpTransmit {
   promiscuous: boolean;
   private readonly random: () => number;
   private readonly rxBudget: number;
-  private readonly txBuf: Uint8Array;
+  readonly txBuf: Uint8Array;
   private readonly segIn = new TcpRepr();
   private readonly rstOut = new TcpRepr();
   private readonly tcpIndex = new Map<number, TcpSocket>();
+  /** The same for IPv6 peers: address, then port (a bigint key would be built per segment). */
+  private readonly tcpIndex6 = new Map<bigint, Map<number, TcpSocket>>();
+  private tcpIndex6Size = 0;
   private countedExpired = 0;
   /** The current device skips TCP/UDP checksums (DeviceCaps.checksumOffload). */
   private offload = false;
@@ -86,7 +92,7 @@ export class Interface implements TcpTransmit {
 
   constructor(config: InterfaceConfig) {
     this.hardwareAddr = config.hardwareAddr;
-    this.ipv6 = new Ipv6Layer(config.hardwareAddr, this.stats.ipv6, this.stats.icmpv6);
+    this.ipv6 = new Ipv6Layer(config.hardwareAddr, this.stats.ipv6, this.stats.icmpv6, this, this.pending);
     this.addresses = [...config.addresses];
     this.echoReply = config.echoReply ?? true;
     this.promiscuous = config.promiscuous ?? false;
@@ -106,7 +112,8 @@ export class Interface implements TcpTransmit {
 
   // ---------------------------------------------------------------- addresses
 
-  hasAddress(a: Ipv4Address): boolean {
+  hasAddress(a: IpAddress): boolean {
+    if (typeof a === 'bigint') return this.ipv6.hasAddress(a);
     for (const c of this.addresses) if (c.address === a) return true;
     return false;
   }
@@ -124,7 +131,11 @@ export class Interface implements TcpTransmit {
   }
 
   /** The address we send from to reach dst: the one on its subnet, else the first. */
-  sourceFor(dst: Ipv4Address): Ipv4Address {
+  sourceFor(dst: Ipv4Address): Ipv4Address;
+  sourceFor(dst: bigint): bigint;
+  sourceFor(dst: IpAddress): IpAddress;
+  sourceFor(dst: IpAddress): IpAddress {
+    if (typeof dst === 'bigint') return this.ipv6.sourceFor(dst);
     if (this.hasAddress(dst)) return dst;
     for (const c of this.addresses) if (c.contains(dst)) return c.address;
     return this.addresses[0]?.address ?? 0;
@@ -162,6 +173,7 @@ export class Interface implements TcpTransmit {
     for (let i = 0; i < sockets.tcp.length; i++) if (tcpOutput(sockets.tcp[i]!, this.ctx, this)) did = true;
     for (const u of sockets.udp) if (this.flushUdp(now, u)) did = true;
     for (const s of sockets.icmp) if (this.flushIcmp(now, s)) did = true;
+    this.ipv6.poll(now);
     sockets.sweep();
     this.pending.expire(now);
     for (; this.countedExpired < this.pending.expired; this.countedExpired++) this.stats.ipv4.drop('neighbor-unreachable');
@@ -192,11 +204,8 @@ export class Interface implements TcpTransmit {
         return this.receiveArp(now, frame.payload);
       case EtherType.Ipv4:
         return this.receiveIpv4(now, frame.payload, frame.src);
-      case EtherType.Ipv6: {
-        const n = this.ipv6.receive(now, frame.payload, frame.src, this.txBuf);
-        if (n > 0) this.transmit(now, n);
-        return;
-      }
+      case EtherType.Ipv6:
+        return this.receiveIpv6(now, frame.payload, frame.src);
       default:
         return st.drop('unknown-ethertype');
     }
@@ -227,8 +236,7 @@ export class Interface implements TcpTransmit {
   private releasePending(now: number, hop: Ipv4Address, mac: EthernetAddress): void {
     this.pending.release(hop, (frame) => {
       EthernetFrame.unchecked(frame).dst = mac;
-      if (this.device.transmit(now, frame)) this.stats.ethernet.tx++;
-      else this.stats.ethernet.drop('device-full');
+      this.transmitFrame(now, frame);
     });
   }
 
@@ -272,7 +280,8 @@ export class Interface implements TcpTransmit {
         if (broadcast) return this.stats.tcp.drop('broadcast');
         return this.receiveTcp(now, src, dst, payload);
       case IpProtocol.Udp:
-        return this.receiveUdp(now, p, src, dst, payload, broadcast);
+        if (!this.receiveUdp(src, dst, payload, broadcast) && !broadcast) this.sendIcmpError(now, p, Icmpv4Type.DstUnreachable, DstUnreachableCode.PortUnreachable);
+        return;
       case IpProtocol.Icmp:
         return this.receiveIcmp(now, src, dst, payload, broadcast);
       default:
@@ -281,7 +290,21 @@ export class Interface implements TcpTransmit {
     }
   }
 
-  private receiveTcp(now: number, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array): void {
+  private receiveIpv6(now: number, b: Uint8Array, srcMac: EthernetAddress): void {
+    const v6 = this.ipv6;
+    switch (v6.receive(now, b, srcMac)) {
+      case Ipv6NextHeader.Tcp:
+        if (isIpv6Multicast(v6.rxDst)) return this.stats.tcp.drop('multicast');
+        return this.receiveTcp(now, v6.rxSrc, v6.rxDst, v6.rxPayload);
+      case Ipv6NextHeader.Udp:
+        if (!this.receiveUdp(v6.rxSrc, v6.rxDst, v6.rxPayload)) v6.sendUnreachable(now, 4);
+        return;
+      case Ipv6NextHeader.Icmpv6:
+        return this.deliverIcmp(v6.rxIdent, v6.rxPayload, v6.rxSrc);
+    }
+  }
+
+  private receiveTcp(now: number, src: IpAddress, dst: IpAddress, b: Uint8Array): void {
     const st = this.stats.tcp;
     const p = TcpPacket.checked(b);
     if (typeof p === 'string') return st.drop(p);
@@ -292,13 +315,12 @@ export class Interface implements TcpTransmit {
     const socks = this.sockets.tcp;
     // The index maps the remote endpoint to the connection last seen with it; a hit is
     // checked, and a miss (or a stale hit) falls back to a scan whose result is remembered.
-    const key = src * 65536 + seg.srcPort;
-    const hit = this.tcpIndex.get(key);
+    const hit = typeof src === 'number' ? this.tcpIndex.get(src * 65536 + seg.srcPort) : this.tcpIndex6.get(src)?.get(seg.srcPort);
     let target: TcpSocket | null = hit && this.sockets.get(hit.handle) === hit && tcpMatches(hit, src, dst, seg) ? hit : null;
     for (let i = 0; i < socks.length && !target; i++) {
       if (tcpMatches(socks[i]!, src, dst, seg)) {
         target = socks[i]!;
-        this.indexTcp(key, target);
+        this.indexTcp(src, seg.srcPort, target);
         break;
       }
     }
@@ -311,8 +333,8 @@ export class Interface implements TcpTransmit {
       }
     }
     if (!target) {
-      // Last, a transparent listener takes whatever is left (a NAT gateway's catch-all).
-      for (let i = 0; i < socks.length; i++) {
+      // Last, a transparent listener takes whatever IPv4 is left (a NAT gateway's catch-all).
+      for (let i = 0; i < socks.length && typeof dst === 'number'; i++) {
         if (socks[i]!.transparent && socks[i]!.state === TcpState.Listen) {
           target = socks[i]!;
           break;
@@ -325,7 +347,7 @@ export class Interface implements TcpTransmit {
     }
     const r = tcpInput(target, this.ctx, src, dst, seg);
     // A listener's new child is indexed at once, so the handshake's ACK skips the scan.
-    if (target.state === TcpState.Listen && r === 'ok') this.indexTcp(key, target.backlog[target.backlog.length - 1]!);
+    if (target.state === TcpState.Listen && r === 'ok') this.indexTcp(src, seg.srcPort, target.backlog[target.backlog.length - 1]!);
     if (r === 'ok') return;
     if (r === 'reset-peer') {
       st.drop('reset-peer');
@@ -334,16 +356,29 @@ export class Interface implements TcpTransmit {
     st.drop(r);
   }
 
-  private indexTcp(key: number, s: TcpSocket): void {
-    this.tcpIndex.set(key, s);
+  private indexTcp(src: IpAddress, port: number, s: TcpSocket): void {
+    if (typeof src === 'number') this.tcpIndex.set(src * 65536 + port, s);
+    else {
+      let ports = this.tcpIndex6.get(src);
+      if (!ports) this.tcpIndex6.set(src, (ports = new Map()));
+      if (!ports.has(port)) this.tcpIndex6Size++;
+      ports.set(port, s);
+    }
     // Entries of sockets that left the set are dropped when they outnumber the live ones.
-    if (this.tcpIndex.size > 2 * this.sockets.tcp.length + 64) {
-      for (const [k, v] of this.tcpIndex) if (this.sockets.get(v.handle) !== v) this.tcpIndex.delete(k);
+    if (this.tcpIndex.size + this.tcpIndex6Size > 2 * this.sockets.tcp.length + 64) {
+      const gone = (v: TcpSocket) => this.sockets.get(v.handle) !== v;
+      for (const [k, v] of this.tcpIndex) if (gone(v)) this.tcpIndex.delete(k);
+      this.tcpIndex6Size = 0;
+      for (const [a, ports] of this.tcpIndex6) {
+        for (const [k, v] of ports) if (gone(v)) ports.delete(k);
+        if (ports.size === 0) this.tcpIndex6.delete(a);
+        this.tcpIndex6Size += ports.size;
+      }
     }
   }
 
   /** The RST answering a segment nobody wants (RFC 9293 3.10.7.1). A RST is never answered. */
-  private sendRst(now: number, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): void {
+  private sendRst(now: number, src: IpAddress, dst: IpAddress, seg: TcpRepr): void {
     if (seg.has(TcpFlag.Rst)) return;
     const r = this.rstOut.reset();
     r.srcPort = seg.dstPort;
@@ -359,30 +394,36 @@ export class Interface implements TcpTransmit {
     if (this.emitTcp(now, dst, src, r, null, 0, 0)) this.stats.tcp.event('rst-sent');
   }
 
-  private receiveUdp(now: number, ip: Ipv4Packet, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array, broadcast: boolean): void {
+  /** Delivers a datagram; false when no socket has its port (the caller answers port unreachable). */
+  private receiveUdp(src: IpAddress, dst: IpAddress, b: Uint8Array, broadcast = false): boolean {
     const st = this.stats.udp;
     const p = UdpPacket.checked(b);
-    if (typeof p === 'string') return st.drop(p);
+    if (typeof p === 'string') return this.udpDrop(p);
     const r = UdpRepr.parse(p, src, dst, !this.offload);
-    if (typeof r === 'string') return st.drop(r);
+    if (typeof r === 'string') return this.udpDrop(r);
     st.rx++;
     for (const u of this.sockets.udp) {
       if (u.accepts(dst, r.dstPort)) {
         if (!u.deliver(p.payload, src, r.srcPort)) st.drop('buffer-full');
-        return;
+        return true;
       }
     }
-    // Unicast nobody bound goes to a transparent socket if there is one (a NAT gateway).
-    if (!broadcast) {
+    // Unicast IPv4 nobody bound goes to a transparent socket if there is one (a NAT gateway).
+    if (!broadcast && typeof dst === 'number') {
       for (const u of this.sockets.udp) {
         if (u.transparent) {
           if (!u.deliver(p.payload, src, r.srcPort, dst, r.dstPort)) st.drop('buffer-full');
-          return;
+          return true;
         }
       }
     }
     st.drop('no-socket');
-    if (!broadcast) this.sendIcmpError(now, ip, Icmpv4Type.DstUnreachable, DstUnreachableCode.PortUnreachable);
+    return false;
+  }
+
+  private udpDrop(reason: string): true {
+    this.stats.udp.drop(reason);
+    return true;
   }
 
   private receiveIcmp(now: number, src: Ipv4Address, dst: Ipv4Address, b: Uint8Array, broadcast: boolean): void {
@@ -415,6 +456,12 @@ export class Interface implements TcpTransmit {
       const hl = (q[0]! & 0x0f) * 4;
       if (q[9] === IpProtocol.Icmp && q.length >= hl + 8 && q[hl] === Icmpv4Type.EchoRequest) ident = get16(q, hl + 4);
     }
+    this.deliverIcmp(ident, b, src);
+  }
+
+  /** An echo reply or error (either family's) to the ICMP socket bound to its echo identifier. */
+  private deliverIcmp(ident: number, b: Uint8Array, src: IpAddress): void {
+    const st = typeof src === 'bigint' ? this.stats.icmpv6 : this.stats.icmp;
     for (const s of this.sockets.icmp) {
       if (s.ident === ident && ident >= 0) {
         if (!s.deliver(b, src)) st.drop('buffer-full');
@@ -448,7 +495,16 @@ export class Interface implements TcpTransmit {
     f.etherType = type;
   }
 
-  private transmit(now: number, len: number): boolean {
+  transmitFrame(now: number, frame: Uint8Array): boolean {
+    if (!this.device.transmit(now, frame)) {
+      this.stats.ethernet.drop('device-full');
+      return false;
+    }
+    this.stats.ethernet.tx++;
+    return true;
+  }
+
+  transmit(now: number, len: number): boolean {
     if (!this.device.transmit(now, this.txBuf.subarray(0, len))) {
       this.stats.ethernet.drop('device-full');
       return false;
@@ -497,6 +553,12 @@ export class Interface implements TcpTransmit {
     return 'held';
   }
 
+  /** sendIp for either family: the payload sits after the family's IP header in txBuf. */
+  private sendIpAny(now: number, src: IpAddress, dst: IpAddress, protocol: number, len: number): SendResult {
+    if (typeof dst === 'bigint') return this.ipv6.sendIp(now, src as bigint, dst, protocol, len);
+    return this.sendIp(now, src as Ipv4Address, dst, protocol, len);
+  }
+
   /** The MAC for a next hop if known without asking: ours, broadcast, or cached. */
   private knownLinkAddr(hop: Ipv4Address, now: number): EthernetAddress | null {
     if (this.hasAddress(hop)) return this.hardwareAddr;
@@ -512,21 +574,26 @@ export class Interface implements TcpTransmit {
 
   /** TcpTransmit: one segment of a socket, payload from its send ring. */
   sendTcp(s: TcpSocket, repr: TcpRepr, offset: number, len: number): boolean {
-    if (s.localAddr === 0) s.localAddr = this.sourceFor(s.remoteAddr);
+    if (!s.localAddr) s.localAddr = this.sourceFor(s.remoteAddr);
     return this.emitTcp(this.ctx.now, s.localAddr, s.remoteAddr, repr, s, offset, len);
   }
 
-  private emitTcp(now: number, src: Ipv4Address, dst: Ipv4Address, repr: TcpRepr, s: TcpSocket | null, offset: number, len: number): boolean {
-    const mac = this.resolve(now, dst, src);
+  private emitTcp(now: number, src: IpAddress, dst: IpAddress, repr: TcpRepr, s: TcpSocket | null, offset: number, len: number): boolean {
+    const v6 = typeof dst === 'bigint';
+    const mac = v6 ? this.ipv6.resolve(now, dst) : this.resolve(now, dst, src as Ipv4Address);
     if (mac === null) return false;
     const hl = repr.headerLen;
     const b = this.txBuf;
-    if (s && len > 0) s.tx.peek(offset, b, TCP_BASE + hl, len);
-    repr.emit(b.subarray(TCP_BASE), len, src, dst, !this.offload);
-    this.writeEthernet(mac, EtherType.Ipv4);
-    emitIpv4Header(b.subarray(ETHERNET_HEADER_LEN), src, dst, IpProtocol.Tcp, hl + len, DEFAULT_TTL, this.nextIdent());
-    this.stats.ipv4.tx++;
-    if (!this.transmit(now, TCP_BASE + hl + len)) return false;
+    const base = v6 ? IPV6_PAYLOAD_OFFSET : TCP_BASE;
+    if (s && len > 0) s.tx.peek(offset, b, base + hl, len);
+    repr.emit(b.subarray(base), len, src, dst, !this.offload);
+    if (v6) this.ipv6.writeHeaders(mac, src as bigint, dst, Ipv6NextHeader.Tcp, hl + len);
+    else {
+      this.writeEthernet(mac, EtherType.Ipv4);
+      emitIpv4Header(b.subarray(ETHERNET_HEADER_LEN), src as Ipv4Address, dst, IpProtocol.Tcp, hl + len, DEFAULT_TTL, this.nextIdent());
+      this.stats.ipv4.tx++;
+    }
+    if (!this.transmit(now, base + hl + len)) return false;
     this.stats.tcp.tx++;
     return true;
   }
@@ -535,12 +602,15 @@ export class Interface implements TcpTransmit {
     let did = false;
     while (!u.tx.isEmpty) {
       const dst = u.tx.frontAddr;
-      // A transparent socket's datagrams name their own source; others use the socket's.
-      const src = u.tx.frontLocalAddr || u.localAddr || this.sourceFor(dst);
+      // A transparent socket's datagrams name their own source; others use the socket's
+      // (unless it is of the other family: a socket bound to 0.0.0.0 answers IPv6 too).
+      const bound = typeof u.localAddr === typeof dst ? u.localAddr : 0;
+      const src = u.tx.frontLocalAddr || bound || this.sourceFor(dst);
       const srcPort = u.tx.frontLocalPort || u.localPort;
-      const len = u.tx.peekInto(this.txBuf, TCP_BASE + UDP_HEADER_LEN);
-      emitUdpHeader(this.txBuf.subarray(TCP_BASE), srcPort, u.tx.frontPort, len, src, dst, !this.offload);
-      const r = this.sendIp(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len);
+      const base = typeof dst === 'bigint' ? IPV6_PAYLOAD_OFFSET : TCP_BASE;
+      const len = u.tx.peekInto(this.txBuf, base + UDP_HEADER_LEN);
+      emitUdpHeader(this.txBuf.subarray(base), srcPort, u.tx.frontPort, len, src, dst, !this.offload);
+      const r = this.sendIpAny(now, src, dst, IpProtocol.Udp, UDP_HEADER_LEN + len);
       if (r === 'device-full') break;
       u.tx.pop();
       if (r !== 'no-route') this.stats.udp.tx++;
@@ -554,10 +624,17 @@ export class Interface implements TcpTransmit {
     while (!s.tx.isEmpty) {
       const dst = s.tx.frontAddr;
       const src = this.sourceFor(dst);
-      const len = s.tx.peekInto(this.txBuf, TCP_BASE);
-      put16(this.txBuf, TCP_BASE + 2, 0);
-      put16(this.txBuf, TCP_BASE + 2, checksum(this.txBuf, TCP_BASE, TCP_BASE + len));
-      const r = this.sendIp(now, src, dst, IpProtocol.Icmp, len);
+      let r: SendResult;
+      if (typeof dst === 'bigint') {
+        const len = s.tx.peekInto(this.txBuf, IPV6_PAYLOAD_OFFSET);
+        this.ipv6.checksumIcmpv6(src as bigint, dst, len);
+        r = this.ipv6.sendIp(now, src as bigint, dst, Ipv6NextHeader.Icmpv6, len);
+      } else {
+        const len = s.tx.peekInto(this.txBuf, TCP_BASE);
+        put16(this.txBuf, TCP_BASE + 2, 0);
+        put16(this.txBuf, TCP_BASE + 2, checksum(this.txBuf, TCP_BASE, TCP_BASE + len));
+        r = this.sendIp(now, src as Ipv4Address, dst, IpProtocol.Icmp, len);
+      }
       if (r === 'device-full') break;
       s.tx.pop();
       if (r !== 'no-route') this.stats.icmp.tx++;

@@ -7,7 +7,7 @@ import { linkPair } from './device.js';
 import { SocketSet } from '../socket/set.js';
 import { Ipv4Cidr, mac } from '../wire/address.js';
 import { EthernetFrame, EtherType } from '../wire/ethernet.js';
-import { Ipv6Packet, Ipv6Repr, formatIpv6, ip6, linkLocalFromMac, solicitedNode, type Ipv6Address } from '../wire/ipv6.js';
+import { Ipv6Packet, Ipv6Repr, formatIpv6, ip6, ipv6Value, linkLocalFromMac, solicitedNode, type Ipv6Address } from '../wire/ipv6.js';
 import { Icmpv6Packet, Icmpv6Type, emitIcmpv6, icmpv6BufferLen, parseIcmpv6, type Icmpv6Repr } from '../wire/icmpv6.js';
 
 const PEER_MAC = mac('52:54:00:12:34:56');
@@ -58,7 +58,7 @@ test('ipv6: a neighbour solicitation for our link-local address gets an advertis
   assert.ok(m.solicited && m.override && !m.router);
   assert.equal(formatIpv6(m.target), formatIpv6(ll));
   assert.equal(m.options.targetLinkAddr, ours);
-  assert.equal(iface.ipv6.neighbor(PEER, 0), PEER_MAC);
+  assert.equal(iface.ipv6.neighbor(ipv6Value(PEER), 0), PEER_MAC);
 });
 
 test('ipv6: echo requests to us are answered; malformed ND and strangers are counted', () => {

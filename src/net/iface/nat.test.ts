@@ -10,7 +10,7 @@ import { SimPair } from './sim.js';
 import { NatGateway, type HostNet, type HostTcp, type HostTcpEvents } from './nat.js';
 import { nodeHostNet as hostNet } from '../../host/node/nat.js';
 import { TcpSocket, TcpState } from '../socket/tcp.js';
-import { formatIpv4, ip, type Ipv4Address } from '../wire/address.js';
+import { formatIp, formatIpv4, ip, type Ipv4Address } from '../wire/address.js';
 import { pattern } from '../testkit.js';
 
 /** An "internet" in memory: services by address:port, events delivered on tick(). */
@@ -119,7 +119,7 @@ test('nat: a guest talks to an outside echo service and a bulk source through ho
   assert.deepEqual(gotEcho, up);
   assert.deepEqual(gotBulk, pattern(1_000_000, 77));
   // The guest sees the outside address as its peer; the gateway made two host connections.
-  assert.equal(formatIpv4(echo.remoteAddr), '93.184.216.34');
+  assert.equal(formatIp(echo.remoteAddr), '93.184.216.34');
   assert.equal(host.connections, 2);
   bulk.close();
   assert.ok(sim.runUntil(() => nat.flows.length === 0, sim.now + 600_000));
@@ -137,7 +137,7 @@ test('nat: UDP from a guest goes out through a host socket and the reply comes b
   const buf = new Uint8Array(16);
   const d = u.recvFrom(buf);
   assert.ok(typeof d === 'object');
-  assert.equal(formatIpv4(d.addr), '8.8.8.8');
+  assert.equal(formatIp(d.addr), '8.8.8.8');
   assert.equal(d.port, 53);
   assert.deepEqual([...buf.subarray(0, d.len)], [0xff, 0xfe, 0xfd]);
   assert.equal(host.udpSockets, 1); // one host socket for the guest's one port

@@ -127,6 +127,8 @@ export class NatGateway {
     let did = false;
     for (let d = u.recvFrom(this.buf); typeof d === 'object'; d = u.recvFrom(this.buf)) {
       did = true;
+      // The gateway is IPv4's: a transparent socket is only ever handed IPv4 (interface.ts).
+      if (typeof d.addr !== 'number' || typeof d.localAddr !== 'number') continue;
       const key = d.addr * 65536 + d.port;
       let f = this.udpFlows.get(key);
       if (!f) {
@@ -198,7 +200,7 @@ export class NatGateway {
     const f = new Flow(s);
     this.flows.push(f);
     this.counts.opened++;
-    f.host = this.host.connectTcp(this.hostAddr(s.localAddr), s.localPort, this.events(f));
+    f.host = this.host.connectTcp(this.hostAddr(s.localAddr as Ipv4Address), s.localPort, this.events(f));
   }
 
   /**

@@ -2,7 +2,7 @@
 // receives echo replies carrying that identifier and error messages (unreachable, time
 // exceeded) that quote an echo request of ours with it. What it sends and receives are
 // whole ICMP messages; the interface fills in the checksum of outgoing ones.
-import type { Ipv4Address } from '../wire/address.js';
+import type { IpAddress } from '../wire/address.js';
 import { PacketQueue } from './packet_queue.js';
 import { Readiness } from './readiness.js';
 import type { BindError } from './udp.js';
@@ -48,16 +48,16 @@ export class IcmpSocket {
   }
 
   /** Queues a whole ICMP message (type, code, any checksum, rest) for addr. */
-  sendTo(message: Uint8Array, addr: Ipv4Address): IcmpSendError | null {
+  sendTo(message: Uint8Array, addr: IpAddress): IcmpSendError | null {
     if (!this.isBound) return 'not-bound';
-    if (addr === 0) return 'unaddressable';
+    if (!addr) return 'unaddressable';
     if (message.length < 8) return 'malformed';
     if (message.length > ICMP_MAX_MESSAGE) return 'too-large';
     if (!this.tx.enqueue(message, addr, 0)) return 'buffer-full';
     return null;
   }
 
-  recvFrom(buf: Uint8Array): { len: number; addr: Ipv4Address } | IcmpRecvError {
+  recvFrom(buf: Uint8Array): { len: number; addr: IpAddress } | IcmpRecvError {
     if (this.rx.isEmpty) return 'exhausted';
     const d = { len: this.rx.peekInto(buf), addr: this.rx.frontAddr };
     this.rx.pop();
@@ -72,7 +72,7 @@ export class IcmpSocket {
   }
 
   /** internal */
-  deliver(message: Uint8Array, src: Ipv4Address): boolean {
+  deliver(message: Uint8Array, src: IpAddress): boolean {
     return this.rx.enqueue(message, src, 0);
   }
 }

@@ -2,14 +2,16 @@
 // the payloads and fixed arrays for the metadata. UDP and ICMP sockets use one each way.
 // Each datagram also carries a local address and port, which only transparent sockets (a NAT
 // gateway's) use: where an arriving datagram was going, where a departing one comes from.
+import type { IpAddress } from '../wire/address.js';
 import { RingBuffer } from './ring.js';
 
 export class PacketQueue {
   private readonly data: RingBuffer;
   private readonly lens: Uint32Array;
-  private readonly addrs: Uint32Array;
+  // Addresses of either family (a number or a bigint), so plain arrays, filled once.
+  private readonly addrs: IpAddress[];
   private readonly ports: Uint16Array;
-  private readonly localAddrs: Uint32Array;
+  private readonly localAddrs: IpAddress[];
   private readonly localPorts: Uint16Array;
   private head = 0;
   private count = 0;
@@ -17,9 +19,9 @@ export class PacketQueue {
   constructor(readonly slots: number, bytes: number) {
     this.data = RingBuffer.withCapacity(bytes);
     this.lens = new Uint32Array(slots);
-    this.addrs = new Uint32Array(slots);
+    this.addrs = new Array<IpAddress>(slots).fill(0);
     this.ports = new Uint16Array(slots);
-    this.localAddrs = new Uint32Array(slots);
+    this.localAddrs = new Array<IpAddress>(slots).fill(0);
     this.localPorts = new Uint16Array(slots);
   }
 
@@ -37,7 +39,7 @@ export class PacketQueue {
     return this.data.capacity;
   }
 
-  enqueue(payload: Uint8Array, addr: number, port: number, localAddr = 0, localPort = 0): boolean {
+  enqueue(payload: Uint8Array, addr: IpAddress, port: number, localAddr: IpAddress = 0, localPort = 0): boolean {
     if (!this.fits(payload.length)) return false;
     const i = (this.head + this.count) % this.slots;
     this.data.enqueue(payload);
@@ -54,13 +56,13 @@ export class PacketQueue {
   get frontLen(): number {
     return this.lens[this.head]!;
   }
-  get frontAddr(): number {
+  get frontAddr(): IpAddress {
     return this.addrs[this.head]!;
   }
   get frontPort(): number {
     return this.ports[this.head]!;
   }
-  get frontLocalAddr(): number {
+  get frontLocalAddr(): IpAddress {
     return this.localAddrs[this.head]!;
   }
   get frontLocalPort(): number {

@@ -348,3 +348,26 @@ test('tcp: a flood of tiny out-of-order segments is absorbed in bounded state', 
   const data = pattern(50_000);
   assert.deepEqual(transfer(sim, client, server, data), data);
 });
+
+test('tcp: peek leaves data for recv; buffers resize mid-connection without losing queued bytes', () => {
+  const sim = new SimPair();
+  const { client, server } = connectPair(sim, 80, { rxBufferSize: 8192, txBufferSize: 8192 }, { rxBufferSize: 8192, txBufferSize: 8192 });
+  assert.equal(client.send(new TextEncoder().encode('hello world')), 11);
+  assert.ok(sim.runUntil(() => server.recvQueue === 11));
+  const five = new Uint8Array(5);
+  assert.equal(server.peek(five), 5);
+  assert.equal(new TextDecoder().decode(five), 'hello');
+  assert.equal(server.recvQueue, 11, 'peeking consumes nothing');
+
+  // Growing with data queued keeps it; shrinking below what is queued is refused.
+  assert.deepEqual(server.resizeBuffers(65536, 4096), { rx: 65536, tx: 4096 });
+  assert.deepEqual(server.resizeBuffers(8, 0), { rx: 65536, tx: 4096 });
+  const all = new Uint8Array(64);
+  assert.equal(server.recv(all), 11);
+  assert.equal(new TextDecoder().decode(all.subarray(0, 11)), 'hello world');
+  // A larger send buffer with unacknowledged data in it: the transfer still arrives whole.
+  client.resizeBuffers(0, 100_000);
+  const data = pattern(300_000, 3);
+  assert.deepEqual(transfer(sim, client, server, data), data);
+  assert.equal(client.options.txBufferSize, 100_000, 'what a listener resizes, its children inherit');
+});

@@ -8,7 +8,7 @@
 // which `accept` hands out once the handshake completes. A full backlog drops new SYNs,
 // which is what keeps a SYN flood's memory bounded. Buffers are allocated once, when the
 // socket is made; nothing on the per-segment path allocates.
-import type { Ipv4Address } from '../wire/address.js';
+import { formatEndpoint, type IpAddress } from '../wire/address.js';
 import {
   TCP_DEFAULT_BACKLOG, TCP_DEFAULT_MSS, TCP_DELAYED_ACK_MS, TCP_KEEPALIVE_INTERVAL_MS, TCP_KEEPALIVE_PROBES,
   TCP_MAX_RETRIES, TCP_TIME_WAIT_MS, TCP_RTO_MIN_MS, ETHERNET_MTU,
@@ -87,14 +87,14 @@ export class TcpSocket {
 
   state = TcpState.Closed;
   error: TcpError | null = null;
-  localAddr: Ipv4Address = 0;
+  localAddr: IpAddress = 0;
   localPort = 0;
-  remoteAddr: Ipv4Address = 0;
+  remoteAddr: IpAddress = 0;
   remotePort = 0;
 
   // ---- internal: buffers ----
-  readonly rx: RingBuffer;
-  readonly tx: RingBuffer;
+  rx: RingBuffer;
+  tx: RingBuffer;
   readonly assembler = new Assembler();
   /** Sender's SACK scoreboard: ranges the peer holds past SND.UNA, relative to it (RFC 6675). */
   readonly sacked = new Assembler();
@@ -174,7 +174,7 @@ export class TcpSocket {
   // ---------------------------------------------------------------- opening
 
   /** Passive open on a port, optionally one address (0 = any). */
-  listen(port: number, addr: Ipv4Address = 0, backlog = this.options.backlog): ListenError | null {
+  listen(port: number, addr: IpAddress = 0, backlog = this.options.backlog): ListenError | null {
     if (this.state !== TcpState.Closed) return 'invalid-state';
     if (!(port > 0 && port < 65536)) return 'unaddressable';
     this.reset();
@@ -203,9 +203,9 @@ export class TcpSocket {
    * Active open. The local address may be 0: the interface picks the source address of
    * the route on the first output. The handshake starts on the next poll.
    */
-  connect(remoteAddr: Ipv4Address, remotePort: number, localPort: number, localAddr: Ipv4Address = 0): ConnectError | null {
+  connect(remoteAddr: IpAddress, remotePort: number, localPort: number, localAddr: IpAddress = 0): ConnectError | null {
     if (this.state !== TcpState.Closed) return 'invalid-state';
-    if (!(remotePort > 0 && remotePort < 65536) || !(localPort > 0 && localPort < 65536) || remoteAddr === 0) return 'unaddressable';
+    if (!(remotePort > 0 && remotePort < 65536) || !(localPort > 0 && localPort < 65536) || !remoteAddr) return 'unaddressable';
     this.reset();
     this.remoteAddr = remoteAddr;
     this.remotePort = remotePort;
@@ -246,6 +246,35 @@ export class TcpSocket {
     if (this.rxFinDone) return 'finished';
     if (this.state === TcpState.Closed || this.state === TcpState.Listen) return 'invalid-state';
     return 0;
+  }
+
+  /** Copies what recv would return into buf without consuming it (MSG_PEEK); 0 when nothing. */
+  peek(buf: Uint8Array): number {
+    return this.rx.peek(0, buf);
+  }
+
+  /**
+   * Asks for receive and send buffers of these sizes (0 keeps one as it is) and answers the
+   * sizes in force, for SO_RCVBUF and SO_SNDBUF. A buffer never shrinks below what it holds;
+   * the receive buffer is not changed while out-of-order data sits past its queued bytes
+   * (that data lives in the ring's free space). The window scale was fixed by the handshake,
+   * so a receive buffer grown past what it can express only advertises that much.
+   */
+  resizeBuffers(rxSize: number, txSize: number): { rx: number; tx: number } {
+    const grow = (ring: RingBuffer, size: number): RingBuffer => {
+      if (size <= 0 || size === ring.capacity || size < ring.length) return ring;
+      const next = RingBuffer.withCapacity(size);
+      const held = new Uint8Array(ring.length);
+      ring.peek(0, held);
+      next.enqueue(held);
+      return next;
+    };
+    if (this.assembler.isEmpty) this.rx = grow(this.rx, rxSize);
+    this.tx = grow(this.tx, txSize);
+    // Connections a listener accepts later are made with its sizes.
+    this.options.rxBufferSize = this.rx.capacity;
+    this.options.txBufferSize = this.tx.capacity;
+    return { rx: this.rx.capacity, tx: this.tx.capacity };
   }
 
   /** Bytes waiting to be read. */
@@ -365,9 +394,16 @@ export class TcpSocket {
     this.rtt.reset();
   }
 
+  /**
+   * The MSS the link allows for this connection: `options.mss` is for IPv4, whose header is
+   * 20 bytes shorter than IPv6's (so an MTU of 1500 gives 1460 and 1440).
+   */
+  get linkMss(): number {
+    return typeof this.remoteAddr === 'bigint' ? this.options.mss - 20 : this.options.mss;
+  }
+
   toString(): string {
-    const a = (x: number, p: number) => `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}:${p}`;
-    return `tcp ${a(this.localAddr, this.localPort)} ${a(this.remoteAddr, this.remotePort)} ${this.state}`;
+    return `tcp ${formatEndpoint(this.localAddr, this.localPort)} ${formatEndpoint(this.remoteAddr, this.remotePort)} ${this.state}`;
   }
 }
 

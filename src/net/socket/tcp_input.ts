@@ -5,7 +5,7 @@
 // tcpInput returns 'ok', 'reset-peer' (the interface answers the segment with a RST built
 // from it, RFC 9293 3.10.7.1/3.10.7.3), or the reason the segment was dropped, which the
 // interface counts.
-import type { Ipv4Address } from '../wire/address.js';
+import type { IpAddress } from '../wire/address.js';
 import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
 import type { ProtoStats } from '../stats.js';
 import { TCP_DEFAULT_MSS } from '../params.js';
@@ -25,18 +25,18 @@ export interface TcpContext {
 export type TcpInputResult = 'ok' | 'reset-peer' | string;
 
 /** Does this segment belong to s (a connection's exact four-tuple)? Listeners are matched apart. */
-export function tcpMatches(s: TcpSocket, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): boolean {
+export function tcpMatches(s: TcpSocket, src: IpAddress, dst: IpAddress, seg: TcpRepr): boolean {
   return (
     s.state !== TcpState.Closed && s.state !== TcpState.Listen &&
-    s.localPort === seg.dstPort && s.remotePort === seg.srcPort && s.remoteAddr === src && (s.localAddr === dst || s.localAddr === 0)
+    s.localPort === seg.dstPort && s.remotePort === seg.srcPort && s.remoteAddr === src && (s.localAddr === dst || !s.localAddr)
   );
 }
 
-export function tcpListenerMatches(s: TcpSocket, dst: Ipv4Address, seg: TcpRepr): boolean {
-  return s.state === TcpState.Listen && !s.transparent && s.localPort === seg.dstPort && (s.localAddr === 0 || s.localAddr === dst);
+export function tcpListenerMatches(s: TcpSocket, dst: IpAddress, seg: TcpRepr): boolean {
+  return s.state === TcpState.Listen && !s.transparent && s.localPort === seg.dstPort && (!s.localAddr || s.localAddr === dst);
 }
 
-export function tcpInput(s: TcpSocket, ctx: TcpContext, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): TcpInputResult {
+export function tcpInput(s: TcpSocket, ctx: TcpContext, src: IpAddress, dst: IpAddress, seg: TcpRepr): TcpInputResult {
   switch (s.state) {
     case TcpState.Closed:
       return 'closed';
@@ -51,7 +51,7 @@ export function tcpInput(s: TcpSocket, ctx: TcpContext, src: Ipv4Address, dst: I
 
 /** Options from the peer's SYN: MSS, window scale, SACK and timestamps are used only if both sides offer them. */
 function negotiate(s: TcpSocket, seg: TcpRepr): void {
-  s.sndMss = Math.max(64, Math.min(seg.mss || TCP_DEFAULT_MSS, s.options.mss));
+  s.sndMss = Math.max(64, Math.min(seg.mss || TCP_DEFAULT_MSS, s.linkMss));
   s.cc.setMss(s.sndMss);
   s.wsOk = s.options.windowScaling && seg.windowScale >= 0;
   if (s.wsOk) {
@@ -66,7 +66,7 @@ function negotiate(s: TcpSocket, seg: TcpRepr): void {
   if (s.tsOk) s.tsRecent = seg.tsVal;
 }
 
-function listenInput(s: TcpSocket, ctx: TcpContext, src: Ipv4Address, dst: Ipv4Address, seg: TcpRepr): TcpInputResult {
+function listenInput(s: TcpSocket, ctx: TcpContext, src: IpAddress, dst: IpAddress, seg: TcpRepr): TcpInputResult {
   if (seg.has(TcpFlag.Rst)) return 'rst-to-listener';
   if (seg.has(TcpFlag.Ack)) return 'reset-peer';
   if (!seg.has(TcpFlag.Syn)) return 'no-syn';

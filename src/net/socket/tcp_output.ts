@@ -68,7 +68,7 @@ function sent(s: TcpSocket, r: TcpRepr): void {
 function sendSyn(s: TcpSocket, ctx: TcpContext, tx: TcpTransmit): boolean {
   const active = s.state === TcpState.SynSent;
   const r = header(s, ctx.now, s.iss, active ? TcpFlag.Syn : TcpFlag.Syn | TcpFlag.Ack);
-  r.mss = s.options.mss;
+  r.mss = s.linkMss;
   if (active ? s.options.windowScaling : s.wsOk) r.windowScale = s.rcvShift;
   r.sackPermitted = active ? s.options.sack : s.sackOk;
   if (active ? s.options.timestamps : s.tsOk) {

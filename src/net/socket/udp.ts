@@ -1,7 +1,7 @@
 // A UDP socket: bound to a local port (and optionally one address), with preallocated
 // queues of datagrams in each direction. The interface delivers matching datagrams with
 // `deliver` and drains the send queue when it polls.
-import type { Ipv4Address } from '../wire/address.js';
+import type { IpAddress } from '../wire/address.js';
 import { PacketQueue } from './packet_queue.js';
 import { Readiness } from './readiness.js';
 
@@ -18,10 +18,10 @@ export interface UdpOptions {
 
 export interface Datagram {
   len: number;
-  addr: Ipv4Address;
+  addr: IpAddress;
   port: number;
   /** Where it was sent to: only filled in for a transparent socket. */
-  localAddr: Ipv4Address;
+  localAddr: IpAddress;
   localPort: number;
 }
 
@@ -30,7 +30,7 @@ export const UDP_MAX_PAYLOAD = 1500 - 20 - 8;
 
 export class UdpSocket {
   handle = -1;
-  localAddr: Ipv4Address = 0;
+  localAddr: IpAddress = 0;
   localPort = 0;
   readonly rx: PacketQueue;
   readonly tx: PacketQueue;
@@ -58,15 +58,15 @@ export class UdpSocket {
   }
 
   /** Sends with a chosen source address and port (transparent sockets only). */
-  sendFrom(data: Uint8Array, srcAddr: Ipv4Address, srcPort: number, addr: Ipv4Address, port: number): UdpSendError | null {
+  sendFrom(data: Uint8Array, srcAddr: IpAddress, srcPort: number, addr: IpAddress, port: number): UdpSendError | null {
     if (!this.transparent) return 'not-bound';
-    if (addr === 0 || srcAddr === 0 || !(port > 0 && port < 65536) || !(srcPort > 0 && srcPort < 65536)) return 'unaddressable';
+    if (!addr || !srcAddr || !(port > 0 && port < 65536) || !(srcPort > 0 && srcPort < 65536)) return 'unaddressable';
     if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
     if (!this.tx.enqueue(data, addr, port, srcAddr, srcPort)) return 'buffer-full';
     return null;
   }
 
-  bind(port: number, addr: Ipv4Address = 0): BindError | null {
+  bind(port: number, addr: IpAddress = 0): BindError | null {
     if (this.isBound) return 'invalid-state';
     if (!(port > 0 && port < 65536)) return 'unaddressable';
     this.localPort = port;
@@ -82,9 +82,9 @@ export class UdpSocket {
     this.tx.clear();
   }
 
-  sendTo(data: Uint8Array, addr: Ipv4Address, port: number): UdpSendError | null {
+  sendTo(data: Uint8Array, addr: IpAddress, port: number): UdpSendError | null {
     if (!this.isBound) return 'not-bound';
-    if (addr === 0 || !(port > 0 && port < 65536)) return 'unaddressable';
+    if (!addr || !(port > 0 && port < 65536)) return 'unaddressable';
     if (data.length > UDP_MAX_PAYLOAD || data.length > this.tx.payloadCapacity) return 'too-large';
     if (!this.tx.enqueue(data, addr, port)) return 'buffer-full';
     return null;
@@ -106,12 +106,12 @@ export class UdpSocket {
   }
 
   /** internal: does a datagram to dst:port belong here? */
-  accepts(dst: Ipv4Address, port: number): boolean {
-    return !this.transparent && this.localPort === port && (this.localAddr === 0 || this.localAddr === dst);
+  accepts(dst: IpAddress, port: number): boolean {
+    return !this.transparent && this.localPort === port && (!this.localAddr || this.localAddr === dst);
   }
 
   /** internal: queues an arriving datagram; false when the queue is full. */
-  deliver(payload: Uint8Array, src: Ipv4Address, srcPort: number, dst: Ipv4Address = 0, dstPort = 0): boolean {
+  deliver(payload: Uint8Array, src: IpAddress, srcPort: number, dst: IpAddress = 0, dstPort = 0): boolean {
     return this.rx.enqueue(payload, src, srcPort, dst, dstPort);
   }
 }

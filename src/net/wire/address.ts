@@ -1,13 +1,52 @@
 // Addresses as plain numbers: an IPv4 address is its 32-bit value (unsigned), a MAC address
 // its 48-bit value. Numbers compare with ===, key Maps without allocation and cost nothing to
 // copy, which matters on the per-packet path. Text forms are for people and tests only.
+import { formatIpv6, ipv6, ipv6Bytes, ipv6Value } from './ipv6.js';
 
 export type Ipv4Address = number;
+/**
+ * Either family's address as a value: a number is IPv4, a bigint IPv6 (its 128 bits; the wire
+ * views hand out 16-byte arrays, wire/ipv6.ts converts). Both compare with === and key Maps, so
+ * sockets and tables hold either without caring which; 0 and 0n are the unspecified addresses.
+ */
+export type IpAddress = Ipv4Address | bigint;
 export type EthernetAddress = number;
 
 export const IPV4_UNSPECIFIED: Ipv4Address = 0;
 export const IPV4_BROADCAST: Ipv4Address = 0xffff_ffff;
 export const ETHERNET_BROADCAST: EthernetAddress = 0xffff_ffff_ffff;
+
+export function isIpv6(a: IpAddress): a is bigint {
+  return typeof a === 'bigint';
+}
+
+/** 0.0.0.0 or :: (both falsy). */
+export function isUnspecified(a: IpAddress): boolean {
+  return !a;
+}
+
+/** ::1 or 127/8. */
+export function isLoopbackIp(a: IpAddress): boolean {
+  return typeof a === 'bigint' ? a === 1n : isLoopback(a);
+}
+
+/** Either family's text: a dotted quad or an IPv6 address (no brackets); null for anything else. */
+export function parseIp(text: string): IpAddress | null {
+  if (text.includes(':')) {
+    const b = ipv6(text);
+    return b === null ? null : ipv6Value(b);
+  }
+  return ipv4(text);
+}
+
+export function formatIp(a: IpAddress): string {
+  return typeof a === 'bigint' ? formatIpv6(ipv6Bytes(a)) : formatIpv4(a);
+}
+
+/** ADDR:PORT, with the IPv6 address in brackets (RFC 3986): [fe80::1]:80. */
+export function formatEndpoint(a: IpAddress, port: number): string {
+  return typeof a === 'bigint' ? `[${formatIp(a)}]:${port}` : `${formatIp(a)}:${port}`;
+}
 
 /** Parses dotted-quad text; returns null for anything else. */
 export function ipv4(text: string): Ipv4Address | null {

@@ -66,7 +66,31 @@ export function checksum(b: Uint8Array, start = 0, end = b.length): number {
   return fold(sum16(b, start, end));
 }
 
-/** Sum of the IPv4 pseudo-header (RFC 793 3.1, RFC 768) for TCP and UDP checksums. */
-export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
-  return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
+/**
+ * Sum of the pseudo-header for TCP and UDP checksums: IPv4's (RFC 9293 3.1, RFC 768) for
+ * number addresses, IPv6's (RFC 8200 8.1) for bigint ones. The IPv6 form's 32-bit length and
+ * zero padding add up to the same ones-complement sum as the IPv4 form's fields.
+ */
+export function pseudoHeaderSum(src: number | bigint, dst: number | bigint, protocol: number, length: number): number {
+  return addressSum(src) + addressSum(dst) + protocol + length;
+}
+
+// The sums of the last few IPv6 addresses: a connection's two addresses come round with every
+// segment, and working a bigint apart allocates.
+const sumKeys: bigint[] = [-1n, -1n, -1n, -1n];
+const sumValues = [0, 0, 0, 0];
+let sumNext = 0;
+
+function addressSum(a: number | bigint): number {
+  if (typeof a === 'number') return (a >>> 16) + (a & 0xffff);
+  for (let i = 0; i < 4; i++) if (sumKeys[i] === a) return sumValues[i]!;
+  let s = 0;
+  for (let i = 0, v = a; i < 4; i++, v >>= 32n) {
+    const w = Number(v & 0xffff_ffffn);
+    s += (w >>> 16) + (w & 0xffff);
+  }
+  sumKeys[sumNext] = a;
+  sumValues[sumNext] = s;
+  sumNext = (sumNext + 1) & 3;
+  return s;
 }

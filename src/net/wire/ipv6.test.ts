@@ -2,7 +2,8 @@
 // forms, and fuzzing of both parsers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ipv6Packet, Ipv6Repr, formatIpv6, ip6, ipv6, linkLocalFromMac, solicitedNode } from './ipv6.js';
+import { Ipv6Cidr, Ipv6Packet, Ipv6Repr, formatIpv6, ip6, ipv6, ipv6Bytes, ipv6Value, linkLocalFromMac, solicitedNode } from './ipv6.js';
+import { formatEndpoint, formatIp, parseIp } from './address.js';
 import { Icmpv6Packet, Icmpv6Type, emitIcmpv6, icmpv6BufferLen, parseIcmpv6, type Icmpv6Repr } from './icmpv6.js';
 import { hex, toHex, Prng } from './testutil.js';
 
@@ -98,4 +99,24 @@ test('fuzz: ipv6 + icmpv6', () => {
     if (typeof m === 'string') continue;
     parseIcmpv6(m, p.src, p.dst, i % 3 === 0);
   }
+});
+
+test('ipv6: addresses as values, prefixes, and either family as text', () => {
+  const v = ipv6Value(ip6('2001:db8::a:b'));
+  assert.equal(v, 0x2001_0db8_0000_0000_0000_0000_000a_000bn);
+  assert.equal(toHex(ipv6Bytes(v)), '20010db80000000000000000000a000b');
+  assert.equal(ipv6Value(ipv6Bytes(0xffff_ffff_ffff_ffff_ffff_ffff_ffff_ffffn)), (1n << 128n) - 1n);
+  const c = Ipv6Cidr.parse('2001:db8::15/64')!;
+  assert.equal(c.toString(), '2001:db8::15/64');
+  assert.ok(c.contains(ipv6Value(ip6('2001:db8::ffff:1'))));
+  assert.ok(!c.contains(ipv6Value(ip6('2001:db8:1::1'))));
+  assert.equal(Ipv6Cidr.parse('::/0')!.contains(1n), true);
+  for (const bad of ['2001:db8::/129', '2001:db8::/x', 'fe80::1/64/1', '1.2.3.4/8']) assert.equal(Ipv6Cidr.parse(bad), null, bad);
+  assert.equal(parseIp('::1'), 1n);
+  assert.equal(parseIp('10.0.2.15'), 0x0a00_020f);
+  assert.equal(parseIp('fe80::1::2'), null);
+  assert.equal(parseIp('300.1.1.1'), null);
+  assert.equal(formatIp(1n), '::1');
+  assert.equal(formatEndpoint(ipv6Value(ip6('fe80::1')), 80), '[fe80::1]:80');
+  assert.equal(formatEndpoint(0x7f00_0001, 80), '127.0.0.1:80');
 });

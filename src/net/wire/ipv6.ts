@@ -63,6 +63,95 @@ export function formatIpv6(a: Ipv6Address): string {
   return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
 }
 
+/** The address as a value: its 128 bits as a bigint, so it compares with === (sockets, tables). */
+export function ipv6Value(b: Uint8Array, o = 0): bigint {
+  let v = 0n;
+  for (let i = 0; i < 16; i += 4) v = (v << 32n) | BigInt(((b[o + i]! << 24) | (b[o + i + 1]! << 16) | (b[o + i + 2]! << 8) | b[o + i + 3]!) >>> 0);
+  return v;
+}
+
+/** Writes an address value as its 16 bytes at b[o] (a fresh array when b is not given). */
+export function ipv6Bytes(v: bigint, b: Uint8Array = new Uint8Array(16), o = 0): Uint8Array {
+  for (let i = 12; i >= 0; i -= 4) {
+    const w = Number(v & 0xffff_ffffn);
+    b[o + i] = w >>> 24;
+    b[o + i + 1] = w >>> 16;
+    b[o + i + 2] = w >>> 8;
+    b[o + i + 3] = w;
+    v >>= 32n;
+  }
+  return b;
+}
+
+/**
+ * ipv6Value and ipv6Bytes for the per-packet path: the last few addresses seen either way are
+ * kept, so a connection's two addresses cost a 16-byte compare or copy instead of building
+ * or taking apart a bigint with every segment.
+ */
+export class Ipv6AddressCache {
+  private readonly bytes = Array.from({ length: 4 }, () => new Uint8Array(16));
+  private readonly values: bigint[] = [-1n, -1n, -1n, -1n];
+  private next = 0;
+
+  value(b: Uint8Array, o: number): bigint {
+    for (let i = 0; i < 4; i++) {
+      const k = this.bytes[i]!;
+      let j = 0;
+      while (j < 16 && k[j] === b[o + j]) j++;
+      if (j === 16 && this.values[i]! >= 0n) return this.values[i]!;
+    }
+    const v = ipv6Value(b, o);
+    this.remember(v, b.subarray(o, o + 16));
+    return v;
+  }
+
+  write(v: bigint, b: Uint8Array, o: number): void {
+    for (let i = 0; i < 4; i++) {
+      if (this.values[i] === v) {
+        b.set(this.bytes[i]!, o);
+        return;
+      }
+    }
+    ipv6Bytes(v, b, o);
+    this.remember(v, b.subarray(o, o + 16));
+  }
+
+  private remember(v: bigint, bytes: Uint8Array): void {
+    this.bytes[this.next]!.set(bytes);
+    this.values[this.next] = v;
+    this.next = (this.next + 1) & 3;
+  }
+}
+
+/** An IPv6 address with its prefix length: 2001:db8::15/64. The address is a value (bigint). */
+export class Ipv6Cidr {
+  readonly mask: bigint;
+  constructor(readonly address: bigint, readonly prefixLen: number) {
+    if (!Number.isInteger(prefixLen) || prefixLen < 0 || prefixLen > 128) throw new RangeError(`bad prefix length ${prefixLen}`);
+    this.mask = ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - prefixLen)) - 1n);
+  }
+
+  static parse(text: string): Ipv6Cidr | null {
+    const [a, p, ...rest] = text.split('/');
+    const addr = a === undefined ? null : ipv6(a);
+    const len = p === undefined ? 128 : /^\d{1,3}$/.test(p) ? Number(p) : NaN;
+    if (addr === null || rest.length || !Number.isInteger(len) || len > 128) return null;
+    return new Ipv6Cidr(ipv6Value(addr), len);
+  }
+
+  get network(): bigint {
+    return this.address & this.mask;
+  }
+
+  contains(a: bigint): boolean {
+    return (a & this.mask) === this.network;
+  }
+
+  toString(): string {
+    return `${formatIpv6(ipv6Bytes(this.address))}/${this.prefixLen}`;
+  }
+}
+
 export function ipv6Equal(a: Ipv6Address, b: Ipv6Address): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;

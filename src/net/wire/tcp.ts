@@ -8,7 +8,7 @@
 // TcpRepr is reused across segments on the hot path (parseInto), so its SACK blocks live in a
 // fixed Uint32Array rather than a fresh array per segment.
 import { fold, get16, get32, pseudoHeaderSum, put16, put32, sum16, type WireError } from './bytes.js';
-import type { Ipv4Address } from './address.js';
+import type { IpAddress } from './address.js';
 import { IpProtocol } from './ipv4.js';
 
 export const TCP_HEADER_LEN = 20;
@@ -80,7 +80,7 @@ export class TcpPacket {
   get payload(): Uint8Array {
     return this.buffer.subarray(this.headerLen);
   }
-  verifyChecksum(src: Ipv4Address, dst: Ipv4Address): boolean {
+  verifyChecksum(src: IpAddress, dst: IpAddress): boolean {
     const len = this.buffer.length;
     return fold(sum16(this.buffer, 0, len, pseudoHeaderSum(src, dst, IpProtocol.Tcp, len))) === 0;
   }
@@ -125,14 +125,14 @@ export class TcpRepr {
     return this.payload.length + (this.flags & TcpFlag.Syn ? 1 : 0) + (this.flags & TcpFlag.Fin ? 1 : 0);
   }
 
-  static parse(p: TcpPacket, src: Ipv4Address, dst: Ipv4Address, verifyChecksum = true): TcpRepr | WireError {
+  static parse(p: TcpPacket, src: IpAddress, dst: IpAddress, verifyChecksum = true): TcpRepr | WireError {
     const r = new TcpRepr();
     const e = r.parseInto(p, src, dst, verifyChecksum);
     return e ?? r;
   }
 
   /** Fills this Repr from a packet; returns an error or null. */
-  parseInto(p: TcpPacket, src: Ipv4Address, dst: Ipv4Address, verifyChecksum = true): WireError | null {
+  parseInto(p: TcpPacket, src: IpAddress, dst: IpAddress, verifyChecksum = true): WireError | null {
     this.reset();
     if (p.srcPort === 0 || p.dstPort === 0) return 'malformed';
     if (verifyChecksum && !p.verifyChecksum(src, dst)) return 'checksum';
@@ -210,7 +210,7 @@ export class TcpRepr {
    * Writes header and options into b and the checksum over b[0, headerLen + payloadLen),
    * so the payload must already be in place after the header. Returns the header length.
    */
-  emit(b: Uint8Array, payloadLen: number, src: Ipv4Address, dst: Ipv4Address, fillChecksum = true): number {
+  emit(b: Uint8Array, payloadLen: number, src: IpAddress, dst: IpAddress, fillChecksum = true): number {
     const hl = this.headerLen;
     put16(b, 0, this.srcPort);
     put16(b, 2, this.dstPort);

@@ -1,8 +1,10 @@
-// UDP datagrams (RFC 768). A zero checksum means "none" over IPv4; we always send one.
+// UDP datagrams (RFC 768). A zero checksum means "none" over IPv4; over IPv6 it is not
+// allowed and such a datagram is discarded (RFC 8200 8.1). We always send one. The addresses
+// given for the pseudo-header say the family (a number IPv4, a bigint IPv6).
 //
 //   0 src port  2 dst port  4 length  6 checksum  8 payload
 import { fold, get16, pseudoHeaderSum, put16, sum16, type WireError } from './bytes.js';
-import type { Ipv4Address } from './address.js';
+import type { IpAddress } from './address.js';
 import { IpProtocol } from './ipv4.js';
 
 export const UDP_HEADER_LEN = 8;
@@ -34,8 +36,8 @@ export class UdpPacket {
   get payload(): Uint8Array {
     return this.buffer.subarray(UDP_HEADER_LEN);
   }
-  verifyChecksum(src: Ipv4Address, dst: Ipv4Address): boolean {
-    if (this.checksumField === 0) return true;
+  verifyChecksum(src: IpAddress, dst: IpAddress): boolean {
+    if (this.checksumField === 0) return typeof src === 'number';
     return fold(sum16(this.buffer, 0, this.buffer.length, pseudoHeaderSum(src, dst, IpProtocol.Udp, this.buffer.length))) === 0;
   }
 }
@@ -43,7 +45,7 @@ export class UdpPacket {
 export class UdpRepr {
   constructor(public srcPort: number, public dstPort: number) {}
 
-  static parse(p: UdpPacket, src: Ipv4Address, dst: Ipv4Address, verifyChecksum = true): UdpRepr | WireError {
+  static parse(p: UdpPacket, src: IpAddress, dst: IpAddress, verifyChecksum = true): UdpRepr | WireError {
     if (p.dstPort === 0) return 'malformed';
     if (verifyChecksum && !p.verifyChecksum(src, dst)) return 'checksum';
     return new UdpRepr(p.srcPort, p.dstPort);
@@ -54,12 +56,12 @@ export class UdpRepr {
   }
 
   /** Writes header and checksum; the payload must already sit at b[8, 8 + payloadLen). */
-  emit(b: Uint8Array, payloadLen: number, src: Ipv4Address, dst: Ipv4Address): void {
+  emit(b: Uint8Array, payloadLen: number, src: IpAddress, dst: IpAddress): void {
     emitUdpHeader(b, this.srcPort, this.dstPort, payloadLen, src, dst);
   }
 }
 
-export function emitUdpHeader(b: Uint8Array, srcPort: number, dstPort: number, payloadLen: number, src: Ipv4Address, dst: Ipv4Address, fillChecksum = true): void {
+export function emitUdpHeader(b: Uint8Array, srcPort: number, dstPort: number, payloadLen: number, src: IpAddress, dst: IpAddress, fillChecksum = true): void {
   const len = UDP_HEADER_LEN + payloadLen;
   put16(b, 0, srcPort);
   put16(b, 2, dstPort);

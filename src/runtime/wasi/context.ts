@@ -107,17 +107,24 @@ export class WasiContext {
   cwd: string | null = null;
   /** Takes buffers the kernel posted to the thread since the program started (spare rings). */
   drain: (() => void) | null = null;
-  readonly startMs = performance.now();
+  startMs = performance.now();
+  /** The process this context serves: set by `begin` when it starts (see run.ts). */
+  pid = 0;
+  argv: string[] = [];
+  env: string[] = [];
 
-  constructor(
-    channel: SharedArrayBuffer,
-    readonly pid: number,
-    readonly argv: string[],
-    readonly env: string[],
-  ) {
+  constructor(channel: SharedArrayBuffer) {
     this.client = new SyscallClient(channel);
     this.rings = new RingTable(this.client.view.ctl, () => this.pid);
     this.client.onSignals = () => this.runHandlers();
+  }
+
+  /** Binds the context, built while its thread waited, to the process starting on it. */
+  begin(pid: number, argv: string[], env: string[]): void {
+    this.pid = pid;
+    this.argv = argv;
+    this.env = env;
+    this.startMs = performance.now();
   }
 
   // ---- memory -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ const EINTR = -4;
 const EAGAIN = -11;
 
 /** Sum of an iovec array's lengths. */
-function iovTotal(ctx: WasiContext, iovs: number, count: number): number {
+export function iovTotal(ctx: WasiContext, iovs: number, count: number): number {
   const dv = ctx.dv();
   if (iovs + count * 8 > dv.byteLength) throw new WasiError(WasiErrno.EFAULT);
   let total = 0;
@@ -50,7 +50,7 @@ function gather(ctx: WasiContext, iovs: number, count: number, dst: Uint8Array, 
 }
 
 /** Scatters `src` over iovecs; returns the count placed. */
-function scatter(ctx: WasiContext, iovs: number, count: number, src: Uint8Array): number {
+export function scatter(ctx: WasiContext, iovs: number, count: number, src: Uint8Array): number {
   const dv = ctx.dv();
   const m = ctx.u8();
   let off = 0;

@@ -7,6 +7,7 @@
 // the directory may hand on, and what the object's type allows.
 
 import { O } from '../../abi/flags.js';
+import { preopenNames } from '../../abi/preopen.js';
 import { readStat } from '../../abi/stat.js';
 import { Sys } from '../../abi/syscall.js';
 import { WireWriter } from '../../abi/wire.js';
@@ -164,18 +165,19 @@ export function pathFunctions(ctx: WasiContext) {
  * A root that cannot be opened as a directory (no file daemon yet) is still offered: its
  * descriptor is then a placeholder and paths beneath it are resolved by name, as all are.
  */
-export function openPreopens(ctx: WasiContext, schemes: string[] | null): void {
-  const names = schemes === null ? ['/'] : [...(schemes.includes('file') ? ['/'] : []), ...schemes.filter((s) => s !== 'file').map((s) => `/scheme/${s}`)];
+export function openPreopens(ctx: WasiContext, schemes: string[] | null, reserved: readonly number[] = []): void {
+  const names = preopenNames(schemes);
   const placeholder = new TextEncoder().encode('/scheme/null');
-  for (const name of names) {
-    // The directory is opened when a call first needs it (WasiContext.unopened).
-    let fd = ctx.client.call(Sys.open, O.RDONLY | O.CLOEXEC, 0, 0, 0, placeholder);
+  names.forEach((name, i) => {
+    // The directory is opened when a call first needs it (WasiContext.unopened). Its number is
+    // held meanwhile by a descriptor of /scheme/null, which the kernel usually opened at spawn.
+    let fd = reserved[i] ?? ctx.client.call(Sys.open, O.RDONLY | O.CLOEXEC, 0, 0, 0, placeholder);
     if (fd >= 0) ctx.unopened.set(fd, name);
     else fd = ctx.openDirectory(name);
     if (fd < 0) {
       // Hold the number with the read end of a fresh pipe whose write end is closed.
       const r = ctx.client.call(Sys.pipe, O.CLOEXEC);
-      if (r < 0) continue;
+      if (r < 0) return;
       ctx.client.call(Sys.close, r >>> 16);
       fd = r & 0xffff;
     }
@@ -183,6 +185,6 @@ export function openPreopens(ctx: WasiContext, schemes: string[] | null): void {
       fd, filetype: Filetype.DIRECTORY, rightsBase: rightsFor(Filetype.DIRECTORY, O.RDONLY),
       rightsInheriting: (1 << 30) - 1, fdflags: 0, path: name, preopen: name,
     });
-  }
+  });
   void toWasi;
 }

@@ -19,8 +19,11 @@ function encodeList(list: string[]): Uint8Array[] {
 }
 
 export function procFunctions(ctx: WasiContext) {
-  const args = encodeList(ctx.argv);
-  const env = encodeList(ctx.env);
+  // Encoded on first use: the functions are made before the process they serve is known.
+  let argsList: Uint8Array[] | null = null;
+  let envList: Uint8Array[] | null = null;
+  const args = (): Uint8Array[] => (argsList ??= encodeList(ctx.argv));
+  const env = (): Uint8Array[] => (envList ??= encodeList(ctx.env));
 
   function sizes(list: Uint8Array[], countPtr: number, sizePtr: number): number {
     const dv = ctx.dv();
@@ -45,10 +48,10 @@ export function procFunctions(ctx: WasiContext) {
   }
 
   return {
-    args_sizes_get: (countPtr: number, sizePtr: number) => sizes(args, countPtr, sizePtr),
-    args_get: (ptrs: number, buf: number) => fill(args, ptrs, buf),
-    environ_sizes_get: (countPtr: number, sizePtr: number) => sizes(env, countPtr, sizePtr),
-    environ_get: (ptrs: number, buf: number) => fill(env, ptrs, buf),
+    args_sizes_get: (countPtr: number, sizePtr: number) => sizes(args(), countPtr, sizePtr),
+    args_get: (ptrs: number, buf: number) => fill(args(), ptrs, buf),
+    environ_sizes_get: (countPtr: number, sizePtr: number) => sizes(env(), countPtr, sizePtr),
+    environ_get: (ptrs: number, buf: number) => fill(env(), ptrs, buf),
 
     proc_exit(code: number): never {
       ctx.exit(code);

@@ -2,13 +2,14 @@
 // daemon serves `/scheme/tcp/...`), so receiving and sending are reads and writes, and
 // accepting a connection derives a new capability from the listening one with
 // `dup(fd, "accept")`, as libmh does, and shutting the write side `dup(fd, "shutdown")`.
-// Peeking and waiting for all data are not offered.
+// Peeking is netd's `dup(fd, "peek:N")` (socket.ts); waiting for all data is not offered.
 
 import { Sys } from '../../abi/syscall.js';
 import { Filetype, Rights as R, RIGHTS_SOCKET } from './constants.js';
 import type { WasiContext } from './context.js';
 import { WasiErrno } from './errno.js';
-import { fdFunctions, setU32 } from './fd.js';
+import { fdFunctions, iovTotal, scatter, setU32 } from './fd.js';
+import { peekSocket } from './socket.js';
 
 const RIFLAGS_RECV_PEEK = 1;
 const RIFLAGS_RECV_WAITALL = 2;
@@ -16,6 +17,16 @@ const FDFLAGS_NONBLOCK = 4;
 const SDFLAGS_WR = 2;
 
 export function sockFunctions(ctx: WasiContext, fd: ReturnType<typeof fdFunctions>) {
+  /** RECV_PEEK on a socket; anything else cannot peek (ENOTSUP). */
+  function peek(sfd: number, iovs: number, count: number, nread: number, roflags: number): number {
+    const e = ctx.need(sfd, R.FD_READ);
+    if (e.filetype !== Filetype.SOCKET_STREAM && e.filetype !== Filetype.SOCKET_DGRAM) return WasiErrno.ENOTSUP;
+    const got = peekSocket(ctx, sfd, iovTotal(ctx, iovs, count), (e.fdflags & FDFLAGS_NONBLOCK) !== 0);
+    setU32(ctx, nread, scatter(ctx, iovs, count, got));
+    setU32(ctx, roflags, 0);
+    return 0;
+  }
+
   return {
     sock_accept(sfd: number, flags: number, out: number): number {
       ctx.need(sfd, R.SOCK_ACCEPT);
@@ -29,7 +40,8 @@ export function sockFunctions(ctx: WasiContext, fd: ReturnType<typeof fdFunction
     },
 
     sock_recv(sfd: number, iovs: number, count: number, riflags: number, nread: number, roflags: number): number {
-      if (riflags & (RIFLAGS_RECV_PEEK | RIFLAGS_RECV_WAITALL)) return WasiErrno.ENOTSUP;
+      if (riflags & RIFLAGS_RECV_PEEK) return peek(sfd, iovs, count, nread, roflags);
+      if (riflags & RIFLAGS_RECV_WAITALL) return WasiErrno.ENOTSUP;
       const r = fd.fd_read(sfd, iovs, count, nread);
       if (r === 0) setU32(ctx, roflags, 0);
       return r;

@@ -1,32 +1,16 @@
 // Unit tests of the WASI layer that need no C toolchain: the errno table, lexical path
 // resolution beneath a directory, the missing-import check, and a hand-assembled module run
-// as a process inside a booted kernel (fd_write to stdout, then proc_exit).
+// as a process inside a booted kernel (fd_write to stdout, then proc_exit); a program started
+// again and again, on threads that instantiate it ahead, starts each time from fresh memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Errno } from '../../abi/errno.js';
 import type { InitfsScheme } from '../../kernel/schemes/initfs.js';
 import { bootKernel } from '../../../tests/kernel-harness.js';
+import { counterModule, leb, moduleBytes, pidAtStartModule, str } from '../../../tests/wasm-bytes.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { beneath } from './path.js';
 import { missingImports } from './run.js';
-
-/** Bytes of a module, from sections given as [id, body]. */
-function moduleBytes(sections: [number, number[]][]): Uint8Array {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  for (const [id, body] of sections) out.push(id, ...leb(body.length), ...body);
-  return new Uint8Array(out);
-}
-function leb(n: number): number[] {
-  const b: number[] = [];
-  do {
-    let x = n & 0x7f;
-    n >>>= 7;
-    if (n) x |= 0x80;
-    b.push(x);
-  } while (n);
-  return b;
-}
-const str = (s: string): number[] => [...leb(s.length), ...Buffer.from(s)];
 
 /** _start: fd_write(1, iovec at 16 -> "hi\n" at 0, 1, nwritten at 32); proc_exit(4). */
 function helloModule(extraImport?: string): Uint8Array {
@@ -89,4 +73,26 @@ test('a hand-assembled WASI module runs as a process: fd_write to stdout, proc_e
   assert.deepEqual([e.stdout, e.stderr, e.code], ['', 'hi-extra: cannot run: unresolved imports: env.extra\n', 126]);
   const again = await k.run('/scheme/initfs/bin/hi', ['hi']);
   assert.equal(again.code, 4, 'the thread is reused after a WASI process ends');
+});
+
+test('a program started again gets a fresh instance each time, on whichever thread', async (t) => {
+  const k = bootKernel(2);
+  t.after(() => k.shutdown());
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/count', { data: counterModule(), mode: 0o755 });
+  // Threads that ran it instantiate it ahead for the next start: never with the last one's memory.
+  for (let i = 0; i < 8; i++) assert.equal((await k.run('/scheme/initfs/bin/count', ['count'])).code, 1, `run ${i}`);
+  // Another program in between, then this one again.
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/hi', { data: helloModule(), mode: 0o755 });
+  assert.equal((await k.run('/scheme/initfs/bin/hi', ['hi'])).code, 4);
+  assert.equal((await k.run('/scheme/initfs/bin/count', ['count'])).code, 1);
+});
+
+test('a module with a start function is never instantiated ahead (that would run it)', async (t) => {
+  const k = bootKernel(1);
+  t.after(() => k.shutdown());
+  (k.k.schemes.get('initfs') as InitfsScheme).add('bin/early', { data: pidAtStartModule(), mode: 0o755 });
+  // One thread: each start after the first finds the thread that ran this module. Had it been
+  // instantiated ahead, its start function would have run for no process (pid 0), and its exit
+  // call would have waited on the channel, to be taken as the next process's first call.
+  for (let i = 0; i < 3; i++) assert.equal((await k.run('/scheme/initfs/bin/early', ['early'])).code, 1, `run ${i}`);
 });

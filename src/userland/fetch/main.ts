@@ -12,7 +12,8 @@
 
 import * as mh from 'libmh';
 import { connect, StreamReader } from '../../net/client/stream.js';
-import { parseUrl, readBody, readHead, resolveLocation, type Url } from '../../net/client/http.js';
+import { endpointText } from '../../net/client/names.js';
+import { hostField, parseUrl, readBody, readHead, resolveLocation, type Url } from '../../net/client/http.js';
 
 const usage = "usage: fetch [-o FILE | -O] [-I] [-q] [-r START-END] [-H 'Name: value']... URL";
 
@@ -51,11 +52,11 @@ export function main(argv: string[]): number {
     try {
       fd = connect(url.host, url.port);
     } catch (e) {
-      mh.eprintln(`fetch: ${url.host}:${url.port}: ${e instanceof Error ? e.message : String(e)}`);
+      mh.eprintln(`fetch: ${endpointText(url.host, url.port)}: ${e instanceof Error ? e.message : String(e)}`);
       return 3;
     }
     try {
-      const req = [`${headOnly ? 'HEAD' : 'GET'} ${url.target} HTTP/1.1`, `Host: ${url.port === 80 ? url.host : `${url.host}:${url.port}`}`, 'User-Agent: MACROHARD-fetch/0.1', 'Accept: */*', 'Connection: close'];
+      const req = [`${headOnly ? 'HEAD' : 'GET'} ${url.target} HTTP/1.1`, `Host: ${hostField(url)}`, 'User-Agent: MACROHARD-fetch/0.1', 'Accept: */*', 'Connection: close'];
       if (range) req.push(`Range: bytes=${range}`);
       req.push(...extra, '', '');
       mh.write(fd, req.join('\r\n'));

@@ -3,7 +3,8 @@
 //
 // Writes are not waited for: a write is copied into a slot and submitted, and fsd goes on. A
 // write's checksums, which the I/O thread computes before it writes, are collected when MHFS
-// asks for them (before it next uses the file's tree) or before their slot is reused.
+// asks for them (when a leaf they belong to is read or changed, or at commit) or before their
+// slot is reused.
 // Consecutive single-block writes (metadata at commit) are gathered in the slot being filled,
 // and submitted before anything else is. Reads wait for their data; a one-block read
 // fetches a window of the blocks after it (metadata is read a block at a time), and a run read
@@ -21,10 +22,14 @@ import { FsError } from '../../fs/errors.js';
 /** Blocks in a read-ahead window for one-block reads. */
 const WINDOW = 64;
 /**
- * Polls of a counter before sleeping on it (a few tens of microseconds): the host thread
- * checksums a run in about that time, and a sleep costs two thread wake-ups.
+ * Polls of a counter before sleeping on it, when the wait is for data fsd must answer with (a
+ * read) and is likely short: a sleep costs two thread wake-ups. A wait for a slot, a flush or a
+ * write's checksums sleeps at once: it waits on the host thread's writing, which takes
+ * hundreds of microseconds a slot, and polling would take the CPU that thread needs when
+ * there are fewer cores than busy threads (the file daemon's write path was measured spending
+ * more CPU polling than working).
  */
-const SPIN = 20000;
+const READ_SPIN = 2000;
 
 /** The checksums of a write, until they are copied out of the queue. */
 interface Sums {
@@ -219,7 +224,7 @@ export class QueueBlockDevice implements BlockDevice {
 
   /** Waits for read request `n` and copies out its data and checksums. */
   private collect(n: number, block: number, buf: Uint8Array, sums: Uint32Array | null): void {
-    const r = this.await(Q.DONE, n);
+    const r = this.await(Q.DONE, n, READ_SPIN);
     const blocks = buf.length / BLOCK_SIZE;
     if (r !== buf.length) throw new FsError('EIO', `disk read of block ${block} (+${blocks}) failed: ${r < 0 ? errnoName(-r) : 'short read'}`);
     const s = this.slot(n);
@@ -228,10 +233,10 @@ export class QueueBlockDevice implements BlockDevice {
   }
 
   /** Waits until counter `c` has passed request `n`; answers the request's result. */
-  private await(c: number, n: number): number {
+  private await(c: number, n: number, spin = 0): number {
     const ctl = this.q.ctl;
     const passed = (): boolean => ((Atomics.load(ctl, c) - n - 1) | 0) >= 0;
-    for (let i = 0; i < SPIN && !passed(); i++);
+    for (let i = 0; i < spin && !passed(); i++);
     while (!passed()) {
       if (Atomics.load(ctl, Q.CLOSED)) throw new FsError('EIO', 'disk queue closed');
       Atomics.wait(ctl, c, Atomics.load(ctl, c), 1000);

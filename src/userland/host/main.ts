@@ -1,5 +1,6 @@
 // host: looks a name up as programs do (a literal address, /etc/hosts, then DNS over udp: to
-// the servers of /etc/resolv.conf), or asks one server directly.
+// the servers of /etc/resolv.conf: A, and AAAA when there is no A record), or asks one
+// server directly. IPv6 answers print as "has IPv6 address".
 //
 //   host NAME [SERVER[:PORT]]
 //
@@ -7,7 +8,7 @@
 
 import * as mh from 'libmh';
 import { fromHosts, nameservers, queryA } from '../../net/client/resolve.js';
-import { ipv4 } from '../../net/wire/address.js';
+import { parseIp } from '../../net/wire/address.js';
 
 export function main(argv: string[]): number {
   const name = argv[1];
@@ -15,14 +16,14 @@ export function main(argv: string[]): number {
     mh.eprintln('usage: host NAME [SERVER]');
     return 2;
   }
-  if (ipv4(name) !== null) {
+  if (parseIp(name) !== null) {
     mh.println(`${name} is an address`);
     return 0;
   }
   if (!argv[2]) {
     const local = name === 'localhost' ? '127.0.0.1' : fromHosts(name);
     if (local) {
-      mh.println(`${name} has address ${local} (from /etc/hosts)`);
+      mh.println(`${name} has ${local.includes(':') ? 'IPv6 address' : 'address'} ${local} (from /etc/hosts)`);
       return 0;
     }
   }
@@ -33,8 +34,13 @@ export function main(argv: string[]): number {
   }
   for (const s of servers) {
     let r: string[] | null;
+    let six = false;
     try {
       r = queryA(s, name);
+      if (r && r.length === 0) {
+        r = queryA(s, name, 1000, 6) ?? [];
+        six = true;
+      }
     } catch (e) {
       mh.eprintln(`host: ${s}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
@@ -47,7 +53,7 @@ export function main(argv: string[]): number {
       mh.println(`Host ${name} not found (server ${s})`);
       return 1;
     }
-    for (const a of r) mh.println(`${name} has address ${a}`);
+    for (const a of r) mh.println(`${name} has ${six ? 'IPv6 address' : 'address'} ${a}`);
     return 0;
   }
   return 1;

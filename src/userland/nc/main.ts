@@ -19,6 +19,7 @@
 import * as mh from 'libmh';
 import { MAX_PAYLOAD } from '../../abi/scheme.js';
 import { resolve } from '../../net/client/resolve.js';
+import { endpointText } from '../../net/client/names.js';
 
 const usage = 'usage: nc [-u] [-w SECS] [-z] HOST PORT | nc [-u] -l PORT';
 
@@ -55,8 +56,7 @@ export function main(argv: string[]): number {
       fd = udp ? l : mh.dup(l, 'accept');
       if (!udp) mh.close(l);
     } else {
-      const addr = resolve(rest[0]!);
-      fd = mh.open(`/scheme/${udp ? 'udp' : 'tcp'}/${addr}:${Number(rest[1])}`, mh.O.RDWR);
+      fd = mh.open(`/scheme/${udp ? 'udp' : 'tcp'}/${endpointText(resolve(rest[0]!), Number(rest[1]))}`, mh.O.RDWR);
     }
   } catch (e) {
     mh.eprintln(`nc: ${rest.join(' ')}: ${e instanceof Error ? e.message : String(e)}`);

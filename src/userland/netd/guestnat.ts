@@ -130,7 +130,8 @@ export class StackHostNet implements HostNet {
     for (const u of this.udp) {
       for (const s of u.socks.values()) {
         for (let d = s.recvFrom(this.buf); typeof d === 'object'; d = s.recvFrom(this.buf)) {
-          u.onMessage(this.buf.slice(0, d.len), d.addr, d.port);
+          // The guests' NAT is IPv4's; its sockets, bound to any address, could see IPv6 too.
+          if (typeof d.addr === 'number') u.onMessage(this.buf.slice(0, d.len), d.addr, d.port);
           did = true;
         }
       }

@@ -13,13 +13,7 @@ export interface Held {
   done?: number;
 }
 
-export const Errno = {
-  ...mh.Errno,
-  EMSGSIZE: 90,
-  EADDRNOTAVAIL: 99,
-  ENETUNREACH: 101,
-  EHOSTUNREACH: 113,
-} as const;
+export const Errno = mh.Errno;
 
 export const EV_READ = 1;
 export const EV_WRITE = 2;

@@ -6,16 +6,24 @@
 // guests plug into): netd serves DHCP there from that pool, and with `nat=on` it is the
 // guests' router, carrying their connections out through its other links (guestnat.ts).
 //
-// A socket lives on the link its traffic uses: the loopback for 127/8 and for our own
-// addresses (which the loopback also answers to, as Linux does), then a link the destination
-// is directly on, then the first link with a route to it. A listener listens on every link.
+// IPv6: the loopback is ::1; a nic link has its link-local address, the `addr6=` addresses of
+// its config (`2001:db8::15/64`, several separated by spaces or commas), `gateway6=` as its
+// default router, and addresses and routers from router advertisements (SLAAC) unless
+// `autoconf6=off` (the guests' switch, where netd is the router, has none).
+//
+// A socket lives on the link its traffic uses: the loopback for 127/8, ::1 and our own
+// addresses (which the loopback also answers to, as Linux does), then the link a zone names
+// (`fe80::1%eth0`), then a link the destination is directly on (a link-local destination
+// without a zone: the first nic link), then the first link with a route to it. A listener
+// listens on every link.
 
 import * as mh from 'libmh';
 import { Loopback, type Device } from '../../net/iface/device.js';
 import { Interface } from '../../net/iface/interface.js';
 import { DhcpServer } from '../../net/iface/dhcp_server.js';
 import { SocketSet } from '../../net/socket/set.js';
-import { ipv4, Ipv4Cidr, isLoopback, mac, formatIpv4, type Ipv4Address } from '../../net/wire/address.js';
+import { formatIp, ipv4, Ipv4Cidr, isLoopbackIp, mac, type IpAddress, type Ipv4Address } from '../../net/wire/address.js';
+import { Ipv6Cidr } from '../../net/wire/ipv6.js';
 
 export interface Link {
   name: string;
@@ -156,6 +164,7 @@ export const LOOPBACK_MTU = 65535;
 
 export function loopbackLink(): Link {
   const iface = new Interface({ hardwareAddr: 0x02_00_00_00_00_00, addresses: [new Ipv4Cidr(0x7f00_0001, 8)], mtu: LOOPBACK_MTU, rxBudget: 32 });
+  iface.ipv6.addAddress(new Ipv6Cidr(1n, 128));
   // A memory-to-memory link cannot corrupt frames: skip TCP/UDP checksums, as Linux does on lo.
   return { name: 'lo', iface, sockets: new SocketSet(), device: new Loopback(128, true, LOOPBACK_MTU), fd: -1, dns: [] };
 }
@@ -176,6 +185,10 @@ export function nicLink(n: number, overrides: Map<string, string>): Link {
   const gw = cfg.get('gateway') ? ipv4(cfg.get('gateway')!) : null;
   const mtu = Number(cfg.get('mtu') ?? 1500);
   const iface = new Interface({ hardwareAddr: mac(cfg.get('mac') ?? '02:00:00:00:00:10'), addresses, gateway: gw ?? undefined, mtu });
+  for (const a of (cfg.get('addr6') ?? '').split(/[ ,]+/).filter(Boolean)) iface.ipv6.addAddress(Ipv6Cidr.parse(a.includes('/') ? a : `${a}/64`) ?? fail(`nic ${n}: bad addr6 ${a}`));
+  const gw6 = cfg.get('gateway6');
+  if (gw6) iface.ipv6.gateway = (Ipv6Cidr.parse(gw6) ?? fail(`nic ${n}: bad gateway6 ${gw6}`)).address;
+  iface.ipv6.autoconf = cfg.get('autoconf6') !== 'off' && !cfg.get('dhcp');
   const dns = parseList(cfg.get('dns'));
   const link: Link = { name: `eth${n}`, iface, sockets: new SocketSet(), device: new NicDevice(fd, mtu), fd, dns };
   const pool = cfg.get('dhcp');
@@ -190,6 +203,10 @@ export function nicLink(n: number, overrides: Map<string, string>): Link {
   return link;
 }
 
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 function parseList(text: string | undefined): Ipv4Address[] {
   return (text ?? '').split(/[ ,]+/).map((s) => ipv4(s)).filter((x): x is number => x !== null);
 }
@@ -201,9 +218,23 @@ export function nicIndexes(): number[] {
     .filter((n) => parseConfig(mh.readText(`/scheme/nic/${n}/config`)).get('role') !== 'guest').sort((a, b) => a - b);
 }
 
-/** The link that carries traffic to `dst`, or null when none routes it. */
-export function linkFor(links: readonly Link[], dst: Ipv4Address): Link | null {
-  if (isLoopback(dst) || links.some((l) => l.iface.hasAddress(dst))) return links[0]!;
+/** The link that carries traffic to `dst` (in the link `zone` names, if any), or null when none routes it. */
+export function linkFor(links: readonly Link[], dst: IpAddress, zone?: string): Link | null {
+  const lo = links[0]!;
+  if (isLoopbackIp(dst)) return lo;
+  if (links.some((l) => l.iface.hasAddress(dst))) {
+    // An address taken since start (SLAAC, `ip addr add`): the loopback answers to it too.
+    if (typeof dst === 'bigint' && !lo.iface.hasAddress(dst)) lo.iface.ipv6.addAddress(new Ipv6Cidr(dst, 128));
+    return lo;
+  }
+  if (zone !== undefined) return links.find((l) => l.name === zone) ?? null;
+  if (typeof dst === 'bigint') {
+    const v6 = (l: Link) => l.iface.ipv6;
+    for (const l of links.slice(1)) if (v6(l).addresses.some((c) => c.prefixLen < 128 && c.contains(dst))) return l;
+    if (dst >> 118n === 0x3fan) return links[1] ?? null; // fe80::/10 without a zone
+    for (const l of links.slice(1)) if (v6(l).nextHop(dst, 0) !== null) return l;
+    return null;
+  }
   // A link the destination is directly on wins over another link's default route.
   for (const l of links.slice(1)) if (l.iface.addresses.some((c) => c.contains(dst))) return l;
   for (const l of links.slice(1)) if (l.iface.nextHop(dst) !== null) return l;
@@ -214,9 +245,10 @@ export function linkFor(links: readonly Link[], dst: Ipv4Address): Link | null {
 export function shareAddresses(links: readonly Link[]): void {
   const lo = links[0]!;
   for (const l of links.slice(1)) for (const c of l.iface.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.addresses.push(new Ipv4Cidr(c.address, 32));
+  for (const l of links.slice(1)) for (const c of l.iface.ipv6.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.ipv6.addAddress(new Ipv6Cidr(c.address, 128));
 }
 
 export function describe(l: Link): string {
-  const addrs = l.iface.addresses.map((c) => `${formatIpv4(c.address)}/${c.prefixLen}`).join(' ');
+  const addrs = [...l.iface.addresses, ...l.iface.ipv6.addresses].map((c) => `${formatIp(c.address)}/${c.prefixLen}`).join(' ');
   return `${l.name} ${addrs || '(no address)'}`;
 }

@@ -240,7 +240,7 @@ function writeResolvConf(links: Link[]): void {
   const dns = links.flatMap((l) => l.dns);
   try {
     if (!mh.exists('/etc')) mh.mkdir('/etc', 0o755);
-    if (!mh.exists('/etc/hosts')) mh.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n', 0o644);
+    if (!mh.exists('/etc/hosts')) mh.writeFile('/etc/hosts', '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n', 0o644);
     if (dns.length) mh.writeFile('/etc/resolv.conf', dns.map((a) => `nameserver ${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}\n`).join(''), 0o644);
   } catch {
     // No writable root (yet): programs fall back to literal addresses and localhost.

@@ -8,12 +8,15 @@
 //   netcfg:resolv    the name servers the links named
 //
 // Writes change the configuration (root only): `add A/N` and `del A/N` to `netcfg:addr/IFACE`,
-// `default via A` or `del default` to `netcfg:route/IFACE`.
+// `default via A` or `del default` to `netcfg:route/IFACE`; A is either family's (an IPv6
+// address without a prefix length is a /64; `del default` with `inet6` after it removes the
+// IPv6 default router, else the IPv4 one).
 // Each file's text is made when it is opened, so one open sees one consistent snapshot.
 
 import * as mh from 'libmh';
 import { emptyStat, type Stat } from '../../abi/stat.js';
-import { formatIpv4, formatMac, ipv4, Ipv4Cidr } from '../../net/wire/address.js';
+import { formatIp, formatIpv4, formatMac, ipv4, Ipv4Cidr, type IpAddress } from '../../net/wire/address.js';
+import { Ipv6Cidr } from '../../net/wire/ipv6.js';
 import type { Link, NicPort } from './links.js';
 import { Errno, fail } from './held.js';
 
@@ -60,7 +63,17 @@ export class NetcfgService implements mh.SchemeHandler {
     if (!f.target) fail(Errno.EBADF);
     const words = new TextDecoder().decode(data).trim().split(/\s+/);
     const iface = f.target.link.iface;
-    if (f.target.kind === 'addr') {
+    if (f.target.kind === 'addr' && (words[1] ?? '').includes(':')) {
+      const text = words[1]!;
+      const cidr = Ipv6Cidr.parse(text.includes('/') ? text : `${text}/64`) ?? fail(Errno.EINVAL);
+      if (words[0] === 'add') {
+        iface.ipv6.addAddress(cidr);
+        const lo = this.links[0]!.iface;
+        if (!lo.hasAddress(cidr.address)) lo.ipv6.addAddress(new Ipv6Cidr(cidr.address, 128));
+      } else if (words[0] === 'del') {
+        if (!iface.ipv6.removeAddress(cidr.address)) fail(Errno.EADDRNOTAVAIL);
+      } else fail(Errno.EINVAL);
+    } else if (f.target.kind === 'addr') {
       const cidr = Ipv4Cidr.parse(words[1] ?? '') ?? fail(Errno.EINVAL);
       if (words[0] === 'add') {
         if (!iface.hasAddress(cidr.address)) iface.addresses.push(cidr);
@@ -70,7 +83,10 @@ export class NetcfgService implements mh.SchemeHandler {
         iface.addresses = iface.addresses.filter((c) => c.address !== cidr.address);
       } else fail(Errno.EINVAL);
     } else {
-      if (words[0] === 'default' && words[1] === 'via') iface.routes.addDefault(ipv4(words[2] ?? '') ?? fail(Errno.EINVAL));
+      const v6 = (words[2] ?? '').includes(':') ? Ipv6Cidr.parse(words[2]!) : null;
+      if (words[0] === 'default' && words[1] === 'via' && v6) iface.ipv6.gateway = v6.address;
+      else if (words[0] === 'default' && words[1] === 'via') iface.routes.addDefault(ipv4(words[2] ?? '') ?? fail(Errno.EINVAL));
+      else if (words[0] === 'del' && words[1] === 'default' && words[2] === 'inet6') iface.ipv6.gateway = null;
       else if (words[0] === 'del' && words[1] === 'default') iface.routes.remove(new Ipv4Cidr(0, 0));
       else fail(Errno.EINVAL);
     }
@@ -90,7 +106,8 @@ export class NetcfgService implements mh.SchemeHandler {
     return this.links.map((l) => {
       const nic = l.fd >= 0 ? (l.device as NicPort) : null;
       const dev = nic ? `    frames rx ${nic.rxFrames} tx ${nic.txFrames} (reads ${nic.rxCalls}, writes ${nic.txCalls})\n` : '';
-      const addrs = l.iface.addresses.map((c) => `    inet ${formatIpv4(c.address)}/${c.prefixLen}\n`).join('');
+      const addrs = l.iface.addresses.map((c) => `    inet ${formatIpv4(c.address)}/${c.prefixLen}\n`).join('')
+        + l.iface.ipv6.addresses.map((c) => `    inet6 ${c}${c.address >> 118n === 0x3fan ? ' scope link' : c.address === 1n ? ' scope host' : ''}\n`).join('');
       return `${l.name}: mtu ${l.device.caps.mtu} ${l.fd < 0 ? 'loopback' : `link nic`}\n    ether ${formatMac(l.iface.hardwareAddr)}\n${addrs}${dev}`;
     }).join('');
   }
@@ -103,6 +120,10 @@ export class NetcfgService implements mh.SchemeHandler {
         out.push(`${dst}${r.via !== null ? ` via ${formatIpv4(r.via)}` : ''} dev ${l.name}`);
       }
       for (const c of l.iface.addresses) if (c.prefixLen < 32) out.push(`${formatIpv4(c.network)}/${c.prefixLen} dev ${l.name} src ${formatIpv4(c.address)}`);
+      const v6 = l.iface.ipv6;
+      for (const c of v6.addresses) if (c.prefixLen < 128) out.push(`${new Ipv6Cidr(c.network, c.prefixLen)} dev ${l.name} src ${formatIp(c.address)}`);
+      const router = v6.defaultRouter(Date.now());
+      if (router !== null) out.push(`default via ${formatIp(router)} dev ${l.name}${v6.gateway === null ? ' proto ra' : ''}`);
     }
     return out.map((s) => s + '\n').join('');
   }
@@ -112,7 +133,7 @@ export class NetcfgService implements mh.SchemeHandler {
     for (const l of this.links) {
       out.push(`${l.name}:`);
       const st = l.iface.stats as unknown as Record<string, { rx: number; tx: number; drops: Map<string, number>; events: Map<string, number> }>;
-      for (const proto of ['ethernet', 'arp', 'ipv4', 'icmp', 'udp', 'tcp']) {
+      for (const proto of ['ethernet', 'arp', 'ipv4', 'icmp', 'ipv6', 'icmpv6', 'udp', 'tcp']) {
         const p = st[proto]!;
         const extra = [...p.drops].map(([k, v]) => ` drop:${k}=${v}`).join('') + [...p.events].map(([k, v]) => ` ${k}=${v}`).join('');
         out.push(`  ${proto.padEnd(8)} rx ${p.rx} tx ${p.tx}${extra}`);
@@ -122,7 +143,7 @@ export class NetcfgService implements mh.SchemeHandler {
   }
 
   private sockets(): string {
-    const ep = (a: number, p: number) => `${a ? formatIpv4(a) : '*'}:${p || '*'}`;
+    const ep = (a: IpAddress, p: number) => `${!a ? '*' : typeof a === 'bigint' ? `[${formatIp(a)}]` : formatIp(a)}:${p || '*'}`;
     const out = ['proto local remote state recv-q send-q link'];
     for (const l of this.links) {
       for (const s of l.sockets.tcp) out.push(`tcp ${ep(s.localAddr, s.localPort)} ${ep(s.remoteAddr, s.remotePort)} ${s.state} ${s.recvQueue} ${s.sendQueue} ${l.name}`);

@@ -1,12 +1,18 @@
 // The tcp: scheme. `tcp:HOST:PORT` connects (the open is answered once the handshake is done,
-// or fails with ECONNREFUSED / ETIMEDOUT); `tcp:/PORT` (or `tcp:0.0.0.0:PORT`) listens on
-// every link, and `dup(fd, "accept")` takes one connection from it. Reads and writes are the
+// or fails with ECONNREFUSED / ETIMEDOUT; opened with O_NONBLOCK it is answered at once, the
+// connection becomes writable when the handshake ends, readable and writable when it fails,
+// and `dup(fd, "error")` says how); HOST is a dotted quad, `localhost` or an IPv6 address in
+// brackets (`tcp:[fe80::1%eth0]:80`, parseEndpoint). `tcp:/PORT` (or `tcp:0.0.0.0:PORT`,
+// `tcp:[::]:PORT`) listens on every link for both families, and `dup(fd, "accept")` takes
+// one connection from it. Reads and writes are the
 // socket's byte stream: a read with nothing to read, a write into a full buffer, a connect in
 // progress and an accept with an empty backlog are held (DEFER) and answered from `pump`,
 // which runs after every poll of the stack. A read at end of stream answers 0 bytes.
 // `dup(fd, "name")` gives a descriptor whose read is the socket's endpoints (for getsockname
 // and getpeername), `dup(fd, "nodelay:0|1")` and `dup(fd, "keepalive:MS")` set options; the
-// descriptors those two return do nothing and are closed at once.
+// descriptors those two return do nothing and are closed at once. The socket calls' other
+// questions are derived descriptors too, read once (sockinfo.ts): `peek:N`, `stat`, `error`
+// and `bufsize:RX:TX`.
 //
 // Readiness goes to the kernel with `notify` whenever a handle's mask changes, so programs can
 // wait on many connections with the event scheme.
@@ -16,9 +22,10 @@ import { MAX_PAYLOAD } from '../../abi/scheme.js';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { TcpSocket, TcpState, type TcpOptions } from '../../net/socket/tcp.js';
 import { Readiness } from '../../net/socket/readiness.js';
-import { formatIpv4, ipv4 } from '../../net/wire/address.js';
+import { formatEndpoint, ipv4, parseIp, type IpAddress } from '../../net/wire/address.js';
 import { linkFor, type Link } from './links.js';
 import { Errno, EV_READ, EV_WRITE, fail, S_IFSOCK, type Held } from './held.js';
+import { answerInfo } from './sockinfo.js';
 
 interface Conn {
   kind: 'conn';
@@ -27,6 +34,8 @@ interface Conn {
   reads: Held[];
   writes: Held[];
   mask: number;
+  /** The failure SO_ERROR has already reported (it reports each once). */
+  errorTaken: boolean;
 }
 
 interface Listener {
@@ -64,14 +73,18 @@ function optionsFor(link: Link, extra: TcpOptions = {}): TcpOptions {
 /** Connections a listener holds before accept; each costs its buffers from its SYN on. */
 const BACKLOG = 512;
 
-/** Parses `HOST:PORT`; HOST may be a dotted quad or localhost. */
-export function parseEndpoint(ref: string): { addr: number; port: number } | null {
-  const m = /^([^:/]*):(\d+)$/.exec(ref);
+/**
+ * Parses `HOST:PORT`: HOST is a dotted quad, `localhost`, empty (any), or an IPv6 address in
+ * brackets with an optional zone naming the link (`[fe80::1%eth0]`); `[::]` is any, too.
+ */
+export function parseEndpoint(ref: string): { addr: IpAddress; port: number; zone?: string } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)(?:%(\w+))?\]|([^:/[\]]*)):(\d+)$/.exec(ref);
   if (!m) return null;
-  const addr = m[1] === 'localhost' ? 0x7f00_0001 : m[1] === '' ? 0 : ipv4(m[1]!);
-  const port = Number(m[2]);
+  const v6 = m[1] === undefined ? null : parseIp(m[1]);
+  const addr = m[1] !== undefined ? (typeof v6 === 'bigint' ? v6 : null) : m[3] === 'localhost' ? 0x7f00_0001 : m[3] === '' ? 0 : ipv4(m[3]!);
+  const port = Number(m[4]);
   if (addr === null || port > 65535) return null;
-  return { addr, port };
+  return m[2] === undefined ? { addr, port } : { addr, port, zone: m[2] };
 }
 
 export class TcpService implements mh.SchemeHandler {
@@ -86,19 +99,21 @@ export class TcpService implements mh.SchemeHandler {
 
   constructor(private readonly links: readonly Link[]) {}
 
-  open(path: string, _flags: number, _mode: number, c: mh.Caller): number | typeof mh.DEFER {
+  open(path: string, flags: number, _mode: number, c: mh.Caller): number | typeof mh.DEFER {
     const ref = path.replace(/^\/+/, '');
     const listenPort = /^\d+$/.test(ref) ? Number(ref) : null;
     const ep = listenPort !== null ? { addr: 0, port: listenPort } : parseEndpoint(ref);
     if (!ep || ep.port === 0) fail(Errno.EINVAL);
-    if (ep.addr === 0) return this.listen(ep.port);
-    const link = linkFor(this.links, ep.addr) ?? fail(Errno.ENETUNREACH);
+    if (!ep.addr) return this.listen(ep.port);
+    const link = linkFor(this.links, ep.addr, ep.zone) ?? fail(Errno.ENETUNREACH);
     const sock = link.sockets.add(new TcpSocket(optionsFor(link)));
     const local = link.sockets.ephemeralPort();
     if (local === 0 || sock.connect(ep.addr, ep.port, local) !== null) {
       link.sockets.remove(sock);
       fail(Errno.EADDRNOTAVAIL);
     }
+    // A non-blocking connect gets its connection now, still in its handshake.
+    if (flags & mh.O.NONBLOCK) return this.add(newConn(link, sock));
     this.connecting.push({ tag: c.tag, link, sock });
     return mh.DEFER;
   }
@@ -163,6 +178,8 @@ export class TcpService implements mh.SchemeHandler {
   }
 
   private trySend(e: Conn, data: Uint8Array): number {
+    // A write to a connection still in its handshake waits for it, as on Linux.
+    if (handshaking(e.sock)) return 0;
     const n = e.sock.send(data);
     if (n === 'invalid-state') return fail(e.sock.error ? errnoOf(e.sock) : Errno.EPIPE);
     return n;
@@ -177,6 +194,10 @@ export class TcpService implements mh.SchemeHandler {
       return this.add({ kind: 'ctl' });
     }
     if (sub === 'name' && (e.kind === 'conn' || e.kind === 'listen')) return this.add({ kind: 'info', text: endpoints(e) });
+    if (e.kind === 'conn' || e.kind === 'listen') {
+      const text = this.sockInfo(h, e, sub);
+      if (text) return this.add({ kind: 'info', text });
+    }
     const opt = /^(nodelay|keepalive):(\d+)$/.exec(sub);
     if (opt && (e.kind === 'conn' || e.kind === 'listen')) {
       // Options on a listener reach the connections it accepts (children copy its options).
@@ -201,7 +222,7 @@ export class TcpService implements mh.SchemeHandler {
   private tryAccept(l: Listener): number | null {
     for (const { link, sock } of l.socks) {
       const child = sock.accept();
-      if (child) return this.add({ kind: 'conn', link, sock: child, reads: [], writes: [], mask: 0 });
+      if (child) return this.add(newConn(link, child));
     }
     return null;
   }
@@ -268,7 +289,7 @@ export class TcpService implements mh.SchemeHandler {
     if (this.connecting.length) {
       this.connecting = this.connecting.filter((p) => {
         if (p.sock.state === TcpState.Established || p.sock.state === TcpState.CloseWait) {
-          s.reply(p.tag, this.add({ kind: 'conn', link: p.link, sock: p.sock, reads: [], writes: [], mask: 0 }), new Uint8Array(0), 1);
+          s.reply(p.tag, this.add(newConn(p.link, p.sock)), new Uint8Array(0), 1);
           return false;
         }
         if (p.sock.state === TcpState.Closed) {
@@ -336,22 +357,64 @@ export class TcpService implements mh.SchemeHandler {
     }
   }
 
+  /** A socket call's question (sockinfo.ts) about a connection or listener; null if not one. */
+  private sockInfo(h: number, e: Conn | Listener, sub: string): Uint8Array | null {
+    const socks = e.kind === 'conn' ? [e.sock] : e.socks.map((x) => x.sock);
+    const first = socks[0];
+    return answerInfo(sub, {
+      peek: (buf) => {
+        if (e.kind !== 'conn') return fail(Errno.ENOTCONN);
+        const n = e.sock.peek(buf);
+        if (n === 0 && e.sock.error && e.sock.recvQueue === 0) fail(errnoOf(e.sock));
+        return n;
+      },
+      stat: () => ({
+        rcvbuf: first?.rx.capacity ?? 0,
+        sndbuf: first?.tx.capacity ?? 0,
+        nread: e.kind === 'conn' ? e.sock.recvQueue : 0,
+        state: e.kind === 'listen' ? 'listening' : handshaking(e.sock) ? 'connecting' : e.sock.error ? 'failed' : 'connected',
+      }),
+      error: () => {
+        if (e.kind !== 'conn' || !e.sock.error || e.errorTaken) return 0;
+        e.errorTaken = true;
+        return errnoOf(e.sock);
+      },
+      resize: (rx, tx) => {
+        for (const sock of socks) sock.resizeBuffers(rx, tx);
+        this.refresh(h, e);
+      },
+    });
+  }
+
   /** How many connections and listeners are open (for the log and tests). */
   get size(): number {
     return this.entries.size;
   }
 }
 
-/** `LOCAL REMOTE\n` as dotted quads with ports; a listener's are 0.0.0.0:PORT 0.0.0.0:0. */
+function newConn(link: Link, sock: TcpSocket): Conn {
+  return { kind: 'conn', link, sock, reads: [], writes: [], mask: 0, errorTaken: false };
+}
+
+function handshaking(s: TcpSocket): boolean {
+  return s.state === TcpState.SynSent || s.state === TcpState.SynReceived;
+}
+
+/**
+ * `LOCAL REMOTE\n`, each ADDR:PORT with an IPv6 address in brackets; a listener's (both
+ * families) are 0.0.0.0:PORT 0.0.0.0:0.
+ */
 function endpoints(e: Conn | Listener): Uint8Array {
-  const local = e.kind === 'listen' ? `0.0.0.0:${e.port}` : `${formatIpv4(e.sock.localAddr || e.link.iface.sourceFor(e.sock.remoteAddr))}:${e.sock.localPort}`;
-  const remote = e.kind === 'listen' ? '0.0.0.0:0' : `${formatIpv4(e.sock.remoteAddr)}:${e.sock.remotePort}`;
+  const local = e.kind === 'listen' ? `0.0.0.0:${e.port}` : formatEndpoint(e.sock.localAddr || e.link.iface.sourceFor(e.sock.remoteAddr), e.sock.localPort);
+  const remote = e.kind === 'listen' ? '0.0.0.0:0' : formatEndpoint(e.sock.remoteAddr, e.sock.remotePort);
   return new TextEncoder().encode(`${local} ${remote}\n`);
 }
 
 function maskOf(e: Conn | Listener): number {
   const r = e.kind === 'listen' ? e.socks.reduce((m, x) => m | x.sock.readiness, 0) : e.sock.readiness;
-  return (r & (Readiness.Read | Readiness.Hangup | Readiness.Error) ? EV_READ : 0) | (r & Readiness.Write ? EV_WRITE : 0);
+  // A failed or finished connection is writable too, as on Linux: the write fails at once, and
+  // a non-blocking connect learns its result by waiting for writability.
+  return (r & (Readiness.Read | Readiness.Hangup | Readiness.Error) ? EV_READ : 0) | (r & (Readiness.Write | Readiness.Hangup | Readiness.Error) ? EV_WRITE : 0);
 }
 
 function errnoOf(s: TcpSocket): number {
