@@ -61,6 +61,13 @@ test('scheme protocol: request and reply headers, batches, and refusal of trunca
   const reqs = parseRequests(b.subarray(0, p2))!;
   assert.deepEqual(reqs.map((r) => [r.tag, r.opcode, r.uid]), [[9, 1, 1000], [10, 2, 0]]);
   assert.equal(parseRequests(b.subarray(0, p1 - 6)), null, 'payload cut short');
+  // A path given as text is encoded in place, the same bytes as a payload.
+  const t = new Uint8Array(256);
+  const tp = putRequest(t, 0, { tag: 9, opcode: 1, handle: 0, flags: 0, pid: 4, uid: 1000, gid: 100, arg0: 0x40, arg1: 0o644, payload: new Uint8Array(0), text: 'a/b' });
+  assert.deepEqual(t.subarray(0, tp), b.subarray(0, p1));
+  const wide = putRequest(t, 0, { tag: 1, opcode: 22, handle: 0, flags: 0, pid: 1, uid: 0, gid: 0, arg0: 0, arg1: 0, payload: new Uint8Array(0), text: 'é/€' });
+  assert.equal(parseRequests(t.subarray(0, wide))![0]!.payload.length, 6);
+  assert.equal(putRequest(new Uint8Array(REQ_HEADER + 2), 0, { tag: 1, opcode: 22, handle: 0, flags: 0, pid: 1, uid: 0, gid: 0, arg0: 0, arg1: 0, payload: new Uint8Array(0), text: 'abc' }), -1);
   const rb = new Uint8Array(64);
   const q = putReply(rb, 0, { tag: 9, kind: 0, result: -2, aux: 0, payload: new Uint8Array(0) });
   assert.equal(q, REPLY_HEADER);

@@ -14,6 +14,7 @@
 //   kind: see ReplyKind. On OPEN and DUP replies, aux bit 0 marks a stream handle.
 
 import { DATA_SIZE } from './channel.js';
+import { encodeUtf8Into } from './utf8.js';
 
 export const REQ_HEADER = 48;
 export const REPLY_HEADER = 32;
@@ -79,6 +80,11 @@ export interface Request {
   arg0: number;
   arg1: number;
   payload: Uint8Array;
+  /**
+   * A path to send as the payload instead of `payload` (which is then empty): the kernel
+   * encodes it as it writes the request into the daemon's channel, with no array in between.
+   */
+  text?: string;
 }
 
 export interface Reply {
@@ -97,9 +103,20 @@ export function replySize(payloadLen: number): number {
   return (REPLY_HEADER + payloadLen + 7) & ~7;
 }
 
+/** The most bytes a request may take in a daemon's channel (exact unless it carries text). */
+export function requestBound(r: Request): number {
+  return requestSize(r.text === undefined ? r.payload.length : r.text.length * 3);
+}
+
 /** Writes a request at `pos` of `dst`; returns the next position, or -1 if it does not fit. */
 export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
-  const size = requestSize(r.payload.length);
+  let len = r.payload.length;
+  if (r.text !== undefined) {
+    if (pos + REQ_HEADER > dst.length) return -1;
+    len = encodeUtf8Into(r.text, dst, pos + REQ_HEADER);
+    if (len < 0) return -1;
+  }
+  const size = requestSize(len);
   if (pos + size > dst.length) return -1;
   const v = new DataView(dst.buffer, dst.byteOffset + pos, REQ_HEADER);
   v.setUint32(0, r.tag, true);
@@ -109,26 +126,26 @@ export function putRequest(dst: Uint8Array, pos: number, r: Request): number {
   v.setUint32(16, r.pid, true);
   v.setUint32(20, r.uid, true);
   v.setUint32(24, r.gid, true);
-  v.setUint32(28, r.payload.length, true);
+  v.setUint32(28, len, true);
   v.setFloat64(32, r.arg0, true);
   v.setFloat64(40, r.arg1, true);
-  dst.set(r.payload, pos + REQ_HEADER);
+  if (r.text === undefined) dst.set(r.payload, pos + REQ_HEADER);
   return pos + size;
 }
 
 /** Parses the requests packed in `src` (the payloads are views into it). */
 export function parseRequests(src: Uint8Array): Request[] | null {
   const out: Request[] = [];
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let pos = 0;
   while (pos < src.length) {
     if (pos + REQ_HEADER > src.length) return null;
-    const v = new DataView(src.buffer, src.byteOffset + pos, REQ_HEADER);
-    const len = v.getUint32(28, true);
+    const len = v.getUint32(pos + 28, true);
     if (pos + REQ_HEADER + len > src.length) return null;
     out.push({
-      tag: v.getUint32(0, true), opcode: v.getUint32(4, true), handle: v.getUint32(8, true),
-      flags: v.getUint32(12, true), pid: v.getUint32(16, true), uid: v.getUint32(20, true),
-      gid: v.getUint32(24, true), arg0: v.getFloat64(32, true), arg1: v.getFloat64(40, true),
+      tag: v.getUint32(pos, true), opcode: v.getUint32(pos + 4, true), handle: v.getUint32(pos + 8, true),
+      flags: v.getUint32(pos + 12, true), pid: v.getUint32(pos + 16, true), uid: v.getUint32(pos + 20, true),
+      gid: v.getUint32(pos + 24, true), arg0: v.getFloat64(pos + 32, true), arg1: v.getFloat64(pos + 40, true),
       payload: src.subarray(pos + REQ_HEADER, pos + REQ_HEADER + len),
     });
     pos += requestSize(len);
@@ -153,15 +170,15 @@ export function putReply(dst: Uint8Array, pos: number, r: Reply): number {
 /** Parses replies; a malformed batch yields null and the whole write fails with EINVAL. */
 export function parseReplies(src: Uint8Array): Reply[] | null {
   const out: Reply[] = [];
+  const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let pos = 0;
   while (pos < src.length) {
     if (pos + REPLY_HEADER > src.length) return null;
-    const v = new DataView(src.buffer, src.byteOffset + pos, REPLY_HEADER);
-    const len = v.getUint32(8, true);
+    const len = v.getUint32(pos + 8, true);
     if (pos + REPLY_HEADER + len > src.length) return null;
     out.push({
-      tag: v.getUint32(0, true), kind: v.getUint32(4, true), result: v.getFloat64(16, true),
-      aux: v.getFloat64(24, true), payload: src.subarray(pos + REPLY_HEADER, pos + REPLY_HEADER + len),
+      tag: v.getUint32(pos, true), kind: v.getUint32(pos + 4, true), result: v.getFloat64(pos + 16, true),
+      aux: v.getFloat64(pos + 24, true), payload: src.subarray(pos + REPLY_HEADER, pos + REPLY_HEADER + len),
     });
     pos += replySize(len);
   }

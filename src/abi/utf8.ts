@@ -39,6 +39,22 @@ export function encodeUtf8(s: string): Uint8Array {
   return out.slice(0, n);
 }
 
+/**
+ * Encodes `s` into `dst` at `at`; the bytes written, or -1 when they do not fit (nothing is
+ * then promised about `dst`). Spares the array `encodeUtf8` makes when the bytes go straight
+ * into a buffer that exists.
+ */
+export function encodeUtf8Into(s: string, dst: Uint8Array, at: number): number {
+  if (nativeEnc) {
+    const { read, written } = nativeEnc.encodeInto(s, dst.subarray(at));
+    return read === s.length ? written : -1;
+  }
+  const b = encodeUtf8(s);
+  if (at + b.length > dst.length) return -1;
+  dst.set(b, at);
+  return b.length;
+}
+
 /** Decodes; null on invalid UTF-8 when `fatal`, U+FFFD replacements otherwise. */
 export function decodeUtf8(b: Uint8Array, fatal = true): string | null {
   if (nativeDec && nativeLossy) {
@@ -48,6 +64,17 @@ export function decodeUtf8(b: Uint8Array, fatal = true): string | null {
     } catch {
       return null;
     }
+  }
+  // Paths and names are mostly short and ASCII: one call makes the string.
+  if (b.length <= 1024) {
+    let ascii = true;
+    for (let i = 0; i < b.length; i++) {
+      if (b[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, b as unknown as number[]);
   }
   let s = '';
   let chunk: number[] = [];

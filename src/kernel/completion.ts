@@ -7,9 +7,12 @@
 // awaits it still works — but it also has listeners called at once when it completes, and
 // `map` chains them, so the syscall that waits on it is answered within the daemon's write.
 //
-// It is a Promise subclass so that every `instanceof Promise` test in the kernel keeps taking
-// the slow path it knows; only the dispatcher and the user-scheme call paths use the
-// synchronous side.
+// It passes `instanceof Promise` (its prototype chain goes through Promise.prototype), so that
+// every such test in the kernel keeps taking the slow path it knows; only the dispatcher and
+// the user-scheme call paths use the synchronous side. It is not built by the Promise
+// constructor, though: a stat through a daemon makes a chain of three or four of them, and a
+// Promise subclass costs several times a plain object to make. The real promise behind `then`
+// is made only when somebody awaits it, which the request path never does.
 
 import { E, Err } from '../abi/errno.js';
 
@@ -20,45 +23,59 @@ export class KernelBug extends Err {
   }
 }
 
-export class Completion<T> extends Promise<T> {
-  // Derived promises (then, finally) are plain ones.
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
-
+export class Completion<T> implements Promise<T> {
   /** Completions awaited as promises that have completed: their reactions wait as microtasks. */
   static observedSettles = 0;
 
-  private resolveFn: ((v: T) => void) | null = null;
   private listener: ((v: T) => void) | null = null;
   private settled = false;
   private value: T | undefined = undefined;
-  private observed = false;
+  /** The promise behind `then`, made when it is first asked for. */
+  private promise: Promise<T> | null = null;
+  private resolveFn: ((v: T) => void) | null = null;
   /** Withdraws the request (a signal interrupted the caller). */
-  cancel?: () => void;
+  cancel?: () => void = undefined;
   /** The pid of the daemon that will answer (0 when unknown). */
   server = 0;
 
   static create<T>(): Completion<T> {
-    let resolve: ((v: T) => void) | null = null;
-    const c = new Completion<T>((r) => {
-      resolve = r;
-    });
-    c.resolveFn = resolve;
-    return c;
+    return new Completion<T>();
   }
 
-  override then<A = T, B = never>(onDone?: ((v: T) => A | PromiseLike<A>) | null, onFail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
-    this.observed = true;
-    return super.then(onDone, onFail);
+  get [Symbol.toStringTag](): string {
+    return 'Promise';
+  }
+
+  then<A = T, B = never>(onDone?: ((v: T) => A | PromiseLike<A>) | null, onFail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    if (this.promise === null) {
+      if (this.settled) this.promise = Promise.resolve(this.value as T);
+      else this.promise = new Promise<T>((r) => (this.resolveFn = r));
+    }
+    return this.promise.then(onDone, onFail);
+  }
+
+  catch<B = never>(onFail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.then(undefined, onFail);
+  }
+
+  finally(f?: (() => void) | null): Promise<T> {
+    return this.then(
+      (v) => (f?.(), v),
+      (e: unknown) => {
+        f?.();
+        throw e;
+      },
+    );
   }
 
   complete(v: T): void {
     if (this.settled) return;
     this.settled = true;
     this.value = v;
-    this.resolveFn?.(v);
-    if (this.observed) Completion.observedSettles++;
+    if (this.resolveFn !== null) {
+      this.resolveFn(v);
+      Completion.observedSettles++;
+    }
     const l = this.listener;
     this.listener = null;
     l?.(v);
@@ -73,8 +90,8 @@ export class Completion<T> extends Promise<T> {
 
   /** A completion of `f`'s result, computed synchronously when this one completes. */
   map<U>(f: (v: T) => U | Promise<U>): Completion<U | KernelBug> {
-    const next = Completion.create<U | KernelBug>();
-    next.cancel = () => this.cancel?.();
+    const next = new Completion<U | KernelBug>();
+    if (this.cancel !== undefined) next.cancel = this.cancel;
     next.server = this.server;
     this.listen((v) => {
       let r: U | Promise<U>;
@@ -90,3 +107,6 @@ export class Completion<T> extends Promise<T> {
     return next;
   }
 }
+
+// Code that tests `instanceof Promise` (and the host's own checks of a thenable) sees a promise.
+Object.setPrototypeOf(Completion.prototype, Promise.prototype);

@@ -227,7 +227,7 @@ export class Dispatcher {
       // wait itself).
       if (!this.coreEach || this.serverSlow(answer.server)) Atomics.store(w.call.view.ctl, Ctl.SLOW, 1);
       const done = this.later(w, answer);
-      answer.listen((v) => done(v));
+      answer.listen(done);
       return;
     }
     if (answer instanceof Promise) {
@@ -264,6 +264,7 @@ export class Dispatcher {
         if (w.epoch === epoch) this.reply(w, E.EINTR);
       },
     };
+    this.interruptIfOwed(p);
     return (v) => {
       if (done || w.epoch !== epoch) return;
       done = true;
@@ -298,6 +299,22 @@ export class Dispatcher {
         if (w.epoch === epoch) this.reply(w, E.EINTR);
       },
     };
+    this.interruptIfOwed(p);
+  }
+
+  /**
+   * A signal that came while the process had no parked call interrupts the wait it starts now
+   * (a daemon's next read, say, posted before init's SIGTERM and taken after), as a sleep
+   * that begins with a signal pending ends at once in Linux. Once: a handler's own waits then
+   * park as usual.
+   */
+  private interruptIfOwed(p: Process): void {
+    if (!p.interruptOwed) return;
+    p.interruptOwed = false;
+    if ((p.sigpending & ~p.sigblocked) === 0) return;
+    const inflight = p.inflight;
+    p.inflight = null;
+    inflight?.interrupt?.();
   }
 
   private reply(w: Watched, v: number | Err): void {

@@ -223,6 +223,7 @@ export class Kernel {
     p.fds.closeOnExec();
     for (let s = 1; s < p.sigactions.length; s++) if (p.sigactions[s] === SIG_HANDLER) p.sigactions[s] = SIG_DFL;
     p.sigpending = 0;
+    p.interruptOwed = false;
     if (image.setuid !== null) p.euid = image.setuid;
     if (image.setgid !== null) p.egid = image.setgid;
     p.path = image.path;
@@ -459,7 +460,7 @@ export class Kernel {
     if (inflight?.interrupt) {
       p.inflight = null;
       inflight.interrupt();
-    }
+    } else p.interruptOwed = true;
     const ring = Atomics.load(p.channel.ctl, Ctl.BLOCKED_ON);
     if (ring > 0) this.pipes.ring(ring - 1)?.view.wakeAll();
   }

@@ -11,6 +11,12 @@ test('paths are canonicalised lexically against the cwd', () => {
   assert.ok(isErr(canonicalize('/', 'a\0b')));
 });
 
+test('a path that is already canonical comes back as it is; any other is rebuilt', () => {
+  for (const p of ['/', '/files/f00001', '/a/.hidden', '/a/..b', '/...', '/scheme/initfs/bin/init']) assert.equal(canonicalize('/x', p), p);
+  const rebuilt: [string, string][] = [['//', '/'], ['/a//b', '/a/b'], ['/a/./b', '/a/b'], ['/a/../b', '/b'], ['/a/b/', '/a/b'], ['/a/.', '/a'], ['/a/..', '/'], ['/..', '/'], ['/.', '/']];
+  for (const [p, want] of rebuilt) assert.equal(canonicalize('/x', p), want, p);
+});
+
 test('scheme paths split into scheme and reference; anything else is file', () => {
   assert.deepEqual(splitScheme('/scheme/tcp/10.0.2.2:80'), { scheme: 'tcp', ref: '10.0.2.2:80', canonical: '/scheme/tcp/10.0.2.2:80' });
   assert.deepEqual(splitScheme('/scheme/event'), { scheme: 'event', ref: '', canonical: '/scheme/event' });

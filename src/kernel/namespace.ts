@@ -30,11 +30,15 @@ export class Namespace {
 
 export const SCHEME_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const MAX_PATH = 4096;
+/** An empty, `.` or `..` segment, or a trailing slash (but "/" alone is canonical). */
+const NOT_CANONICAL = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
 
 /** Joins `path` onto `cwd` (when relative) and removes `.`, `..` and empty segments. */
 export function canonicalize(cwd: string, path: string): Result<string> {
   if (path.length === 0) return E.ENOENT;
   if (path.length > MAX_PATH || path.includes('\0')) return E.ENAMETOOLONG;
+  // Most paths come canonical already (the C library and the WASI layer make them so).
+  if (path.charCodeAt(0) === 47 && !NOT_CANONICAL.test(path)) return path;
   const full = path.startsWith('/') ? path : `${cwd}/${path}`;
   const out: string[] = [];
   for (const seg of full.split('/')) {

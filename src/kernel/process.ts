@@ -45,6 +45,12 @@ export class Process {
   readonly sigactions = new Uint8Array(NSIG).fill(SIG_DFL);
   sigpending = 0;
   sigblocked = 0;
+  /**
+   * A signal with a handler arrived while no call of the process was parked (it was running, or
+   * its call was posted but not yet taken): the next call that would wait is interrupted at
+   * once instead, or it would sleep with the handler never run. Cleared when handlers run.
+   */
+  interruptOwed = false;
   state = ProcState.Starting;
   /** waitpid status once a zombie; also the last stop/continue report for WUNTRACED. */
   status = 0;

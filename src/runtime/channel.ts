@@ -75,13 +75,15 @@ export class SyscallClient {
     while (Atomics.load(ctl, Ctl.USTATE) === 0 && Atomics.load(ctl, Ctl.DEAD) === 0) {
       // The kernel says the answer waits on a daemon or a sleeper: spinning would only take
       // the CPU that the daemon (or the kernel) needs to produce it.
-      if (!slow && Atomics.load(ctl, Ctl.SLOW) !== 0) slow = true;
+      if (!slow && !slept && Atomics.load(ctl, Ctl.SLOW) !== 0) slow = true;
       if (slow || --spins <= 0) {
         Atomics.wait(ctl, Ctl.USTATE, 0);
         slept = true;
       }
     }
-    // A slow call says nothing of how fast the kernel answers: the budget stays as it was.
+    // A call the kernel marked slow while we spun says nothing of how fast the kernel answers:
+    // the budget stays as it was. One that outspun the budget before the kernel even took it
+    // (the kernel's thread had no core: a loaded machine) halves it, whatever came after.
     if (!slow) this.spin = slept ? Math.max(SPIN_MIN, this.spin >> 1) : Math.min(SPIN_MAX, this.spin * 2);
     if (Atomics.load(ctl, Ctl.DEAD) !== 0) throw new ProcessEnded();
     Atomics.store(ctl, Ctl.USTATE, 0);

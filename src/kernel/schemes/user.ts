@@ -5,20 +5,39 @@
 // without a trip through the microtask queue; replies may come in any order. When the daemon dies, every queued and in-flight
 // request fails with EIO, the name is unregistered, and the rest of the system goes on.
 
-import { E, Err, isErr, Redirect, type Result } from '../../abi/errno.js';
-import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestSize, type Reply, type Request } from '../../abi/scheme.js';
+import { E, Err, Redirect, type Result } from '../../abi/errno.js';
+import { EVENT_READ, MAX_PAYLOAD, Op, parseReplies, putRequest, ReplyKind, requestBound, type Reply, type Request } from '../../abi/scheme.js';
 import { readStat, type Stat } from '../../abi/stat.js';
 import { readStatVfs } from '../../abi/statvfs.js';
-import { fromUtf8, utf8, WireWriter } from '../../abi/wire.js';
+import { fromUtf8, WireWriter } from '../../abi/wire.js';
 import type { FileDescription } from '../file.js';
 import type { Kernel } from '../kernel.js';
 import { params } from '../params.js';
 import type { Process } from '../process.js';
 import { Scheme, type Answer, type Caller, type Opened, type StatVfs } from '../scheme.js';
-import { Completion } from '../completion.js';
+import { Completion, KernelBug } from '../completion.js';
 import { shortWait, WaitQueue, wouldBlock } from '../waitqueue.js';
 
-type Pending = Completion<Reply | Err>;
+/**
+ * A request in flight: the completion its caller waits on, and what turns the daemon's reply
+ * into the caller's answer (applied inside the daemon's write, with the reply's payload still a
+ * view of the daemon's channel).
+ */
+interface Pending {
+  done: Completion<unknown>;
+  map: (r: Reply) => unknown;
+}
+
+/** Completes a request with its reply mapped; a negative result is -errno. */
+function answer(p: Pending, r: Reply): void {
+  let v: unknown;
+  try {
+    v = r.result < 0 ? new Err(-r.result) : p.map(r);
+  } catch (e) {
+    v = new KernelBug(e);
+  }
+  p.done.complete(v);
+}
 
 /** The empty payload of most requests: shared, since nothing writes into it. */
 const none = new Uint8Array(0);
@@ -61,9 +80,10 @@ export class UserScheme extends Scheme {
     let pos = 0;
     let taken = 0;
     while (taken < this.queue.length) {
-      const next = putRequest(dst, pos, this.queue[taken]!);
+      const req = this.queue[taken]!;
+      const next = putRequest(dst, pos, req);
       if (next < 0) break;
-      this.queuedBytes -= next - pos;
+      this.queuedBytes -= requestBound(req);
       pos = next;
       taken++;
     }
@@ -88,17 +108,17 @@ export class UserScheme extends Scheme {
       this.inflight.delete(r.tag);
       if (r.kind === ReplyKind.REDIRECT) {
         const path = fromUtf8(r.payload);
-        pend.complete(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
+        pend.done.complete(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
         continue;
       }
       if (r.kind === ReplyKind.FD) {
         const e = this.daemon.fds.get(r.result);
-        if (!e) pend.complete(E.EBADF);
-        else pend.complete({ ...r, result: -1, aux: 0, payload: none, desc: e.desc } as Reply & { desc: FileDescription });
+        if (!e) pend.done.complete(E.EBADF);
+        else answer(pend, { ...r, result: 0, aux: 0, payload: none, desc: e.desc } as Reply & { desc: FileDescription });
       } else {
-        // The payload stays a view of the daemon's channel: every reply goes to an `ask`, whose
-        // map consumes it before this write returns (a read's bytes land in the caller's buffer).
-        pend.complete(r);
+        // The payload stays a view of the daemon's channel: the map consumes it before this
+        // write returns (a read's bytes land in the caller's buffer, a Stat is parsed).
+        answer(pend, r);
       }
     }
     // Some answers went to code awaiting them as promises: let the dispatcher yield to them.
@@ -119,7 +139,7 @@ export class UserScheme extends Scheme {
     this.dead = true;
     this.k.unregister(this);
     const failed = this.inflight.size + this.queue.length;
-    for (const p of this.inflight.values()) p.complete(E.EIO);
+    for (const p of this.inflight.values()) p.done.complete(E.EIO);
     this.inflight.clear();
     this.queue = [];
     this.queuedBytes = 0;
@@ -133,42 +153,44 @@ export class UserScheme extends Scheme {
 
   // ---- the callers' side -------------------------------------------------------------------
 
-  private send(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, flags = 0): Answer<Reply> {
+  /**
+   * Queues a request; its answer is `map` of the daemon's reply (a negative result is -errno
+   * and never reaches `map`). CLOSE and CANCEL are one-way: nothing waits for them.
+   */
+  private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array | string, map: (r: Reply) => Result<T>): Answer<T> {
     if (this.dead) return E.EIO;
-    const size = requestSize(payload.length);
-    if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     const tag = this.nextTag;
+    // A path goes as text, encoded when the daemon reads it (see putRequest).
+    const req: Request = typeof payload === 'string'
+      ? { tag, opcode: op, handle, flags: 0, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload: none, text: payload }
+      : { tag, opcode: op, handle, flags: 0, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload };
+    const size = requestBound(req);
+    if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     this.nextTag = (this.nextTag + 1) >>> 0 || 1;
-    const req: Request = { tag, opcode: op, handle, flags, pid: caller.pid, uid: caller.uid, gid: caller.gid, arg0, arg1, payload };
     this.queue.push(req);
     this.queuedBytes += size;
-    this.requests.wake();
-    if (op === Op.CLOSE || op === Op.CANCEL) return { tag, kind: 0, result: 0, aux: 0, payload: none };
-    const p: Pending = Completion.create();
-    p.server = this.daemon.pid;
-    this.inflight.set(tag, p);
-    p.cancel = () => {
+    if (op === Op.CLOSE || op === Op.CANCEL) {
+      this.requests.wake();
+      return 0 as T;
+    }
+    const done = Completion.create<Result<T>>();
+    done.server = this.daemon.pid;
+    done.cancel = () => {
       if (!this.inflight.delete(tag)) return;
       // The interrupted caller will reuse its channel, which a queued payload may still view.
-      if (payload.length > 0 && this.queue.includes(req)) req.payload = payload.slice();
-      this.send(Op.CANCEL, 0, caller, tag, 0, none);
+      if (req.payload.length > 0 && this.queue.includes(req)) req.payload = req.payload.slice();
+      this.ask(Op.CANCEL, 0, caller, tag, 0, none, this.value);
     };
-    return p;
-  }
-
-  /** Sends a request and maps a non-negative result; a negative one is -errno. */
-  private ask<T>(op: number, handle: number, caller: Caller, arg0: number, arg1: number, payload: Uint8Array, map: (r: Reply) => Result<T>): Answer<T> {
-    const a = this.send(op, handle, caller, arg0, arg1, payload);
-    const f = (r: Reply): Result<T> => (r.result < 0 ? new Err(-r.result) : map(r));
-    if (a instanceof Completion) return (a as Pending).map((r) => (r instanceof Err ? r : f(r)));
-    if (isErr(a) || !('tag' in a)) return a as Err;
-    return f(a);
+    this.inflight.set(tag, { done: done as Completion<unknown>, map });
+    // The daemon is woken last: with few cores it may take the caller's core at once.
+    this.requests.wake();
+    return done;
   }
 
   private value = (r: Reply): Result<number> => r.result;
 
   override open(ref: string, flags: number, mode: number, caller: Caller): Answer<Opened> {
-    return this.ask(Op.OPEN, 0, caller, flags, mode, utf8(ref), (r) => this.opened(r));
+    return this.ask(Op.OPEN, 0, caller, flags, mode, ref, (r) => this.opened(r));
   }
 
   private opened(r: Reply): Result<Opened> {
@@ -225,7 +247,7 @@ export class UserScheme extends Scheme {
   }
 
   override dup(h: number, sub: string, caller: Caller): Answer<Opened> {
-    return this.ask(Op.DUP, h, caller, 0, 0, utf8(sub), (r) => this.opened(r));
+    return this.ask(Op.DUP, h, caller, 0, 0, sub, (r) => this.opened(r));
   }
 
   override fchmod(h: number, mode: number, caller: Caller): Answer<number> {
@@ -244,7 +266,7 @@ export class UserScheme extends Scheme {
   override close(h: number): void {
     if (this.dead) return;
     this.readiness.delete(h);
-    this.send(Op.CLOSE, h, this.daemonCaller, 0, 0, none);
+    this.ask(Op.CLOSE, h, this.daemonCaller, 0, 0, none, this.value);
   }
 
   override poll(h: number): { ready: number; queue: WaitQueue | null } {
@@ -254,13 +276,13 @@ export class UserScheme extends Scheme {
   }
 
   override mkdir(ref: string, mode: number, caller: Caller): Answer<number> {
-    return this.ask(Op.MKDIR, 0, caller, mode, 0, utf8(ref), this.value);
+    return this.ask(Op.MKDIR, 0, caller, mode, 0, ref, this.value);
   }
   override rmdir(ref: string, caller: Caller): Answer<number> {
-    return this.ask(Op.RMDIR, 0, caller, 0, 0, utf8(ref), this.value);
+    return this.ask(Op.RMDIR, 0, caller, 0, 0, ref, this.value);
   }
   override unlink(ref: string, caller: Caller): Answer<number> {
-    return this.ask(Op.UNLINK, 0, caller, 0, 0, utf8(ref), this.value);
+    return this.ask(Op.UNLINK, 0, caller, 0, 0, ref, this.value);
   }
   override rename(from: string, to: string, caller: Caller): Answer<number> {
     return this.ask(Op.RENAME, 0, caller, 0, 0, new WireWriter().str(from).str(to).finish(), this.value);
@@ -272,19 +294,19 @@ export class UserScheme extends Scheme {
     return this.ask(Op.SYMLINK, 0, caller, 0, 0, new WireWriter().str(target).str(path).finish(), this.value);
   }
   override readlink(ref: string, caller: Caller): Answer<string> {
-    return this.ask(Op.READLINK, 0, caller, 0, 0, utf8(ref), (r) => fromUtf8(r.payload) ?? E.EIO);
+    return this.ask(Op.READLINK, 0, caller, 0, 0, ref, (r) => fromUtf8(r.payload) ?? E.EIO);
   }
   override chmod(ref: string, mode: number, caller: Caller): Answer<number> {
-    return this.ask(Op.CHMOD, 0, caller, mode, 0, utf8(ref), this.value);
+    return this.ask(Op.CHMOD, 0, caller, mode, 0, ref, this.value);
   }
   override chown(ref: string, uid: number, gid: number, caller: Caller): Answer<number> {
-    return this.ask(Op.CHOWN, 0, caller, uid, gid, utf8(ref), this.value);
+    return this.ask(Op.CHOWN, 0, caller, uid, gid, ref, this.value);
   }
   override utimens(ref: string, atime: number, mtime: number, caller: Caller): Answer<number> {
-    return this.ask(Op.UTIMENS, 0, caller, atime, mtime, utf8(ref), this.value);
+    return this.ask(Op.UTIMENS, 0, caller, atime, mtime, ref, this.value);
   }
   override stat(ref: string, nofollow: boolean, caller: Caller): Answer<Stat> {
-    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, utf8(ref), (r) => readStat(r.payload) ?? E.EIO);
+    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, ref, (r) => readStat(r.payload) ?? E.EIO);
   }
 }
 

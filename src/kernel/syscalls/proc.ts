@@ -72,6 +72,7 @@ export function sigaction(k: Kernel, p: Process, c: Call) {
 export function sigtake(_k: Kernel, p: Process, c: Call) {
   const mask = p.sigpending & ~p.sigblocked;
   p.sigpending &= ~mask;
+  p.interruptOwed = false;
   if (p.channel) Atomics.and(p.channel.ctl, Ctl.SIGPENDING, ~mask);
   void c;
   return mask >>> 0;

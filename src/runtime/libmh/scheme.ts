@@ -8,7 +8,7 @@
 
 import { DATA_SIZE } from '../../abi/channel.js';
 import { Errno } from '../../abi/errno.js';
-import { Op, parseRequests, putReply, ReplyKind, replySize, type Reply, type Request } from '../../abi/scheme.js';
+import { Op, parseRequests, putReply, REPLY_HEADER, ReplyKind, replySize, type Request } from '../../abi/scheme.js';
 import { writeStat, STAT_BYTES, type Stat } from '../../abi/stat.js';
 import { STATVFS_BYTES, writeStatVfs, type StatVfs } from '../../abi/statvfs.js';
 
@@ -76,6 +76,7 @@ export class SchemeServer {
    */
   private outBuf = new Uint8Array(DATA_SIZE);
   private outPos = 0;
+  private readonly outView = new DataView(this.outBuf.buffer);
   /** Scratch for a Stat record on its way into a reply. */
   private statBuf = new Uint8Array(STAT_BYTES);
   /** Set (by a signal handler, say) to make run() return after the batch in hand. */
@@ -152,7 +153,17 @@ export class SchemeServer {
         return;
       }
     }
-    this.outPos = putReply(this.outBuf, this.outPos, { tag, kind, result, aux, payload });
+    // Written in place: a reply object and a DataView per reply cost more than the reply.
+    const at = this.outPos;
+    const v = this.outView;
+    v.setUint32(at, tag, true);
+    v.setUint32(at + 4, kind, true);
+    v.setUint32(at + 8, payload.length, true);
+    v.setUint32(at + 12, 0, true);
+    v.setFloat64(at + 16, result, true);
+    v.setFloat64(at + 24, aux, true);
+    if (payload.length > 0) this.outBuf.set(payload, at + REPLY_HEADER);
+    this.outPos = at + size;
   }
 
   /** Writes the replies in hand: one write, since they fit a channel's data area. */
@@ -194,29 +205,29 @@ export class SchemeServer {
     }
   }
 
+  private path(r: Request): string {
+    return decodeUtf8(r.payload) ?? unsupported(Errno.EINVAL);
+  }
+
+  private two(r: Request): [string, string] {
+    const w = new WireReader(r.payload);
+    const a = w.str();
+    const b = w.str();
+    if (a === null || b === null) unsupported(Errno.EINVAL);
+    return [a!, b!];
+  }
+
+  private stat(s: Stat): [number, Uint8Array] {
+    // Copied into the reply before the next request is handled.
+    writeStat(this.statBuf, s);
+    return [0, this.statBuf];
+  }
+
   private dispatch(r: Request, c: Caller): [number, Uint8Array?, number?] | Deferred {
     const h = this.h;
-    const path = (): string => decodeUtf8(r.payload) ?? unsupported(Errno.EINVAL);
-    const two = (): [string, string] => {
-      const w = new WireReader(r.payload);
-      const a = w.str();
-      const b = w.str();
-      if (a === null || b === null) unsupported(Errno.EINVAL);
-      return [a!, b!];
-    };
-    const opened = (o: OpenResult | number | Deferred): [number, Uint8Array?, number?] | Deferred => {
-      if (o === DEFER) return DEFER;
-      if (typeof o === 'number') return [o];
-      return [o.handle, empty, o.stream ? 1 : 0];
-    };
-    const stat = (s: Stat): [number, Uint8Array] => {
-      // Copied into the reply before the next request is handled.
-      writeStat(this.statBuf, s);
-      return [0, this.statBuf];
-    };
     switch (r.opcode) {
       case Op.OPEN:
-        return opened(need(h.open).call(h, path(), r.arg0, r.arg1, c));
+        return opened(need(h.open).call(h, this.path(r), r.arg0, r.arg1, c));
       case Op.READ: {
         const d = need(h.read, Errno.EBADF).call(h, r.handle, r.arg0, r.arg1, c);
         return d === DEFER ? DEFER : [d.length, d];
@@ -227,7 +238,7 @@ export class SchemeServer {
         return typeof n === 'number' ? [n] : [n[0], empty, n[1]];
       }
       case Op.FSTAT:
-        return stat(need(h.fstat, Errno.EBADF).call(h, r.handle, c));
+        return this.stat(need(h.fstat, Errno.EBADF).call(h, r.handle, c));
       case Op.FSYNC:
         h.fsync?.(r.handle, c);
         return [0];
@@ -239,40 +250,40 @@ export class SchemeServer {
         return [d.length, d, next];
       }
       case Op.DUP:
-        return opened(need(h.dup).call(h, r.handle, path(), c));
+        return opened(need(h.dup).call(h, r.handle, this.path(r), c));
       case Op.MKDIR:
-        need(h.mkdir).call(h, path(), r.arg0, c);
+        need(h.mkdir).call(h, this.path(r), r.arg0, c);
         return [0];
       case Op.RMDIR:
-        need(h.rmdir).call(h, path(), c);
+        need(h.rmdir).call(h, this.path(r), c);
         return [0];
       case Op.UNLINK:
-        need(h.unlink).call(h, path(), c);
+        need(h.unlink).call(h, this.path(r), c);
         return [0];
       case Op.RENAME:
-        need(h.rename).call(h, ...two(), c);
+        need(h.rename).call(h, ...this.two(r), c);
         return [0];
       case Op.LINK:
-        need(h.link).call(h, ...two(), c);
+        need(h.link).call(h, ...this.two(r), c);
         return [0];
       case Op.SYMLINK:
-        need(h.symlink).call(h, ...two(), c);
+        need(h.symlink).call(h, ...this.two(r), c);
         return [0];
       case Op.READLINK: {
-        const t = enc(need(h.readlink, Errno.EINVAL).call(h, path(), c));
+        const t = enc(need(h.readlink, Errno.EINVAL).call(h, this.path(r), c));
         return [t.length, t];
       }
       case Op.CHMOD:
-        need(h.chmod).call(h, path(), r.arg0, c);
+        need(h.chmod).call(h, this.path(r), r.arg0, c);
         return [0];
       case Op.CHOWN:
-        need(h.chown).call(h, path(), r.arg0, r.arg1, c);
+        need(h.chown).call(h, this.path(r), r.arg0, r.arg1, c);
         return [0];
       case Op.UTIMENS:
-        need(h.utimens).call(h, path(), r.arg0, r.arg1, c);
+        need(h.utimens).call(h, this.path(r), r.arg0, r.arg1, c);
         return [0];
       case Op.STAT:
-        return stat(need(h.stat).call(h, path(), r.arg0 === 1, c));
+        return this.stat(need(h.stat).call(h, this.path(r), r.arg0 === 1, c));
       case Op.FCHMOD:
         need(h.fchmod).call(h, r.handle, r.arg0, c);
         return [0];
@@ -291,6 +302,12 @@ export class SchemeServer {
         return [-Errno.EOPNOTSUPP];
     }
   }
+}
+
+function opened(o: OpenResult | number | Deferred): [number, Uint8Array?, number?] | Deferred {
+  if (o === DEFER) return DEFER;
+  if (typeof o === 'number') return [o];
+  return [o.handle, empty, o.stream ? 1 : 0];
 }
 
 function need<F>(f: F | undefined, errno: number = Errno.EOPNOTSUPP): F {

@@ -229,6 +229,22 @@ export class WasiContext {
     }
   }
 
+  /**
+   * `must` for a call whose payload is a path, encoded straight into the channel (a stat's
+   * path is otherwise encoded into a new array and then copied there).
+   */
+  mustPath(nr: number, a0: number, path: string): number {
+    if (this.wlen > 0) this.flush();
+    for (;;) {
+      const { read, written } = utf8Encoder.encodeInto(path, this.client.data);
+      if (read !== path.length) throw new WasiError(WasiErrno.ENAMETOOLONG);
+      const r = this.call(nr, a0, 0, 0, 0, null, written);
+      if (r === -4 /* EINTR: handlers have run, and may have used the channel */) continue;
+      if (r < 0) throw new WasiError(toWasi(r));
+      return r;
+    }
+  }
+
   pathBytes(path: string): Uint8Array {
     const b = utf8Encoder.encode(path);
     if (b.length > DATA_SIZE) throw new WasiError(WasiErrno.ENAMETOOLONG);

@@ -27,8 +27,20 @@ function dirPath(ctx: WasiContext, e: FdEntry): string {
   return e.path;
 }
 
+/** A path with no empty, `.` or `..` component and no NUL: joining it needs no splitting. */
+const PLAIN = /^[^/\0]+(?:\/[^/\0]+)*$/;
+const DOTS = /(?:^|\/)\.\.?(?:\/|$)/;
+
+function plain(p: string): boolean {
+  return PLAIN.test(p) && (p.indexOf('.') < 0 || !DOTS.test(p));
+}
+
 /** Joins `rel` beneath `base`, lexically; ENOTCAPABLE if it is absolute or climbs out. */
 export function beneath(base: string, rel: string): string {
+  // The usual case (a canonical directory, a relative path of plain names) is a concatenation.
+  if (plain(rel) && (base === '/' || (base.charCodeAt(0) === 47 && plain(base.slice(1))))) {
+    return base === '/' ? '/' + rel : base + '/' + rel;
+  }
   if (rel.length === 0) throw new WasiError(WasiErrno.ENOENT);
   if (rel.startsWith('/')) throw new WasiError(WasiErrno.ENOTCAPABLE);
   if (rel.includes('\0')) throw new WasiError(WasiErrno.EINVAL);
@@ -97,7 +109,7 @@ export function pathFunctions(ctx: WasiContext) {
 
     path_filestat_get(dirfd: number, flags: number, ptr: number, len: number, buf: number): number {
       const path = resolve(ctx, dirfd, ptr, len, R.PATH_FILESTAT_GET);
-      ctx.must(Sys.stat, flags & LOOKUP_SYMLINK_FOLLOW ? 0 : 1, 0, 0, 0, ctx.pathBytes(path));
+      ctx.mustPath(Sys.stat, flags & LOOKUP_SYMLINK_FOLLOW ? 0 : 1, path);
       writeFilestat(ctx, buf, readStat(ctx.client.data)!);
       return 0;
     },

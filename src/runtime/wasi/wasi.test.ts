@@ -10,6 +10,10 @@ import { bootKernel } from '../../../tests/kernel-harness.js';
 import { counterModule, leb, moduleBytes, pidAtStartModule, str } from '../../../tests/wasm-bytes.js';
 import { toWasi, WasiErrno, WasiError } from './errno.js';
 import { beneath } from './path.js';
+import { emptyStat } from '../../abi/stat.js';
+import { FILESTAT } from './constants.js';
+import type { WasiContext } from './context.js';
+import { msToNs, writeFilestat } from './stat.js';
 import { missingImports } from './run.js';
 
 /** _start: fd_write(1, iovec at 16 -> "hi\n" at 0, 1, nwritten at 32); proc_exit(4). */
@@ -47,12 +51,32 @@ test('paths resolve beneath their directory, lexically', () => {
   assert.equal(beneath('/scheme/initfs', 'bin/./x'), '/scheme/initfs/bin/x');
   assert.equal(beneath('/d', 'a/../b'), '/d/b');
   assert.equal(beneath('/d', '.'), '/d');
+  // Plain names (dotted ones included) are joined as they are; anything else is rebuilt.
+  assert.equal(beneath('/d/e', '.hidden/..b/c.txt'), '/d/e/.hidden/..b/c.txt');
+  assert.equal(beneath('/d/', 'x'), '/d/x');
+  assert.equal(beneath('/d', 'a//b/'), '/d/a/b');
+  assert.equal(beneath('/d', 'a/./b'), '/d/a/b');
   const fails = (base: string, rel: string, errno: number) => assert.throws(() => beneath(base, rel), (e: unknown) => e instanceof WasiError && e.errno === errno, `${base} ${rel}`);
   fails('/d', '../x', WasiErrno.ENOTCAPABLE);
   fails('/d', 'a/../../x', WasiErrno.ENOTCAPABLE);
   fails('/', '..', WasiErrno.ENOTCAPABLE);
   fails('/d', '/etc', WasiErrno.ENOTCAPABLE);
   fails('/d', '', WasiErrno.ENOENT);
+  fails('/d', 'a\0b', WasiErrno.EINVAL);
+});
+
+test('a filestat is written exactly: times to the nanosecond, whole numbers as u64', () => {
+  const dv = new DataView(new ArrayBuffer(FILESTAT.SIZE));
+  const ctx = { dv: () => dv } as unknown as WasiContext;
+  const times = [0, -5, NaN, 0.5, 1.000001, 1732550000123.456, 4294967295.999, 4294967296.5, 1.7e13, 2e13];
+  for (const ms of times) {
+    writeFilestat(ctx, 0, { ...emptyStat(), dev: 7, ino: 2 ** 40 + 3, nlink: 2, size: 2 ** 33 + 1, atimeMs: ms, mtimeMs: ms, ctimeMs: ms });
+    assert.equal(dv.getBigUint64(FILESTAT.ATIM, true), BigInt.asUintN(64, msToNs(ms)), String(ms));
+    assert.equal(dv.getBigUint64(FILESTAT.CTIM, true), BigInt.asUintN(64, msToNs(ms)), String(ms));
+  }
+  assert.equal(dv.getBigUint64(FILESTAT.INO, true), 2n ** 40n + 3n);
+  assert.equal(dv.getBigUint64(FILESTAT.SIZE_, true), 2n ** 33n + 1n);
+  assert.equal(dv.getBigUint64(FILESTAT.NLINK, true), 2n);
 });
 
 test('imports the runtime does not provide are listed', async () => {
