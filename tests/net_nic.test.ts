@@ -1,10 +1,12 @@
 // The nic kernel scheme on its own (frames in and out, readiness, one holder, the config file,
-// drops) over the host's loopback cable and switch links; and the `--net` option parser.
+// drops) over the host's loopback cable and switch links; its nic ring grant (fmap, doorbell,
+// close with the holder); and the `--net` option parser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { E, isErr } from '../src/abi/errno.js';
 import { EVENT_READ, EVENT_WRITE } from '../src/abi/scheme.js';
-import { NicScheme } from '../src/kernel/schemes/nic.js';
+import { N, NicRingView } from '../src/abi/nicring.js';
+import { NicScheme, type NicRing } from '../src/kernel/schemes/nic.js';
 import { WouldBlock } from '../src/kernel/waitqueue.js';
 import { HostSwitch, LoopbackLink, parseNetOption } from '../src/host/node/nic.js';
 
@@ -132,4 +134,65 @@ test('nic: --net options', () => {
   assert.match(parseNetOption('slirp') as string, /unknown network mode/);
   assert.match(parseNetOption('user,hostfwd=udp::53-:53') as string, /bad hostfwd/);
   assert.match(parseNetOption('user,ifname=x') as string, /unknown option/);
+});
+
+/** A link with a nic ring and no thread: the test plays the host thread's part on the ring. */
+class RingLink extends LoopbackLink {
+  view: NicRingView | null = null;
+  closes = 0;
+  openRing(): NicRing {
+    const view = NicRingView.create(1514, 16384, 16384);
+    this.view = view;
+    return {
+      buffer: view.buffer,
+      close: () => {
+        this.closes++;
+        view.close();
+      },
+    };
+  }
+}
+
+test('nic: fmap grants the holder a nic ring; the kernel rings for readiness and closes it with the descriptor', async () => {
+  const link = new RingLink();
+  const s = new NicScheme([link, new LoopbackLink()]);
+  const cfg = s.open('0/config', 0, 0, root);
+  assert.ok(!isErr(cfg));
+  assert.equal(s.map(cfg.handle), E.ENODEV, 'only the frame stream has a ring');
+  const o = s.open('0/batch', 2, 0, root);
+  assert.ok(!isErr(o));
+  const h = o.handle;
+  const buf = s.map(h);
+  assert.ok(buf instanceof SharedArrayBuffer);
+  assert.equal(s.map(h), buf, 'one ring per holder');
+  const other = s.open('1/batch', 2, 0, root);
+  assert.ok(!isErr(other));
+  assert.equal(s.map(other.handle), E.ENODEV, 'a link without a thread has no ring');
+  const view = new NicRingView(buf);
+  // Empty: not readable, and the kernel asked the thread to ring.
+  assert.equal(s.poll(h).ready, EVENT_WRITE);
+  assert.equal(Atomics.load(view.ctl, N.RX_WANTED), 1);
+  let woken = 0;
+  s.poll(h).queue!.add(() => woken++);
+  assert.ok(view.rx.push(frame(1)));
+  link.view!.ringRx();
+  await tick();
+  assert.equal(woken, 1, 'the doorbell woke the waiters through the kernel');
+  assert.equal(s.poll(h).ready, EVENT_READ | EVENT_WRITE);
+  // Frames the link hands the kernel while a ring is mapped are dropped, not queued.
+  s.write(h, records(frame(2)));
+  await tick();
+  assert.ok(s.read(h, new Uint8Array(4096), 0) instanceof WouldBlock);
+  const n = s.read(cfg.handle, new Uint8Array(4096), 0) as number;
+  assert.ok(n > 0);
+  // Closing the holder (as when netd exits or dies) closes the ring and frees the link.
+  s.close(h);
+  assert.equal(link.closes, 1);
+  assert.ok(view.closed);
+  const again = s.open('0/batch', 2, 0, root);
+  assert.ok(!isErr(again));
+  const fresh = s.map(again.handle);
+  assert.ok(fresh instanceof SharedArrayBuffer && fresh !== buf, 'a new holder gets a new ring');
+  s.close(again.handle);
+  s.shutdown();
 });

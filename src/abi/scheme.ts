@@ -194,5 +194,11 @@ export function parseReplies(src: Uint8Array): Reply[] | null {
 /** Readiness bits, shared by the event scheme and POLL replies. */
 export const EVENT_READ = 1;
 export const EVENT_WRITE = 2;
+/**
+ * Not a readiness: an event record with this flag asks the queue to ring the doorbell of the
+ * descriptor's shared memory (a nic ring's BELL, src/abi/nicring.ts) whenever something it
+ * watches is ready, so that its owner can sleep on that memory instead of in the kernel.
+ */
+export const EVENT_BELL = 4;
 /** An event queue's record, written to watch and read when ready: {fd, flags, token}, three f64. */
 export const EVENT_RECORD = 24;

@@ -84,6 +84,10 @@ export abstract class Scheme {
   map(_h: number): Result<SharedArrayBuffer> {
     return E.ENODEV;
   }
+  /** The doorbell of the shared memory behind the handle (a nic ring's), for EVENT_BELL. */
+  bell(_h: number): (() => void) | null {
+    return null;
+  }
   /** Called when the last descriptor referring to the handle is closed. Never fails. */
   close(_h: number): void {}
   /** Readiness (EVENT_READ | EVENT_WRITE) and the queue that wakes when it may change. */

@@ -7,47 +7,25 @@
 // Message format (one transferred ArrayBuffer): repeated [u32 little-endian length][frame].
 // workerData: { fd, stop: SharedArrayBuffer } — a non-zero stop word ends the thread.
 
-import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { EAGAIN, EINTR, loadLibc, POLLIN, pollFd } from './libc.js';
 
-const POLLIN = 0x0001;
-const EAGAIN = 11;
-const EINTR = 4;
 /** How long one poll() sleeps before looking at the stop word. */
 const STOP_CHECK_MS = 100;
 /** Frames per message at most: a burst is handed over in pieces so the stack starts early. */
 const BATCH_FRAMES = 64;
 const MAX_FRAME = 65536;
 
-interface Libc {
-  poll(fds: Uint8Array, n: number, timeout: number): number;
-  read(fd: number, buf: Uint8Array, count: number): number;
-  errno(): number;
-}
-
-function libc(): Libc {
-  const koffi = createRequire(import.meta.url)('koffi') as { load(lib: string): { func(sig: string): unknown }; errno(): number };
-  const lib = koffi.load('libc.so.6');
-  return {
-    poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)') as Libc['poll'],
-    read: lib.func('long read(int fd, _Out_ uint8_t *buf, unsigned long count)') as Libc['read'],
-    errno: () => koffi.errno(),
-  };
-}
-
 function run(): void {
   const { fd, stop } = workerData as { fd: number; stop: SharedArrayBuffer };
-  const c = libc();
+  const c = loadLibc();
   const stopWord = new Int32Array(stop);
-  const pfd = new Uint8Array(8);
-  const pv = new DataView(pfd.buffer);
-  pv.setInt32(0, fd, true);
-  pv.setInt16(4, POLLIN, true);
+  const pfd = pollFd(fd, POLLIN);
   const frame = new Uint8Array(MAX_FRAME);
   const batch = new Uint8Array(BATCH_FRAMES * (MAX_FRAME + 4));
   while (Atomics.load(stopWord, 0) === 0) {
-    pv.setInt16(6, 0, true);
-    const r = c.poll(pfd, 1, STOP_CHECK_MS);
+    pfd.reset();
+    const r = c.poll(pfd.buf, 1, STOP_CHECK_MS);
     if (r <= 0) continue;
     let pos = 0;
     let frames = 0;

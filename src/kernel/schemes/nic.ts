@@ -12,11 +12,21 @@
 // Frames arrive from the host whenever its I/O delivers them; they wait in a bounded queue
 // (a full queue drops and counts, as a NIC's ring does), so a daemon that stops reading cannot
 // make the kernel grow without bound.
+//
+// A link with a host thread of its own (TAP) may also be served through a nic ring
+// (src/abi/nicring.ts): `fmap` on the holder's descriptor hands the daemon the ring's buffer,
+// the host thread moves frames between the device and the ring, and the kernel is left with
+// the grant, the doorbell and the close. While a ring is mapped the descriptor is readable
+// when the receive ring holds frames (the kernel waits on the ring's RX_HEAD to learn that
+// it filled, only while somebody waits for the descriptor), frames the link still hands the
+// kernel are dropped, and closing the descriptor closes the ring. The ring's doorbell (`bell`)
+// is what an event queue rings for a daemon that sleeps on the ring instead (EVENT_BELL).
 
 import { DT, putDirent } from '../../abi/dirent.js';
 import { E, type Result } from '../../abi/errno.js';
 import { S } from '../../abi/flags.js';
 import { EVENT_READ, EVENT_WRITE } from '../../abi/scheme.js';
+import { N, NicRingView } from '../../abi/nicring.js';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { Scheme, type Answer, type Caller, type Opened } from '../scheme.js';
 import { WaitQueue, wouldBlock } from '../waitqueue.js';
@@ -32,6 +42,21 @@ export interface NicLink {
   /** Sends one frame (borrowed for the call); false if the link dropped it. */
   send(frame: Uint8Array): boolean;
   close(): void;
+  /** A nic ring served by a host thread, where the link has one (TAP). */
+  openRing?(): NicRing;
+}
+
+export interface NicRing {
+  readonly buffer: SharedArrayBuffer;
+  /** Closes the ring: the host thread stops serving it and the link goes back to `attach`'s path. */
+  close(): void;
+}
+
+/** A ring in use, and whether the kernel waits on its RX_HEAD. */
+interface MappedRing {
+  host: NicRing;
+  view: NicRingView;
+  armed: boolean;
 }
 
 /** Frames a link may queue before the daemon reads them. */
@@ -46,6 +71,7 @@ interface Nic {
   rxFrames: number;
   txFrames: number;
   drops: number;
+  ring: MappedRing | null;
 }
 
 /** Bytes before each frame in the batch form: its length, u32 little-endian. */
@@ -69,13 +95,13 @@ export class NicScheme extends Scheme {
 
   constructor(links: readonly NicLink[]) {
     super();
-    this.nics = links.map((link) => ({ link, rx: [], head: 0, holder: 0, queue: new WaitQueue(), rxFrames: 0, txFrames: 0, drops: 0 }));
+    this.nics = links.map((link) => ({ link, rx: [], head: 0, holder: 0, queue: new WaitQueue(), rxFrames: 0, txFrames: 0, drops: 0, ring: null }));
     for (const n of this.nics) n.link.attach((f) => this.arrive(n, f));
   }
 
   private arrive(n: Nic, frame: Uint8Array): void {
     // Frames that arrive while nobody holds the link are dropped, as on a port with no cable.
-    if (n.holder === 0 || n.rx.length - n.head >= RX_QUEUE_FRAMES) {
+    if (n.holder === 0 || n.ring || n.rx.length - n.head >= RX_QUEUE_FRAMES) {
       n.drops++;
       return;
     }
@@ -110,7 +136,10 @@ export class NicScheme extends Scheme {
     if (!hd || hd.kind === 'dir') return E.EBADF;
     if (hd.kind === 'config') {
       const n = hd.nic;
-      const text = new TextEncoder().encode(`${n.link.config}rx_frames=${n.rxFrames}\ntx_frames=${n.txFrames}\nrx_drops=${n.drops}\n`);
+      const c = n.ring?.view.ctl;
+      const ring = (w: number): number => (c ? Atomics.load(c, w) >>> 0 : 0);
+      const text = new TextEncoder().encode(`${n.link.config}rx_frames=${n.rxFrames + ring(N.RX_FRAMES)}\ntx_frames=${n.txFrames + ring(N.TX_FRAMES)}\n` +
+        `rx_drops=${n.drops + ring(N.RX_DROPS)}\n${c ? `ring=on\ntx_bad=${ring(N.TX_BAD)}\n` : ''}`);
       if (offset >= text.length) return 0;
       const part = text.subarray(offset, offset + dst.length);
       dst.set(part);
@@ -188,10 +217,57 @@ export class NicScheme extends Scheme {
     return src.length;
   }
 
+  override map(h: number): Result<SharedArrayBuffer> {
+    const hd = this.handles.get(h);
+    if (!hd) return E.EBADF;
+    if (hd.kind !== 'frames' || hd.nic.holder !== h) return E.ENODEV;
+    const n = hd.nic;
+    if (!n.ring) {
+      if (!n.link.openRing) return E.ENODEV;
+      const host = n.link.openRing();
+      n.ring = { host, view: new NicRingView(host.buffer), armed: false };
+      n.rx = [];
+      n.head = 0;
+    }
+    return n.ring.view.buffer;
+  }
+
+  override bell(h: number): (() => void) | null {
+    const hd = this.handles.get(h);
+    const r = hd?.kind === 'frames' ? hd.nic.ring : null;
+    if (!r) return null;
+    return () => r.view.ringKernel();
+  }
+
   override poll(h: number): { ready: number; queue: WaitQueue | null } {
     const hd = this.handles.get(h);
     if (!hd || hd.kind !== 'frames') return { ready: 0, queue: null };
-    return { ready: EVENT_WRITE | (hd.nic.head < hd.nic.rx.length ? EVENT_READ : 0), queue: hd.nic.queue };
+    const n = hd.nic;
+    if (n.ring) return { ready: EVENT_WRITE | (this.ringReadable(n, n.ring) ? EVENT_READ : 0), queue: n.queue };
+    return { ready: EVENT_WRITE | (n.head < n.rx.length ? EVENT_READ : 0), queue: n.queue };
+  }
+
+  /**
+   * Whether the receive ring holds frames (or is closed); if not, has the host thread ring the
+   * kernel when it adds some, so that whoever waits for the descriptor is woken.
+   */
+  private ringReadable(n: Nic, r: MappedRing): boolean {
+    const { view } = r;
+    if (view.rx.used() > 0 || view.closed) return true;
+    if (r.armed) return false;
+    // WANTED before the last look at HEAD: the thread stores HEAD before it reads WANTED, so
+    // either this look sees its frames or the thread sees WANTED and notifies.
+    Atomics.store(view.ctl, N.RX_WANTED, 1);
+    const head = Atomics.load(view.ctl, N.RX_HEAD);
+    if (view.rx.used() > 0) return true;
+    const w = Atomics.waitAsync(view.ctl, N.RX_HEAD, head);
+    if (!w.async) return true;
+    r.armed = true;
+    void w.value.then(() => {
+      r.armed = false;
+      n.queue.wake();
+    });
+    return false;
   }
 
   override fstat(h: number): Result<Stat> {
@@ -219,6 +295,17 @@ export class NicScheme extends Scheme {
     const hd = this.handles.get(h);
     this.handles.delete(h);
     if (hd?.kind === 'frames' && hd.nic.holder === h) {
+      const n = hd.nic;
+      if (n.ring) {
+        const c = n.ring.view.ctl;
+        n.rxFrames += Atomics.load(c, N.RX_FRAMES) >>> 0;
+        n.txFrames += Atomics.load(c, N.TX_FRAMES) >>> 0;
+        n.drops += Atomics.load(c, N.RX_DROPS) >>> 0;
+        // Closing wakes the kernel's own wait on RX_HEAD, so no promise outlives the ring.
+        n.ring.host.close();
+        n.ring.view.close();
+        n.ring = null;
+      }
       hd.nic.holder = 0;
       hd.nic.rx = [];
       hd.nic.head = 0;

@@ -40,6 +40,23 @@ export interface Link {
   nat?: boolean;
 }
 
+/**
+ * What netd's loop needs of a nic link's device: the batch descriptor (NicDevice) or the nic
+ * ring (ring.ts).
+ */
+export interface NicPort extends Device {
+  /** Whether the event queue last reported the descriptor readable. */
+  readable: boolean;
+  /** Whether received frames wait that the event queue does not report. */
+  readonly pending: boolean;
+  /** Sends what was gathered. */
+  flush(): void;
+  rxFrames: number;
+  txFrames: number;
+  rxCalls: number;
+  txCalls: number;
+}
+
 /** Bytes the batch descriptor moves per read or write: at least this, */
 const NIC_BATCH_BYTES = 256 * 1024;
 /** or this many of the link's largest frames, */
@@ -55,7 +72,7 @@ const RECORD_HEADER = 4;
  * frames sent gather in a second buffer that `flush()` writes in one call, when it is full or
  * before the daemon sleeps. It reads only while the event loop last saw it readable.
  */
-export class NicDevice implements Device {
+export class NicDevice implements NicPort {
   readonly caps: { mtu: number };
   readable = true;
   private readonly rx: Uint8Array;

@@ -19,11 +19,15 @@
 // requests is asked for more directly (its descriptor is non-blocking) before going back to
 // the event queue, and the queue is read without sleeping while the stack has work due. Frames
 // move in batches (links.ts): every link is drained into the stack before the daemon sleeps,
-// and what the stack sent goes out in one write per link after each pass.
+// and what the stack sent goes out in one write per link after each pass. A link served
+// through a nic ring (ring.ts) is read and written in shared memory; with one such link netd
+// sleeps on the ring's doorbell instead of in the kernel, and reads its event queue without
+// sleeping (docs/network.md, "The nic ring").
 
 import * as mh from 'libmh';
-import { EVENT_RECORD } from '../../abi/scheme.js';
-import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, NicDevice, type Link } from './links.js';
+import { EVENT_BELL, EVENT_RECORD } from '../../abi/scheme.js';
+import { describe, loopbackLink, nicIndexes, nicLink, shareAddresses, type Link, type NicPort } from './links.js';
+import { ringDevice, RingNicDevice } from './ring.js';
 import { guestNat, type GuestNat } from './guestnat.js';
 import { TcpService } from './tcp.js';
 import { IcmpService, UdpService } from './dgram.js';
@@ -32,7 +36,7 @@ import { NetcfgService } from './netcfg.js';
 const TOKEN_TIMER = 100;
 const TOKEN_NIC = 200;
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   let ready = -1;
   let useNic = true;
   let verbose = false;
@@ -58,6 +62,12 @@ export function main(argv: string[]): number {
   if (useNic) {
     const nics = nicIndexes().filter((n) => nicIndex < 0 || n === nicIndex);
     nics.forEach((n, i) => links.push(nicLink(n, i === 0 ? overrides : new Map())));
+  }
+  // A link with a nic ring moves its frames through shared memory instead of the descriptor.
+  for (const l of links) {
+    if (l.fd < 0) continue;
+    const ring = await ringDevice(l.fd, l.device.caps.mtu);
+    if (ring) l.device = ring;
   }
   shareAddresses(links);
   const nats: GuestNat[] = [];
@@ -87,8 +97,12 @@ export function main(argv: string[]): number {
   const watch: number[] = [];
   servers.forEach((s, i) => watch.push(s.fd, 1, i));
   watch.push(timer, 1, TOKEN_TIMER);
-  links.forEach((l, i) => l.fd >= 0 && watch.push(l.fd, 1, TOKEN_NIC + i));
+  const rings = links.filter((l) => l.device instanceof RingNicDevice);
+  const bell = rings.length === 1 ? (rings[0]!.device as RingNicDevice) : null;
+  links.forEach((l, i) => l.fd >= 0 && watch.push(l.fd, l.device === bell ? EVENT_BELL : 1, TOKEN_NIC + i));
   mh.write(ev, new Uint8Array(new Float64Array(watch).buffer));
+  // Sleeping on the doorbell, netd only ever looks at its event queue.
+  if (bell) mh.fcntl(ev, mh.F.SETFL, mh.O.NONBLOCK);
   writeResolvConf(links);
 
   if (ready >= 0) {
@@ -97,7 +111,7 @@ export function main(argv: string[]): number {
   }
   mh.mkns([]);
 
-  const nics = links.map((l) => l.device).filter((d): d is NicDevice => d instanceof NicDevice);
+  const nics = links.filter((l) => l.fd >= 0).map((l) => l.device as NicPort);
   const events = new Uint8Array(EVENT_RECORD * 16);
   const evView = new Float64Array(events.buffer);
   const when = new Uint8Array(16);
@@ -105,6 +119,8 @@ export function main(argv: string[]): number {
   const scratch = new Uint8Array(16);
   let armed = Infinity;
   let evNonblock = false;
+  /** The kernel's ring count when the event queue was last read and found empty. */
+  let quietAt = NaN;
   let hot: mh.SchemeServer | null = null;
   let hotRuns = 0;
   const stats = { since: Date.now(), loops: 0, busy: 0, served: 0 };
@@ -138,7 +154,10 @@ export function main(argv: string[]): number {
         stats.served++;
         continue;
       }
+      hot = null;
     }
+    // Cut short with requests left: the event queue must be read again to find them.
+    if (hot) quietAt = NaN;
     hot = null;
     hotRuns = 0;
     let due = Infinity;
@@ -147,11 +166,11 @@ export function main(argv: string[]): number {
     // Work already due (more segments than one round moves): look for news without sleeping.
     // So is a frame read into netd's buffer but not yet taken: the kernel reports it no more.
     const busy = due <= Date.now() || nics.some((d) => d.pending);
-    if (busy !== evNonblock) {
+    if (busy !== evNonblock && !bell) {
       mh.fcntl(ev, mh.F.SETFL, busy ? mh.O.NONBLOCK : 0);
       evNonblock = busy;
     }
-    if (!busy && due !== armed && due !== Infinity) {
+    if (!busy && due !== armed && due !== Infinity && !bell) {
       // The realtime clock in milliseconds, as Date.now() reads it in this process.
       whenView.setFloat64(0, Math.floor(due / 1000), true);
       whenView.setFloat64(8, (due % 1000) * 1e6, true);
@@ -166,11 +185,23 @@ export function main(argv: string[]): number {
       mh.eprintln(`netd: ${JSON.stringify(stats)}`);
       stats.since = Date.now();
     }
-    try {
-      n = mh.read(ev, events);
-    } catch (e) {
-      if (!(e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN)) throw e;
+    const seq = bell?.bellSeq() ?? 0;
+    // On the doorbell, the queue is read only when the kernel rang since it was last found
+    // empty: frames alone cost no system call.
+    const kseq = bell?.kernelSeq() ?? 0;
+    if (!bell || kseq !== quietAt) {
+      try {
+        n = mh.read(ev, events);
+      } catch (e) {
+        if (!(e instanceof mh.MhError && e.errno === mh.Errno.EAGAIN)) throw e;
+      }
+      // Found empty, or holding only what this turn takes in full (one scheme, drained
+      // below until it has no more): nothing is left that the kernel would not ring for.
+      const served = evView.filter((t, i) => i % 3 === 2 && i < (n / EVENT_RECORD) * 3 && t < servers.length).length;
+      quietAt = n === 0 || (n < events.length && served <= 1) ? kseq : NaN;
     }
+    // Nothing to do: sleep until a frame, an event or the stack's next deadline.
+    if (bell && n === 0 && !busy) bell.sleep(seq, due - Date.now());
     for (let i = 0; i < n / EVENT_RECORD; i++) {
       const token = evView[i * 3 + 2]!;
       if (token < servers.length) {
@@ -184,7 +215,7 @@ export function main(argv: string[]): number {
         mh.read(timer, scratch); // clears the fired state
         armed = Infinity;
       } else if (token >= TOKEN_NIC) {
-        const dev = links[token - TOKEN_NIC]!.device as NicDevice;
+        const dev = links[token - TOKEN_NIC]!.device as NicPort;
         dev.readable = true;
       }
     }

@@ -17,7 +17,7 @@ import * as mh from 'libmh';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { formatIp, formatIpv4, formatMac, ipv4, Ipv4Cidr, type IpAddress } from '../../net/wire/address.js';
 import { Ipv6Cidr } from '../../net/wire/ipv6.js';
-import { NicDevice, type Link } from './links.js';
+import type { Link, NicPort } from './links.js';
 import { Errno, fail } from './held.js';
 
 interface File {
@@ -104,7 +104,8 @@ export class NetcfgService implements mh.SchemeHandler {
 
   private ifaces(): string {
     return this.links.map((l) => {
-      const dev = l.device instanceof NicDevice ? `    frames rx ${l.device.rxFrames} tx ${l.device.txFrames} (reads ${l.device.rxCalls}, writes ${l.device.txCalls})\n` : '';
+      const nic = l.fd >= 0 ? (l.device as NicPort) : null;
+      const dev = nic ? `    frames rx ${nic.rxFrames} tx ${nic.txFrames} (reads ${nic.rxCalls}, writes ${nic.txCalls})\n` : '';
       const addrs = l.iface.addresses.map((c) => `    inet ${formatIpv4(c.address)}/${c.prefixLen}\n`).join('')
         + l.iface.ipv6.addresses.map((c) => `    inet6 ${c}${c.address >> 118n === 0x3fan ? ' scope link' : c.address === 1n ? ' scope host' : ''}\n`).join('');
       return `${l.name}: mtu ${l.device.caps.mtu} ${l.fd < 0 ? 'loopback' : `link nic`}\n    ether ${formatMac(l.iface.hardwareAddr)}\n${addrs}${dev}`;
