@@ -106,6 +106,22 @@ test('netd ipv6: two kernels on a switch, link-local and global, with an address
     assert.equal((await back).stdout, 'back again\n');
     const ss = await b.run('ip', ['ip', 'stats']);
     assert.match(ss.stdout, /icmpv6 .*neighbor-advert-sent=\d/);
+    // Deleted, the address is gone from the loopback too: A no longer reaches itself there.
+    const self = a.run('nc', ['nc', '-l', '7402']);
+    await waitListening(a, 'tcp', 7402);
+    const del = await a.run('ip', ['ip', 'addr', 'del', '2001:db8:7::1/64', 'dev', 'eth0'], { uid: 0 });
+    assert.equal(del.code, 0, del.stderr);
+    assert.doesNotMatch((await a.run('ip', ['ip', 'addr'])).stdout, /2001:db8:7::1/);
+    const gone = await a.run('nc', ['nc', '2001:db8:7::1', '7402'], { stdin: 'to myself\n' });
+    assert.equal(gone.code, 1, 'a deleted address must not be served by the loopback');
+    const again = await a.run('ip', ['ip', 'addr', 'del', '2001:db8:7::1/64', 'dev', 'eth0'], { uid: 0 });
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /Cannot assign requested address/);
+    const v4gone = await a.run('ip', ['ip', 'addr', 'del', '10.7.0.9/24', 'dev', 'eth0'], { uid: 0 });
+    assert.match(v4gone.stderr, /Cannot assign requested address/);
+    const closer = await a.run('nc', ['nc', '::1', '7402'], { stdin: '' });
+    assert.equal(closer.code, 0, closer.stderr);
+    await self;
   } finally {
     a.shutdown();
     b.shutdown();

@@ -222,9 +222,14 @@ export function nicIndexes(): number[] {
 export function linkFor(links: readonly Link[], dst: IpAddress, zone?: string): Link | null {
   const lo = links[0]!;
   if (isLoopbackIp(dst)) return lo;
-  if (links.some((l) => l.iface.hasAddress(dst))) {
+  // One of our own addresses goes through the loopback. Only the nic links say which addresses
+  // are ours: the loopback keeps copies of them, which may outlive an address deleted or expired.
+  if (links.some((l, i) => i > 0 && l.iface.hasAddress(dst))) {
     // An address taken since start (SLAAC, `ip addr add`): the loopback answers to it too.
-    if (typeof dst === 'bigint' && !lo.iface.hasAddress(dst)) lo.iface.ipv6.addAddress(new Ipv6Cidr(dst, 128));
+    if (!lo.iface.hasAddress(dst)) {
+      if (typeof dst === 'bigint') lo.iface.ipv6.addAddress(new Ipv6Cidr(dst, 128));
+      else lo.iface.addresses.push(new Ipv4Cidr(dst, 32));
+    }
     return lo;
   }
   if (zone !== undefined) return links.find((l) => l.name === zone) ?? null;
@@ -246,6 +251,14 @@ export function shareAddresses(links: readonly Link[]): void {
   const lo = links[0]!;
   for (const l of links.slice(1)) for (const c of l.iface.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.addresses.push(new Ipv4Cidr(c.address, 32));
   for (const l of links.slice(1)) for (const c of l.iface.ipv6.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.ipv6.addAddress(new Ipv6Cidr(c.address, 128));
+}
+
+/** Drops the loopback's copy of `a` once no nic link has that address any more. */
+export function unshareAddress(links: readonly Link[], a: IpAddress): void {
+  const lo = links[0]!;
+  if (isLoopbackIp(a) || links.some((l, i) => i > 0 && l.iface.hasAddress(a))) return;
+  if (typeof a === 'bigint') lo.iface.ipv6.removeAddress(a);
+  else lo.iface.addresses = lo.iface.addresses.filter((c) => c.address !== a);
 }
 
 export function describe(l: Link): string {

@@ -17,7 +17,7 @@ import * as mh from 'libmh';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { formatIp, formatIpv4, formatMac, ipv4, Ipv4Cidr, type IpAddress } from '../../net/wire/address.js';
 import { Ipv6Cidr } from '../../net/wire/ipv6.js';
-import type { Link, NicPort } from './links.js';
+import { unshareAddress, type Link, type NicPort } from './links.js';
 import { Errno, fail } from './held.js';
 
 interface File {
@@ -72,6 +72,7 @@ export class NetcfgService implements mh.SchemeHandler {
         if (!lo.hasAddress(cidr.address)) lo.ipv6.addAddress(new Ipv6Cidr(cidr.address, 128));
       } else if (words[0] === 'del') {
         if (!iface.ipv6.removeAddress(cidr.address)) fail(Errno.EADDRNOTAVAIL);
+        unshareAddress(this.links, cidr.address);
       } else fail(Errno.EINVAL);
     } else if (f.target.kind === 'addr') {
       const cidr = Ipv4Cidr.parse(words[1] ?? '') ?? fail(Errno.EINVAL);
@@ -80,7 +81,9 @@ export class NetcfgService implements mh.SchemeHandler {
         const lo = this.links[0]!.iface;
         if (!lo.hasAddress(cidr.address)) lo.addresses.push(new Ipv4Cidr(cidr.address, 32));
       } else if (words[0] === 'del') {
+        if (!iface.hasAddress(cidr.address)) fail(Errno.EADDRNOTAVAIL);
         iface.addresses = iface.addresses.filter((c) => c.address !== cidr.address);
+        unshareAddress(this.links, cidr.address);
       } else fail(Errno.EINVAL);
     } else {
       const v6 = (words[2] ?? '').includes(':') ? Ipv6Cidr.parse(words[2]!) : null;
