@@ -16,6 +16,13 @@
 import { DATA_SIZE } from './channel.js';
 import { encodeUtf8Into } from './utf8.js';
 
+/**
+ * scheme_create flag: the scheme's files change only through requests the kernel routes to
+ * this scheme (the daemon owns its storage, and no other scheme or process reaches it), so the
+ * kernel may answer path stats from its attribute cache (docs/kernel.md, "The attribute cache").
+ */
+export const SCHEME_COHERENT = 1;
+
 export const REQ_HEADER = 48;
 export const REPLY_HEADER = 32;
 

@@ -47,7 +47,7 @@ export const Sys = {
   mkns: 37,       // () in: list of scheme names
   getns: 38,      // () out: list of scheme names                -> count, or NS_ALL
   setfilter: 39,  // () in: list of syscall numbers
-  scheme_create: 40, // () in: name                              -> fd
+  scheme_create: 40, // (flags: SCHEME_COHERENT) in: name         -> fd
   nanosleep: 41,  // (seconds, nanoseconds)
   fmap: 43,       // (fd, length)                                -> region id (buffer posted to the process)
   mkdir: 44,      // (mode) in: path

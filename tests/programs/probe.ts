@@ -307,6 +307,60 @@ const commands: Record<string, (a: string[]) => number | Promise<number>> = {
     }
   },
 
+  /**
+   * One file operation, as one process: `fsop stat|lstat PATH` prints what the stat saw (or the
+   * errno); the others change a file and print ok or the errno.
+   */
+  fsop(a) {
+    const [op, p, x, y] = a as [string, string, string?, string?];
+    const show = (s: mh.Stat) => `size=${s.size} mode=${(s.mode & 0o7777).toString(8)} uid=${s.uid} gid=${s.gid} nlink=${s.nlink} ino=${s.ino} mtime=${s.mtimeMs}`;
+    const ops: Record<string, () => string | void> = {
+      stat: () => show(mh.stat(p)),
+      lstat: () => show(mh.lstat(p)),
+      append: () => void mh.appendFile(p, x!),
+      create: () => void mh.writeFile(p, x ?? ''),
+      truncate: () => {
+        const fd = mh.open(p, mh.O.WRONLY);
+        mh.ftruncate(fd, Number(x));
+        mh.close(fd);
+      },
+      chmod: () => mh.chmod(p, parseInt(x!, 8)),
+      chown: () => mh.chown(p, Number(x), Number(y)),
+      utimens: () => mh.utimens(p, Number(x), Number(y)),
+      rename: () => mh.rename(p, x!),
+      unlink: () => mh.unlink(p),
+      link: () => mh.link(p, x!),
+      mkdir: () => mh.mkdir(p, parseInt(x ?? '777', 8)),
+    };
+    const f = ops[op];
+    if (!f) {
+      mh.eprintln(`fsop: unknown operation ${op}`);
+      return 2;
+    }
+    try {
+      mh.println(f() ?? 'ok');
+    } catch (e) {
+      mh.println(e instanceof mh.MhError ? e.code : String(e));
+    }
+    return 0;
+  },
+
+  /**
+   * A daemon whose files change without any request: serves scheme a[0], where every stat
+   * answers a size one larger than the last. With a[1] 'coherent' it registers SCHEME_COHERENT
+   * (which this daemon has no right to, so that the kernel's cache shows).
+   */
+  drift(a) {
+    const fd = mh.schemeCreate(a[0]!, a[1] === 'coherent' ? mh.SCHEME_COHERENT : 0);
+    mh.println(`serving ${a[0]}`);
+    let stats = 0;
+    const server = new mh.SchemeServer(fd, {
+      stat: () => ({ dev: 1, ino: 1, mode: 0o100644, nlink: 1, uid: 0, gid: 0, size: ++stats, blksize: 4096, blocks: 0, atimeMs: 0, mtimeMs: 0, ctimeMs: 0, rdev: 0 }),
+    });
+    server.run();
+    return 0;
+  },
+
   client(a) {
     for (const path of a) {
       try {

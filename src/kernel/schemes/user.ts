@@ -16,6 +16,7 @@ import { params } from '../params.js';
 import type { Process } from '../process.js';
 import { Scheme, type Answer, type Caller, type Opened, type StatVfs } from '../scheme.js';
 import { Completion, KernelBug } from '../completion.js';
+import { AttrCache } from './attrcache.js';
 import { shortWait, WaitQueue, wouldBlock } from '../waitqueue.js';
 
 /**
@@ -26,6 +27,8 @@ import { shortWait, WaitQueue, wouldBlock } from '../waitqueue.js';
 interface Pending {
   done: Completion<unknown>;
   map: (r: Reply) => unknown;
+  /** It may change files (see AttrCache.changes): its reply ends the change. */
+  changes: boolean;
 }
 
 /** Completes a request with its reply mapped; a negative result is -errno. */
@@ -61,8 +64,14 @@ export class UserScheme extends Scheme {
   private readiness = new Map<number, { ready: number; queue: WaitQueue }>();
   private appendPos = new Map<number, number>();
 
-  constructor(readonly name: string, private readonly k: Kernel, readonly daemon: Process) {
+  /** Path stats answered by the kernel: only when the daemon registered SCHEME_COHERENT. */
+  private readonly attrs: AttrCache | null;
+  /** Tags of cancelled requests that may change files, whose late replies end the change. */
+  private cancelledChanges = new Set<number>();
+
+  constructor(readonly name: string, private readonly k: Kernel, readonly daemon: Process, coherent = false) {
     super();
+    this.attrs = coherent ? new AttrCache() : null;
   }
 
   get hasRequests(): boolean {
@@ -104,8 +113,13 @@ export class UserScheme extends Scheme {
         continue;
       }
       const pend = this.inflight.get(r.tag);
-      if (!pend) continue; // cancelled by its caller, or a stray tag
+      if (!pend) {
+        // Cancelled by its caller, or a stray tag; a cancelled change is done only now.
+        if (this.cancelledChanges.delete(r.tag)) this.attrs?.end();
+        continue;
+      }
       this.inflight.delete(r.tag);
+      if (pend.changes) this.attrs?.end();
       if (r.kind === ReplyKind.REDIRECT) {
         const path = fromUtf8(r.payload);
         pend.done.complete(path && path.startsWith('/') ? new Redirect(path) : E.EIO);
@@ -141,6 +155,8 @@ export class UserScheme extends Scheme {
     const failed = this.inflight.size + this.queue.length;
     for (const p of this.inflight.values()) p.done.complete(E.EIO);
     this.inflight.clear();
+    this.attrs?.clear();
+    this.cancelledChanges.clear();
     this.queue = [];
     this.queuedBytes = 0;
     this.requests.wake();
@@ -167,21 +183,27 @@ export class UserScheme extends Scheme {
     const size = requestBound(req);
     if (this.queuedBytes + size > params.schemeQueueBytes && this.queue.length > 0) return wouldBlock(this.room);
     this.nextTag = (this.nextTag + 1) >>> 0 || 1;
+    // A change is counted before it can reach the daemon, so no stat answered from now on is kept.
+    const changes = this.attrs !== null && this.attrs.changes(op, handle, arg0);
     this.queue.push(req);
     this.queuedBytes += size;
     if (op === Op.CLOSE || op === Op.CANCEL) {
+      if (changes) this.attrs!.bump();
       this.requests.wake();
       return 0 as T;
     }
+    if (changes) this.attrs!.begin();
     const done = Completion.create<Result<T>>();
     done.server = this.daemon.pid;
     done.cancel = () => {
       if (!this.inflight.delete(tag)) return;
+      // The daemon may still carry the change out; it stays counted until the late reply.
+      if (changes) this.cancelledChanges.add(tag);
       // The interrupted caller will reuse its channel, which a queued payload may still view.
       if (req.payload.length > 0 && this.queue.includes(req)) req.payload = req.payload.slice();
       this.ask(Op.CANCEL, 0, caller, tag, 0, none, this.value);
     };
-    this.inflight.set(tag, { done: done as Completion<unknown>, map });
+    this.inflight.set(tag, { done: done as Completion<unknown>, map, changes });
     // The daemon is woken last: with few cores it may take the caller's core at once.
     this.requests.wake();
     return done;
@@ -190,12 +212,14 @@ export class UserScheme extends Scheme {
   private value = (r: Reply): Result<number> => r.result;
 
   override open(ref: string, flags: number, mode: number, caller: Caller): Answer<Opened> {
-    return this.ask(Op.OPEN, 0, caller, flags, mode, ref, (r) => this.opened(r));
+    return this.ask(Op.OPEN, 0, caller, flags, mode, ref, (r) => this.opened(r, flags));
   }
 
-  private opened(r: Reply): Result<Opened> {
+  /** `flags` are the open's, or -1 for a dup (whose access the kernel does not know). */
+  private opened(r: Reply, flags: number): Result<Opened> {
     const desc = (r as Reply & { desc?: FileDescription }).desc;
     if (desc) return { handle: -1, desc };
+    if (flags >= 0) this.attrs?.opened(r.result, flags);
     return { handle: r.result, stream: (r.aux & OPEN_STREAM) !== 0 };
   }
 
@@ -247,7 +271,7 @@ export class UserScheme extends Scheme {
   }
 
   override dup(h: number, sub: string, caller: Caller): Answer<Opened> {
-    return this.ask(Op.DUP, h, caller, 0, 0, sub, (r) => this.opened(r));
+    return this.ask(Op.DUP, h, caller, 0, 0, sub, (r) => this.opened(r, -1));
   }
 
   override fchmod(h: number, mode: number, caller: Caller): Answer<number> {
@@ -306,7 +330,16 @@ export class UserScheme extends Scheme {
     return this.ask(Op.UTIMENS, 0, caller, atime, mtime, ref, this.value);
   }
   override stat(ref: string, nofollow: boolean, caller: Caller): Answer<Stat> {
-    return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, ref, (r) => readStat(r.payload) ?? E.EIO);
+    const attrs = this.attrs;
+    if (!attrs || this.dead) return this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, ref, (r) => readStat(r.payload) ?? E.EIO);
+    const key = AttrCache.key(ref, nofollow, caller.uid, caller.gid);
+    const kept = attrs.get(key);
+    if (kept !== undefined) return kept;
+    const sentAt = attrs.generation;
+    const a = this.ask(Op.STAT, 0, caller, nofollow ? 1 : 0, 0, ref, (r) => readStat(r.payload) ?? E.EIO);
+    // Taken synchronously inside the daemon's write, before any later request can be counted.
+    if (a instanceof Completion) (a as Completion<Result<Stat>>).listen((v) => attrs.put(key, sentAt, v));
+    return a;
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { E, isErr } from '../../abi/errno.js';
 import { FD_CLOEXEC, O } from '../../abi/flags.js';
+import { SCHEME_COHERENT } from '../../abi/scheme.js';
 import { NS_ALL } from '../../abi/syscall.js';
 import { encodeStrings, WireReader } from '../../abi/wire.js';
 import type { Call } from '../call.js';
@@ -71,9 +72,11 @@ export function setfilter(_k: Kernel, p: Process, c: Call) {
 export function scheme_create(k: Kernel, p: Process, c: Call) {
   const name = c.str();
   if (name === null || !SCHEME_NAME.test(name)) return E.EINVAL;
+  const flags = c.arg(0);
+  if ((flags & ~SCHEME_COHERENT) !== 0 || !Number.isInteger(flags)) return E.EINVAL;
   if (p.euid !== 0) return E.EPERM;
   if (k.schemes.has(name)) return E.EEXIST;
-  const user = new UserScheme(name, k, p);
+  const user = new UserScheme(name, k, p, (flags & SCHEME_COHERENT) !== 0);
   k.register(user);
   k.klog.log(`scheme ${name}: served by pid ${p.pid} (${p.argv[0] ?? p.path})`);
   const d = k.describe(new SchemeControl(user), { handle: 0, stream: true }, O.RDWR, `/scheme/${name}`);

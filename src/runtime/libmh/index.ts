@@ -26,6 +26,7 @@ export { toKernelPath } from './path.js';
 export { SchemeServer, DEFER, Redirect, type SchemeHandler, type Caller, type OpenResult, type StatVfs } from './scheme.js';
 export { Sig, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK };
 export { WaitStatus } from '../../abi/flags.js';
+export { SCHEME_COHERENT } from '../../abi/scheme.js';
 export { Errno } from '../../abi/errno.js';
 
 /** The program's arguments, argv[0] first. */

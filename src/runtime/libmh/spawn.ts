@@ -183,9 +183,12 @@ export function setfilter(allowed: SysName[]): void {
   check(proc().sys.setfilter(0, 0, 0, 0, w.finish()), 'setfilter');
 }
 
-/** Registers a scheme served by this process (uid 0); returns the request descriptor. */
-export function schemeCreate(name: string): number {
-  return check(proc().sys.scheme_create(0, 0, 0, 0, encodeUtf8(name)), 'scheme_create', name);
+/**
+ * Registers a scheme served by this process (uid 0); returns the request descriptor. `flags`:
+ * SCHEME_COHERENT when the scheme's files change only through its own requests.
+ */
+export function schemeCreate(name: string, flags = 0): number {
+  return check(proc().sys.scheme_create(flags, 0, 0, 0, encodeUtf8(name)), 'scheme_create', name);
 }
 
 export function sendfd(chan: number, fd: number): void {

@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     mh.eprintln(`fsd: cannot mount ${disk}: ${isFsError(e) ? e.message : (e as Error).message}`);
     return 1;
   }
-  const schemeFd = mh.schemeCreate(scheme);
+  // fsd owns its disk: every change to its files is a request on this scheme.
+  const schemeFd = mh.schemeCreate(scheme, mh.SCHEME_COHERENT);
   if (ready >= 0) {
     mh.write(ready, 'r');
     mh.close(ready);

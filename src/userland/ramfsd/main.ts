@@ -30,7 +30,8 @@ export function main(argv: string[]): number {
   const handles = new Map<number, Handle>();
   let next = 1;
   const get = (h: number): Handle => handles.get(h) ?? fail(9 /* EBADF */);
-  const fd = mh.schemeCreate(scheme);
+  // The tree lives in this process only: every change to it is a request on this scheme.
+  const fd = mh.schemeCreate(scheme, mh.SCHEME_COHERENT);
   if (ready >= 0) {
     mh.write(ready, 'r');
     mh.close(ready);
