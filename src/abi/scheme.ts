@@ -18,7 +18,8 @@ import { encodeUtf8Into } from './utf8.js';
 
 /**
  * scheme_create flag: the scheme's files change only through requests the kernel routes to
- * this scheme (the daemon owns its storage, and no other scheme or process reaches it), so the
+ * this scheme (the daemon owns its storage, and no other scheme or process reaches it), and a
+ * stat's answer depends only on the files, the path and the caller's uid and gid, so the
  * kernel may answer path stats from its attribute cache (docs/kernel.md, "The attribute cache").
  */
 export const SCHEME_COHERENT = 1;

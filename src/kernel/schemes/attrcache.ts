@@ -11,8 +11,13 @@ import { O } from '../../abi/flags.js';
 import { Op } from '../../abi/scheme.js';
 import type { Stat } from '../../abi/stat.js';
 
-/** Entries kept at most; when full the cache starts again empty (a stat loop refills it). */
-export const ATTR_CACHE_ENTRIES = 4096;
+/**
+ * Entries kept at most (a few hundred bytes each: the key, the parsed Stat, the map's slot, so
+ * at most about 5 MB a scheme). A tree walk or a program's stats of more files than this would
+ * find nothing on its next pass if the cache cycled through them, so when full it starts again
+ * empty, and a loop over fewer files than this stays whole.
+ */
+export const ATTR_CACHE_ENTRIES = 16384;
 
 /** Failures that a lookup in an unchanged tree gives again; anything else (EIO...) is asked again. */
 const KEPT_ERRNOS = new Set<number>([E.ENOENT.errno, E.ENOTDIR.errno, E.EACCES.errno]);
