@@ -65,6 +65,8 @@ export class AttrCache {
     if (value instanceof Redirect) return;
     if (value instanceof Err && !KEPT_ERRNOS.has(value.errno)) return;
     if (this.entries.size >= ATTR_CACHE_ENTRIES) this.entries.clear();
+    // One record answers many callers: frozen, so that none can change what the next is told.
+    if (!(value instanceof Err)) Object.freeze(value);
     this.entries.set(key, { gen: sentAt, value });
   }
 
