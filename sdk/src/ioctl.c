@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
@@ -28,7 +29,9 @@ static int nread(int fd) {
     struct stat sb;
     off_t at = lseek(fd, 0, SEEK_CUR);
     if (at < 0 || fstat(fd, &sb) < 0) return -1;
-    return sb.st_size > at ? (int)(sb.st_size - at) : 0;
+    /* FIONREAD answers an int: a larger rest of the file is reported as INT_MAX, not wrapped. */
+    off_t rest = sb.st_size > at ? sb.st_size - at : 0;
+    return rest > INT_MAX ? INT_MAX : (int)rest;
   }
   struct pollfd p = {fd, POLLIN, 0};
   int n = poll(&p, 1, 0);

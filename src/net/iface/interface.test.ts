@@ -79,6 +79,30 @@ test('udp to a closed port: ICMP port unreachable comes back, counters say why',
   assert.equal(sim.a.iface.stats.icmp.dropped('no-socket'), 1); // no ICMP socket wanted it
 });
 
+test('udp to a closed port, flooded: the ICMP errors are rate-limited, a burst of 10 then 10 a second', () => {
+  const sim = new SimPair();
+  const u = sim.a.sockets.add(new UdpSocket({ txSlots: 64, txBytes: 64 * 1024 }));
+  u.bind(5000);
+  const burst = () => {
+    for (let i = 0; i < 30; i++) assert.equal(u.sendTo(new Uint8Array(4), sim.b.addr, 9999), null);
+  };
+  // One first, so that ARP is done and the burst is not held for it.
+  assert.equal(u.sendTo(new Uint8Array(4), sim.b.addr, 9999), null);
+  sim.runFor(2000);
+  const st = sim.b.iface.stats;
+  assert.equal(st.icmp.count('unreachable-sent'), 1);
+  burst();
+  sim.runFor(100);
+  assert.equal(st.udp.dropped('no-socket'), 31);
+  assert.equal(st.icmp.count('unreachable-sent'), 11);
+  assert.equal(st.icmp.dropped('error-rate-limit'), 20);
+  sim.runFor(1000);
+  burst();
+  sim.runFor(100);
+  const sent = st.icmp.count('unreachable-sent');
+  assert.ok(sent > 11 && sent <= 22, `sent ${sent}`);
+});
+
 test('icmp: ping through an ICMP socket; echo replies can be turned off', () => {
   const sim = new SimPair();
   const s = sim.a.sockets.add(new IcmpSocket());

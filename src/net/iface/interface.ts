@@ -34,6 +34,7 @@ import { Reassembler } from './reassembly.js';
 import { NeighborQueue } from './neighbor_queue.js';
 import { IPV6_PAYLOAD_OFFSET, Ipv6Layer, isMulticast as isIpv6Multicast, type LinkTx } from './ipv6.js';
 import { Ipv6NextHeader } from '../wire/ipv6.js';
+import { ErrorLimit } from './error_limit.js';
 
 /** What became of an IP packet handed to the link. */
 type SendResult = 'sent' | 'held' | 'no-route' | 'device-full';
@@ -68,6 +69,8 @@ export class Interface implements TcpTransmit, LinkTx {
   readonly ipv6: Ipv6Layer;
   /** Frames waiting for an ARP reply or a neighbour advertisement. */
   readonly pending = new NeighborQueue();
+  /** ICMPv4 errors sent (port unreachable, time exceeded), rate-limited. */
+  private readonly icmpErrors = new ErrorLimit();
   readonly hardwareAddr: EthernetAddress;
   addresses: Ipv4Cidr[];
   echoReply: boolean;
@@ -473,6 +476,7 @@ export class Interface implements TcpTransmit, LinkTx {
 
   /** Destination unreachable or time exceeded, quoting the header and 8 bytes (RFC 792). */
   private sendIcmpError(now: number, ip: Ipv4Packet, kind: Icmpv4Type.DstUnreachable | Icmpv4Type.TimeExceeded, code: number): void {
+    if (!this.icmpErrors.allow(now)) return void this.stats.icmp.drop('error-rate-limit');
     const quote = Math.min(ip.totalLen, ip.headerLen + 8);
     const out = this.txBuf;
     const o = TCP_BASE;

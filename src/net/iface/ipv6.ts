@@ -36,6 +36,7 @@ import { EtherType, EthernetFrame } from '../wire/ethernet.js';
 import { IPV6_HEADER_LEN, Ipv6AddressCache, Ipv6Cidr, Ipv6NextHeader, Ipv6Packet, ipv6Bytes, ipv6Value, linkLocalFromMac, solicitedNode } from '../wire/ipv6.js';
 import { Icmpv6Packet, Icmpv6Type, emitIcmpv6, icmpv6BufferLen, parseIcmpv6, type Icmpv6Repr } from '../wire/icmpv6.js';
 import type { NeighborQueue } from './neighbor_queue.js';
+import { ErrorLimit } from './error_limit.js';
 
 export const IPV6_PAYLOAD_OFFSET = ETHERNET_HEADER_LEN + IPV6_HEADER_LEN;
 const ALL_NODES = 0xff02n << 112n | 1n;
@@ -60,9 +61,6 @@ const INFINITE_LIFETIME = 0xffff_ffff;
 /** An error quotes the packet up to the minimum MTU (RFC 4443 2.4 (c)). */
 const MIN_MTU = 1280;
 const DEFAULT_HOP_LIMIT = 64;
-/** ICMPv6 errors sent: a burst of this many, then this many a second (RFC 4443 2.4 (f)). */
-const ERROR_BURST = 10;
-const ERRORS_PER_SECOND = 10;
 
 /** What the IPv6 layer needs of the interface it is part of: its transmit buffer and device. */
 export interface LinkTx {
@@ -93,8 +91,7 @@ export class Ipv6Layer {
   private readonly iid: bigint;
   private solicitedRouters = false;
   /** Errors that may be sent now (a token bucket), and when it was last filled. */
-  private errorTokens = ERROR_BURST;
-  private errorsFilled = 0;
+  private readonly errors = new ErrorLimit();
   private readonly cache = new Ipv6AddressCache();
   /** The packet receive() passed on (valid until the next receive). */
   rxSrc = 0n;
@@ -466,7 +463,7 @@ export class Ipv6Layer {
   sendUnreachable(now: number, code: number): void {
     const p = this.rxPacket;
     if (!p || isMulticast(this.rxDst) || this.rxSrc === 0n) return;
-    if (!this.errorAllowed(now)) return void this.icmpv6.drop('error-rate-limit');
+    if (!this.errors.allow(now)) return void this.icmpv6.drop('error-rate-limit');
     const quote = p.buffer.subarray(0, Math.min(IPV6_HEADER_LEN + p.payloadLen, MIN_MTU - IPV6_HEADER_LEN - 8));
     const b = this.link.txBuf;
     const o = IPV6_PAYLOAD_OFFSET;
@@ -481,15 +478,6 @@ export class Ipv6Layer {
     this.icmpv6.tx++;
     this.icmpv6.event('unreachable-sent');
     this.sendIp(now, src, dst, Ipv6NextHeader.Icmpv6, len);
-  }
-
-  /** Takes a token for an error, if one is left after the bucket fills for the time gone by. */
-  private errorAllowed(now: number): boolean {
-    this.errorTokens = Math.min(ERROR_BURST, this.errorTokens + (Math.max(0, now - this.errorsFilled) * ERRORS_PER_SECOND) / 1000);
-    this.errorsFilled = now;
-    if (this.errorTokens < 1) return false;
-    this.errorTokens--;
-    return true;
   }
 
   private drop(st: ProtoStats, reason: string): number {
