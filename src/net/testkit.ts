@@ -1,9 +1,13 @@
 // Helpers shared by the stack's tests: connected socket pairs in a SimPair, bulk transfers
-// that check every byte, and crafted segments injected straight onto a host's link.
+// that check every byte, crafted segments injected straight onto a host's link, and the ICMP
+// error rate limit of either family.
 import assert from 'node:assert/strict';
 import { SimPair, type Host } from './iface/sim.js';
 import { LinkEnd } from './iface/device.js';
 import { TcpSocket, TcpState, type TcpOptions } from './socket/tcp.js';
+import { UdpSocket } from './socket/udp.js';
+import type { ProtoStats } from './stats.js';
+import type { IpAddress } from './wire/address.js';
 import { TcpRepr } from './wire/tcp.js';
 import { emitIpv4Header, IpProtocol } from './wire/ipv4.js';
 import { EthernetFrame, EtherType } from './wire/ethernet.js';
@@ -74,4 +78,31 @@ export function inject(sim: SimPair, src: Host, dst: Host, repr: TcpRepr, payloa
 
 export function segment(fields: Partial<TcpRepr>): TcpRepr {
   return Object.assign(new TcpRepr(), fields);
+}
+
+/**
+ * Floods a closed UDP port at `dst` (on B) from A and checks B's ICMP errors, `icmp` being the
+ * counters of dst's family: one error for a first datagram, then of a burst of 30 only 10, and
+ * of a second burst a second later at most 11 more (the bucket refills at 10 a second).
+ */
+export function checkErrorRateLimit(sim: SimPair, dst: IpAddress, icmp: ProtoStats): void {
+  const u = sim.a.sockets.add(new UdpSocket({ txSlots: 64, txBytes: 64 * 1024 }));
+  assert.equal(u.bind(5000), null);
+  const burst = () => {
+    for (let i = 0; i < 30; i++) assert.equal(u.sendTo(new Uint8Array(4), dst, 9999), null);
+  };
+  // One first, so that the neighbours know each other and the burst is not held for them.
+  assert.equal(u.sendTo(new Uint8Array(4), dst, 9999), null);
+  sim.runFor(2000);
+  assert.equal(icmp.count('unreachable-sent'), 1);
+  burst();
+  sim.runFor(100);
+  assert.equal(sim.b.iface.stats.udp.dropped('no-socket'), 31);
+  assert.equal(icmp.count('unreachable-sent'), 11);
+  assert.equal(icmp.dropped('error-rate-limit'), 20);
+  sim.runFor(1000);
+  burst();
+  sim.runFor(100);
+  const sent = icmp.count('unreachable-sent');
+  assert.ok(sent > 11 && sent <= 22, `sent ${sent}`);
 }
