@@ -225,11 +225,7 @@ export function linkFor(links: readonly Link[], dst: IpAddress, zone?: string): 
   // One of our own addresses goes through the loopback. Only the nic links say which addresses
   // are ours: the loopback keeps copies of them, which may outlive an address deleted or expired.
   if (links.some((l, i) => i > 0 && l.iface.hasAddress(dst))) {
-    // An address taken since start (SLAAC, `ip addr add`): the loopback answers to it too.
-    if (!lo.iface.hasAddress(dst)) {
-      if (typeof dst === 'bigint') lo.iface.ipv6.addAddress(new Ipv6Cidr(dst, 128));
-      else lo.iface.addresses.push(new Ipv4Cidr(dst, 32));
-    }
+    shareAddress(links, dst); // an address taken since start (SLAAC)
     return lo;
   }
   if (zone !== undefined) return links.find((l) => l.name === zone) ?? null;
@@ -248,9 +244,15 @@ export function linkFor(links: readonly Link[], dst: IpAddress, zone?: string): 
 
 /** Lets the loopback answer to every address of the other links too. */
 export function shareAddresses(links: readonly Link[]): void {
-  const lo = links[0]!;
-  for (const l of links.slice(1)) for (const c of l.iface.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.addresses.push(new Ipv4Cidr(c.address, 32));
-  for (const l of links.slice(1)) for (const c of l.iface.ipv6.addresses) if (!lo.iface.hasAddress(c.address)) lo.iface.ipv6.addAddress(new Ipv6Cidr(c.address, 128));
+  for (const l of links.slice(1)) for (const c of [...l.iface.addresses, ...l.iface.ipv6.addresses]) shareAddress(links, c.address);
+}
+
+/** Lets the loopback answer to `a`, an address of a nic link, as to its own. */
+export function shareAddress(links: readonly Link[], a: IpAddress): void {
+  const lo = links[0]!.iface;
+  if (lo.hasAddress(a)) return;
+  if (typeof a === 'bigint') lo.ipv6.addAddress(new Ipv6Cidr(a, 128));
+  else lo.addresses.push(new Ipv4Cidr(a, 32));
 }
 
 /** Drops the loopback's copy of `a` once no nic link has that address any more. */

@@ -17,7 +17,7 @@ import * as mh from 'libmh';
 import { emptyStat, type Stat } from '../../abi/stat.js';
 import { formatIp, formatIpv4, formatMac, ipv4, Ipv4Cidr, type IpAddress } from '../../net/wire/address.js';
 import { Ipv6Cidr } from '../../net/wire/ipv6.js';
-import { unshareAddress, type Link, type NicPort } from './links.js';
+import { shareAddress, unshareAddress, type Link, type NicPort } from './links.js';
 import { Errno, fail } from './held.js';
 
 interface File {
@@ -68,8 +68,7 @@ export class NetcfgService implements mh.SchemeHandler {
       const cidr = Ipv6Cidr.parse(text.includes('/') ? text : `${text}/64`) ?? fail(Errno.EINVAL);
       if (words[0] === 'add') {
         iface.ipv6.addAddress(cidr);
-        const lo = this.links[0]!.iface;
-        if (!lo.hasAddress(cidr.address)) lo.ipv6.addAddress(new Ipv6Cidr(cidr.address, 128));
+        shareAddress(this.links, cidr.address);
       } else if (words[0] === 'del') {
         if (!iface.ipv6.removeAddress(cidr.address)) fail(Errno.EADDRNOTAVAIL);
         unshareAddress(this.links, cidr.address);
@@ -78,8 +77,7 @@ export class NetcfgService implements mh.SchemeHandler {
       const cidr = Ipv4Cidr.parse(words[1] ?? '') ?? fail(Errno.EINVAL);
       if (words[0] === 'add') {
         if (!iface.hasAddress(cidr.address)) iface.addresses.push(cidr);
-        const lo = this.links[0]!.iface;
-        if (!lo.hasAddress(cidr.address)) lo.addresses.push(new Ipv4Cidr(cidr.address, 32));
+        shareAddress(this.links, cidr.address);
       } else if (words[0] === 'del') {
         if (!iface.hasAddress(cidr.address)) fail(Errno.EADDRNOTAVAIL);
         iface.addresses = iface.addresses.filter((c) => c.address !== cidr.address);
