@@ -22,6 +22,11 @@ export const ATTR_CACHE_ENTRIES = 16384;
 /** Failures that a lookup in an unchanged tree gives again; anything else (EIO...) is asked again. */
 const KEPT_ERRNOS = new Set<number>([E.ENOENT.errno, E.ENOTDIR.errno, E.EACCES.errno]);
 
+/** An open that neither writes, creates nor truncates: it and its close change no file. */
+function readsOnly(flags: number): boolean {
+  return (flags & (O.ACCMODE | O.CREAT | O.TRUNC)) === O.RDONLY;
+}
+
 interface Entry {
   gen: number;
   value: Result<Stat>;
@@ -87,7 +92,7 @@ export class AttrCache {
       case Op.CANCEL:
         return false;
       case Op.OPEN:
-        return (flags & (O.ACCMODE | O.CREAT | O.TRUNC)) !== O.RDONLY;
+        return !readsOnly(flags);
       case Op.CLOSE:
         return !this.readOnly.delete(handle);
       default:
@@ -115,7 +120,7 @@ export class AttrCache {
   }
 
   opened(handle: number, flags: number): void {
-    if ((flags & (O.ACCMODE | O.CREAT | O.TRUNC)) === O.RDONLY && this.readOnly.size < ATTR_CACHE_ENTRIES) this.readOnly.add(handle);
+    if (readsOnly(flags) && this.readOnly.size < ATTR_CACHE_ENTRIES) this.readOnly.add(handle);
   }
 
   clear(): void {
